@@ -1,0 +1,233 @@
+internal import Yams
+
+/// A YAML document as a flat node array: what the strict decoder walks. It is built either by
+/// `BlockYAMLReader` (fast, for the block-style YAML people and generators write) or, for
+/// anything else, from libyaml's composition through Yams; both give the same tree.
+struct YAMLTree: Sendable {
+    enum Kind: UInt8 { case scalar, mapping, sequence }
+    enum Style: UInt8 { case plain, singleQuoted, doubleQuoted, literal, folded, flow, block }
+
+    struct Node {
+        var kind: Kind
+        var style: Style
+        var line: Int32
+        var column: Int32
+        var parent: Int32 = -1
+        var firstChild: Int32 = -1
+        var nextSibling: Int32 = -1
+        var childCount: Int32 = 0
+        /// Scalar text (empty for collections).
+        var value: String
+        /// An explicit tag (`!!str`, `!custom`), rare; nil when implicit.
+        var tag: String?
+    }
+
+    // Struct of arrays: the decoder reads one field at a time, and this keeps those reads free
+    // of copies and reference counting.
+    private(set) var kinds: [Kind] = []
+    private(set) var styles: [Style] = []
+    private(set) var lines: [Int32] = []
+    private(set) var columns: [Int32] = []
+    private(set) var parents: [Int32] = []
+    private(set) var firstChildren: [Int32] = []
+    private(set) var nextSiblings: [Int32] = []
+    private(set) var childCounts: [Int32] = []
+    private(set) var values: [String] = []
+    private(set) var tags: [String?] = []
+    private var lastChild: [Int32] = []
+    var root: Int32 = -1
+
+    init(capacity: Int = 0) {
+        reserve(capacity)
+    }
+
+    private mutating func reserve(_ capacity: Int) {
+        guard capacity > 0 else { return }
+        kinds.reserveCapacity(capacity); styles.reserveCapacity(capacity); lines.reserveCapacity(capacity)
+        columns.reserveCapacity(capacity); parents.reserveCapacity(capacity); firstChildren.reserveCapacity(capacity)
+        nextSiblings.reserveCapacity(capacity); childCounts.reserveCapacity(capacity); values.reserveCapacity(capacity)
+        tags.reserveCapacity(capacity); lastChild.reserveCapacity(capacity)
+    }
+
+    var count: Int { kinds.count }
+
+    mutating func add(_ kind: Kind, style: Style, line: Int, column: Int, value: String = "", tag: String? = nil,
+             parent: Int32) -> Int32 {
+        let index = Int32(kinds.count)
+        kinds.append(kind); styles.append(style); lines.append(Int32(line)); columns.append(Int32(column))
+        parents.append(parent); firstChildren.append(-1); nextSiblings.append(-1); childCounts.append(0)
+        values.append(value); tags.append(tag); lastChild.append(-1)
+        if parent >= 0 {
+            let p = Int(parent)
+            if lastChild[p] >= 0 { nextSiblings[Int(lastChild[p])] = index } else { firstChildren[p] = index }
+            lastChild[p] = index
+            childCounts[p] += 1
+        } else {
+            root = index
+        }
+        return index
+    }
+
+    @inline(__always) func kind(_ i: Int32) -> Kind { kinds[Int(i)] }
+    @inline(__always) func style(_ i: Int32) -> Style { styles[Int(i)] }
+    @inline(__always) func value(_ i: Int32) -> String { values[Int(i)] }
+    @inline(__always) func tag(_ i: Int32) -> String? { tags[Int(i)] }
+    @inline(__always) func firstChild(_ i: Int32) -> Int32 { firstChildren[Int(i)] }
+    @inline(__always) func nextSibling(_ i: Int32) -> Int32 { nextSiblings[Int(i)] }
+    @inline(__always) func childCount(_ i: Int32) -> Int32 { childCounts[Int(i)] }
+    @inline(__always) func line(_ i: Int32) -> Int32 { lines[Int(i)] }
+
+    /// True for a plain, untagged scalar YAML reads as null (`~`, `null`, empty…).
+    @inline(__always) func isNull(_ i: Int32) -> Bool {
+        let index = Int(i)
+        guard kinds[index] == .scalar, styles[index] == .plain else { return false }
+        let text = values[index]
+        if text.isEmpty { return tags[index] == nil }
+        guard text.utf8.count <= 4, tags[index] == nil else { return false }
+        return text == "~" || text == "null" || text == "Null" || text == "NULL"
+    }
+
+    /// One node as a value (for tests and descriptions; the decoder reads fields directly).
+    subscript(_ i: Int32) -> Node {
+        let index = Int(i)
+        return Node(kind: kinds[index], style: styles[index], line: lines[index], column: columns[index],
+                    parent: parents[index], firstChild: firstChildren[index], nextSibling: nextSiblings[index],
+                    childCount: childCounts[index], value: values[index], tag: tags[index])
+    }
+
+    /// The children of a node in order (for a mapping: key, value, key, value…).
+    func children(_ index: Int32) -> [Int32] {
+        var result: [Int32] = []
+        result.reserveCapacity(Int(childCount(index)))
+        var child = firstChild(index)
+        while child >= 0 {
+            result.append(child)
+            child = nextSibling(child)
+        }
+        return result
+    }
+
+    func location(_ index: Int32) -> SourceLocation {
+        SourceLocation(line: Int(lines[Int(index)]), column: Int(columns[Int(index)]))
+    }
+
+    /// The field path of a node, rebuilt from parent links (only needed when reporting).
+    func path(of index: Int32) -> FieldPath {
+        var components: [FieldPath.Component] = []
+        var current = index
+        while parents[Int(current)] >= 0 {
+            let parent = parents[Int(current)]
+            let siblings = children(parent)
+            let position = siblings.firstIndex(of: current) ?? 0
+            if kind(parent) == .mapping {
+                // A value is named by its key; a key by itself.
+                let keyIndex = position % 2 == 1 ? siblings[position - 1] : current
+                components.append(.key(value(keyIndex)))
+            } else {
+                components.append(.index(position))
+            }
+            current = parent
+        }
+        return FieldPath(components: components.reversed())
+    }
+
+    /// The node at `path`, following mapping keys and sequence positions; nil when absent.
+    func node(at path: FieldPath) -> Int32? {
+        guard root >= 0 else { return nil }
+        var current = root
+        for component in path.components {
+            switch (component, kind(current)) {
+            case (.key(let key), .mapping):
+                var child = firstChild(current)
+                var found: Int32?
+                while child >= 0 {
+                    let entry = nextSibling(child)
+                    if kind(child) == .scalar && value(child) == key { found = entry }
+                    child = entry >= 0 ? nextSibling(entry) : -1
+                }
+                guard let found, found >= 0 else { return nil }
+                current = found
+            case (.index(let position), .sequence):
+                var child = firstChild(current)
+                var remaining = position
+                while child >= 0 && remaining > 0 {
+                    child = nextSibling(child)
+                    remaining -= 1
+                }
+                guard child >= 0 else { return nil }
+                current = child
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+
+    /// Builds the tree from Yams' composition (the general path, and the reference in tests).
+    static func fromYams(_ root: Yams.Node?) -> YAMLTree {
+        var tree = YAMLTree()
+        if let root { tree.append(root, parent: -1) }
+        return tree
+    }
+
+    private mutating func append(_ node: Yams.Node, parent: Int32, isKey: Bool = false) {
+        let mark = (line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
+        switch node {
+        case .scalar(let scalar):
+            let style: Style = switch scalar.style {
+            case .singleQuoted: .singleQuoted
+            case .doubleQuoted: .doubleQuoted
+            case .literal: .literal
+            case .folded: .folded
+            default: .plain
+            }
+            // Yams resolves tags in place when it hashes nodes (its duplicate-key check), so a tag
+            // on a key, or `str` on a quoted scalar, may be its own doing; keys and quoted scalars
+            // are read as strings anyway.
+            let tag = scalar.tag.description
+            let implicitString = isKey || (tag == "tag:yaml.org,2002:str" && style != .plain)
+            _ = add(.scalar, style: style, line: mark.line, column: mark.column, value: scalar.string,
+                    tag: tag.isEmpty || implicitString ? nil : tag, parent: parent)
+        case .mapping(let mapping):
+            let index = add(.mapping, style: mapping.style == .flow ? .flow : .block, line: mark.line, column: mark.column,
+                            tag: explicitTag(mapping.tag.description, "tag:yaml.org,2002:map"), parent: parent)
+            for (key, value) in mapping {
+                append(key, parent: index, isKey: true)
+                append(value, parent: index)
+            }
+        case .sequence(let sequence):
+            let index = add(.sequence, style: sequence.style == .flow ? .flow : .block, line: mark.line, column: mark.column,
+                            tag: explicitTag(sequence.tag.description, "tag:yaml.org,2002:seq"), parent: parent)
+            for item in sequence { append(item, parent: index) }
+        case .alias(let alias):
+            // Yams resolves aliases while composing; an unresolved one reads as an empty scalar.
+            _ = add(.scalar, style: .plain, line: mark.line, column: mark.column, value: "", tag: nil, parent: parent)
+            _ = alias
+        }
+    }
+
+    private func explicitTag(_ tag: String, _ implicit: String) -> String? {
+        tag.isEmpty || tag == "!" || tag == implicit ? nil : tag
+    }
+}
+
+extension YAMLTree {
+    /// Reads the first document with libyaml (through Yams); throws libyaml's error.
+    static func libyaml(_ text: String) throws -> YAMLTree {
+        fromYams(try Parser(yaml: text).nextRoot())
+    }
+
+    /// A structural description for comparing trees in tests: kinds, styles, values, tags, positions.
+    func dump(_ index: Int32? = nil, depth: Int = 0) -> String {
+        guard let index = index ?? (root >= 0 ? root : nil) else { return "<empty>\n" }
+        let node = self[index]
+        // Collection styles are left out: Yams reports them unreliably and nothing reads them.
+        let style = node.kind == .scalar ? " \(node.style)" : ""
+        var out = String(repeating: " ", count: depth) + "\(node.kind)\(style) \(node.line):\(node.column)"
+        if node.kind == .scalar { out += " \(node.value.debugDescription)" }
+        if let tag = node.tag { out += " tag=\(tag)" }
+        out += "\n"
+        for child in children(index) { out += dump(child, depth: depth + 1) }
+        return out
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+
+/// The `bursar` command: argument parsing only; each subcommand lives in its own file and calls
+/// into the library targets.
+struct Bursar: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bursar",
+        abstract: "Sizes, routes and checks the YuniKorn queues of a Spark-on-Kubernetes platform.",
+        subcommands: [Validate.self, Bench.self]
+    )
+}
+
+/// Runs the command with the documented exit codes: argument mistakes exit 1 (ArgumentParser's
+/// own default would be 64), other failures keep their codes.
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try Bursar.parseAsRoot()
+            try command.run()
+        } catch {
+            let code = Bursar.exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((Bursar.fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(1)
+            }
+            Bursar.exit(withError: error)
+        }
+    }
+}
+
+/// Writes text to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}

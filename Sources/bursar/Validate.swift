@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import QueueConfig
+
+/// `bursar validate FILE…`: YuniKorn's verdict on queue configuration files, with every problem.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check YuniKorn queue configurations (queues.yaml or a ConfigMap) the way yunikorn-core does.",
+        discussion: """
+        Each FILE is a queues.yaml, a Kubernetes ConfigMap carrying one (data key queues.yaml, or \
+        binaryData queues.yaml.gz), a folder (every queues.yaml and ConfigMap below it), or - for standard input.
+        The verdict is yunikorn-core's; unlike its queueconfigchecker, every problem is listed, with its \
+        line, column and field path, and warnings flag what the validator accepts but the scheduler refuses.
+
+        Exit codes: 0 all valid, 1 usage, 2 a file could not be read, 3 a file is invalid.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Argument(help: "Files or folders to check; - reads standard input.")
+    var files: [String]
+
+    @Option(help: "Output format: text for people, json for scripts.")
+    var format: Format = .text
+
+    @Flag(help: "Treat warnings (configs YuniKorn's scheduler would refuse to load) as invalid.")
+    var strict = false
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file to check, or - for standard input") }
+    }
+
+    func run() throws {
+        var reports: [FileReport] = []
+        for file in files {
+            for (name, text) in InputFiles.read(file) {
+                switch text {
+                case .success(let content): reports.append(FileReport.check(text: content, file: name))
+                case .failure(let error):
+                    reports.append(.unreadable(file: name, reason: error.description))
+                }
+            }
+        }
+        switch format {
+        case .text:
+            var output = reports.map { $0.text(strict: strict) }.joined()
+            if reports.count > 1 {
+                let outcomes = reports.map { $0.outcome(strict: strict) }
+                output += "\(reports.count) files: \(outcomes.filter { $0 == .valid }.count) valid, "
+                    + "\(outcomes.filter { $0 == .invalid }.count) invalid, \(outcomes.filter { $0 == .unreadable }.count) unreadable\n"
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
+        case .json:
+            FileHandle.standardOutput.write(Data(FileReport.json(reports, strict: strict).utf8))
+        }
+        let worst = reports.map { $0.outcome(strict: strict) }.max() ?? .valid
+        if worst != .valid { throw ExitCode(Int32(worst.rawValue)) }
+    }
+}
+
+/// Reads the inputs named on the command line: files, folders and standard input.
+enum InputFiles {
+    struct ReadError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func read(_ argument: String) -> [(String, Result<String, ReadError>)] {
+        if argument == "-" {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            return [("-", decode(data, name: "standard input"))]
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+            return [(argument, .failure(ReadError(description: "no such file; check the path")))]
+        }
+        if isDirectory.boolValue {
+            let found = configFiles(under: argument)
+            if found.isEmpty {
+                return [(argument, .failure(ReadError(description: "folder holds no queues.yaml or ConfigMap YAML")))]
+            }
+            return found.map { ($0, readFile($0)) }
+        }
+        return [(argument, readFile(argument))]
+    }
+
+    static func readFile(_ path: String) -> Result<String, ReadError> {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(ReadError(description: "cannot be read (permissions?)"))
+        }
+        return decode(data, name: path)
+    }
+
+    static func decode(_ data: Data, name: String) -> Result<String, ReadError> {
+        guard let text = String(validating: data, as: UTF8.self) else {
+            return .failure(ReadError(description: "is not UTF-8 text; YuniKorn reads UTF-8 YAML"))
+        }
+        return .success(text)
+    }
+
+    /// Every `queues.yaml`, and every other YAML file that is a ConfigMap, below `folder`, sorted.
+    static func configFiles(under folder: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var found: [String] = []
+        for case let relative as String in walker where relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") {
+            let path = (folder as NSString).appendingPathComponent(relative)
+            if (relative as NSString).lastPathComponent == "queues.yaml" {
+                found.append(path)
+            } else if let data = FileManager.default.contents(atPath: path),
+                      let text = String(data: data, encoding: .utf8), text.contains("kind: ConfigMap") {
+                found.append(path)
+            }
+        }
+        return found.sorted()
+    }
+}
