@@ -321,44 +321,8 @@ struct ValidationRun {
             error(.limitEmpty, at: path, "\(described) names no users and no groups; add `users:` or `groups:`",
                   yunikorn: "empty user and group lists defined in limit '\(limit.goDescription)'")
         }
-        for (index, user) in limit.users.enumerated() {
-            let userPath = path.key("users").index(index)
-            if user != "*" && !Names.isUser(user) {
-                error(.limitUserName, at: userPath,
-                      "user name \"\(user)\" is not valid: start with a letter or _, then letters, digits or : # / _ . @ - (a trailing $ is allowed)",
-                      yunikorn: "invalid limit user name '\(user)' in limit definition")
-            }
-            if users.contains(user) {
-                error(.limitDuplicateUser, at: userPath,
-                      "user \"\(user)\" already has a limit on queue \(queue.queuePath); list each user once",
-                      yunikorn: "duplicated user name '\(user)', already exists")
-            }
-            users.insert(user)
-            if users.contains("*") && user != "*" {
-                error(.limitWildcardOrder, at: userPath,
-                      "user \"\(user)\" comes after the wildcard user \"*\" on queue \(queue.queuePath); the wildcard limit must come last",
-                      yunikorn: "should not set no wildcard user \(user) after wildcard user limit")
-            }
-        }
-        for (index, group) in limit.groups.enumerated() {
-            let groupPath = path.key("groups").index(index)
-            if group != "*" && !Names.isGroup(group) {
-                error(.limitGroupName, at: groupPath,
-                      "group name \"\(group)\" is not valid: start with a letter or _, then letters, digits or : _ . -",
-                      yunikorn: "invalid limit group name '\(group)' in limit definition")
-            }
-            if groups.contains(group) {
-                error(.limitDuplicateGroup, at: groupPath,
-                      "group \"\(group)\" already has a limit on queue \(queue.queuePath); list each group once",
-                      yunikorn: "duplicated group name '\(group)'")
-            }
-            groups.insert(group)
-            if groups.contains("*") && group != "*" {
-                error(.limitWildcardOrder, at: groupPath,
-                      "group \"\(group)\" comes after the wildcard group \"*\" on queue \(queue.queuePath); the wildcard limit must come last",
-                      yunikorn: "should not set no wildcard group \(group) after wildcard group limit")
-            }
-        }
+        checkLimitNames(limit.users, isUser: true, at: path.key("users"), seen: &users, queue: queue)
+        checkLimitNames(limit.groups, isUser: false, at: path.key("groups"), seen: &groups, queue: queue)
         if groups == ["*"] {
             error(.limitOnlyWildcardGroup, at: path.key("groups"),
                   "the only group limit on queue \(queue.queuePath) is the wildcard \"*\", which would equal the queue's own limit; add a limit for a named group",
@@ -400,6 +364,32 @@ struct ValidationRun {
                           "\(described) allows more than the queue's own max (\(detail)); lower the limit or raise the queue's max",
                           yunikorn: "invalid MaxResources settings for limit \(limit.limit) exeecd current the queue MaxResources")
                 }
+            }
+        }
+    }
+
+    /// The user or group names of one limit: valid, not repeated on the queue, wildcard last.
+    mutating func checkLimitNames(_ names: [String], isUser: Bool, at listPath: FieldPath, seen: inout Set<String>,
+                                  queue: QueueNode) {
+        let word = isUser ? "user" : "group"
+        for (index, name) in names.enumerated() {
+            let namePath = listPath.index(index)
+            if name != "*" && !(isUser ? Names.isUser(name) : Names.isGroup(name)) {
+                let rule = isUser ? "letters, digits or : # / _ . @ - (a trailing $ is allowed)" : "letters, digits or : _ . -"
+                error(isUser ? .limitUserName : .limitGroupName, at: namePath,
+                      "\(word) name \"\(name)\" is not valid: start with a letter or _, then \(rule)",
+                      yunikorn: "invalid limit \(word) name '\(name)' in limit definition")
+            }
+            if seen.contains(name) {
+                error(isUser ? .limitDuplicateUser : .limitDuplicateGroup, at: namePath,
+                      "\(word) \"\(name)\" already has a limit on queue \(queue.queuePath); list each \(word) once",
+                      yunikorn: isUser ? "duplicated user name '\(name)', already exists" : "duplicated group name '\(name)'")
+            }
+            seen.insert(name)
+            if seen.contains("*") && name != "*" {
+                error(.limitWildcardOrder, at: namePath,
+                      "\(word) \"\(name)\" comes after the wildcard \(word) \"*\" on queue \(queue.queuePath); the wildcard limit must come last",
+                      yunikorn: "should not set no wildcard \(word) \(name) after wildcard \(word) limit")
             }
         }
     }
