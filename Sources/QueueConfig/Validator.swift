@@ -297,10 +297,10 @@ struct ValidationRun {
         let users = parts.first.map { $0.split(separator: ",").map(String.init) } ?? []
         let groups = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
         for user in users where user != "*" && !Names.isACLUser(user) {
-            warning(.aclName, at: path, "user \"\(user)\" in ACL \"\(acl)\" is not a valid user name; YuniKorn silently ignores it")
+            warning(.aclName, at: path, "user \(user.debugDescription) in ACL \(acl.debugDescription) is not a valid user name; YuniKorn silently ignores it")
         }
         for group in groups where group != "*" && !Names.isACLGroup(group) {
-            warning(.aclName, at: path, "group \"\(group)\" in ACL \"\(acl)\" is not a valid group name; YuniKorn silently ignores it")
+            warning(.aclName, at: path, "group \(group.debugDescription) in ACL \(acl.debugDescription) is not a valid group name; YuniKorn silently ignores it")
         }
     }
 
@@ -501,7 +501,13 @@ struct ValidationRun {
             let outcome = placementOutcome(parts[...], create: rule.create, dynamic: dynamic, level: [root], parent: nil)
             let rulePath = path.index(index)
             switch outcome {
-            case .ok: break
+            case .ok:
+                // The validator reads only the `parent:` flag; a queue with children is a parent
+                // at runtime all the same, and applications cannot be placed in it.
+                if !dynamic, let target = queue(at: parts, under: root), !target.children.isEmpty {
+                    warning(.rulePath, at: rulePath,
+                            "placement rule #\(index) (\(chainText)) places applications in \(staticPath), which has child queues: YuniKorn treats it as a parent queue and cannot place applications there; point the rule at a leaf")
+                }
             case .notLeaf:
                 let message = dynamic
                     ? "placement rule #\(index) (\(chainText)) places applications below \(staticPath), which is not marked `parent: true`; mark it as a parent"
@@ -521,6 +527,17 @@ struct ValidationRun {
     }
 
     enum PlacementOutcome { case ok, notLeaf, missing, belowLeaf(String) }
+
+    /// The configured queue a lower-cased path names, matching names as written (as YuniKorn does).
+    func queue(at parts: [String], under root: QueueNode) -> QueueNode? {
+        guard parts.first == root.name else { return nil }
+        var current = root
+        for part in parts.dropFirst() {
+            guard let next = current.children.first(where: { $0.name == part }) else { return nil }
+            current = next
+        }
+        return current
+    }
 
     func placementOutcome(_ path: ArraySlice<String>, create: Bool, dynamic: Bool, level: [QueueNode],
                           parent: QueueNode?) -> PlacementOutcome {

@@ -67,6 +67,14 @@ struct DecoderAndWarningTests {
         #expect(Validator.validate(text: yaml).isValid)
     }
 
+    @Test func fixedRuleIntoAQueueWithChildrenWarns() {
+        let yaml = "partitions:\n  - name: d\n    placementrules:\n      - name: fixed\n        value: root.parent\n    queues:\n      - name: root\n        queues:\n          - name: parent\n            queues:\n              - name: c\n"
+        let result = Validator.validate(text: yaml)
+        #expect(result.isValid)
+        #expect(result.problems.map(\.kind) == [.rulePath])
+        #expect(result.problems.first?.severity == .warning)
+    }
+
     @Test func everyProblemIsGathered() {
         let yaml = """
         partitions:
