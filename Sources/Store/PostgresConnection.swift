@@ -1,0 +1,143 @@
+import CLibPQ
+
+/// A failed PostgreSQL call, with libpq's or the server's explanation.
+public struct PostgresError: Error, Equatable, CustomStringConvertible {
+    /// The five-character SQLSTATE from the server (for example "42P01" undefined table), when there is one.
+    public let sqlState: String?
+    /// `PQerrorMessage` or `PQresultErrorMessage`, trimmed.
+    public let message: String
+    /// The statement involved, when there was one.
+    public let sql: String?
+
+    /// "PostgreSQL error [SQLSTATE]: message (in: sql)".
+    public var description: String {
+        let state = sqlState.map { " [\($0)]" } ?? ""
+        let context = sql.map { " (in: \($0))" } ?? ""
+        return "PostgreSQL error\(state): \(message)\(context)"
+    }
+}
+
+/// The rows of a query in libpq's text format: every non-NULL cell is the server's text rendering.
+public struct PostgresResult: Sendable, Equatable {
+    /// Column names, in result order.
+    public let columns: [String]
+    /// One array per row, `nil` for SQL NULL.
+    public let rows: [[String?]]
+    /// The affected-row count reported by the command (INSERT/UPDATE/DELETE/SELECT), when it has one.
+    public let affectedRows: Int?
+}
+
+/// One PostgreSQL connection through libpq, owned and closed by this object.
+///
+/// Not `Sendable`: libpq connections must not be used by two threads at once.
+public final class PostgresConnection: SQLConnection {
+    private let connection: OpaquePointer
+
+    /// Connects with a libpq conninfo string ("host=... dbname=...") or URL ("postgresql://user@host:port/db").
+    public init(_ conninfo: String) throws(PostgresError) {
+        guard let conn = PQconnectdb(conninfo) else {
+            throw PostgresError(sqlState: nil, message: "libpq could not allocate a connection", sql: nil)
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(conn))
+            PQfinish(conn)
+            throw PostgresError(sqlState: nil, message: message, sql: nil)
+        }
+        // libpq's default notice processor writes NOTICEs ("table does not exist, skipping") to stderr,
+        // which would interleave with CLI output; callers that care will get a notice API later.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        connection = conn
+    }
+
+    deinit {
+        PQfinish(connection)
+    }
+
+    /// Runs one statement with `$1...$n` text parameters via `PQexecParams`, so values are never spliced
+    /// into the SQL text. `nil` sends SQL NULL.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresResult {
+        // PQexecParams needs all C strings alive at once, which nested withCString calls cannot give for
+        // a variable count; copy them into buffers freed after the call.
+        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { parameter in
+            parameter.map { text in
+                let bytes = text.utf8CString
+                let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+                bytes.withUnsafeBufferPointer { copy.initialize(from: $0.baseAddress!, count: $0.count) }
+                return copy
+            }
+        }
+        defer { cStrings.forEach { $0?.deallocate() } }
+        let values = cStrings.map { UnsafePointer($0) }
+        guard let result = values.withUnsafeBufferPointer({ buffer in
+            // nil types: the server infers each parameter's type; nil lengths/formats: all text format.
+            PQexecParams(connection, sql, Int32(buffer.count), nil, buffer.baseAddress, nil, nil, 0)
+        }) else {
+            throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(connection)), sql: sql)
+        }
+        defer { PQclear(result) }
+
+        let status = PQresultStatus(result)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            var message = Self.trimmed(PQresultErrorMessage(result))
+            if message.isEmpty { message = "unexpected result status \(String(cString: PQresStatus(status)))" }
+            throw PostgresError(sqlState: state, message: message, sql: sql)
+        }
+
+        let columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        let rows = (0..<rowCount).map { row in
+            (0..<columnCount).map { column -> String? in
+                guard PQgetisnull(result, row, column) == 0 else { return nil }
+                // Text-format values are NUL-terminated; the explicit length still avoids a second scan.
+                let length = Int(PQgetlength(result, row, column))
+                return PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                }
+            }
+        }
+        let affected = String(cString: PQcmdTuples(result))
+        return PostgresResult(columns: columns, rows: rows, affectedRows: Int(affected))
+    }
+
+    /// `SQLConnection` form of `query`: parameters go over as text, results come back as `.text` or `.null`
+    /// (the text protocol carries no types; callers convert).
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [SQLValue]) throws -> [[SQLValue]] {
+        let result = try query(sql, parameters.map(Self.text(of:)))
+        return result.rows.map { row in row.map { $0.map(SQLValue.text) ?? .null } }
+    }
+
+    /// PostgreSQL's text input syntax for each value.
+    private static func text(of value: SQLValue) -> String? {
+        switch value {
+        case .null: return nil
+        case let .integer(number): return String(number)
+        case let .real(number):
+            // Swift spells these "inf" and "nan", which PostgreSQL does not accept.
+            if number.isNaN { return "NaN" }
+            if number.isInfinite { return number < 0 ? "-Infinity" : "Infinity" }
+            return String(number)
+        case let .text(string): return string
+        case let .blob(bytes):
+            // bytea hex input format.
+            let digits: [UInt8] = Array("0123456789abcdef".utf8)
+            var hex: [UInt8] = Array("\\x".utf8)
+            hex.reserveCapacity(2 + bytes.count * 2)
+            for byte in bytes {
+                hex.append(digits[Int(byte >> 4)])
+                hex.append(digits[Int(byte & 0x0F)])
+            }
+            return String(decoding: hex, as: UTF8.self)
+        }
+    }
+
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "" }
+        var text = Substring(String(cString: message))
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return String(text)
+    }
+}

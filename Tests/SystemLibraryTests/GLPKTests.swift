@@ -1,0 +1,116 @@
+import LinearSolver
+import Testing
+
+/// Real calls into GLPK through `LinearProgram`. Each test is synchronous so a problem's whole life stays
+/// on one thread, as GLPK's per-thread environment requires.
+@Suite("GLPK")
+struct GLPKTests {
+    /// max 3x + 2y  s.t.  x + y ≤ 4,  x + 3y ≤ 6,  0 ≤ x ≤ 3,  y ≥ 0  has its optimum 11 at (3, 1).
+    @Test func solvesTwoVariableLP() throws {
+        let lp = try LinearProgram(direction: .maximize)
+        let x = try lp.addColumn(bounds: .range(0, 3), objective: 3, name: "x")
+        let y = try lp.addColumn(bounds: .lower(0), objective: 2, name: "y")
+        let r0 = try lp.addRow(bounds: .upper(4), name: "sum")
+        let r1 = try lp.addRow(bounds: .upper(6), name: "weighted")
+        try lp.loadMatrix([
+            MatrixEntry(row: r0, column: x, value: 1), MatrixEntry(row: r0, column: y, value: 1),
+            MatrixEntry(row: r1, column: x, value: 1), MatrixEntry(row: r1, column: y, value: 3),
+        ])
+        let solution = try lp.solve(timeLimit: .seconds(10))
+        #expect(solution.status == .optimal)
+        #expect(abs(solution.objective - 11) < 1e-9)
+        #expect(solution.columnValues.count == 2)
+        #expect(abs(solution.columnValues[x] - 3) < 1e-9)
+        #expect(abs(solution.columnValues[y] - 1) < 1e-9)
+    }
+
+    /// A 0/1 knapsack whose LP relaxation is fractional: values 10, 13, 7, weights 5, 6, 4, capacity 10.
+    /// The integer optimum takes items 2 and 3 for 20; the relaxation would reach 10 + 13·5/6 ≈ 20.83.
+    @Test func solvesTinyMIP() throws {
+        let mip = try LinearProgram(direction: .maximize)
+        let values: [Double] = [10, 13, 7], weights: [Double] = [5, 6, 4]
+        let items = try values.map { value in try mip.addBinaryColumn(objective: value) }
+        let capacity = try mip.addRow(bounds: .upper(10))
+        try mip.loadMatrix(items.map { MatrixEntry(row: capacity, column: $0, value: weights[$0]) })
+
+        let relaxed = try mip.solve()
+        #expect(relaxed.objective > 20.5)
+
+        let solution = try mip.solveMIP(timeLimit: .seconds(10))
+        #expect(solution.status == .optimal)
+        #expect(abs(solution.objective - 20) < 1e-9)
+        #expect(solution.columnValues == [0, 1, 1])
+    }
+
+    @Test func reportsInfeasibleAndUnbounded() throws {
+        let infeasible = try LinearProgram()
+        let x = try infeasible.addColumn(bounds: .lower(0), objective: 1)
+        let row = try infeasible.addRow(bounds: .upper(-1))  // x ≤ -1 contradicts x ≥ 0
+        try infeasible.loadMatrix([MatrixEntry(row: row, column: x, value: 1)])
+        #expect(throws: SolverError.infeasible) { try infeasible.solve() }
+        #expect(throws: SolverError.infeasible) { try infeasible.solveMIP() }
+
+        let unbounded = try LinearProgram(direction: .maximize)
+        _ = try unbounded.addColumn(bounds: .lower(0), objective: 1)
+        let error = #expect(throws: SolverError.self) { try unbounded.solve() }
+        #expect(error == .unbounded || error == .infeasibleOrUnbounded)
+    }
+
+    @Test func validatesInputsBeforeGLPKSeesThem() throws {
+        let lp = try LinearProgram()
+        let x = try lp.addColumn()
+        let row = try lp.addRow(bounds: .fixed(1))
+        #expect(throws: SolverError.columnOutOfRange(5, columnCount: 1)) { try lp.setColumnBounds(5, .free) }
+        #expect(throws: SolverError.rowOutOfRange(-1, rowCount: 1)) { try lp.setRowBounds(-1, .free) }
+        #expect(throws: SolverError.self) { try lp.setColumnBounds(x, .range(2, 1)) }
+        #expect(throws: SolverError.self) { try lp.setColumnBounds(x, .upper(.infinity)) }
+        #expect(throws: SolverError.self) { try lp.setObjectiveCoefficient(.nan, column: x) }
+        #expect(throws: SolverError.self) { try lp.addColumn(name: String(repeating: "n", count: 300)) }
+        #expect(throws: SolverError.duplicateMatrixEntry(row: row, column: x)) {
+            try lp.loadMatrix([MatrixEntry(row: row, column: x, value: 1), MatrixEntry(row: row, column: x, value: 2)])
+        }
+        #expect(throws: SolverError.self) { try lp.solve(timeLimit: .zero) }
+        // None of the rejected calls reached GLPK, so the problem is still intact and solvable.
+        try lp.loadMatrix([MatrixEntry(row: row, column: x, value: 2)])
+        let solution = try lp.solve()
+        #expect(abs(solution.columnValues[x] - 0.5) < 1e-9)
+    }
+
+    /// An out-of-range index that bypasses Swift's validation makes GLPK call glp_error, which would abort
+    /// the process; the C guard must turn it into a thrown error. Reaching the later lines proves the
+    /// test process survived.
+    @Test func glpkFaultBecomesSwiftErrorAndProcessSurvives() throws {
+        let doomed = try LinearProgram()
+        _ = try doomed.addColumn()
+        let error = #expect(throws: SolverError.self) {
+            try doomed.setColumnBoundsBypassingValidation(glpkColumn: 99, lower: 0, upper: 1)
+        }
+        guard case let .glpkFault(message) = error else {
+            Issue.record("expected glpkFault, got \(String(describing: error))")
+            return
+        }
+        #expect(message.contains("column number out of range"))
+
+        // The fault freed this thread's GLPK environment: the old problem must refuse to touch freed memory.
+        #expect(throws: SolverError.problemInvalidated) { try doomed.solve() }
+
+        // A duplicate (i, j) pair is another fatal GLPK error; it must be caught the same way.
+        let second = try LinearProgram()
+        _ = try second.addColumn()
+        _ = try second.addRow(bounds: .upper(1))
+        let duplicate = #expect(throws: SolverError.self) {
+            try second.loadMatrixBypassingValidation([(1, 1, 1.0), (1, 1, 2.0)])
+        }
+        guard case let .glpkFault(duplicateMessage) = duplicate else {
+            Issue.record("expected glpkFault, got \(String(describing: duplicate))")
+            return
+        }
+        #expect(duplicateMessage.contains("duplicate"))
+
+        // GLPK works again after the reset.
+        let fresh = try LinearProgram(direction: .maximize)
+        let x = try fresh.addColumn(bounds: .range(0, 2), objective: 1)
+        let solution = try fresh.solve()
+        #expect(abs(solution.columnValues[x] - 2) < 1e-9)
+    }
+}
