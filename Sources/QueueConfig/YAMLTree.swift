@@ -33,7 +33,9 @@ struct YAMLTree: Sendable {
     private(set) var nextSiblings: [Int32] = []
     private(set) var childCounts: [Int32] = []
     private(set) var values: [String] = []
-    private(set) var tags: [String?] = []
+    /// Explicit tags are rare: kept aside rather than as one optional per node.
+    private(set) var explicitTags: [Int32: String] = [:]
+    /// The last child of each collection, for appending while building.
     private var lastChild: [Int32] = []
     var root: Int32 = -1
 
@@ -46,7 +48,7 @@ struct YAMLTree: Sendable {
         kinds.reserveCapacity(capacity); styles.reserveCapacity(capacity); lines.reserveCapacity(capacity)
         columns.reserveCapacity(capacity); parents.reserveCapacity(capacity); firstChildren.reserveCapacity(capacity)
         nextSiblings.reserveCapacity(capacity); childCounts.reserveCapacity(capacity); values.reserveCapacity(capacity)
-        tags.reserveCapacity(capacity); lastChild.reserveCapacity(capacity)
+        lastChild.reserveCapacity(capacity)
     }
 
     var count: Int { kinds.count }
@@ -56,7 +58,9 @@ struct YAMLTree: Sendable {
         let index = Int32(kinds.count)
         kinds.append(kind); styles.append(style); lines.append(Int32(line)); columns.append(Int32(column))
         parents.append(parent); firstChildren.append(-1); nextSiblings.append(-1); childCounts.append(0)
-        values.append(value); tags.append(tag); lastChild.append(-1)
+        values.append(value)
+        lastChild.append(-1)
+        if let tag { explicitTags[index] = tag }
         if parent >= 0 {
             let p = Int(parent)
             if lastChild[p] >= 0 { nextSiblings[Int(lastChild[p])] = index } else { firstChildren[p] = index }
@@ -71,7 +75,8 @@ struct YAMLTree: Sendable {
     @inline(__always) func kind(_ i: Int32) -> Kind { kinds[Int(i)] }
     @inline(__always) func style(_ i: Int32) -> Style { styles[Int(i)] }
     @inline(__always) func value(_ i: Int32) -> String { values[Int(i)] }
-    @inline(__always) func tag(_ i: Int32) -> String? { tags[Int(i)] }
+    @inline(__always) func tag(_ i: Int32) -> String? { explicitTags.isEmpty ? nil : explicitTags[i] }
+
     @inline(__always) func firstChild(_ i: Int32) -> Int32 { firstChildren[Int(i)] }
     @inline(__always) func nextSibling(_ i: Int32) -> Int32 { nextSiblings[Int(i)] }
     @inline(__always) func childCount(_ i: Int32) -> Int32 { childCounts[Int(i)] }
@@ -82,8 +87,8 @@ struct YAMLTree: Sendable {
         let index = Int(i)
         guard kinds[index] == .scalar, styles[index] == .plain else { return false }
         let text = values[index]
-        if text.isEmpty { return tags[index] == nil }
-        guard text.utf8.count <= 4, tags[index] == nil else { return false }
+        if text.isEmpty { return tag(i) == nil }
+        guard text.utf8.count <= 4, tag(i) == nil else { return false }
         return text == "~" || text == "null" || text == "Null" || text == "NULL"
     }
 
@@ -92,7 +97,7 @@ struct YAMLTree: Sendable {
         let index = Int(i)
         return Node(kind: kinds[index], style: styles[index], line: lines[index], column: columns[index],
                     parent: parents[index], firstChild: firstChildren[index], nextSibling: nextSiblings[index],
-                    childCount: childCounts[index], value: values[index], tag: tags[index])
+                    childCount: childCounts[index], value: values[index], tag: tag(i))
     }
 
     /// The children of a node in order (for a mapping: key, value, key, value…).

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import QueueConfig
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `bursar validate FILE…`: YuniKorn's verdict on queue configuration files, with every problem.
 struct Validate: ParsableCommand {
@@ -87,10 +90,43 @@ enum InputFiles {
     }
 
     static func readFile(_ path: String) -> Result<String, ReadError> {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(ReadError(description: "cannot be read (permissions?)"))
+        // Read straight into the string's own storage: large configs are read once, not copied.
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return .failure(ReadError(description: "cannot be opened (permissions?)"))
         }
-        return decode(data, name: path)
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), (try? handle.seek(toOffset: 0)) != nil else {
+            return .failure(ReadError(description: "cannot be read"))
+        }
+        var failed = false
+        var valid = true
+        let raw = String(unsafeUninitializedCapacity: Int(size)) { buffer in
+            var filled = 0
+            while filled < buffer.count {
+                let count = Glibc.read(handle.fileDescriptor, buffer.baseAddress! + filled, buffer.count - filled)
+                if count <= 0 {
+                    failed = count < 0
+                    break
+                }
+                filled += count
+            }
+            // The initializer would silently repair invalid UTF-8: check first, and refuse instead.
+            var bytes = UnsafeBufferPointer(rebasing: buffer[0..<filled]).makeIterator()
+            var decoder = UTF8()
+            decoding: while true {
+                switch decoder.decode(&bytes) {
+                case .scalarValue: continue
+                case .emptyInput: break decoding
+                case .error:
+                    valid = false
+                    break decoding
+                }
+            }
+            return filled
+        }
+        if failed { return .failure(ReadError(description: "cannot be read")) }
+        guard valid else { return .failure(ReadError(description: "is not UTF-8 text; YuniKorn reads UTF-8 YAML")) }
+        return .success(raw)
     }
 
     static func decode(_ data: Data, name: String) -> Result<String, ReadError> {
