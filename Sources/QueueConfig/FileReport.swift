@@ -18,11 +18,11 @@ public struct FileReport: Sendable {
     }
 
     /// Checks `text` read from `file`, looking inside a ConfigMap when it is one.
-    public static func check(text: String, file: String) -> FileReport {
+    public static func check(text: String, file: String, for version: YuniKornVersion = .latest) -> FileReport {
         do {
             switch try ConfigMap.classify(text) {
             case .queuesYAML(let yaml):
-                return FileReport(file: file, source: "queues.yaml", unreadable: nil, result: Validator.validate(text: yaml))
+                return FileReport(file: file, source: "queues.yaml", unreadable: nil, result: Validator.validate(text: yaml, for: version))
             case let .configMap(name, key, yaml):
                 guard let key, let yaml else {
                     var result = Validator.validate(text: "")
@@ -31,7 +31,7 @@ public struct FileReport: Sendable {
                                                yunikornMessage: nil)]
                     return FileReport(file: file, source: "ConfigMap \(name)", unreadable: nil, result: result)
                 }
-                var result = Validator.validate(text: yaml)
+                var result = Validator.validate(text: yaml, for: version)
                 // Lines inside a `data` block are shifted; say so instead of pointing at wrong lines.
                 if key == ConfigMap.queuesKey, let offset = blockOffset(of: key, in: text) {
                     result.problems = result.problems.map { problem in

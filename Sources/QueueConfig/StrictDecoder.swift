@@ -17,7 +17,7 @@ public struct DecodedConfig: Sendable {
 /// and only the first YAML document counts, as in `configs.ParseAndValidateConfig`.
 public enum StrictDecoder {
     /// Decodes `text`; never throws: every problem is reported in the result.
-    public static func decode(_ text: String) -> DecodedConfig {
+    public static func decode(_ text: String, for version: YuniKornVersion = .latest) -> DecodedConfig {
         let tree: YAMLTree
         if let fast = BlockYAMLReader.read(text) {
             tree = fast
@@ -39,7 +39,7 @@ public enum StrictDecoder {
             // An empty document is a valid configuration with no partitions.
             return DecodedConfig(config: SchedulerConfig(), sourceMap: sourceMap, problems: [], yunikornError: nil)
         }
-        var decoder = NodeDecoder(tree: tree)
+        var decoder = NodeDecoder(tree: tree, version: version)
         let config = decoder.schedulerConfig(tree.root)
         let yunikorn = decoder.typeErrors.isEmpty ? nil
             : "yaml: unmarshal errors:\n  " + decoder.typeErrors.joined(separator: "\n  ")
@@ -131,7 +131,12 @@ private struct NodeDecoder {
     var problems: [Problem] = []
     var typeErrors: [String] = []
 
-    init(tree: YAMLTree) { self.tree = tree }
+    let version: YuniKornVersion
+
+    init(tree: YAMLTree, version: YuniKornVersion) {
+        self.tree = tree
+        self.version = version
+    }
 
     // MARK: Structure
 
@@ -168,7 +173,8 @@ private struct NodeDecoder {
                 decoder.fields(value, type: "configs.PartitionPreemptionConfig") { decoder, key, value in
                     switch key {
                     case "enabled": partition.preemption.enabled = decoder.bool(value)
-                    case "quotapreemptionenabled": partition.preemption.quotaPreemptionEnabled = decoder.bool(value)
+                    case "quotapreemptionenabled" where decoder.version.knowsUserGroupResolverAndQuotaPreemption:
+                        partition.preemption.quotaPreemptionEnabled = decoder.bool(value)
                     default: return false
                     }
                     return true
@@ -185,7 +191,7 @@ private struct NodeDecoder {
                     }
                     return true
                 }
-            case "usergroupresolver":
+            case "usergroupresolver" where decoder.version.knowsUserGroupResolverAndQuotaPreemption:
                 decoder.fields(value, type: "configs.UserGroupResolver") { decoder, key, value in
                     guard key == "type" else { return false }
                     partition.userGroupResolver.type = decoder.string(value) ?? ""
@@ -567,7 +573,9 @@ private struct NodeDecoder {
         typeErrors.append("line \(tree.line(keyNode)): field \(key) not found in type \(type)")
         let known = Self.knownKeys[type] ?? []
         var advice = "remove it"
-        if let match = known.first(where: { $0 == key.lowercased() }) {
+        if (key == "usergroupresolver" || key == "quotapreemptionenabled") && !version.knowsUserGroupResolverAndQuotaPreemption {
+            advice = "YuniKorn \(version) does not know this key (added in 1.8.0); remove it or target 1.8"
+        } else if let match = known.first(where: { $0 == key.lowercased() }) {
             advice = "keys are lower case: write \"\(match)\""
         } else if let close = known.min(by: { editDistance($0, key) < editDistance($1, key) }),
                   editDistance(close, key) <= 2 {

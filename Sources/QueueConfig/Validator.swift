@@ -24,10 +24,10 @@ public struct ValidationResult: Sendable {
 /// walk the tree in its order. Warnings flag what the validator accepts but the scheduler refuses.
 public enum Validator {
     /// Reads and validates a `queues.yaml` text.
-    public static func validate(text: String) -> ValidationResult {
+    public static func validate(text: String, for version: YuniKornVersion = .latest) -> ValidationResult {
         // The checksum needs only the bytes: hash them on the other core while this one parses.
         let checksum = ChecksumTask(text)
-        let decoded = StrictDecoder.decode(text)
+        let decoded = StrictDecoder.decode(text, for: version)
         guard let config = decoded.config, decoded.problems.isEmpty else {
             var problems = decoded.problems
             if !problems.isEmpty {

@@ -32,16 +32,24 @@ struct Validate: ParsableCommand {
     @Flag(help: "Treat warnings (configs YuniKorn's scheduler would refuse to load) as invalid.")
     var strict = false
 
+    @Option(name: .customLong("yunikorn-version"),
+            help: "The YuniKorn release to check for (1.6, 1.7 or 1.8): 1.6 and 1.7 refuse keys added in 1.8.0.")
+    var yunikornVersion: String = YuniKornVersion.latest.description
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file to check, or - for standard input") }
+        guard let version = YuniKornVersion(yunikornVersion), version <= .latest else {
+            throw ValidationError("--yunikorn-version \(yunikornVersion) is not one Bursar checks for; use 1.6, 1.7 or 1.8")
+        }
     }
 
     func run() throws {
+        let version = YuniKornVersion(yunikornVersion) ?? .latest  // validate() has vetted it
         var reports: [FileReport] = []
         for file in files {
             for (name, text) in InputFiles.read(file) {
                 switch text {
-                case .success(let content): reports.append(FileReport.check(text: content, file: name))
+                case .success(let content): reports.append(FileReport.check(text: content, file: name, for: version))
                 case .failure(let error):
                     reports.append(.unreadable(file: name, reason: error.description))
                 }

@@ -129,6 +129,23 @@ struct ValidateCommandTests {
         #expect(try run(["validate", "--strict", "-"], stdin: yaml).status == 3)
     }
 
+    @Test func olderYuniKornRefusesKeysAddedIn18() throws {
+        let yaml = "partitions:\n  - name: default\n    usergroupresolver:\n      type: ldap\n    queues:\n      - name: root\n"
+        #expect(try run(["validate", "-"], stdin: yaml).status == 0)
+        let old = try run(["validate", "--yunikorn-version", "1.7", "--format", "json", "-"], stdin: yaml)
+        #expect(old.status == 3)
+        #expect(old.stdout.contains("line 3: field usergroupresolver not found in type configs.PartitionConfig"))
+        #expect(try run(["validate", "--yunikorn-version", "1.5", "-"], stdin: yaml).status == 1)
+    }
+
+    @Test func notUTF8IsUnreadable() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-\(UUID().uuidString).yaml")
+        try Data([0xff, 0xfe, 0x20, 0x61]).write(to: url)
+        let result = try run(["validate", url.path])
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("not UTF-8"))
+    }
+
     @Test func folderChecksEveryQueuesFile() throws {
         let first = try temporaryFile("queues.yaml", Self.valid)
         let folder = URL(fileURLWithPath: first).deletingLastPathComponent()
