@@ -108,8 +108,9 @@ struct BlockYAMLReader {
             // `---` followed by no content is an empty-scalar document: rare, left to libyaml.
             if sawStart { throw GiveUp() }
             if atEnd { return tree }
-            // At a document marker: the first `---` opens the document; anything else ends it.
-            guard isMarker(at: pos, 45), !sawStart else { return tree }
+            // At a document marker: the first `---` opens the document; a second one ends an
+            // empty document (handled above); `...` before any content is left to libyaml.
+            guard isMarker(at: pos, 45), !sawStart else { throw GiveUp() }
             sawStart = true
             pos += 3
             try finishLine()
@@ -231,9 +232,12 @@ struct BlockYAMLReader {
             return byte(scan) == 58 && isBlankOrEnd(scan + 1) ? scan : nil
         }
         if isIndicator(first) { return nil }
+        // An empty key (a line starting with ": ") is left to libyaml.
+        if first == 58 && isBlankOrEnd(scan + 1) { throw GiveUp() }
         while scan < bytes.count {
             let c = bytes[scan]
             if c == 10 { return nil }
+            if c == 9 || c == 13 { throw GiveUp() }
             if c == 58 && isBlankOrEnd(scan + 1) { return scan }
             if c == 35 && scan > start && bytes[scan - 1] == 32 { return nil }
             scan += 1
@@ -248,8 +252,10 @@ struct BlockYAMLReader {
     /// Characters that cannot start a plain scalar here, or start constructs left to libyaml.
     private func isIndicator(_ c: UInt8) -> Bool {
         switch c {
-        case 45, 63, 58:  // - ? : are indicators only before a blank; keep it simple and strict
+        case 45:  // "-" starts a plain scalar unless a blank follows (checked by the callers)
             return false
+        case 63, 58:  // "?" and ":" at the start of a scalar: libyaml's rules differ by context
+            return true
         case 44, 91, 93, 123, 125, 35, 38, 42, 33, 124, 62, 39, 34, 37, 64, 96: return true
         default: return c < 32
         }

@@ -60,4 +60,44 @@ struct BlockYAMLReaderTests {
         // The point of the fast reader: it must handle nearly everything real files hold.
         #expect(fast * 10 >= total * 8, "fast path taken for only \(fast) of \(total) inputs")
     }
+
+    /// Mutated files (characters inserted, deleted, lines swapped or re-indented) probe the edges of
+    /// the subset: whatever the fast reader accepts, libyaml must read identically.
+    @Test("mutated inputs: fast reader agrees with libyaml or gives up")
+    func mutations() {
+        let seeds = Self.corpus().filter { !$0.1.isEmpty }.map(\.1)
+        var generator = RoundTripTests.Generator(state: 2026)
+        let inserts = [" ", "  ", ":", ": ", "-", "- ", "#", " #", "'", "\"", "[", "]", "{", "}", ",", "\n", "\t", "&a", "*a", "!", "|", ">", "?", "~", "\\", "é"]
+        var accepted = 0
+        for round in 0..<4_000 {
+            var lines = generator.pick(seeds).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard !lines.isEmpty else { continue }
+            let target = generator.int(lines.count)
+            switch generator.int(4) {
+            case 0:
+                var line = Array(lines[target])
+                line.insert(contentsOf: Array(generator.pick(inserts)), at: line.isEmpty ? 0 : generator.int(line.count + 1))
+                lines[target] = String(line)
+            case 1:
+                var line = Array(lines[target])
+                if !line.isEmpty { line.remove(at: generator.int(line.count)) }
+                lines[target] = String(line)
+            case 2:
+                lines.swapAt(target, generator.int(lines.count))
+            default:
+                lines[target] = String(repeating: " ", count: generator.int(3)) + lines[target]
+            }
+            let text = lines.joined(separator: "\n")
+            guard let tree = BlockYAMLReader.read(text) else { continue }
+            accepted += 1
+            guard let reference = try? YAMLTree.libyaml(text) else {
+                Issue.record("round \(round): fast reader accepted what libyaml rejects:\n\(text.prefix(400).debugDescription)")
+                continue
+            }
+            if tree.dump() != reference.dump() {
+                Issue.record("round \(round): trees differ:\n\(text.prefix(400).debugDescription)")
+            }
+        }
+        #expect(accepted > 500, "only \(accepted) mutated inputs took the fast path")
+    }
 }
