@@ -78,14 +78,24 @@ public enum ConfigMap {
         }
     }
 
-    /// The ConfigMap wrapping `queuesYAML`, ready for `kubectl apply`.
+    /// Kubernetes refuses a ConfigMap over 1 MiB in all; past this size the configuration is stored
+    /// gzipped under `binaryData` (`queues.yaml.gz`), which the YuniKorn shim unpacks.
+    public static let compressAbove = 512 * 1024
+
+    /// The ConfigMap wrapping `queuesYAML`, ready for `kubectl apply`. Large configurations go
+    /// into `binaryData` gzipped, the way the YuniKorn shim reads them.
     public static func yaml(queuesYAML: String, name: String = defaultName, namespace: String = "yunikorn",
-                            labels: [(String, String)] = [("app.kubernetes.io/managed-by", "bursar")]) -> String {
+                            labels: [(String, String)] = [("app.kubernetes.io/managed-by", "bursar")]) throws -> String {
         var out = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
         out += "  name: \(YAMLWriter.scalar(name))\n  namespace: \(YAMLWriter.scalar(namespace))\n"
         if !labels.isEmpty {
             out += "  labels:\n"
             for (key, value) in labels { out += "    \(YAMLWriter.scalar(key)): \(YAMLWriter.scalar(value))\n" }
+        }
+        if queuesYAML.utf8.count > compressAbove {
+            let packed = try Gzip.compress(Array(queuesYAML.utf8))
+            out += "binaryData:\n  \(queuesKey).gz: \(Data(packed).base64EncodedString())\n"
+            return out
         }
         out += "data:\n  \(queuesKey): |\n"
         for line in queuesYAML.split(separator: "\n", omittingEmptySubsequences: false).dropLast(queuesYAML.hasSuffix("\n") ? 1 : 0) {

@@ -29,7 +29,23 @@ struct GoldenOutputTests {
     func emitted() throws {
         let config = SyntheticQueues.orgTree(queueCount: 13, orgs: 2)
         try compare(Emitter.yaml(config, withChecksum: true), with: "synthetic-13.emitted.yaml")
-        try compare(ConfigMap.yaml(queuesYAML: Emitter.yaml(config)), with: "synthetic-13.configmap.yaml")
+        try compare(try ConfigMap.yaml(queuesYAML: Emitter.yaml(config)), with: "synthetic-13.configmap.yaml")
+    }
+
+    @Test("a ConfigMap reads back to the configuration it wraps, plain or gzipped")
+    func configMapRoundTrip() throws {
+        for count in [13, 5_000] {
+            let text = Emitter.yaml(SyntheticQueues.orgTree(queueCount: count))
+            let wrapped = try ConfigMap.yaml(queuesYAML: text)
+            #expect(wrapped.contains("binaryData:") == (text.utf8.count > ConfigMap.compressAbove))
+            #expect(wrapped.utf8.count < 1 << 20, "a ConfigMap must stay under Kubernetes' 1 MiB")
+            guard case let .configMap(name, _, yaml) = try ConfigMap.classify(wrapped) else {
+                Issue.record("not recognised as a ConfigMap")
+                continue
+            }
+            #expect(name == ConfigMap.defaultName)
+            #expect(yaml == text)
+        }
     }
 
     func compare(_ actual: String, with file: String) throws {
