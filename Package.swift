@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip"],
                 swiftSettings: swiftSettings),
 
+        // Ingestion: application summaries from logs (pure parsing here; sources and the store at the edge).
+        .target(name: "Ingest", swiftSettings: swiftSettings),
+
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig",
@@ -49,6 +52,7 @@ let package = Package(
                     exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemLibraryTests", dependencies: ["LinearSolver", "Store", "HTTPFetch", "Gzip"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip"], swiftSettings: swiftSettings),
     ]
 )
