@@ -1,5 +1,5 @@
 /// Where a value sits in the configuration, e.g. `partitions[0].queues[1].resources.max.memory`.
-public struct FieldPath: Hashable, Sendable, CustomStringConvertible, Comparable {
+public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
     /// One step of a path.
     public enum Component: Hashable, Sendable {
         case key(String)
@@ -42,7 +42,6 @@ public struct FieldPath: Hashable, Sendable, CustomStringConvertible, Comparable
         return text
     }
 
-    public static func < (lhs: FieldPath, rhs: FieldPath) -> Bool { lhs.description < rhs.description }
 }
 
 /// A line and column in the source text, both counted from 1.
@@ -133,7 +132,6 @@ public enum ProblemKind: String, Sendable, Codable, CaseIterable {
     case childTemplateQuantity = "child-template-quantity"
     case propertyValue = "property-value"
     case emptyDocument = "empty-document"
-    case versionCompatibility = "version-compatibility"
 }
 
 /// One problem found in a configuration: what, where, and what to do.
