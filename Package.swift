@@ -39,12 +39,22 @@ let package = Package(
         .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip"],
                 swiftSettings: swiftSettings),
 
-        // Ingestion: application summaries from logs (pure parsing here; sources and the store at the edge).
+        // Ingestion: application summaries from logs, mappings and attribution (pure; no I/O).
         .target(name: "Ingest", swiftSettings: swiftSettings),
+        // Insights: what the insight tables hold and what is computed from them (hourly usage, workflow
+        // runs, SLO attainment); pure values and functions.
+        .target(name: "Insights", dependencies: ["Ingest"], swiftSettings: swiftSettings),
+        // Synthetic but realistic history in every input shape, for the demo, the tests and the benchmarks.
+        .target(name: "Synth", swiftSettings: swiftSettings),
+        // The edge: the insight tables in SQLite or PostgreSQL (schema, migrations, typed statements).
+        .target(name: "InsightStore", dependencies: ["Store", "Ingest", "Insights"], swiftSettings: swiftSettings),
+        // The edge: reading sources (files, folders, .gz, HTTP(S), S3) into the store, resumably.
+        .target(name: "IngestPipeline", dependencies: ["Ingest", "Insights", "InsightStore", "Gzip", "HTTPFetch"],
+                swiftSettings: swiftSettings),
 
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
-            "QueueConfig",
+            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -53,6 +63,11 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["LinearSolver", "Store", "HTTPFetch", "Gzip"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], swiftSettings: swiftSettings),
+        .testTarget(name: "InsightsTests", dependencies: ["Insights", "Ingest"], swiftSettings: swiftSettings),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "Ingest"], swiftSettings: swiftSettings),
+        .testTarget(name: "InsightStoreTests", dependencies: ["InsightStore", "IngestPipeline", "Store", "Ingest",
+                                                              "Insights", "Synth", "Gzip"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip"], swiftSettings: swiftSettings),
     ]
 )

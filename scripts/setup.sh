@@ -21,16 +21,24 @@ for package in "${packages[@]}"; do
     fi
 done
 
-if [ "${#missing[@]}" -eq 0 ]; then
-    exit 0
-fi
-
-echo "setup.sh: installing ${missing[*]}"
 if [ "$(id -u)" -eq 0 ]; then
     sudo=()
 else
     sudo=(sudo)
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup.sh: installing ${missing[*]}"
+    "${sudo[@]}" apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
+# Python tools for the tests and benchmarks only (the product itself needs none of them):
+# moto's server is the S3-compatible endpoint the S3 source is tested against on loopback;
+# duckdb is the baseline the ingest benchmark is compared with.
+python_missing=()
+python3 -c 'import moto.server' 2>/dev/null || python_missing+=('moto[server]>=5,<6')
+python3 -c 'import duckdb' 2>/dev/null || python_missing+=('duckdb==1.*')
+if [ "${#python_missing[@]}" -gt 0 ]; then
+    echo "setup.sh: pip installing ${python_missing[*]}"
+    python3 -m pip install --quiet --disable-pip-version-check "${python_missing[@]}"
+fi

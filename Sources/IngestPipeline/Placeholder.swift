@@ -1,0 +1,2 @@
+// IngestPipeline: being written.
+enum IngestPipelinePlaceholder {}

@@ -1,0 +1,2 @@
+// InsightStore: being written.
+enum InsightStorePlaceholder {}
