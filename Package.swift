@@ -54,7 +54,7 @@ let package = Package(
 
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
-            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth",
+            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "InsightsTests", dependencies: ["Insights", "Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "InsightStoreTests", dependencies: ["InsightStore", "IngestPipeline", "Store", "Ingest",
-                                                              "Insights", "Synth", "Gzip"],
+                                                              "Insights", "Gzip"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip"], swiftSettings: swiftSettings),
     ]

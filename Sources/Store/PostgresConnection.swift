@@ -32,6 +32,10 @@ public struct PostgresResult: Sendable, Equatable {
 /// Not `Sendable`: libpq connections must not be used by two threads at once.
 public final class PostgresConnection: SQLConnection {
     private let connection: OpaquePointer
+    private var nextStatementNumber = 0
+
+    /// Always `.postgres`.
+    public var dialect: SQLDialect { .postgres }
 
     /// Connects with a libpq conninfo string ("host=... dbname=...") or URL ("postgresql://user@host:port/db").
     public init(_ conninfo: String) throws(PostgresError) {
@@ -102,6 +106,124 @@ public final class PostgresConnection: SQLConnection {
         return PostgresResult(columns: columns, rows: rows, affectedRows: Int(affected))
     }
 
+    /// Prepares a statement written with `?` placeholders (numbered `$1…$n` here) under a fresh name, so
+    /// each run sends only the parameters.
+    public func prepareStatement(_ sql: String) throws -> any SQLStatement {
+        nextStatementNumber += 1
+        return try PostgresStatement(connection: self, name: "bursar_\(nextStatementNumber)",
+                                     sql: Self.numberedPlaceholders(sql))
+    }
+
+    /// Runs a script of `;`-separated statements (PQexec accepts several when there are no parameters).
+    public func executeScript(_ sql: String) throws {
+        guard let result = PQexec(connection, sql) else {
+            throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(connection)), sql: sql)
+        }
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+    }
+
+    /// Rewrites `?` placeholders outside quoted text and identifiers as `$1`, `$2`, … in order.
+    public static func numberedPlaceholders(_ sql: String) -> String {
+        var output = ""
+        var number = 0
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                output.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                output.append(character)
+            } else if character == "?" {
+                number += 1
+                output += "$\(number)"
+            } else {
+                output.append(character)
+            }
+        }
+        return output
+    }
+
+    fileprivate func prepare(name: String, sql: String) throws(PostgresError) {
+        guard let result = PQprepare(connection, name, sql, 0, nil) else {
+            throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(connection)), sql: sql)
+        }
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+    }
+
+    fileprivate func executePrepared(name: String, sql: String, _ parameters: [SQLValue]) throws(PostgresError)
+        -> (rows: [[SQLValue]], affected: Int)
+    {
+        let cStrings = Self.cStrings(parameters.map(Self.text(of:)))
+        defer { cStrings.forEach { $0?.deallocate() } }
+        let values = cStrings.map { UnsafePointer($0) }
+        guard let result = values.withUnsafeBufferPointer({ buffer in
+            PQexecPrepared(connection, name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
+        }) else {
+            throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(connection)), sql: sql)
+        }
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        let columnCount = PQnfields(result)
+        let rows = (0..<PQntuples(result)).map { row in
+            (0..<columnCount).map { column -> SQLValue in
+                guard PQgetisnull(result, row, column) == 0 else { return .null }
+                let length = Int(PQgetlength(result, row, column))
+                return .text(PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                })
+            }
+        }
+        return (rows, Int(String(cString: PQcmdTuples(result))) ?? 0)
+    }
+
+    private func check(_ result: OpaquePointer, sql: String) throws(PostgresError) {
+        let status = PQresultStatus(result)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            var message = Self.trimmed(PQresultErrorMessage(result))
+            if message.isEmpty { message = "unexpected result status \(String(cString: PQresStatus(status)))" }
+            throw PostgresError(sqlState: state, message: message, sql: sql)
+        }
+    }
+
+    /// C copies of the parameters, alive together for one libpq call (nested withCString cannot do a
+    /// variable count); the caller deallocates them.
+    private static func cStrings(_ parameters: [String?]) -> [UnsafeMutablePointer<CChar>?] {
+        parameters.map { parameter in
+            parameter.map { text in
+                let bytes = text.utf8CString
+                let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+                bytes.withUnsafeBufferPointer { copy.initialize(from: $0.baseAddress!, count: $0.count) }
+                return copy
+            }
+        }
+    }
+
+    /// A PostgreSQL array literal (`{1,NULL,"a\"b"}`) of `values`, passed as ONE bound parameter so a
+    /// whole batch goes over in a single round trip (`unnest($1::bigint[], …)`), never spliced into SQL.
+    public static func arrayLiteral(_ values: [SQLValue]) -> String {
+        var literal = "{"
+        literal.reserveCapacity(values.count * 12)
+        for (index, value) in values.enumerated() {
+            if index > 0 { literal.append(",") }
+            guard let text = text(of: value) else {
+                literal += "NULL"
+                continue
+            }
+            literal.append("\"")
+            for character in text {
+                if character == "\"" || character == "\\" { literal.append("\\") }
+                literal.append(character)
+            }
+            literal.append("\"")
+        }
+        literal.append("}")
+        return literal
+    }
+
     /// `SQLConnection` form of `query`: parameters go over as text, results come back as `.text` or `.null`
     /// (the text protocol carries no types; callers convert).
     @discardableResult
@@ -139,5 +261,31 @@ public final class PostgresConnection: SQLConnection {
         var text = Substring(String(cString: message))
         while let last = text.last, last.isWhitespace { text.removeLast() }
         return String(text)
+    }
+}
+
+/// A server-side prepared statement on one connection (`PQprepare` once, `PQexecPrepared` per run).
+public final class PostgresStatement: SQLStatement {
+    private let connection: PostgresConnection
+    private let name: String
+    /// The statement text as sent to the server (with `$n` placeholders).
+    public let sql: String
+
+    fileprivate init(connection: PostgresConnection, name: String, sql: String) throws(PostgresError) {
+        self.connection = connection
+        self.name = name
+        self.sql = sql
+        try connection.prepare(name: name, sql: sql)
+    }
+
+    /// Runs the statement and returns its rows (every non-NULL cell as text).
+    public func query(_ parameters: [SQLValue]) throws -> [[SQLValue]] {
+        try connection.executePrepared(name: name, sql: sql, parameters).rows
+    }
+
+    /// Runs the statement and returns the rows it changed.
+    @discardableResult
+    public func run(_ parameters: [SQLValue]) throws -> Int {
+        try connection.executePrepared(name: name, sql: sql, parameters).affected
     }
 }

@@ -10,15 +10,76 @@ public enum SQLValue: Sendable, Hashable {
     case text(String)
     /// Raw bytes (SQLite BLOB, PostgreSQL bytea).
     case blob([UInt8])
+
+    /// The value as an integer: SQLite integers as they are, PostgreSQL's text results parsed.
+    public var int64: Int64? {
+        switch self {
+        case let .integer(value): return value
+        case let .real(value): return value.isFinite ? Int64(exactly: value.rounded()) : nil
+        case let .text(text): return Int64(text) ?? Double(text).flatMap { Int64(exactly: $0.rounded()) }
+        case .null, .blob: return nil
+        }
+    }
+
+    /// The value as a double: integers widened, PostgreSQL's text results parsed.
+    public var double: Double? {
+        switch self {
+        case let .integer(value): return Double(value)
+        case let .real(value): return value
+        case let .text(text): return Double(text)
+        case .null, .blob: return nil
+        }
+    }
+
+    /// The value as text: numbers rendered, NULL and blobs nil.
+    public var string: String? {
+        switch self {
+        case let .text(text): return text
+        case let .integer(value): return String(value)
+        case let .real(value): return String(value)
+        case .null, .blob: return nil
+        }
+    }
+
+    /// Wraps an optional string, NULL for nil.
+    public static func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+    /// Wraps an optional integer, NULL for nil.
+    public static func integer(_ value: Int64?) -> SQLValue { value.map { .integer($0) } ?? .null }
 }
 
-/// The minimal surface shared by the SQLite and PostgreSQL connections, so early code and tests can run
-/// against either. Placeholders stay in each database's dialect: `?` / `?NNN` for SQLite, `$1` for PostgreSQL.
+/// The SQL dialect behind a connection, for the few statements that must differ.
+public enum SQLDialect: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// The surface shared by the SQLite and PostgreSQL connections, so the store runs against either.
+///
+/// Statements given to `prepareStatement` are written with `?` placeholders in both dialects; the
+/// PostgreSQL connection numbers them (`$1`, `$2`, …). `execute` keeps each database's own placeholders.
 public protocol SQLConnection: AnyObject {
+    /// Which database this is.
+    var dialect: SQLDialect { get }
+
     /// Runs one statement with bound parameters (never spliced into the SQL text) and returns its rows.
     /// Statements that return no rows give an empty array.
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue]) throws -> [[SQLValue]]
+
+    /// Compiles one statement (with `?` placeholders) for repeated execution.
+    func prepareStatement(_ sql: String) throws -> any SQLStatement
+
+    /// Runs a script of `;`-separated statements without parameters (schema migrations).
+    func executeScript(_ sql: String) throws
+}
+
+/// A compiled statement, run many times with different parameters.
+public protocol SQLStatement: AnyObject {
+    /// Runs the statement and returns its rows.
+    func query(_ parameters: [SQLValue]) throws -> [[SQLValue]]
+    /// Runs the statement and returns how many rows it inserted, updated or deleted.
+    @discardableResult
+    func run(_ parameters: [SQLValue]) throws -> Int
 }
 
 extension SQLConnection {
@@ -26,5 +87,20 @@ extension SQLConnection {
     @discardableResult
     public func execute(_ sql: String) throws -> [[SQLValue]] {
         try execute(sql, [])
+    }
+
+    /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws, so a
+    /// failure (or a kill, which never reaches COMMIT) leaves nothing half-written.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            // The rollback's own failure (e.g. the connection is gone) must not hide the original error.
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
     }
 }

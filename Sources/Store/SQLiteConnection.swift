@@ -22,6 +22,9 @@ public struct SQLiteError: Error, Equatable, CustomStringConvertible {
 public final class SQLiteConnection: SQLConnection {
     fileprivate let handle: OpaquePointer
 
+    /// Always `.sqlite`.
+    public var dialect: SQLDialect { .sqlite }
+
     /// Opens (creating it if needed) the database at `path`; ":memory:" gives a private in-memory database.
     public init(path: String) throws(SQLiteError) {
         var db: OpaquePointer?
@@ -40,6 +43,11 @@ public final class SQLiteConnection: SQLConnection {
     deinit {
         // close_v2 defers the close until every statement is finalized, so ordering never leaks or fails.
         sqlite3_close_v2(handle)
+    }
+
+    /// `SQLConnection` form of `prepare`.
+    public func prepareStatement(_ sql: String) throws -> any SQLStatement {
+        try prepare(sql)
     }
 
     /// Runs one or more `;`-separated statements without parameters (schema scripts, pragmas).
@@ -86,7 +94,7 @@ public final class SQLiteConnection: SQLConnection {
 }
 
 /// A compiled SQLite statement. Keeps its connection alive, so it can never outlive the database handle.
-public final class SQLiteStatement {
+public final class SQLiteStatement: SQLStatement {
     private let connection: SQLiteConnection
     private let statement: OpaquePointer
     /// The SQL text this statement was compiled from, for error messages.
@@ -165,6 +173,59 @@ public final class SQLiteStatement {
             }
             guard rc == SQLITE_OK else { throw connection.error(rc, sql: sql) }
         }
+    }
+
+    /// Runs the statement with `parameters` and returns all its rows.
+    public func query(_ parameters: [SQLValue]) throws -> [[SQLValue]] {
+        try bind(parameters)
+        var rows: [[SQLValue]] = []
+        while try step() { rows.append(row()) }
+        return rows
+    }
+
+    /// Runs the statement with `parameters` to completion and returns the rows it changed.
+    @discardableResult
+    public func run(_ parameters: [SQLValue]) throws -> Int {
+        try bind(parameters)
+        while try step() {}
+        return connection.changes
+    }
+
+    /// Resets the statement for a new run with `bindInteger` / `bindText` (the allocation-free path for
+    /// bulk inserts); earlier bindings are cleared.
+    public func reset() {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+    }
+
+    /// Binds an integer to placeholder `index` (1-based).
+    public func bindInteger(_ index: Int32, _ value: Int64) throws(SQLiteError) {
+        let rc = sqlite3_bind_int64(statement, index, value)
+        guard rc == SQLITE_OK else { throw connection.error(rc, sql: sql) }
+    }
+
+    /// Binds text to placeholder `index` (1-based); nil binds NULL.
+    public func bindText(_ index: Int32, _ value: String?) throws(SQLiteError) {
+        guard var value else {
+            let rc = sqlite3_bind_null(statement, index)
+            guard rc == SQLITE_OK else { throw connection.error(rc, sql: sql) }
+            return
+        }
+        let rc = value.withUTF8 { bytes -> Int32 in
+            guard let base = bytes.baseAddress, bytes.count > 0 else {
+                return sqlite3_bind_text64(statement, index, "", 0, csqlite_transient(), UInt8(SQLITE_UTF8))
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text64(statement, index, $0, UInt64(bytes.count), csqlite_transient(), UInt8(SQLITE_UTF8))
+            }
+        }
+        guard rc == SQLITE_OK else { throw connection.error(rc, sql: sql) }
+    }
+
+    /// Runs a statement bound with `bindInteger` / `bindText` that returns no rows; the rows it changed.
+    public func runBound() throws(SQLiteError) -> Int {
+        while try step() {}
+        return connection.changes
     }
 
     /// Advances to the next row; false once the statement has finished.

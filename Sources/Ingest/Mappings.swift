@@ -1,0 +1,185 @@
+/// The mapping files that attribute applications to workflows, projects, owners and orgs
+/// (DESIGN "Mappings"): `workflows.csv`, `projects.csv`, `owners.csv`, `job_apps.csv`.
+public struct Mappings: Sendable, Equatable {
+    /// A workflow's project, tier and SLO.
+    public struct Workflow: Sendable, Equatable {
+        public var project: String
+        public var tier: Int
+        public var sloMinutes: Int
+        public init(project: String, tier: Int, sloMinutes: Int) {
+            self.project = project
+            self.tier = tier
+            self.sloMinutes = sloMinutes
+        }
+    }
+
+    /// Which workflow run an application belongs to (written by the router in production).
+    public struct JobApp: Sendable, Equatable {
+        public var workflow: String
+        public var job: String
+        public var runID: String
+        /// Milliseconds since the epoch.
+        public var scheduledAt: Int64
+        public init(workflow: String, job: String, runID: String, scheduledAt: Int64) {
+            self.workflow = workflow
+            self.job = job
+            self.runID = runID
+            self.scheduledAt = scheduledAt
+        }
+    }
+
+    public var workflows: [String: Workflow] = [:]
+    /// project → owner (team).
+    public var projectOwners: [String: String] = [:]
+    /// owner → org.
+    public var ownerOrgs: [String: String] = [:]
+    /// application id → workflow run.
+    public var jobApps: [String: JobApp] = [:]
+
+    public init() {}
+
+    /// True when no mapping of any kind is known.
+    public var isEmpty: Bool { workflows.isEmpty && projectOwners.isEmpty && ownerOrgs.isEmpty && jobApps.isEmpty }
+}
+
+/// One of the four mapping files, with its required columns.
+public enum MappingFile: String, CaseIterable, Sendable {
+    case workflows = "workflows.csv"
+    case projects = "projects.csv"
+    case owners = "owners.csv"
+    case jobApps = "job_apps.csv"
+
+    /// The columns the header must name (in any order; extra columns are ignored).
+    public var columns: [String] {
+        switch self {
+        case .workflows: return ["workflow", "project", "tier", "slo_minutes"]
+        case .projects: return ["project", "owner"]
+        case .owners: return ["owner", "org"]
+        case .jobApps: return ["app_id", "workflow", "job", "run_id", "scheduled_at"]
+        }
+    }
+}
+
+/// A row (or a whole file) of a mapping file that could not be used; the row is skipped, the rest kept.
+public struct MappingProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    public var file: String
+    /// 1-based line, 0 for the file as a whole.
+    public var line: Int
+    public var message: String
+
+    public init(file: String, line: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    /// `workflows.csv:7: tier "4" is not 1, 2 or 3 (…)`.
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+}
+
+extension Mappings {
+    /// Reads one mapping file's text into these mappings (later rows for a key already read are refused,
+    /// not silently overriding). Returns the problems: each names the line and what to fix.
+    @discardableResult
+    public mutating func load(_ file: MappingFile, text: String, fileName: String? = nil) -> [MappingProblem] {
+        let name = fileName ?? file.rawValue
+        let records: [CSV.Record]
+        do {
+            records = try CSV.records(text)
+        } catch {
+            return [MappingProblem(file: name, line: error.line, message: error.message)]
+        }
+        guard let header = records.first else {
+            return [MappingProblem(file: name, line: 0, message: "empty file; expected a header row: \(file.columns.joined(separator: ","))")]
+        }
+        let names = header.fields.map { $0.trimmingBlanks.lowercased() }
+        var position: [String: Int] = [:]
+        for column in file.columns {
+            if let index = names.firstIndex(of: column) { position[column] = index }
+        }
+        let missing = file.columns.filter { position[$0] == nil }
+        guard missing.isEmpty else {
+            return [MappingProblem(file: name, line: header.line,
+                                   message: "header lacks column(s) \(missing.joined(separator: ", ")); expected \(file.columns.joined(separator: ","))")]
+        }
+
+        var problems: [MappingProblem] = []
+        for record in records.dropFirst() {
+            func value(_ column: String) -> String {
+                let index = position[column]!
+                return index < record.fields.count ? record.fields[index].trimmingBlanks : ""
+            }
+            func problem(_ message: String) { problems.append(MappingProblem(file: name, line: record.line, message: message)) }
+            if record.fields.count < names.count {
+                problem("\(record.fields.count) field(s), the header has \(names.count); add the missing values")
+                continue
+            }
+            let empty = file.columns.filter { value($0).isEmpty }
+            if !empty.isEmpty {
+                problem("empty \(empty.joined(separator: ", ")); every column of \(file.rawValue) needs a value")
+                continue
+            }
+            switch file {
+            case .workflows:
+                let workflow = value("workflow")
+                guard let tier = Self.tier(value("tier")) else {
+                    problem("tier \"\(value("tier"))\" is not 1, 2 or 3 (tier1 is the most critical)")
+                    continue
+                }
+                guard let slo = Int(value("slo_minutes")), slo > 0 else {
+                    problem("slo_minutes \"\(value("slo_minutes"))\" is not a positive whole number of minutes")
+                    continue
+                }
+                guard workflows[workflow] == nil else {
+                    problem("workflow \"\(workflow)\" is listed twice; keep one row per workflow")
+                    continue
+                }
+                workflows[workflow] = Workflow(project: value("project"), tier: tier, sloMinutes: slo)
+            case .projects:
+                let project = value("project")
+                guard projectOwners[project] == nil else {
+                    problem("project \"\(project)\" is listed twice; a project has one owner")
+                    continue
+                }
+                projectOwners[project] = value("owner")
+            case .owners:
+                let owner = value("owner")
+                guard ownerOrgs[owner] == nil else {
+                    problem("owner \"\(owner)\" is listed twice; an owner belongs to one org")
+                    continue
+                }
+                ownerOrgs[owner] = value("org")
+            case .jobApps:
+                let app = value("app_id")
+                guard let scheduled = Timestamp.parse(value("scheduled_at")) else {
+                    problem("scheduled_at \"\(value("scheduled_at"))\" is not an ISO 8601 time with a zone (e.g. 2026-11-20T02:00:00Z)")
+                    continue
+                }
+                let row = JobApp(workflow: value("workflow"), job: value("job"), runID: value("run_id"), scheduledAt: scheduled)
+                if let existing = jobApps[app], existing != row {
+                    problem("app_id \"\(app)\" is already mapped to run \(existing.workflow)/\(existing.runID); an application belongs to one run")
+                    continue
+                }
+                jobApps[app] = row
+            }
+        }
+        return problems
+    }
+
+    /// `1`, `tier1` or `Tier 1` → 1; nil outside 1…3.
+    static func tier(_ text: String) -> Int? {
+        var digits = Substring(text.lowercased())
+        if digits.hasPrefix("tier") { digits = digits.dropFirst(4).drop(while: { $0 == " " }) }
+        guard let tier = Int(digits), (1...3).contains(tier) else { return nil }
+        return tier
+    }
+}
+
+extension String {
+    var trimmingBlanks: String {
+        var text = Substring(self)
+        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,59 @@
+import Ingest
+import Insights
+import InsightStore
+
+/// A batch of lines turned into values: applications (first occurrence of each key in the batch),
+/// rejects, counts, and the hourly usage of all those applications.
+struct ParsedBatch: Sendable {
+    var apps: [AppRecord] = []
+    var rejects: [RejectRecord] = []
+    var hourly = HourlyUsage()
+    var skipped = 0
+    /// Summaries whose (cluster, app id) already appeared earlier in the same batch.
+    var repeatedInBatch = 0
+}
+
+/// The pure part of ingestion: lines in, values out.
+enum BatchParser {
+    /// Longest rejected line kept verbatim in the rejects table.
+    static let rejectTextLimit = 2_048
+
+    static func parse(_ content: [UInt8], range: Range<Int>, firstLine: Int64, source: String, clusterOverride: String?,
+                      folderCluster: String, mappings: Mappings) -> ParsedBatch {
+        var batch = ParsedBatch()
+        var seen = Set<String>()
+        content.withUnsafeBufferPointer { buffer in
+            var lineNumber = firstLine
+            var start = range.lowerBound
+            while start < range.upperBound {
+                var end = start
+                while end < range.upperBound && buffer[end] != 10 { end += 1 }
+                var lineEnd = end
+                if lineEnd > start && buffer[lineEnd - 1] == 13 { lineEnd -= 1 }
+                let line = UnsafeBufferPointer(rebasing: buffer[start..<lineEnd])
+                switch SummaryLine.parse(line) {
+                case .skipped:
+                    batch.skipped += 1
+                case let .rejected(reason):
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: line.prefix(rejectTextLimit)), as: UTF8.self)
+                    batch.rejects.append(RejectRecord(source: source, line: lineNumber, reason: reason, text: text))
+                case let .summary(summary):
+                    let cluster = clusterOverride ?? (summary.rmID.isEmpty ? folderCluster : summary.rmID)
+                    guard seen.insert(cluster + "\u{0}" + summary.applicationID).inserted else {
+                        batch.repeatedInBatch += 1
+                        break
+                    }
+                    let attribution = mappings.attribute(applicationID: summary.applicationID, queue: summary.queue)
+                    let app = AppRecord(cluster: cluster, summary: summary, attribution: attribution, source: source,
+                                        line: lineNumber)
+                    batch.hourly.add(cluster: cluster, queue: app.demandQueue, start: summary.startTime,
+                                     finish: summary.finishTime, usage: summary.usage)
+                    batch.apps.append(app)
+                }
+                lineNumber += 1
+                start = end + 1
+            }
+        }
+        return batch
+    }
+}

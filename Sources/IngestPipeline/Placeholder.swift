@@ -1,2 +1,0 @@
-// IngestPipeline: being written.
-enum IngestPipelinePlaceholder {}

@@ -1,0 +1,159 @@
+import Foundation
+import Gzip
+import HTTPFetch
+
+/// One thing to read: a local file or a remote object. `name` is the checkpoint key (an absolute path
+/// or the URL), so the same file named two ways is still one source.
+struct SourceObject: Sendable, Equatable {
+    enum Location: Sendable, Equatable {
+        case file(path: String)
+        case http(url: String)
+        case s3(url: String)
+    }
+
+    var name: String
+    var location: Location
+    /// The folder the object sits in (logs are conventionally kept per cluster folder): the cluster of
+    /// summaries that carry none (YARN lines).
+    var folderName: String
+}
+
+/// A source that cannot be read, with what to do about it.
+public struct SourceError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var source: String
+    public var message: String
+    public var description: String { "\(source): \(message)" }
+}
+
+enum SourceCatalog {
+    /// Expands command-line sources into objects: files as they are; folders recursively (hidden entries
+    /// and `*.csv` mapping files skipped, sorted by path so the order is stable); URLs as they are.
+    static func expand(_ argument: String) throws(SourceError) -> [SourceObject] {
+        if argument.hasPrefix("http://") || argument.hasPrefix("https://") {
+            return [SourceObject(name: argument, location: .http(url: argument), folderName: folderName(ofURL: argument))]
+        }
+        if argument.hasPrefix("s3://") {
+            return [SourceObject(name: argument, location: .s3(url: argument), folderName: folderName(ofURL: argument))]
+        }
+        if argument.contains("://") {
+            throw SourceError(source: argument, message: "unsupported URL scheme; use a path, http(s):// or s3://")
+        }
+        let absolute = URL(fileURLWithPath: argument).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
+            throw SourceError(source: argument, message: "no such file or folder")
+        }
+        guard isDirectory.boolValue else {
+            return [SourceObject(name: absolute, location: .file(path: absolute), folderName: parentName(absolute))]
+        }
+        guard let walker = FileManager.default.enumerator(atPath: absolute) else {
+            throw SourceError(source: argument, message: "cannot list the folder (check its permissions)")
+        }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let last = (relative as NSString).lastPathComponent
+            if last.hasPrefix(".") {
+                walker.skipDescendants()
+                continue
+            }
+            let path = absolute + "/" + relative
+            var entryIsDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &entryIsDirectory), !entryIsDirectory.boolValue,
+                  !last.lowercased().hasSuffix(".csv") else { continue }
+            files.append(path)
+        }
+        return files.sorted().map { SourceObject(name: $0, location: .file(path: $0), folderName: parentName($0)) }
+    }
+
+    static func parentName(_ path: String) -> String {
+        ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+    }
+
+    static func folderName(ofURL url: String) -> String {
+        var path = url
+        if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
+        let parts = path.split(separator: "/")
+        return parts.count >= 2 ? String(parts[parts.count - 2]) : ""
+    }
+}
+
+/// Reads a source's raw bytes, and decompresses gzip (by its magic number, whatever the name).
+struct SourceReader {
+    var environment: [String: String]
+    /// Largest decompressed size accepted for one object.
+    var maxBytes: Int = 16 << 30
+
+    /// The raw bytes (as stored) of an object.
+    func raw(_ object: SourceObject) throws(SourceError) -> [UInt8] {
+        switch object.location {
+        case let .file(path):
+            return try Self.readFile(path, name: object.name)
+        case let .http(url):
+            do {
+                let response = try HTTPFetcher(maxBodyBytes: maxBytes).get(url: url)
+                guard (200..<300).contains(response.status) else {
+                    throw SourceError(source: url, message: "HTTP \(response.status); check the URL and that the server serves the log")
+                }
+                return response.body
+            } catch let error as SourceError {
+                throw error
+            } catch {
+                throw SourceError(source: url, message: "\(error)")
+            }
+        case let .s3(url):
+            throw SourceError(source: url, message: "s3:// sources are not available in this build")
+        }
+    }
+
+    /// The content as lines live in it: decompressed when the bytes are gzip.
+    func content(of raw: [UInt8], name: String) throws(SourceError) -> [UInt8] {
+        guard Gzip.isGzip(raw) else { return raw }
+        do {
+            return try Gzip.decompress(raw, maxOutputSize: maxBytes)
+        } catch {
+            throw SourceError(source: name, message: "cannot decompress: \(error) (is the .gz file complete?)")
+        }
+    }
+
+    static func readFile(_ path: String, name: String) throws(SourceError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw SourceError(source: name, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw SourceError(source: name, message: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        let size = Int(info.st_size)
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let got = read(descriptor, buffer.baseAddress! + done, size - done)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if got == 0 { break }
+                done += got
+            }
+            count = done
+        }
+        if failure != 0 {
+            throw SourceError(source: name, message: "cannot read: \(String(cString: strerror(failure)))")
+        }
+        return bytes
+    }
+
+    /// Size plus a hash of the first 4 KiB of the raw bytes: a log that only grew keeps its fingerprint's
+    /// hash, a replaced or rotated one does not.
+    static func fingerprint(_ raw: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in raw.prefix(4096) {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

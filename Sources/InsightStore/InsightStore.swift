@@ -1,0 +1,259 @@
+public import Store
+public import Ingest
+public import Insights
+import Foundation
+
+/// Where the insight tables live: `sqlite:PATH` (the embedded default) or `postgres://…`.
+public enum StoreLocation: Equatable, Sendable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    /// The embedded default, relative to the working directory.
+    public static let defaultLocation = StoreLocation.sqlite(path: ".bursar/bursar.sqlite")
+
+    /// Reads `sqlite:PATH`, `postgres://…` / `postgresql://…`, or a bare path ending in `.sqlite`/`.db`.
+    public static func parse(_ text: String) throws(StoreError) -> StoreLocation {
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") { return .postgres(url: text) }
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw StoreError("--store sqlite: needs a path, e.g. sqlite:.bursar/bursar.sqlite") }
+            return .sqlite(path: path)
+        }
+        if text.hasSuffix(".sqlite") || text.hasSuffix(".db") { return .sqlite(path: text) }
+        throw StoreError("unknown store \"\(text)\": use sqlite:PATH or postgres://user@host:port/db")
+    }
+
+    /// The location with any password hidden, for messages and logs.
+    public var description: String {
+        switch self {
+        case let .sqlite(path): return "sqlite:\(path)"
+        case let .postgres(url):
+            // postgres://user:secret@host → postgres://user:***@host
+            guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"),
+                  let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+            return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+        }
+    }
+}
+
+/// A store failure a user can act on.
+public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One application as stored: its summary, the cluster it ran on, who it is attributed to, and where
+/// it was read.
+public struct AppRecord: Sendable, Equatable {
+    public var cluster: String
+    public var summary: AppSummary
+    public var attribution: Attribution
+    public var source: String
+    public var line: Int64
+
+    public init(cluster: String, summary: AppSummary, attribution: Attribution, source: String, line: Int64) {
+        self.cluster = cluster
+        self.summary = summary
+        self.attribution = attribution
+        self.source = source
+        self.line = line
+    }
+
+    /// The queue its usage counts against (see `Attribution.demandQueue`).
+    public var demandQueue: String { attribution.demandQueue(ranIn: summary.queue) }
+}
+
+/// A summary line that was refused, kept with where it was and why.
+public struct RejectRecord: Sendable, Equatable {
+    public var source: String
+    public var line: Int64
+    public var reason: String
+    public var text: String
+
+    public init(source: String, line: Int64, reason: String, text: String) {
+        self.source = source
+        self.line = line
+        self.reason = reason
+        self.text = text
+    }
+}
+
+/// How far a source has been read. `offset` is a byte offset into the (decompressed) content, always at a
+/// line boundary; `fingerprint` tells the same content from a replaced file.
+public struct SourceCheckpoint: Sendable, Equatable {
+    public var source: String
+    public var fingerprint: String
+    public var size: Int64
+    public var offset: Int64
+    public var lines: Int64
+    public var complete: Bool
+
+    public init(source: String, fingerprint: String, size: Int64, offset: Int64, lines: Int64, complete: Bool) {
+        self.source = source
+        self.fingerprint = fingerprint
+        self.size = size
+        self.offset = offset
+        self.lines = lines
+        self.complete = complete
+    }
+}
+
+/// One unit of ingestion, written in one transaction: the applications and rejects read since the last
+/// checkpoint, their hourly usage (computed as if every app were new), and the new checkpoint.
+public struct IngestBatch: Sendable {
+    public var apps: [AppRecord]
+    public var rejects: [RejectRecord]
+    public var hourly: HourlyUsage
+    public var checkpoint: SourceCheckpoint
+
+    public init(apps: [AppRecord], rejects: [RejectRecord], hourly: HourlyUsage, checkpoint: SourceCheckpoint) {
+        self.apps = apps
+        self.rejects = rejects
+        self.hourly = hourly
+        self.checkpoint = checkpoint
+    }
+}
+
+/// What writing a batch did.
+public struct BatchOutcome: Sendable, Equatable {
+    /// Applications stored for the first time.
+    public var inserted: Int
+    /// Applications already stored (same cluster and app id), left as they were.
+    public var duplicates: Int
+    /// Newly stored applications that no mapping or queue path attributes.
+    public var unattributed: Int
+}
+
+/// The insight tables over one SQL connection (SQLite or PostgreSQL), with prepared statements only.
+///
+/// Not `Sendable`: one store per thread, like the connection under it.
+public final class InsightStore {
+    public let connection: any SQLConnection
+    public let location: StoreLocation
+    private var statements: [String: any SQLStatement] = [:]
+
+    /// Opens (creating the SQLite file and its folder if needed) and migrates the store.
+    public init(_ location: StoreLocation) throws {
+        self.location = location
+        switch location {
+        case let .sqlite(path):
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty && path != ":memory:" {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            let sqlite = try SQLiteConnection(path: path)
+            // WAL lets readers (reports, a test watching progress) run beside the ingest; NORMAL sync keeps
+            // every committed batch consistent (a power cut may only lose the last ones, which a re-run
+            // reads again from the checkpoint before them).
+            try sqlite.executeScript("""
+                PRAGMA busy_timeout = 10000;
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                PRAGMA cache_size = -262144;
+                PRAGMA temp_store = MEMORY;
+                """)
+            connection = sqlite
+        case let .postgres(url):
+            do {
+                connection = try PostgresConnection(url)
+            } catch {
+                throw StoreError("cannot connect to \(location): \(error.message)")
+            }
+            try connection.execute("SET client_min_messages = warning")
+        }
+        try migrate()
+    }
+
+    // MARK: Migrations
+
+    /// The schema version the store is at after `init`.
+    public func schemaVersion() throws -> Int {
+        Int(try connection.execute("SELECT MAX(version) FROM schema_migrations").first?.first?.int64 ?? 0)
+    }
+
+    private func migrate() throws {
+        try connection.executeScript("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+            """)
+        let applied = Set(try connection.execute("SELECT version FROM schema_migrations").compactMap { $0.first?.int64 })
+        let known = Set(Schema.migrations.map { Int64($0.version) })
+        if let newest = applied.max(), !known.contains(newest) {
+            throw StoreError("the store \(location) is at schema version \(newest), newer than this bursar knows (\(known.max() ?? 0)); upgrade bursar")
+        }
+        for migration in Schema.migrations where !applied.contains(Int64(migration.version)) {
+            try connection.transaction {
+                try connection.executeScript(migration.sql)
+                try prepared("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                    .run([.integer(Int64(migration.version)), .text(migration.name), .integer(Self.now())])
+            }
+        }
+    }
+
+    // MARK: Statements
+
+    /// A statement compiled once per store (text is `?`-placeholder SQL from this module only).
+    func prepared(_ sql: String) throws -> any SQLStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = try connection.prepareStatement(sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    // MARK: Checkpoints
+
+    /// The checkpoint of a source, if it was ever read.
+    public func checkpoint(source: String) throws -> SourceCheckpoint? {
+        let rows = try prepared("SELECT fingerprint, size, offset_bytes, lines, complete FROM ingest_sources WHERE source = ?")
+            .query([.text(source)])
+        guard let row = rows.first else { return nil }
+        return SourceCheckpoint(source: source, fingerprint: row[0].string ?? "", size: row[1].int64 ?? 0,
+                                offset: row[2].int64 ?? 0, lines: row[3].int64 ?? 0, complete: (row[4].int64 ?? 0) != 0)
+    }
+
+    func saveCheckpoint(_ checkpoint: SourceCheckpoint) throws {
+        try prepared("""
+            INSERT INTO ingest_sources (source, fingerprint, size, offset_bytes, lines, complete, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, size = excluded.size,
+                offset_bytes = excluded.offset_bytes, lines = excluded.lines, complete = excluded.complete,
+                updated_at = excluded.updated_at
+            """).run([.text(checkpoint.source), .text(checkpoint.fingerprint), .integer(checkpoint.size),
+                      .integer(checkpoint.offset), .integer(checkpoint.lines), .integer(checkpoint.complete ? 1 : 0),
+                      .integer(Self.now())])
+    }
+
+    /// Saves a checkpoint on its own (a source with nothing new, or one started afresh).
+    public func record(_ checkpoint: SourceCheckpoint) throws {
+        try connection.transaction { try saveCheckpoint(checkpoint) }
+    }
+
+    // MARK: Batches
+
+    /// Writes one batch in one transaction: new applications (existing ones are duplicates and keep their
+    /// first reading), hourly usage of the new ones only, rejects, and the checkpoint. A failure or kill
+    /// leaves the store as it was before the batch.
+    public func write(_ batch: IngestBatch) throws -> BatchOutcome {
+        try connection.transaction {
+            var hourly = batch.hourly
+            let inserted = try insertApps(batch.apps)
+            var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0)
+            for (app, isNew) in zip(batch.apps, inserted) {
+                if isNew {
+                    outcome.inserted += 1
+                    if app.attribution.basis == .unattributed { outcome.unattributed += 1 }
+                } else {
+                    outcome.duplicates += 1
+                    hourly.add(cluster: app.cluster, queue: app.demandQueue, start: app.summary.startTime,
+                               finish: app.summary.finishTime, usage: app.summary.usage, sign: -1)
+                }
+            }
+            try addHourly(hourly)
+            try insertRejects(batch.rejects)
+            try saveCheckpoint(batch.checkpoint)
+            return outcome
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// InsightStore: being written.
-enum InsightStorePlaceholder {}

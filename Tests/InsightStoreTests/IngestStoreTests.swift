@@ -1,0 +1,193 @@
+import Foundation
+import Ingest
+import IngestPipeline
+import InsightStore
+import Insights
+import Store
+import Testing
+
+/// Ingestion into the insight tables, run against every available backend with the same expectations.
+@Suite("Insight store and ingestion")
+struct IngestStoreTests {
+    /// A folder with every shape, noise, a malformed line and a duplicate (the YuniKorn line repeated in a
+    /// second file, as a Fluent Bit copy would).
+    static func sampleFolder() throws -> URL {
+        let folder = try Scratch.directory()
+        let t = Lines.day + 2 * HourlyUsage.hourMillis
+        try Scratch.write([
+            Lines.yunikorn("spark-1", queue: "root.payments.ledger.tier1", start: t, minutes: 90),
+            Lines.noise,
+            Lines.yunikorn("spark-2", queue: "root.default", start: t, minutes: 10),
+            "YK_APP_SUMMARY: {ApplicationID: cut, SubmissionTime: 1",
+            Lines.yunikorn("spark-3", queue: "root.adhoc", start: t, minutes: 30),
+        ].joined(separator: "\n") + "\n", to: folder.appendingPathComponent("logs/moka-a/yk.log"))
+        try Scratch.write([
+            Lines.yunikorn("spark-1", queue: "root.payments.ledger.tier1", start: t, minutes: 90),
+            Lines.yunikornJSON("spark-9", queue: "root.search.index.tier2", start: t, minutes: 5),
+        ].joined(separator: "\n"), to: folder.appendingPathComponent("logs/moka-a/copy.log"))
+        try Scratch.write(Lines.yarn("application_1_0001", queue: "root.payments.ledger.tier3", start: t, minutes: 60) + "\n",
+                          to: folder.appendingPathComponent("yarn/moka-c/rm-appsummary.log"))
+        return folder
+    }
+
+    static func sampleMappings() -> Mappings {
+        var mappings = Mappings()
+        mappings.load(.workflows, text: "workflow,project,tier,slo_minutes\nnightly-ledger,ledger,1,120\n")
+        mappings.load(.projects, text: "project,owner\nledger,team-ledger\n")
+        mappings.load(.owners, text: "owner,org\nteam-ledger,payments\n")
+        mappings.load(.jobApps, text: "app_id,workflow,job,run_id,scheduled_at\nspark-3,nightly-ledger,load,r1,2025-11-20T02:00:00Z\n")
+        return mappings
+    }
+
+    func ingest(_ store: InsightStore, _ folder: URL, batchLines: Int = 50_000, rescan: Bool = false) throws -> IngestReport {
+        var options = IngestOptions()
+        options.batchLines = batchLines
+        options.rescan = rescan
+        return try Ingester(store: store, mappings: try store.mappings(), options: options).ingest([folder.path])
+    }
+
+    @Test(arguments: Backend.available)
+    func migratesOnceAndReopens(backend: Backend) throws {
+        let location = try backend.freshLocation()
+        #expect(try InsightStore(location).schemaVersion() == 1)
+        let again = try InsightStore(location)
+        #expect(try again.schemaVersion() == 1)
+        #expect(try again.connection.execute("SELECT COUNT(*) FROM schema_migrations").first?.first?.int64 == 1)
+    }
+
+    @Test(arguments: Backend.available)
+    func countsEveryLineAndAttributes(backend: Backend) throws {
+        let store = try InsightStore(try backend.freshLocation())
+        try store.store(Self.sampleMappings(), files: Set(MappingFile.allCases))
+        let report = try ingest(store, try Self.sampleFolder())
+        #expect(report.files == 3)
+        #expect(report.lines == 8)
+        #expect(report.summaries == 6)
+        #expect(report.duplicates == 1)
+        #expect(report.newApps == 5)
+        #expect(report.skipped == 1)
+        #expect(report.rejects == 1)
+        #expect(report.rejected.first?.reason.contains("StartTime") == true)
+        #expect(report.rejected.first?.line == 4)
+        #expect(report.unattributed == 1)  // spark-2 in root.default; spark-3 via job_apps; others via the queue path
+
+        let rows = try store.connection.execute(
+            "SELECT app_id, cluster, basis, org, project, tier, workflow, demand_queue, memory_seconds FROM apps ORDER BY app_id")
+        let byApp = Dictionary(uniqueKeysWithValues: rows.map { ($0[0].string!, $0) })
+        #expect(byApp["spark-3"]?[2].string == "job_apps")
+        #expect(byApp["spark-3"]?[7].string == "root.payments.ledger.tier1")
+        #expect(byApp["spark-3"]?[6].string == "nightly-ledger")
+        #expect(byApp["spark-1"]?[2].string == "queue")
+        #expect(byApp["spark-2"]?[2].string == "unattributed")
+        #expect(byApp["spark-2"]?[7].string == "root.default")
+        // YARN: no RmID, so the folder names the cluster; MB·s normalised to byte·s.
+        #expect(byApp["application_1_0001"]?[1].string == "moka-c")
+        #expect(byApp["application_1_0001"]?[8].int64 == 1024 * 1_048_576)
+        #expect(byApp["spark-9"]?[1].string == "moka-b")
+
+        // spark-1 ran 90 minutes from 02:00: 2/3 of its usage in hour 02, 1/3 in hour 03, summing exactly.
+        let hourly = try store.connection.execute(
+            "SELECT hour, amount FROM usage_hourly WHERE queue = 'root.payments.ledger.tier1' AND resource = 'vcore' ORDER BY hour")
+        let spark1And3 = hourly.map { $0[1].int64 ?? 0 }
+        #expect(spark1And3.reduce(0, +) == 2 * 60_000)
+        #expect(hourly.first?[0].int64 == Lines.day + 2 * HourlyUsage.hourMillis)
+        #expect(spark1And3 == [40_000 + 60_000, 20_000])
+
+        let runs = try store.workflowRuns(from: 0, to: .max)
+        #expect(runs.count == 1)
+        #expect(runs.first?.outcome == .met)  // scheduled 02:00 + 120 min; spark-3 finished 02:30
+        #expect(runs.first?.org == "payments")
+    }
+
+    @Test(arguments: Backend.available)
+    func ingestingTwiceChangesNothing(backend: Backend) throws {
+        let store = try InsightStore(try backend.freshLocation())
+        let folder = try Self.sampleFolder()
+        _ = try ingest(store, folder)
+        let before = try store.digest()
+        let second = try ingest(store, folder)
+        #expect(second.unchangedFiles == 3)
+        #expect(second.summaries == 0)
+        let rescan = try ingest(store, folder, rescan: true)
+        #expect(rescan.summaries == 6)
+        #expect(rescan.duplicates == 6)
+        #expect(rescan.newApps == 0)
+        #expect(try store.digest() == before)
+    }
+
+    /// A log that grows between runs is resumed from its checkpoint, and the tables equal a single run
+    /// over the final file, whatever the batch size.
+    @Test(arguments: Backend.available)
+    func resumedGrowingLogEqualsOneRun(backend: Backend) throws {
+        let t = Lines.day
+        let all = (0..<40).map { i in
+            i % 7 == 3 ? Lines.noise
+                : Lines.yunikorn("app-\(i % 31)", queue: "root.org\(i % 3).p\(i % 4).tier\(1 + i % 3)",
+                                 start: t + Int64(i) * 600_000, minutes: Int64(5 + i * 7))
+        }
+        let growing = try Scratch.directory()
+        let file = growing.appendingPathComponent("moka-a/yk.log")
+        let resumed = try InsightStore(try backend.freshLocation())
+        try Scratch.write(all[..<17].joined(separator: "\n") + "\n", to: file)
+        _ = try ingest(resumed, growing, batchLines: 4)
+        try Scratch.write(all.joined(separator: "\n") + "\n", to: file)
+        let rest = try ingest(resumed, growing, batchLines: 3)
+        #expect(rest.lines == 23)
+
+        let clean = try InsightStore(try backend.freshLocation())
+        let other = try Scratch.directory()
+        try Scratch.write(all.joined(separator: "\n") + "\n", to: other.appendingPathComponent("moka-a/yk.log"))
+        _ = try ingest(clean, other, batchLines: 1000)
+        var a = try resumed.digest()
+        var b = try clean.digest()
+        // The source path is part of each row; compare without it.
+        for table in ["apps", "rejects"] {
+            a[table] = a[table]?.map { $0.replacingOccurrences(of: growing.path, with: "") }
+            b[table] = b[table]?.map { $0.replacingOccurrences(of: other.path, with: "") }
+        }
+        #expect(a == b)
+        #expect(a["apps"]?.count == 31)
+    }
+
+    @Test func bothBackendsStoreTheSameTables() throws {
+        guard Backend.available.contains(.postgres) else { return }
+        let folder = try Self.sampleFolder()
+        var digests: [[String: [String]]] = []
+        for backend in Backend.allCases {
+            let store = try InsightStore(try backend.freshLocation())
+            try store.store(Self.sampleMappings(), files: Set(MappingFile.allCases))
+            _ = try ingest(store, folder, batchLines: 2)
+            digests.append(try store.digest())
+        }
+        #expect(digests[0] == digests[1])
+    }
+
+    @Test(arguments: Backend.available)
+    func aFailedBatchLeavesNothingBehind(backend: Backend) throws {
+        let store = try InsightStore(try backend.freshLocation())
+        let before = try store.digest()
+        let app = AppRecord(cluster: "c", summary: AppSummary(format: .yunikorn, applicationID: "a", rmID: "c",
+                                                               submissionTime: 0, startTime: 0, finishTime: 1, user: "u",
+                                                               queue: "root.q", state: "Completed", usage: ["vcore": 1]),
+                            attribution: .unattributed, source: "s", line: 1)
+        var hourly = HourlyUsage()
+        hourly.add(cluster: "c", queue: "root.q", start: 0, finish: 1, usage: ["vcore": 1])
+        // A reject whose line is repeated in the same batch breaks the batch on its primary key only after
+        // the app and hourly rows went in; the whole transaction must roll back.
+        let broken = IngestBatch(apps: [app], rejects: [], hourly: hourly,
+                                 checkpoint: SourceCheckpoint(source: String(repeating: "x", count: 1), fingerprint: "f",
+                                                              size: 1, offset: 1, lines: 1, complete: true))
+        try store.connection.execute("DROP TABLE ingest_sources")
+        #expect(throws: (any Error).self) { try store.write(broken) }
+        #expect(try store.connection.execute("SELECT COUNT(*) FROM apps").first?.first?.int64 == 0)
+        #expect(try store.connection.execute("SELECT COUNT(*) FROM usage_hourly").first?.first?.int64 == 0)
+        _ = before
+    }
+
+    @Test func storeLocationsParseAndHidePasswords() throws {
+        #expect(try StoreLocation.parse("sqlite:/tmp/x.sqlite") == .sqlite(path: "/tmp/x.sqlite"))
+        #expect(try StoreLocation.parse("postgres://u:pw@h/db") == .postgres(url: "postgres://u:pw@h/db"))
+        #expect(StoreLocation.postgres(url: "postgres://u:pw@h/db").description == "postgres://u:***@h/db")
+        #expect(throws: StoreError.self) { try StoreLocation.parse("mysql://x") }
+    }
+}
