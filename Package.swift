@@ -68,6 +68,6 @@ let package = Package(
         .testTarget(name: "InsightStoreTests", dependencies: ["InsightStore", "IngestPipeline", "Store", "Ingest",
                                                               "Insights", "Gzip"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store"], swiftSettings: swiftSettings),
     ]
 )

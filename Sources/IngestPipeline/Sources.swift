@@ -26,8 +26,9 @@ public struct SourceError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 enum SourceCatalog {
-    /// Expands command-line sources into objects: files as they are; folders recursively (hidden entries
-    /// and `*.csv` mapping files skipped, sorted by path so the order is stable); URLs as they are.
+    /// Expands command-line sources into objects: files as they are; folders recursively (hidden entries,
+    /// `*.csv` mapping files and SQLite stores skipped, sorted by path so the order is stable); URLs as
+    /// they are.
     static func expand(_ argument: String) throws(SourceError) -> [SourceObject] {
         if argument.hasPrefix("http://") || argument.hasPrefix("https://") {
             return [SourceObject(name: argument, location: .http(url: argument), folderName: folderName(ofURL: argument))]
@@ -59,11 +60,15 @@ enum SourceCatalog {
             let path = absolute + "/" + relative
             var entryIsDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &entryIsDirectory), !entryIsDirectory.boolValue,
-                  !last.lowercased().hasSuffix(".csv") else { continue }
+                  !ignoredSuffixes.contains(where: { last.lowercased().hasSuffix($0) }) else { continue }
             files.append(path)
         }
         return files.sorted().map { SourceObject(name: $0, location: .file(path: $0), folderName: parentName($0)) }
     }
+
+    /// Files a log folder may hold that are never logs: mapping files and SQLite stores (with their
+    /// write-ahead log and shared-memory files).
+    static let ignoredSuffixes = [".csv", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal", ".db", ".db-wal", ".db-shm"]
 
     static func parentName(_ path: String) -> String {
         ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
@@ -107,12 +112,19 @@ struct SourceReader {
 
     /// The content as lines live in it: decompressed when the bytes are gzip.
     func content(of raw: [UInt8], name: String) throws(SourceError) -> [UInt8] {
-        guard Gzip.isGzip(raw) else { return raw }
-        do {
-            return try Gzip.decompress(raw, maxOutputSize: maxBytes)
-        } catch {
-            throw SourceError(source: name, message: "cannot decompress: \(error) (is the .gz file complete?)")
+        var content = raw
+        if Gzip.isGzip(raw) {
+            do {
+                content = try Gzip.decompress(raw, maxOutputSize: maxBytes)
+            } catch {
+                throw SourceError(source: name, message: "cannot decompress: \(error) (is the .gz file complete?)")
+            }
         }
+        // Logs are text: a NUL early on means a binary file (an archive, a database) given by mistake.
+        if content.prefix(4096).contains(0) {
+            throw SourceError(source: name, message: "binary content, not a text log (only plain or gzipped logs are read)")
+        }
+        return content
     }
 
     static func readFile(_ path: String, name: String) throws(SourceError) -> [UInt8] {

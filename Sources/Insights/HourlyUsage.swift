@@ -67,11 +67,11 @@ public struct HourlyUsage: Sendable {
         let lastHour = finish > start ? Self.hourIndex(finish - 1) : firstHour
         let duration = finish - start
 
-        bump(&occupancy, Self.pack(q, 0, firstHour), millis: 0, started: sign)
+        Self.bump(&occupancy, Self.pack(q, 0, firstHour), millis: 0, started: sign)
         if duration > 0 {
             for hour in firstHour...lastHour {
                 let overlap = Self.overlap(start, finish, hour)
-                bump(&occupancy, Self.pack(q, 0, hour), millis: sign * overlap, started: 0)
+                Self.bump(&occupancy, Self.pack(q, 0, hour), millis: sign * overlap, started: 0)
             }
         }
 
@@ -122,10 +122,12 @@ public struct HourlyUsage: Sendable {
         return r
     }
 
-    private func bump(_ table: inout [UInt64: (millis: Int64, started: Int64)], _ key: UInt64, millis: Int64,
-                      started: Int64) {
-        let old = table[key] ?? (0, 0)
-        table[key] = (old.millis + millis, old.started + started)
+    // Static, so calling it does not read `self` while `occupancy` is borrowed inout: an instance method
+    // here made Swift copy the whole dictionary on every call.
+    private static func bump(_ table: inout [UInt64: (millis: Int64, started: Int64)], _ key: UInt64, millis: Int64,
+                             started: Int64) {
+        table[key, default: (0, 0)].millis += millis
+        table[key, default: (0, 0)].started += started
     }
 
     /// Hours since the epoch (floor, also for times before 1970).
