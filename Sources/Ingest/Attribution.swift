@@ -52,14 +52,20 @@ public struct Attribution: Sendable, Equatable {
 extension Mappings {
     /// Attributes one application.
     public func attribute(applicationID: String, queue: String) -> Attribution {
-        if let run = jobApps[applicationID], let workflow = workflows[run.workflow],
-           let owner = projectOwners[workflow.project], let org = ownerOrgs[owner] {
-            return Attribution(basis: .jobApps, org: org, project: workflow.project, tier: workflow.tier,
-                               workflow: run.workflow, job: run.job, runID: run.runID)
-        }
-        if let parsed = Attribution.parseQueue(queue) {
-            return Attribution(basis: .queue, org: parsed.org, project: parsed.project, tier: parsed.tier)
-        }
-        return .unattributed
+        attributeRun(applicationID: applicationID) ?? Self.attribute(queue: queue)
+    }
+
+    /// The first step alone: through job_apps → workflows → projects → owners; nil when any link is missing.
+    public func attributeRun(applicationID: String) -> Attribution? {
+        guard !jobApps.isEmpty, let run = jobApps[applicationID], let workflow = workflows[run.workflow],
+              let owner = projectOwners[workflow.project], let org = ownerOrgs[owner] else { return nil }
+        return Attribution(basis: .jobApps, org: org, project: workflow.project, tier: workflow.tier,
+                           workflow: run.workflow, job: run.job, runID: run.runID)
+    }
+
+    /// The fallback steps alone: a `root.<org>.<project>.tier<N>` queue path, else unattributed.
+    public static func attribute(queue: String) -> Attribution {
+        guard let parsed = Attribution.parseQueue(queue) else { return .unattributed }
+        return Attribution(basis: .queue, org: parsed.org, project: parsed.project, tier: parsed.tier)
     }
 }

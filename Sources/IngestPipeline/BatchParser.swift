@@ -13,6 +13,11 @@ struct ParsedBatch: Sendable {
     var repeatedInBatch = 0
 }
 
+struct AppKey: Hashable {
+    var cluster: String
+    var app: String
+}
+
 /// The pure part of ingestion: lines in, values out.
 enum BatchParser {
     /// Longest rejected line kept verbatim in the rejects table.
@@ -21,7 +26,9 @@ enum BatchParser {
     static func parse(_ content: [UInt8], range: Range<Int>, firstLine: Int64, source: String, clusterOverride: String?,
                       folderCluster: String, mappings: Mappings) -> ParsedBatch {
         var batch = ParsedBatch()
-        var seen = Set<String>()
+        var seen = Set<AppKey>()
+        // Attribution by queue path is the same for every app of a queue: parse each path once per batch.
+        var byQueue: [String: Attribution] = [:]
         content.withUnsafeBufferPointer { buffer in
             var lineNumber = firstLine
             var start = range.lowerBound
@@ -39,11 +46,19 @@ enum BatchParser {
                     batch.rejects.append(RejectRecord(source: source, line: lineNumber, reason: reason, text: text))
                 case let .summary(summary):
                     let cluster = clusterOverride ?? (summary.rmID.isEmpty ? folderCluster : summary.rmID)
-                    guard seen.insert(cluster + "\u{0}" + summary.applicationID).inserted else {
+                    guard seen.insert(AppKey(cluster: cluster, app: summary.applicationID)).inserted else {
                         batch.repeatedInBatch += 1
                         break
                     }
-                    let attribution = mappings.attribute(applicationID: summary.applicationID, queue: summary.queue)
+                    let attribution: Attribution
+                    if let run = mappings.attributeRun(applicationID: summary.applicationID) {
+                        attribution = run
+                    } else if let known = byQueue[summary.queue] {
+                        attribution = known
+                    } else {
+                        attribution = Mappings.attribute(queue: summary.queue)
+                        byQueue[summary.queue] = attribution
+                    }
                     let app = AppRecord(cluster: cluster, summary: summary, attribution: attribution, source: source,
                                         line: lineNumber)
                     batch.hourly.add(cluster: cluster, queue: app.demandQueue, start: summary.startTime,

@@ -115,7 +115,7 @@ public final class Ingester {
             return
         }
 
-        // Two-stage pipeline: a worker parses batch i+1 while this thread writes batch i.
+        // A pipeline: workers parse the next batches (pure, CPU-bound) while this thread writes the current one.
         let shared = SharedContent(bytes: content)
         let mappings = self.mappings
         let name = object.name
@@ -123,15 +123,23 @@ public final class Ingester {
             BatchParser.parse(shared.bytes, range: batches[index].range, firstLine: firstLine, source: name,
                               clusterOverride: cluster, folderCluster: folder, mappings: mappings)
         }
-        var firstLine = lineNumber + 1
-        var pending = Pending(parse(0, firstLine: firstLine))
+        // First line number of every batch, known up front so batches can be parsed in any order.
+        var firstLines: [Int64] = []
+        var next = lineNumber + 1
+        for batch in batches {
+            firstLines.append(next)
+            next += Int64(batch.lines)
+        }
+        let lookahead = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var inFlight: [Int: Pending] = [:]
         for index in batches.indices {
-            let current = pending.wait()
-            if index + 1 < batches.count {
-                let next = firstLine + Int64(batches[index].lines)
-                pending = Pending(async: { parse(index + 1, firstLine: next) })
+            // Keep `lookahead` batches parsing ahead on other cores while this thread writes.
+            for ahead in index..<min(index + lookahead + 1, batches.count) where inFlight[ahead] == nil {
+                let first = firstLines[ahead]
+                inFlight[ahead] = Pending(async: { parse(ahead, firstLine: first) })
             }
-            firstLine += Int64(batches[index].lines)
+            let current = inFlight.removeValue(forKey: index)!.wait()
+            let firstLine = firstLines[index] + Int64(batches[index].lines)
             let end = batches[index].range.upperBound
             let checkpoint = SourceCheckpoint(source: object.name, fingerprint: fingerprint, size: Int64(raw.count),
                                               offset: Int64(end), lines: firstLine - 1, complete: end == content.count)
@@ -196,8 +204,6 @@ struct Pending {
 
     private let box = Box()
     private let group = DispatchGroup()
-
-    init(_ value: ParsedBatch) { box.value = value }
 
     init(async work: @escaping @Sendable () -> ParsedBatch) {
         let box = self.box

@@ -29,7 +29,7 @@ extension InsightStore {
         let placeholders = Self.appTypes.map { "?::\($0)[]" }.joined(separator: ", ")
         let statement = try prepared("""
             INSERT INTO apps (\(Self.appColumns)) SELECT * FROM unnest(\(placeholders))
-            ON CONFLICT (cluster, app_id) DO NOTHING RETURNING cluster, app_id
+            ON CONFLICT (app_id, cluster) DO NOTHING RETURNING cluster, app_id
             """)
         var start = 0
         while start < apps.count {
@@ -49,7 +49,7 @@ extension InsightStore {
     private func insertApps(_ apps: [AppRecord], sqlite: SQLiteConnection) throws -> [Bool] {
         let placeholders = Array(repeating: "?", count: Self.appTypes.count).joined(separator: ", ")
         guard let statement = try prepared("""
-            INSERT INTO apps (\(Self.appColumns)) VALUES (\(placeholders)) ON CONFLICT (cluster, app_id) DO NOTHING
+            INSERT INTO apps (\(Self.appColumns)) VALUES (\(placeholders)) ON CONFLICT (app_id, cluster) DO NOTHING
             """) as? SQLiteStatement else { preconditionFailure("SQLite statement expected") }
         var inserted: [Bool] = []
         inserted.reserveCapacity(apps.count)
@@ -69,9 +69,9 @@ extension InsightStore {
             try statement.bindInteger(9, s.finishTime)
             try statement.bindInteger(10, s.usage["vcore"] ?? 0)
             try statement.bindInteger(11, s.usage["memory"] ?? 0)
-            try statement.bindText(12, Self.encode(s.usage))
-            try statement.bindText(13, Self.encode(s.preempted))
-            try statement.bindText(14, Self.encode(s.placeholder))
+            try statement.bindText(12, app.usageText)
+            try statement.bindText(13, app.preemptedText)
+            try statement.bindText(14, app.placeholderText)
             try statement.bindText(15, a.basis.rawValue)
             try statement.bindText(16, a.org)
             try statement.bindText(17, a.project)
@@ -93,8 +93,8 @@ extension InsightStore {
         return [
             .text(app.cluster), .text(s.applicationID), .text(s.format.rawValue), .text(s.queue), .text(s.user),
             .text(s.state), .integer(s.submissionTime), .integer(s.startTime), .integer(s.finishTime),
-            .integer(s.usage["vcore"] ?? 0), .integer(s.usage["memory"] ?? 0), .text(encode(s.usage)),
-            .text(encode(s.preempted)), .text(encode(s.placeholder)), .text(a.basis.rawValue), .text(a.org),
+            .integer(s.usage["vcore"] ?? 0), .integer(s.usage["memory"] ?? 0), .text(app.usageText),
+            .text(app.preemptedText), .text(app.placeholderText), .text(a.basis.rawValue), .text(a.org),
             .text(a.project), .integer(a.tier.map(Int64.init)), .text(a.workflow), .text(a.job), .text(a.runID),
             .text(app.demandQueue), .text(app.source), .integer(app.line),
         ]
@@ -103,8 +103,16 @@ extension InsightStore {
     /// `memory=96636764160,pods=180,vcore=180000`: every resource, sorted by name.
     static func encode(_ usage: [String: Int64]) -> String {
         guard !usage.isEmpty else { return "" }
-        if usage.count == 1, let (name, amount) = usage.first { return "\(name)=\(amount)" }
-        return usage.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        // Runs once per application: build the text directly rather than through sorted/map/joined.
+        var text = ""
+        text.reserveCapacity(usage.count * 24)
+        for name in usage.keys.sorted() {
+            if !text.isEmpty { text += "," }
+            text += name
+            text += "="
+            text += String(usage[name]!)
+        }
+        return text
     }
 
     /// The inverse of `encode`.
@@ -119,8 +127,8 @@ extension InsightStore {
 
     /// Adds hourly amounts and occupancy to what is stored.
     func addHourly(_ hourly: HourlyUsage) throws {
-        let cells = hourly.cells
-        let occupancies = hourly.occupancies
+        let cells = hourly.unsortedCells
+        let occupancies = hourly.unsortedOccupancies
         let usageRows = cells.map {
             [SQLValue.text($0.queue.cluster), .text($0.queue.queue), .integer($0.hour), .text($0.resource), .integer($0.amount)]
         }

@@ -50,6 +50,13 @@ public struct AppRecord: Sendable, Equatable {
     public var attribution: Attribution
     public var source: String
     public var line: Int64
+    /// The queue its usage counts against (see `Attribution.demandQueue`).
+    public let demandQueue: String
+    // The usage columns as stored, rendered when the record is made: that happens on the parsing
+    // workers, not on the single thread that writes to the store.
+    let usageText: String
+    let preemptedText: String
+    let placeholderText: String
 
     public init(cluster: String, summary: AppSummary, attribution: Attribution, source: String, line: Int64) {
         self.cluster = cluster
@@ -57,10 +64,11 @@ public struct AppRecord: Sendable, Equatable {
         self.attribution = attribution
         self.source = source
         self.line = line
+        demandQueue = attribution.demandQueue(ranIn: summary.queue)
+        usageText = InsightStore.encode(summary.usage)
+        preemptedText = InsightStore.encode(summary.preempted)
+        placeholderText = InsightStore.encode(summary.placeholder)
     }
-
-    /// The queue its usage counts against (see `Attribution.demandQueue`).
-    public var demandQueue: String { attribution.demandQueue(ranIn: summary.queue) }
 }
 
 /// A summary line that was refused, kept with where it was and why.

@@ -38,10 +38,8 @@ enum Schema {
                 demand_queue TEXT NOT NULL,
                 source TEXT NOT NULL,
                 line BIGINT NOT NULL,
-                PRIMARY KEY (cluster, app_id)
+                PRIMARY KEY (app_id, cluster)
             );
-            CREATE INDEX apps_by_app_id ON apps (app_id);
-            CREATE INDEX apps_by_finish ON apps (finished_at);
             CREATE TABLE usage_hourly (
                 cluster TEXT NOT NULL,
                 queue TEXT NOT NULL,
