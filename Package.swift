@@ -60,7 +60,7 @@ let package = Package(
 
         .testTarget(name: "QueueConfigTests", dependencies: ["QueueConfig", "Gzip"],
                     exclude: ["Golden"], swiftSettings: swiftSettings),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["LinearSolver", "Store", "HTTPFetch", "Gzip"],
+        .testTarget(name: "SystemLibraryTests", dependencies: ["LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "InsightsTests", dependencies: ["Insights", "Ingest"], swiftSettings: swiftSettings),

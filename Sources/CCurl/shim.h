@@ -9,6 +9,9 @@
 /** Write callback shape libcurl expects for CURLOPT_WRITEFUNCTION. */
 typedef size_t (*ccurl_write_callback)(char *data, size_t size, size_t count, void *context);
 
+/** Read callback shape libcurl expects for CURLOPT_READFUNCTION (the upload body source). */
+typedef size_t (*ccurl_read_callback)(char *buffer, size_t size, size_t count, void *context);
+
 static inline CURLcode ccurl_easy_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
 }
@@ -22,6 +25,15 @@ static inline CURLcode ccurl_easy_setopt_pointer(CURL *handle, CURLoption option
 }
 
 static inline CURLcode ccurl_easy_setopt_write_callback(CURL *handle, CURLoption option, ccurl_write_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode ccurl_easy_setopt_read_callback(CURL *handle, CURLoption option, ccurl_read_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+/* CURLOPTTYPE_OFF_T options (sizes) are read as curl_off_t, whose width differs from long on some platforms. */
+static inline CURLcode ccurl_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
     return curl_easy_setopt(handle, option, value);
 }
 

@@ -23,10 +23,19 @@ public struct HTTPFetchError: Error, Equatable, CustomStringConvertible {
     public let message: String
     /// The URL that was requested.
     public let url: String
+    /// The request method, "GET" or "PUT".
+    public let method: String
 
-    /// "GET url failed (curl N): message".
+    init(code: Int32, message: String, url: String, method: String = "GET") {
+        self.code = code
+        self.message = message
+        self.url = url
+        self.method = method
+    }
+
+    /// "METHOD url failed (curl N): message".
     public var description: String {
-        "GET \(url) failed (curl \(code)): \(message)"
+        "\(method) \(url) failed (curl \(code)): \(message)"
     }
 
     /// The code libcurl uses for a refused or unreachable connection.
@@ -40,6 +49,48 @@ public struct HTTPFetchError: Error, Equatable, CustomStringConvertible {
 /// curl_global_init is not thread-safe and must run once before any handle exists; a global's lazy,
 /// once-only initialisation gives exactly that.
 private let curlGlobalInitCode: Int32 = Int32(curl_global_init(Int(CURL_GLOBAL_DEFAULT)).rawValue)
+
+/// What `HTTPFetcher.perform` sends beyond a plain GET. Internal: only the S3 client needs more than GET today.
+struct HTTPRequest {
+    enum Method: String {
+        case get = "GET"
+        case put = "PUT"
+    }
+
+    var method: Method = .get
+    var url: String
+    /// "Name: value" lines; libcurl adds them to its own headers, or replaces its own of the same name.
+    var headers: [String] = []
+    /// The upload body of a PUT.
+    var body: [UInt8] = []
+    var signing: AWSSigV4Signing?
+    /// Sends the path exactly as given: libcurl otherwise resolves "." and ".." segments, which are ordinary
+    /// characters in an S3 key, and would fetch a different object.
+    var pathAsIs = false
+}
+
+/// Credentials for libcurl's built-in AWS Signature Version 4 (`CURLOPT_AWS_SIGV4`).
+///
+/// libcurl signs the method, the URL's path and query exactly as written, `Host`, `X-Amz-Date` (which it adds)
+/// and every header in `HTTPRequest.headers`; the payload hash is taken from an `x-amz-content-sha256` header
+/// when one is given. libcurl 7.88 neither sorts nor re-encodes the query, so callers must pass a canonical one,
+/// and it signs a header-removing "Name:" line that it then does not send, so callers must not pass one.
+struct AWSSigV4Signing {
+    /// "aws:amz:<region>:<service>".
+    var provider: String
+    var accessKeyID: String
+    var secretAccessKey: String
+}
+
+/// Hands the upload body to libcurl's read callback piece by piece.
+private final class UploadSource {
+    let bytes: [UInt8]
+    var offset = 0
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+}
 
 /// Collects the body for the write callback and enforces the size limit.
 private final class BodySink {
@@ -92,38 +143,71 @@ public final class HTTPFetcher {
     }
 
     /// Performs a GET and returns the status and body; throws only when no HTTP response was received.
+    ///
+    /// Only `http://` and `https://` URLs are fetched. `s3://` locations need signed requests: read them with
+    /// `S3Client`, which uses this type underneath.
     public func get(url: String) throws(HTTPFetchError) -> HTTPResponse {
+        if url.lowercased().hasPrefix("s3://") {
+            // libcurl would only say "protocol not supported"; name the type that can read it.
+            throw HTTPFetchError(
+                code: Int32(CURLE_UNSUPPORTED_PROTOCOL.rawValue),
+                message: "s3:// locations need signed requests: read them with S3Client", url: url)
+        }
+        return try perform(HTTPRequest(url: url))
+    }
+
+    /// Performs any request this type supports; throws only when no HTTP response was received.
+    func perform(_ request: HTTPRequest) throws(HTTPFetchError) -> HTTPResponse {
         let sink = BodySink(limit: maxBodyBytes)
+        let source = UploadSource(bytes: request.body)
         errorBuffer[0] = 0
         // Options persist on a reused handle; reset so one request's settings never leak into the next.
         curl_easy_reset(handle)
-        let code: CURLcode = withExtendedLifetime(sink) {
-            let setup = configure(url: url, sink: Unmanaged.passUnretained(sink).toOpaque())
+
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        for line in request.headers {
+            guard let extended = curl_slist_append(headerList, line) else {
+                throw HTTPFetchError(
+                    code: Int32(CURLE_OUT_OF_MEMORY.rawValue), message: "could not build the header list",
+                    url: request.url, method: request.method.rawValue)
+            }
+            headerList = extended
+        }
+
+        let code: CURLcode = withExtendedLifetime((sink, source)) {
+            let setup = configure(
+                request, headers: headerList.map { UnsafeMutableRawPointer($0) },
+                sink: Unmanaged.passUnretained(sink).toOpaque(), source: Unmanaged.passUnretained(source).toOpaque())
             return setup == CURLE_OK ? curl_easy_perform(handle) : setup
         }
         guard code == CURLE_OK else {
             if sink.exceeded {
                 throw HTTPFetchError(
-                    code: HTTPFetchError.bodyTooLarge, message: "body exceeds \(maxBodyBytes) bytes", url: url)
+                    code: HTTPFetchError.bodyTooLarge, message: "body exceeds \(maxBodyBytes) bytes", url: request.url,
+                    method: request.method.rawValue)
             }
             let detail = String(cString: errorBuffer)
             throw HTTPFetchError(
                 code: Int32(code.rawValue),
-                message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, url: url)
+                message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, url: request.url,
+                method: request.method.rawValue)
         }
         var status = 0
         _ = ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, body: sink.bytes)
     }
 
-    /// Sets every option for one GET; returns the first failure.
-    private func configure(url: String, sink: UnsafeMutableRawPointer) -> CURLcode {
-        let steps: [() -> CURLcode] = [
+    /// Sets every option for one request; returns the first failure.
+    private func configure(
+        _ request: HTTPRequest, headers: UnsafeMutableRawPointer?, sink: UnsafeMutableRawPointer,
+        source: UnsafeMutableRawPointer
+    ) -> CURLcode {
+        var steps: [() -> CURLcode] = [
             { ccurl_easy_setopt_pointer(self.handle, CURLOPT_ERRORBUFFER, self.errorBuffer) },
-            { ccurl_easy_setopt_string(self.handle, CURLOPT_URL, url) },
+            { ccurl_easy_setopt_string(self.handle, CURLOPT_URL, request.url) },
             // Only web protocols: a URL from a config file must not read file:// or talk to other services.
             { ccurl_easy_setopt_string(self.handle, CURLOPT_PROTOCOLS_STR, "http,https") },
-            { ccurl_easy_setopt_long(self.handle, CURLOPT_HTTPGET, 1) },
             { ccurl_easy_setopt_long(self.handle, CURLOPT_FOLLOWLOCATION, 0) },
             { ccurl_easy_setopt_long(self.handle, CURLOPT_TIMEOUT_MS, self.timeoutMilliseconds) },
             { ccurl_easy_setopt_long(self.handle, CURLOPT_CONNECTTIMEOUT_MS, self.connectTimeoutMilliseconds) },
@@ -146,6 +230,44 @@ public final class HTTPFetcher {
                 }
             },
         ]
+        switch request.method {
+        case .get:
+            steps.append { ccurl_easy_setopt_long(self.handle, CURLOPT_HTTPGET, 1) }
+        case .put:
+            // CURLOPT_UPLOAD is libcurl's PUT; a custom "PUT" method string on a POST would add a form Content-Type.
+            steps += [
+                { ccurl_easy_setopt_long(self.handle, CURLOPT_UPLOAD, 1) },
+                { ccurl_easy_setopt_off_t(self.handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)) },
+                { ccurl_easy_setopt_pointer(self.handle, CURLOPT_READDATA, source) },
+                {
+                    ccurl_easy_setopt_read_callback(self.handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
+                        let source = Unmanaged<UploadSource>.fromOpaque(context!).takeUnretainedValue()
+                        let length = min(size * count, source.bytes.count - source.offset)
+                        guard let buffer, length > 0 else { return 0 }
+                        source.bytes.withUnsafeBytes { bytes in
+                            UnsafeMutableRawPointer(buffer).copyMemory(
+                                from: bytes.baseAddress! + source.offset, byteCount: length)
+                        }
+                        source.offset += length
+                        return length
+                    }
+                },
+            ]
+        }
+        if let headers {
+            steps.append { ccurl_easy_setopt_pointer(self.handle, CURLOPT_HTTPHEADER, headers) }
+        }
+        if request.pathAsIs {
+            steps.append { ccurl_easy_setopt_long(self.handle, CURLOPT_PATH_AS_IS, 1) }
+        }
+        if let signing = request.signing {
+            // USERNAME and PASSWORD rather than USERPWD "key:secret", so a ':' in either cannot split them wrongly.
+            steps += [
+                { ccurl_easy_setopt_string(self.handle, CURLOPT_AWS_SIGV4, signing.provider) },
+                { ccurl_easy_setopt_string(self.handle, CURLOPT_USERNAME, signing.accessKeyID) },
+                { ccurl_easy_setopt_string(self.handle, CURLOPT_PASSWORD, signing.secretAccessKey) },
+            ]
+        }
         for step in steps {
             let code = step()
             if code != CURLE_OK { return code }

@@ -71,7 +71,7 @@ public final class Ingester {
         for argument in arguments {
             let objects: [SourceObject]
             do {
-                objects = try SourceCatalog.expand(argument)
+                objects = try SourceCatalog.expand(argument, environment: options.environment)
             } catch {
                 report.errors.append(error)
                 continue

@@ -29,12 +29,12 @@ enum SourceCatalog {
     /// Expands command-line sources into objects: files as they are; folders recursively (hidden entries,
     /// `*.csv` mapping files and SQLite stores skipped, sorted by path so the order is stable); URLs as
     /// they are.
-    static func expand(_ argument: String) throws(SourceError) -> [SourceObject] {
+    static func expand(_ argument: String, environment: [String: String]) throws(SourceError) -> [SourceObject] {
         if argument.hasPrefix("http://") || argument.hasPrefix("https://") {
             return [SourceObject(name: argument, location: .http(url: argument), folderName: folderName(ofURL: argument))]
         }
         if argument.hasPrefix("s3://") {
-            return [SourceObject(name: argument, location: .s3(url: argument), folderName: folderName(ofURL: argument))]
+            return try expandS3(argument, environment: environment)
         }
         if argument.contains("://") {
             throw SourceError(source: argument, message: "unsupported URL scheme; use a path, http(s):// or s3://")
@@ -66,6 +66,33 @@ enum SourceCatalog {
         return files.sorted().map { SourceObject(name: $0, location: .file(path: $0), folderName: parentName($0)) }
     }
 
+    /// `s3://bucket/prefix` → every object under the prefix (an exact key is a prefix of itself), with
+    /// the same skips as a folder walk.
+    static func expandS3(_ argument: String, environment: [String: String]) throws(SourceError) -> [SourceObject] {
+        do {
+            let location = try S3Location(parsing: argument)
+            let client = try S3Client(bucket: location.bucket, configuration: try S3Configuration(environment: environment))
+            let objects = try client.list(prefix: location.key)
+            guard !objects.isEmpty else {
+                throw SourceError(source: argument, message: "no objects under this prefix; check the bucket and prefix")
+            }
+            return objects.filter { object in
+                let last = object.key.split(separator: "/").last.map(String.init) ?? object.key
+                return !object.key.hasSuffix("/") && !last.hasPrefix(".")
+                    && !ignoredSuffixes.contains(where: { last.lowercased().hasSuffix($0) })
+            }.map { object in
+                let url = "s3://\(location.bucket)/\(object.key)"
+                return SourceObject(name: url, location: .s3(url: url), folderName: folderName(ofURL: url))
+            }
+        } catch let error as S3Error {
+            throw SourceError(source: argument, message: error.description)
+        } catch let error as SourceError {
+            throw error
+        } catch {
+            throw SourceError(source: argument, message: "\(error)")
+        }
+    }
+
     /// Files a log folder may hold that are never logs: mapping files and SQLite stores (with their
     /// write-ahead log and shared-memory files).
     static let ignoredSuffixes = [".csv", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal", ".db", ".db-wal", ".db-shm"]
@@ -86,7 +113,7 @@ enum SourceCatalog {
 struct SourceReader {
     var environment: [String: String]
     /// Largest decompressed size accepted for one object.
-    var maxBytes: Int = 16 << 30
+    var maxBytes: Int = 8 << 30
 
     /// The raw bytes (as stored) of an object.
     func raw(_ object: SourceObject) throws(SourceError) -> [UInt8] {
@@ -106,7 +133,14 @@ struct SourceReader {
                 throw SourceError(source: url, message: "\(error)")
             }
         case let .s3(url):
-            throw SourceError(source: url, message: "s3:// sources are not available in this build")
+            do {
+                let location = try S3Location(parsing: url)
+                let client = try S3Client(bucket: location.bucket, configuration: try S3Configuration(environment: environment),
+                                          maxBodyBytes: maxBytes)
+                return try client.get(key: location.key)
+            } catch {
+                throw SourceError(source: url, message: error.description)
+            }
         }
     }
 
