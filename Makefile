@@ -10,10 +10,13 @@ setup:
 build: setup
 	swift build --product bursar
 
-# The main job. Until ingestion (#3) and allocation (#4) land, the nightly run checks every queue
-# configuration Bursar manages, exactly as it will before writing new ones.
+# The main job, on the bundled sample (Examples/sample, made by `bursar synth`) with the embedded
+# store (.bursar/bursar.sqlite): ingest the day's summaries, report SLO attainment, and check every
+# queue configuration Bursar manages. The allocation step (`bursar nightly`, issue #4) joins here.
+# Re-running reads nothing twice: every source has a checkpoint.
 nightly: build
-	@mkdir -p .bursar
+	.build/debug/bursar ingest Examples/sample/logs Examples/sample/yarn --mappings Examples/sample/mappings
+	.build/debug/bursar slo report
 	.build/debug/bursar validate Queues
 
 # Unit, golden, fixture and end-to-end tests, with a throwaway PostgreSQL server for the store tests.
@@ -23,3 +26,4 @@ test: setup
 # Release-build benchmarks; they print their inputs and figures and never fail on time.
 bench: setup
 	bash Benchmarks/validate.sh
+	bash Benchmarks/ingest.sh
