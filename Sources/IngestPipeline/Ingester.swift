@@ -65,84 +65,85 @@ public final class Ingester {
 
     /// Ingests every source (files, folders, `.gz`, `http(s)://`, `s3://`) and refreshes the workflow
     /// runs. Unreadable sources are reported in `errors`; store failures throw.
+    ///
+    /// Sources are read, decompressed and parsed ahead on worker threads (as many as there are cores)
+    /// while this thread writes the current one, so the store's single writer is kept busy.
     public func ingest(_ arguments: [String]) throws -> IngestReport {
         var report = IngestReport()
-        let reader = SourceReader(environment: options.environment)
+        var objects: [SourceObject] = []
         for argument in arguments {
-            let objects: [SourceObject]
             do {
-                objects = try SourceCatalog.expand(argument, environment: options.environment)
+                objects += try SourceCatalog.expand(argument, environment: options.environment)
             } catch {
                 report.errors.append(error)
-                continue
-            }
-            for object in objects {
-                do {
-                    try ingest(object, reader: reader, into: &report)
-                } catch let error as SourceError {
-                    report.errors.append(error)
-                }
             }
         }
+        // Checkpoints are read here, on the store's thread, before any worker needs them.
+        var checkpoints: [SourceCheckpoint?] = []
+        for object in objects {
+            checkpoints.append(options.rescan ? nil : try store.checkpoint(source: object.name))
+        }
+        let lookahead = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var loading: [Int: Future<Result<LoadedSource, SourceError>>] = [:]
+        let reader = SourceReader(environment: options.environment)
+        let context = ParseContext(clusterOverride: options.cluster, mappings: mappings,
+                                   linesPerBatch: max(1, options.batchLines))
+        for index in objects.indices {
+            for ahead in index..<min(index + lookahead + 1, objects.count) where loading[ahead] == nil {
+                let object = objects[ahead], previous = checkpoints[ahead]
+                loading[ahead] = Future { Result { () throws(SourceError) in
+                    try LoadedSource.load(object, previous: previous, reader: reader, context: context)
+                } }
+            }
+            let started = ContinuousClock.now
+            switch loading.removeValue(forKey: index)!.wait() {
+            case let .failure(error):
+                report.errors.append(error)
+            case let .success(loaded):
+                try write(loaded, context: context, into: &report)
+            }
+            trace("\(objects[index].name): \(ContinuousClock.now - started) writing")
+        }
+        let refreshing = ContinuousClock.now
         try store.refreshWorkflowRuns()
+        trace("workflow runs refreshed in \(ContinuousClock.now - refreshing)")
         return report
     }
 
-    private func ingest(_ object: SourceObject, reader: SourceReader, into report: inout IngestReport) throws {
-        let raw = try reader.raw(object)
-        let fingerprint = SourceReader.fingerprint(raw)
-        let previous = options.rescan ? nil : try store.checkpoint(source: object.name)
+    private func write(_ loaded: LoadedSource, context: ParseContext, into report: inout IngestReport) throws {
         report.files += 1
-        if let previous, previous.complete, previous.fingerprint == fingerprint, previous.size == Int64(raw.count) {
+        if loaded.unchanged {
             report.unchangedFiles += 1
             return
         }
-        let content = try reader.content(of: raw, name: object.name)
-        report.bytes += Int64(content.count)
-        // Resume only where the content is provably the same one that was read before.
-        var offset = 0
-        var lineNumber: Int64 = 0
-        if let previous, previous.fingerprint == fingerprint, previous.offset <= Int64(content.count) {
-            offset = Int(previous.offset)
-            lineNumber = previous.lines
-        }
-        let cluster = options.cluster
-        let folder = object.folderName
-        let batches = Self.split(content, from: offset, linesPerBatch: max(1, options.batchLines))
+        report.bytes += Int64(loaded.content.count)
+        let batches = loaded.batches
         guard !batches.isEmpty else {
-            try store.record(SourceCheckpoint(source: object.name, fingerprint: fingerprint, size: Int64(raw.count),
-                                              offset: Int64(content.count), lines: lineNumber, complete: true))
+            try store.record(SourceCheckpoint(source: loaded.name, fingerprint: loaded.fingerprint, size: loaded.rawSize,
+                                              offset: Int64(loaded.content.count), lines: loaded.firstLine - 1,
+                                              complete: true))
             return
         }
-
-        // A pipeline: workers parse the next batches (pure, CPU-bound) while this thread writes the current one.
-        let shared = SharedContent(bytes: content)
-        let mappings = self.mappings
-        let name = object.name
-        @Sendable func parse(_ index: Int, firstLine: Int64) -> ParsedBatch {
-            BatchParser.parse(shared.bytes, range: batches[index].range, firstLine: firstLine, source: name,
-                              clusterOverride: cluster, folderCluster: folder, mappings: mappings)
-        }
-        // First line number of every batch, known up front so batches can be parsed in any order.
         var firstLines: [Int64] = []
-        var next = lineNumber + 1
+        var next = loaded.firstLine
         for batch in batches {
             firstLines.append(next)
             next += Int64(batch.lines)
         }
+        // Batches the loader did not parse (large sources) are parsed here, `lookahead` ahead on workers.
         let lookahead = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        var inFlight: [Int: Pending] = [:]
+        var inFlight: [Int: Future<ParsedBatch>] = [:]
         for index in batches.indices {
-            // Keep `lookahead` batches parsing ahead on other cores while this thread writes.
-            for ahead in index..<min(index + lookahead + 1, batches.count) where inFlight[ahead] == nil {
+            for ahead in index..<min(index + lookahead + 1, batches.count)
+            where ahead >= loaded.parsed.count && inFlight[ahead] == nil {
                 let first = firstLines[ahead]
-                inFlight[ahead] = Pending(async: { parse(ahead, firstLine: first) })
+                inFlight[ahead] = Future { loaded.parse(ahead, firstLine: first, context: context) }
             }
-            let current = inFlight.removeValue(forKey: index)!.wait()
-            let firstLine = firstLines[index] + Int64(batches[index].lines)
+            let current = index < loaded.parsed.count ? loaded.parsed[index] : inFlight.removeValue(forKey: index)!.wait()
             let end = batches[index].range.upperBound
-            let checkpoint = SourceCheckpoint(source: object.name, fingerprint: fingerprint, size: Int64(raw.count),
-                                              offset: Int64(end), lines: firstLine - 1, complete: end == content.count)
+            let checkpoint = SourceCheckpoint(source: loaded.name, fingerprint: loaded.fingerprint, size: loaded.rawSize,
+                                              offset: Int64(end), lines: firstLines[index] + Int64(batches[index].lines) - 1,
+                                              complete: end == loaded.content.count)
             let outcome = try store.write(IngestBatch(apps: current.apps, rejects: current.rejects,
                                                       hourly: current.hourly, checkpoint: checkpoint))
             report.lines += batches[index].lines
@@ -154,6 +155,12 @@ public final class Ingester {
             report.rejects += current.rejects.count
             report.rejected += current.rejects.prefix(IngestReport.rejectedKept - report.rejected.count)
         }
+    }
+
+    /// Phase timings on standard error when BURSAR_TRACE is set, for finding where time goes.
+    private func trace(_ message: @autoclosure () -> String) {
+        guard options.environment["BURSAR_TRACE"] != nil else { return }
+        FileHandle.standardError.write(Data(("trace: " + message() + "\n").utf8))
     }
 
     struct Batch: Sendable {
@@ -189,23 +196,92 @@ public final class Ingester {
     }
 }
 
-/// Content shared read-only between the writer and the parsing worker.
-final class SharedContent: Sendable {
-    let bytes: [UInt8]
-    init(bytes: [UInt8]) { self.bytes = bytes }
+/// What parsing needs besides the bytes; shared read-only with the workers.
+struct ParseContext: Sendable {
+    var clusterOverride: String?
+    var mappings: Mappings
+    var linesPerBatch: Int
 }
 
-/// A batch being parsed on another thread (or already parsed).
-struct Pending {
+/// A source read, decompressed and split into batches (and, when small, already parsed) on a worker.
+final class LoadedSource: Sendable {
+    /// Sources up to this size are parsed whole by the loader; larger ones batch by batch as written,
+    /// which bounds memory to a few batches however large a log is.
+    static let parseWholeLimit = 64 << 20
+
+    let name: String
+    let folderName: String
+    let fingerprint: String
+    let rawSize: Int64
+    let unchanged: Bool
+    let content: [UInt8]
+    let batches: [Ingester.Batch]
+    let firstLine: Int64
+    let parsed: [ParsedBatch]
+
+    private init(name: String, folderName: String, fingerprint: String, rawSize: Int64, unchanged: Bool,
+                 content: [UInt8], batches: [Ingester.Batch], firstLine: Int64, parsed: [ParsedBatch]) {
+        self.name = name
+        self.folderName = folderName
+        self.fingerprint = fingerprint
+        self.rawSize = rawSize
+        self.unchanged = unchanged
+        self.content = content
+        self.batches = batches
+        self.firstLine = firstLine
+        self.parsed = parsed
+    }
+
+    static func load(_ object: SourceObject, previous: SourceCheckpoint?, reader: SourceReader,
+                     context: ParseContext) throws(SourceError) -> LoadedSource {
+        let raw = try reader.raw(object)
+        let fingerprint = SourceReader.fingerprint(raw)
+        if let previous, previous.complete, previous.fingerprint == fingerprint, previous.size == Int64(raw.count) {
+            return LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
+                                rawSize: Int64(raw.count), unchanged: true, content: [], batches: [], firstLine: 1,
+                                parsed: [])
+        }
+        let content = try reader.content(of: raw, name: object.name)
+        // Resume only where the content is provably the same one that was read before.
+        var offset = 0
+        var lines: Int64 = 0
+        if let previous, previous.fingerprint == fingerprint, previous.offset <= Int64(content.count) {
+            offset = Int(previous.offset)
+            lines = previous.lines
+        }
+        let batches = Ingester.split(content, from: offset, linesPerBatch: context.linesPerBatch)
+        let partial = LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
+                                   rawSize: Int64(raw.count), unchanged: false, content: content, batches: batches,
+                                   firstLine: lines + 1, parsed: [])
+        guard content.count - offset <= parseWholeLimit else { return partial }
+        var parsed: [ParsedBatch] = []
+        var first = lines + 1
+        for index in batches.indices {
+            parsed.append(partial.parse(index, firstLine: first, context: context))
+            first += Int64(batches[index].lines)
+        }
+        return LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
+                            rawSize: Int64(raw.count), unchanged: false, content: content, batches: batches,
+                            firstLine: lines + 1, parsed: parsed)
+    }
+
+    func parse(_ index: Int, firstLine: Int64, context: ParseContext) -> ParsedBatch {
+        BatchParser.parse(content, range: batches[index].range, firstLine: firstLine, source: name,
+                          clusterOverride: context.clusterOverride, folderCluster: folderName, mappings: context.mappings)
+    }
+}
+
+/// A value computed on another thread.
+struct Future<Value: Sendable> {
     private final class Box: @unchecked Sendable {
         // Written once by the worker before `group.leave()`, read after `group.wait()`: the group orders them.
-        var value: ParsedBatch?
+        var value: Value?
     }
 
     private let box = Box()
     private let group = DispatchGroup()
 
-    init(async work: @escaping @Sendable () -> ParsedBatch) {
+    init(_ work: @escaping @Sendable () -> Value) {
         let box = self.box
         group.enter()
         let group = self.group
@@ -215,7 +291,7 @@ struct Pending {
         }
     }
 
-    func wait() -> ParsedBatch {
+    func wait() -> Value {
         group.wait()
         return box.value!
     }
