@@ -69,11 +69,110 @@ struct JSONScanner {
                 guard c == 44 else { throw Failure(reason: "expected , or ] in a JSON list") }
             }
         case 34: return .string(try string())
-        case 116: return try literal("true", .bool(true))
-        case 102: return try literal("false", .bool(false))
-        case 110: return try literal("null", .null)
+        case 116: return try literal(Self.trueWord, .bool(true))
+        case 102: return try literal(Self.falseWord, .bool(false))
+        case 110: return try literal(Self.nullWord, .null)
         default: return try number()
         }
+    }
+
+    /// Moves past one value, accepting exactly what `value(depth:)` accepts, without building it.
+    mutating func skipValue(depth: Int) -> Bool {
+        guard depth < 32 else { return false }
+        skipSpace()
+        guard position < bytes.count else { return false }
+        switch bytes.base[position] {
+        case 123:
+            position += 1
+            skipSpace()
+            if bytes.byte(position) == 125 { position += 1; return true }
+            while true {
+                skipSpace()
+                guard bytes.byte(position) == 34, case .ok = skipString() else { return false }
+                skipSpace()
+                guard bytes.byte(position) == 58 else { return false }
+                position += 1
+                guard skipValue(depth: depth + 1) else { return false }
+                guard skipSeparator(closing: 125) else { return false }
+                if bytes.byte(position - 1) == 125 { return true }
+            }
+        case 91:
+            position += 1
+            skipSpace()
+            if bytes.byte(position) == 93 { position += 1; return true }
+            while true {
+                guard skipValue(depth: depth + 1), skipSeparator(closing: 93) else { return false }
+                if bytes.byte(position - 1) == 93 { return true }
+            }
+        case 34:
+            if case .ok = skipString() { return true }
+            return false
+        case 116: return skipLiteral(Self.trueWord)
+        case 102: return skipLiteral(Self.falseWord)
+        case 110: return skipLiteral(Self.nullWord)
+        default:
+            let token = numberToken()
+            return !token.isEmpty && (bytes.integer(token) != nil || Double(bytes.string(token)) != nil)
+        }
+    }
+
+    /// Moves past the `,` or the closing bracket after a member; false for anything else.
+    mutating func skipSeparator(closing: UInt8) -> Bool {
+        skipSpace()
+        let c = bytes.byte(position)
+        position += 1
+        return c == closing || c == 44
+    }
+
+    /// Where a Fluent Bit record's first top-level `log` member is.
+    enum LogMember {
+        case absent
+        case string(Range<Int>, escaped: Bool)
+        case other
+    }
+
+    /// Reads the object at `position` as `value()` would (so the same records count as malformed),
+    /// but decodes nothing: only the `log` string is worth decoding, and the caller does that.
+    mutating func recordLogMember() -> LogMember? {
+        guard bytes.byte(position) == 123 else { return nil }
+        position += 1
+        var log = LogMember.absent
+        skipSpace()
+        if bytes.byte(position) == 125 { position += 1; return log }
+        while true {
+            skipSpace()
+            guard bytes.byte(position) == 34 else { return nil }
+            let keyStart = position + 1
+            guard case .ok(let keyEscaped) = skipString() else { return nil }
+            var isLog = false
+            // `record["log"]` meant the first such member; later ones are only checked.
+            if case .absent = log { isLog = Self.isLogKey(bytes, keyStart..<(position - 1), escaped: keyEscaped) }
+            skipSpace()
+            guard bytes.byte(position) == 58 else { return nil }
+            position += 1
+            if isLog {
+                skipSpace()
+                if bytes.byte(position) == 34 {
+                    let start = position + 1
+                    guard case .ok(let escaped) = skipString() else { return nil }
+                    log = .string(start..<(position - 1), escaped: escaped)
+                } else {
+                    guard skipValue(depth: 1) else { return nil }
+                    log = .other
+                }
+            } else {
+                guard skipValue(depth: 1) else { return nil }
+            }
+            guard skipSeparator(closing: 125) else { return nil }
+            if bytes.byte(position - 1) == 125 { return log }
+        }
+    }
+
+    static let logName = Array("log".utf8)
+
+    static func isLogKey(_ bytes: Bytes, _ raw: Range<Int>, escaped: Bool) -> Bool {
+        guard escaped else { return bytes.hasPrefix(logName, at: raw.lowerBound) && raw.count == logName.count }
+        return withUnescaped(bytes, raw) { $0.elementsEqual(logName) }
     }
 
     mutating func object(depth: Int) throws -> JSONValue {
@@ -97,80 +196,136 @@ struct JSONScanner {
         }
     }
 
-    mutating func literal(_ word: String, _ result: JSONValue) throws -> JSONValue {
-        guard bytes.hasPrefix(Array(word.utf8), at: position) else { throw Failure(reason: "bad JSON literal") }
-        position += word.utf8.count
+    mutating func literal(_ word: [UInt8], _ result: JSONValue) throws -> JSONValue {
+        guard skipLiteral(word) else { throw Failure(reason: "bad JSON literal") }
         return result
     }
 
-    mutating func number() throws -> JSONValue {
+    mutating func skipLiteral(_ word: [UInt8]) -> Bool {
+        guard bytes.hasPrefix(word, at: position) else { return false }
+        position += word.count
+        return true
+    }
+
+    static let trueWord = Array("true".utf8), falseWord = Array("false".utf8), nullWord = Array("null".utf8)
+
+    /// The characters a number may hold, consumed; what they mean is for the caller to judge.
+    mutating func numberToken() -> Range<Int> {
         let start = position
         while true {
             let c = bytes.byte(position)
             guard (c >= 48 && c <= 57) || c == 45 || c == 43 || c == 46 || c == 101 || c == 69 else { break }
             position += 1
         }
-        guard position > start else { throw Failure(reason: "unexpected character in JSON") }
-        if let integer = bytes.integer(start..<position) { return .integer(integer) }
-        guard let double = Double(bytes.string(start..<position)) else { throw Failure(reason: "bad JSON number") }
+        return start..<position
+    }
+
+    mutating func number() throws -> JSONValue {
+        let token = numberToken()
+        guard !token.isEmpty else { throw Failure(reason: "unexpected character in JSON") }
+        if let integer = bytes.integer(token) { return .integer(integer) }
+        guard let double = Double(bytes.string(token)) else { throw Failure(reason: "bad JSON number") }
         return .number(double)
     }
 
     mutating func string() throws -> String {
-        position += 1
-        let start = position
-        // Fast path: no escapes.
-        while position < bytes.count {
-            let c = bytes.base[position]
-            if c == 34 {
-                defer { position += 1 }
-                return bytes.string(start..<position)
-            }
-            if c == 92 { break }
-            position += 1
+        let start = position + 1
+        let escaped: Bool
+        switch skipString() {
+        case .ok(let hadEscape): escaped = hadEscape
+        case .failed(let reason): throw Failure(reason: reason)
         }
-        var out = Array(bytes.base[start..<min(position, bytes.count)])
-        while position < bytes.count {
-            let c = bytes.base[position]
-            if c == 34 {
-                position += 1
-                return String(decoding: out, as: UTF8.self)
-            }
-            if c == 92 {
-                let e = bytes.byte(position + 1)
-                position += 2
-                switch e {
-                case 34: out.append(34)
-                case 92: out.append(92)
-                case 47: out.append(47)
-                case 98: out.append(8)
-                case 102: out.append(12)
-                case 110: out.append(10)
-                case 114: out.append(13)
-                case 116: out.append(9)
-                case 117:
-                    guard let unit = hex4(position) else { throw Failure(reason: "bad \\u escape in a JSON string") }
-                    position += 4
-                    var scalarValue = UInt32(unit)
-                    if unit >= 0xD800 && unit < 0xDC00, bytes.byte(position) == 92, bytes.byte(position + 1) == 117,
-                       let low = hex4(position + 2), low >= 0xDC00 && low < 0xE000 {
-                        scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                        position += 6
-                    }
-                    let scalar = Unicode.Scalar(scalarValue) ?? "\u{FFFD}"
-                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: throw Failure(reason: "bad escape in a JSON string")
-                }
-                continue
-            }
-            out.append(c)
-            position += 1
-        }
-        throw Failure(reason: "JSON string not closed (truncated line?)")
+        let raw = start..<(position - 1)
+        guard escaped else { return bytes.string(raw) }
+        return Self.withUnescaped(bytes, raw) { String(decoding: $0, as: UTF8.self) }
     }
 
-    func hex4(_ at: Int) -> UInt16? {
-        guard at + 4 <= bytes.count else { return nil }
+    enum StringScan {
+        case ok(hadEscape: Bool)
+        case failed(String)
+    }
+
+    /// Moves past the string at `position` (its opening quote), checking its escapes without decoding
+    /// them, so records can be validated and only the fields that matter decoded.
+    mutating func skipString() -> StringScan {
+        position += 1
+        var hadEscape = false
+        while let next = bytes.firstIndex(of: 34, 92, 92, from: position, through: bytes.count - 1) {
+            position = next + 1
+            if bytes.base[next] == 34 { return .ok(hadEscape: hadEscape) }
+            hadEscape = true
+            let e = bytes.byte(position)
+            position += 1
+            switch e {
+            case 34, 92, 47, 98, 102, 110, 114, 116: break
+            case 117:
+                // A surrogate pair is two escapes, each checked on its own: validity is the same either way.
+                guard hex4(position) != nil else { return .failed("bad \\u escape in a JSON string") }
+                position += 4
+            default: return .failed("bad escape in a JSON string")
+            }
+        }
+        return .failed("JSON string not closed (truncated line?)")
+    }
+
+    /// The bytes a string's contents (`raw`, between the quotes, already checked by `skipString`) stand for.
+    /// Escapes only shrink text, so a buffer of `raw.count` bytes holds the result.
+    static func withUnescaped<Result>(_ bytes: Bytes, _ raw: Range<Int>,
+                                      _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(raw.count, 1)) { buffer in
+            let count = unescape(bytes, raw, into: buffer)
+            return try body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Writes the unescaped contents of `raw` into `out` (at least `raw.count` bytes) and returns the length.
+    static func unescape(_ bytes: Bytes, _ raw: Range<Int>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var index = raw.lowerBound
+        @inline(__always) func put(_ byte: UInt8) {
+            // Unreachable for text skipString accepted; it keeps an unchecked string from writing past the end.
+            guard count < out.count else { return }
+            out[count] = byte
+            count += 1
+        }
+        while index < raw.upperBound {
+            // Copy the run up to the next escape in one go.
+            let escape = bytes.firstIndex(of: 92, from: index, through: raw.upperBound - 1) ?? raw.upperBound
+            let run = min(escape - index, out.count - count)
+            if run > 0, let source = bytes.base.baseAddress, let target = out.baseAddress {
+                (target + count).update(from: source + index, count: run)
+                count += run
+            }
+            guard escape < raw.upperBound else { break }
+            index = escape
+            let e = bytes.byte(index + 1)
+            index += 2
+            switch e {
+            case 98: put(8)
+            case 102: put(12)
+            case 110: put(10)
+            case 114: put(13)
+            case 116: put(9)
+            case 117:
+                let unit = hex4(bytes, index) ?? 0xFFFD
+                index += 4
+                var scalarValue = UInt32(unit)
+                if unit >= 0xD800 && unit < 0xDC00, bytes.byte(index) == 92, bytes.byte(index + 1) == 117,
+                   let low = hex4(bytes, index + 2), low >= 0xDC00 && low < 0xE000 {
+                    scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                    index += 6
+                }
+                for byte in (Unicode.Scalar(scalarValue) ?? "\u{FFFD}").utf8 { put(byte) }
+            default: put(e)  // \" \\ \/ stand for themselves
+            }
+        }
+        return count
+    }
+
+    func hex4(_ at: Int) -> UInt16? { Self.hex4(bytes, at) }
+
+    static func hex4(_ bytes: Bytes, _ at: Int) -> UInt16? {
+        guard at >= 0, at + 4 <= bytes.count else { return nil }
         return UInt16(bytes.string(at..<(at + 4)), radix: 16)
     }
 }
@@ -229,11 +384,26 @@ enum YuniKornJSONSummary {
 enum FluentBitRecord {
     static func parse(_ line: Bytes, objectStart: Int) -> LineOutcome {
         var scanner = JSONScanner(line, at: objectStart)
-        guard let record = try? scanner.value(), case .string(var inner)? = record["log"] else {
+        guard case .string(let raw, let escaped)? = scanner.recordLogMember() else {
             // A JSON line that is not a Fluent Bit record with a log field is simply not a summary.
             return line.find(SummaryLine.ykMarker) == nil ? .skipped : .rejected("truncated Fluent Bit record")
         }
-        while inner.last == "\n" || inner.last == "\r" { inner.removeLast() }
-        return inner.withUTF8 { SummaryLine.parse(Bytes($0), unwrapped: true) }
+        guard escaped else { return parseInner(UnsafeBufferPointer(rebasing: line.base[raw])) }
+        return JSONScanner.withUnescaped(line, raw) { parseInner($0) }
+    }
+
+    /// The original line, with the newline the shipper kept removed.
+    static func parseInner(_ text: UnsafeBufferPointer<UInt8>) -> LineOutcome {
+        guard Bytes(text).isASCII else {
+            // Non-ASCII text went through a String before (repairing invalid UTF-8, trimming by
+            // Character); the rare such record keeps exactly that path.
+            var inner = String(decoding: text, as: UTF8.self)
+            while inner.last == "\n" || inner.last == "\r" { inner.removeLast() }
+            return inner.withUTF8 { SummaryLine.parse(Bytes($0), unwrapped: true) }
+        }
+        // As Characters, "\r\n" is one and neither "\n" nor "\r", so a CR LF ending stays.
+        var end = text.count
+        while end > 0, text[end - 1] == 13 || (text[end - 1] == 10 && (end < 2 || text[end - 2] != 13)) { end -= 1 }
+        return SummaryLine.parse(Bytes(UnsafeBufferPointer(rebasing: text[0..<end])), unwrapped: true)
     }
 }

@@ -61,24 +61,100 @@ struct Bytes {
 
     func hasPrefix(_ needle: [UInt8], at index: Int) -> Bool {
         guard index >= 0, index + needle.count <= base.count else { return false }
-        for offset in 0..<needle.count where base[index + offset] != needle[offset] { return false }
-        return true
+        guard let line = base.baseAddress else { return true }  // an empty buffer and an empty needle
+        return needle.withUnsafeBufferPointer { needle in
+            guard let text = needle.baseAddress else { return true }
+            // Keys and separators are 5 to 25 bytes: a word at a time, then the tail.
+            var offset = 0
+            while offset + 8 <= needle.count {
+                if UnsafeRawPointer(line + index + offset).loadUnaligned(as: UInt64.self)
+                    != UnsafeRawPointer(text + offset).loadUnaligned(as: UInt64.self) { return false }
+                offset += 8
+            }
+            while offset < needle.count {
+                if line[index + offset] != text[offset] { return false }
+                offset += 1
+            }
+            return true
+        }
     }
 
     func find(_ needle: [UInt8], from start: Int = 0, to end: Int? = nil) -> Int? {
-        let limit = (end ?? base.count) - needle.count
+        let limit = min(end ?? base.count, base.count) - needle.count
         guard let head = needle.first, start <= limit else { return nil }
         var index = max(start, 0)
-        while index <= limit {
-            if base[index] == head && hasPrefix(needle, at: index) { return index }
+        while let candidate = firstIndex(of: head, from: index, through: limit) {
+            if hasPrefix(needle, at: candidate) { return candidate }
+            index = candidate + 1
+        }
+        return nil
+    }
+
+    /// The first index in `start...last` (within the buffer) holding `a`, `b` or `c` (repeat one to look
+    /// for fewer). Lines are hundreds of bytes and the bytes looked for are rare, so it tests eight at a
+    /// time with the zero-byte trick on a word.
+    @inline(__always)
+    func firstIndex(of a: UInt8, _ b: UInt8, _ c: UInt8, from start: Int, through last: Int) -> Int? {
+        guard let pointer = base.baseAddress, start >= 0, start <= last, last < base.count else { return nil }
+        let patternA = UInt64(a) &* Self.ones, patternB = UInt64(b) &* Self.ones, patternC = UInt64(c) &* Self.ones
+        var index = start
+        while index + 8 <= last + 1 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(pointer + index).loadUnaligned(as: UInt64.self))
+            let found = Self.zeroBytes(word ^ patternA) | Self.zeroBytes(word ^ patternB) | Self.zeroBytes(word ^ patternC)
+            if found != 0 { return index + (found.trailingZeroBitCount >> 3) }
+            index += 8
+        }
+        while index <= last {
+            let byte = pointer[index]
+            if byte == a || byte == b || byte == c { return index }
             index += 1
         }
         return nil
     }
 
+    @inline(__always)
+    func firstIndex(of byte: UInt8, from start: Int, through last: Int) -> Int? {
+        firstIndex(of: byte, byte, byte, from: start, through: last)
+    }
+
+    /// The high bit of every zero byte of `word`. A byte above a zero one can be flagged falsely (the
+    /// borrow), never one below, so the lowest flag is exact.
+    @inline(__always)
+    private static func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highBits }
+
+    var isASCII: Bool {
+        guard let pointer = base.baseAddress else { return true }
+        var index = 0
+        var bits: UInt64 = 0
+        while index + 8 <= base.count {
+            bits |= UnsafeRawPointer(pointer + index).loadUnaligned(as: UInt64.self)
+            index += 8
+        }
+        while index < base.count {
+            bits |= UInt64(pointer[index])
+            index += 1
+        }
+        return bits & Self.highBits == 0
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
     func string(_ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: base[range]), as: UTF8.self)
     }
+
+    /// A resource name; the usual ones come from literals, which skips decoding and validating them.
+    func resourceName(_ range: Range<Int>) -> String {
+        switch range.count {
+        case 4 where hasPrefix(Self.pods, at: range.lowerBound): return "pods"
+        case 5 where hasPrefix(Self.vcore, at: range.lowerBound): return "vcore"
+        case 6 where hasPrefix(Self.memory, at: range.lowerBound): return "memory"
+        default: return string(range)
+        }
+    }
+
+    private static let pods = Array("pods".utf8), vcore = Array("vcore".utf8), memory = Array("memory".utf8)
 
     /// A decimal integer filling the range exactly (an optional leading minus); nil otherwise.
     func integer(_ range: Range<Int>) -> Int64? {
@@ -107,17 +183,30 @@ struct Bytes {
 struct UsageTotals {
     var amounts: [String: Int64] = [:]
 
+    /// Sizes a still empty table once for the entries a line holds, instead of regrowing (and
+    /// rehashing) per resource. Nothing is allocated for none, as most preempted and placeholder totals
+    /// are empty, and a hostile line of thousands of entries does not get thousands of slots up front.
+    mutating func reserve(_ count: Int) {
+        guard count > 0, amounts.isEmpty else { return }
+        amounts = Dictionary(minimumCapacity: min(count, 16))
+    }
+
     mutating func add(_ resource: String, _ value: Int64) -> String? {
         guard value >= 0 else { return "negative usage \(resource)=\(value)" }
-        let (sum, overflow) = (amounts[resource] ?? 0).addingReportingOverflow(value)
+        // Through the defaulting subscript's accessor: one hash per entry rather than a lookup and a store.
+        return Self.accumulate(&amounts[resource, default: 0], value, resource)
+    }
+
+    private static func accumulate(_ total: inout Int64, _ value: Int64, _ resource: String) -> String? {
+        let (sum, overflow) = total.addingReportingOverflow(value)
         guard !overflow else { return "usage of \(resource) overflows 64 bits" }
-        amounts[resource] = sum
+        total = sum
         return nil
     }
 }
 
 /// Checks that apply to every shape once the fields are read.
-func finished(_ summary: AppSummary) -> LineOutcome {
+func finished(_ summary: consuming AppSummary) -> LineOutcome {
     if summary.applicationID.isEmpty { return .rejected("empty application id") }
     if summary.finishTime < summary.startTime {
         return .rejected("finish time \(summary.finishTime) is before start time \(summary.startTime)")

@@ -10,43 +10,42 @@ enum YuniKornSummary {
     static let trackedPrefix = Array("TrackedResource{".utf8)
 
     static func parse(_ line: Bytes, bodyStart: Int) -> LineOutcome {
-        var values: [Range<Int>] = []
-        values.reserveCapacity(keys.count)
+        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: keys.count) { values in
+            parse(line, bodyStart: bodyStart, values: values)
+        }
+    }
+
+    /// `values` is scratch room for the eleven value ranges, so a line allocates only what it returns.
+    private static func parse(_ line: Bytes, bodyStart: Int, values: UnsafeMutableBufferPointer<Range<Int>>) -> LineOutcome {
         var valueStart = bodyStart + keys[0].utf8.count + 2
-        for (index, separator) in separators.enumerated() {
+        for index in 0..<separators.count {
+            let separator = separators[index]
             guard let next = line.find(separator, from: valueStart) else {
                 return .rejected("truncated summary: no \(keys[index + 1]) field")
             }
-            values.append(valueStart..<next)
+            values[index] = valueStart..<next
             valueStart = next + separator.count
         }
         // The last value is a TrackedResource{…}; the summary's own brace follows it.
         guard line.hasPrefix(trackedPrefix, at: valueStart),
-              let close = line.find([125], from: valueStart), line.byte(close + 1) == 125 else {
+              let close = line.firstIndex(of: 125, from: valueStart, through: line.count - 1), line.byte(close + 1) == 125 else {
             return .rejected("truncated summary: PlaceholderResource is not closed")
         }
-        values.append(valueStart..<(close + 1))
+        values[10] = valueStart..<(close + 1)
 
-        var times: [Int64] = []
-        for index in 1...3 {
-            guard let value = line.integer(values[index]) else {
-                return .rejected("\(keys[index]) is not a number: \"\(line.string(values[index]))\"")
-            }
-            times.append(value)
+        func notANumber(_ index: Int) -> LineOutcome {
+            .rejected("\(keys[index]) is not a number: \"\(line.string(values[index]))\"")
         }
+        guard let submissionTime = line.integer(values[1]) else { return notANumber(1) }
+        guard let startTime = line.integer(values[2]) else { return notANumber(2) }
+        guard let finishTime = line.integer(values[3]) else { return notANumber(3) }
         var usage = UsageTotals(), preempted = UsageTotals(), placeholder = UsageTotals()
-        for (index, target) in [(8, 0), (9, 1), (10, 2)] {
-            var totals = UsageTotals()
-            if let problem = tracked(line, values[index], into: &totals) { return .rejected("\(keys[index]): \(problem)") }
-            switch target {
-            case 0: usage = totals
-            case 1: preempted = totals
-            default: placeholder = totals
-            }
-        }
+        if let problem = tracked(line, values[8], into: &usage) { return .rejected("\(keys[8]): \(problem)") }
+        if let problem = tracked(line, values[9], into: &preempted) { return .rejected("\(keys[9]): \(problem)") }
+        if let problem = tracked(line, values[10], into: &placeholder) { return .rejected("\(keys[10]): \(problem)") }
         return finished(AppSummary(
             format: .yunikorn, applicationID: line.string(values[0]), rmID: line.string(values[7]),
-            submissionTime: times[0], startTime: times[1], finishTime: times[2],
+            submissionTime: submissionTime, startTime: startTime, finishTime: finishTime,
             user: line.string(values[4]), queue: line.string(values[5]), state: line.string(values[6]),
             usage: usage.amounts, preempted: preempted.amounts, placeholder: placeholder.amounts))
     }
@@ -59,6 +58,9 @@ enum YuniKornSummary {
         }
         var entryStart = range.lowerBound + trackedPrefix.count
         let end = range.upperBound - 1
+        var entries = entryStart < end ? 1 : 0
+        for index in entryStart..<max(entryStart, end) where line.base[index] == 44 { entries += 1 }
+        totals.reserve(entries)
         while entryStart < end {
             var entryEnd = entryStart
             while entryEnd < end && line.base[entryEnd] != 44 { entryEnd += 1 }
@@ -73,7 +75,7 @@ enum YuniKornSummary {
             }
             var colon = equals - 1
             while colon >= entryStart && line.base[colon] != 58 { colon -= 1 }
-            let resource = line.string((colon + 1)..<equals)
+            let resource = line.resourceName((colon + 1)..<equals)
             guard !resource.isEmpty else { return "entry without a resource name: \"\(line.string(entryStart..<entryEnd))\"" }
             if let problem = totals.add(resource, value) { return problem }
             entryStart = entryEnd + 1
