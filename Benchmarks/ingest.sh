@@ -18,8 +18,8 @@ trap 'rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 "$bin" synth "$work/data" --lines "$lines" >"$work/synth.txt"
 sed 's/^/synth: /' "$work/synth.txt"
-bytes=$(find "$work/data/logs" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-echo "input: $lines summary lines requested, $(find "$work/data/logs" -type f | wc -l) files, $bytes bytes of logs"
+bytes=$(find "$work/data/logs" "$work/data/yarn" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+echo "input: $lines summary lines requested, $(find "$work/data/logs" "$work/data/yarn" -type f | wc -l) files, $bytes bytes of logs"
 
 now() { date +%s%N; }
 best() { sort -n | head -1; }
@@ -27,7 +27,7 @@ best() { sort -n | head -1; }
 run_bursar() {  # $1 = store URL; prints wall seconds
     local start end
     start=$(now)
-    "$bin" ingest "$work/data/logs" --mappings "$work/data/mappings" --store "$1" --format json >"$work/last.json"
+    "$bin" ingest "$work/data/logs" "$work/data/yarn" --mappings "$work/data/mappings" --store "$1" --format json >"$work/last.json"
     end=$(now)
     awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f\n", (b - a) / 1e9}'
 }
@@ -43,7 +43,7 @@ echo "bursar ingest, SQLite: runs ${sqlite_times[*]} s; counts $(tr -d ' \n' <"$
 duck_times=()
 for i in $(seq "$runs"); do
     rm -f "$work"/bench.duckdb*
-    python3 Benchmarks/duckdb_ingest.py "$work/data/logs" --database "$work/bench.duckdb" >"$work/duck.json"
+    python3 Benchmarks/duckdb_ingest.py "$work/data" --db "$work/bench.duckdb" >"$work/duck.json"
     duck_times+=("$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"])' "$work/duck.json")")
 done
 duck=$(printf '%s\n' "${duck_times[@]}" | best)
@@ -51,7 +51,7 @@ echo "duckdb $(python3 -c 'import duckdb; print(duckdb.__version__)'): runs ${du
 
 pg=$(BIN="$bin" WORK="$work" bash scripts/with-postgres.sh bash -c '
     start=$(date +%s%N)
-    "$BIN" ingest "$WORK/data/logs" --mappings "$WORK/data/mappings" --store "$BURSAR_TEST_POSTGRES_URL" --format json >"$WORK/pg.json"
+    "$BIN" ingest "$WORK/data/logs" "$WORK/data/yarn" --mappings "$WORK/data/mappings" --store "$BURSAR_TEST_POSTGRES_URL" --format json >"$WORK/pg.json"
     end=$(date +%s%N)
     awk -v a="$start" -v b="$end" "BEGIN {printf \"%.3f\\n\", (b - a) / 1e9}"' 2>/dev/null | tail -1)
 
