@@ -120,24 +120,18 @@ public final class Ingester {
         let batches = loaded.batches
         guard !batches.isEmpty else {
             try store.record(SourceCheckpoint(source: loaded.name, fingerprint: loaded.fingerprint, size: loaded.rawSize,
-                                              offset: Int64(loaded.content.count), lines: loaded.firstLine - 1,
+                                              offset: Int64(loaded.content.count), lines: loaded.linesBefore,
                                               complete: true))
             return
         }
-        var firstLines: [Int64] = []
-        var next = loaded.firstLine
-        for batch in batches {
-            firstLines.append(next)
-            next += Int64(batch.lines)
-        }
+        let firstLines = loaded.firstLines
         // Batches the loader did not parse (large sources) are parsed here, `lookahead` ahead on workers.
         let lookahead = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var inFlight: [Int: Future<ParsedBatch>] = [:]
         for index in batches.indices {
             for ahead in index..<min(index + lookahead + 1, batches.count)
             where ahead >= loaded.parsed.count && inFlight[ahead] == nil {
-                let first = firstLines[ahead]
-                inFlight[ahead] = Future { loaded.parse(ahead, firstLine: first, context: context) }
+                inFlight[ahead] = Future { loaded.parse(ahead, context: context) }
             }
             let current = index < loaded.parsed.count ? loaded.parsed[index] : inFlight.removeValue(forKey: index)!.wait()
             let end = batches[index].range.upperBound
@@ -216,11 +210,14 @@ final class LoadedSource: Sendable {
     let unchanged: Bool
     let content: [UInt8]
     let batches: [Ingester.Batch]
-    let firstLine: Int64
+    /// Lines already read before `batches` (from the checkpoint).
+    let linesBefore: Int64
+    /// The line number of each batch's first line.
+    let firstLines: [Int64]
     let parsed: [ParsedBatch]
 
     private init(name: String, folderName: String, fingerprint: String, rawSize: Int64, unchanged: Bool,
-                 content: [UInt8], batches: [Ingester.Batch], firstLine: Int64, parsed: [ParsedBatch]) {
+                 content: [UInt8], batches: [Ingester.Batch], linesBefore: Int64, parsed: [ParsedBatch]) {
         self.name = name
         self.folderName = folderName
         self.fingerprint = fingerprint
@@ -228,7 +225,12 @@ final class LoadedSource: Sendable {
         self.unchanged = unchanged
         self.content = content
         self.batches = batches
-        self.firstLine = firstLine
+        self.linesBefore = linesBefore
+        var next = linesBefore + 1
+        firstLines = batches.map { batch in
+            defer { next += Int64(batch.lines) }
+            return next
+        }
         self.parsed = parsed
     }
 
@@ -238,7 +240,7 @@ final class LoadedSource: Sendable {
         let fingerprint = SourceReader.fingerprint(raw)
         if let previous, previous.complete, previous.fingerprint == fingerprint, previous.size == Int64(raw.count) {
             return LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
-                                rawSize: Int64(raw.count), unchanged: true, content: [], batches: [], firstLine: 1,
+                                rawSize: Int64(raw.count), unchanged: true, content: [], batches: [], linesBefore: 0,
                                 parsed: [])
         }
         let content = try reader.content(of: raw, name: object.name)
@@ -252,21 +254,16 @@ final class LoadedSource: Sendable {
         let batches = Ingester.split(content, from: offset, linesPerBatch: context.linesPerBatch)
         let partial = LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
                                    rawSize: Int64(raw.count), unchanged: false, content: content, batches: batches,
-                                   firstLine: lines + 1, parsed: [])
+                                   linesBefore: lines, parsed: [])
         guard content.count - offset <= parseWholeLimit else { return partial }
-        var parsed: [ParsedBatch] = []
-        var first = lines + 1
-        for index in batches.indices {
-            parsed.append(partial.parse(index, firstLine: first, context: context))
-            first += Int64(batches[index].lines)
-        }
+        let parsed = batches.indices.map { partial.parse($0, context: context) }
         return LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
                             rawSize: Int64(raw.count), unchanged: false, content: content, batches: batches,
-                            firstLine: lines + 1, parsed: parsed)
+                            linesBefore: lines, parsed: parsed)
     }
 
-    func parse(_ index: Int, firstLine: Int64, context: ParseContext) -> ParsedBatch {
-        BatchParser.parse(content, range: batches[index].range, firstLine: firstLine, source: name,
+    func parse(_ index: Int, context: ParseContext) -> ParsedBatch {
+        BatchParser.parse(content, range: batches[index].range, firstLine: firstLines[index], source: name,
                           clusterOverride: context.clusterOverride, folderCluster: folderName, mappings: context.mappings)
     }
 }

@@ -2,21 +2,93 @@ import Store
 import Ingest
 import Insights
 
-/// The bulk writes of a batch. SQLite runs one prepared statement per row inside the batch transaction
-/// (cheap in process); PostgreSQL gets each column as one array parameter and `unnest`s them, so a batch
-/// costs a few round trips instead of one per row. Either way values are always bound, never spliced
-/// into SQL text (the statements below are constants of this module).
+/// A multi-row INSERT described once and run in each dialect's bulk form: SQLite runs one prepared
+/// statement per row inside the batch transaction (cheap in process); PostgreSQL gets each column as one
+/// array parameter and `unnest`s them, so a batch costs a few round trips instead of one per row. Values
+/// are always bound; the SQL text is built only from the constant names below.
+struct BulkInsert {
+    let table: String
+    /// Column names with their PostgreSQL types (for `unnest`).
+    let columns: [(name: String, type: String)]
+    /// What a row whose key is already stored does, e.g. `ON CONFLICT (k) DO NOTHING`; empty for none.
+    let conflict: String
+
+    var sqlite: String {
+        let names = columns.map(\.name).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        return "INSERT INTO \(table) (\(names)) VALUES (\(placeholders)) \(conflict)"
+    }
+
+    var postgres: String {
+        let names = columns.map(\.name).joined(separator: ", ")
+        let arrays = columns.map { "?::\($0.type)[]" }.joined(separator: ", ")
+        return "INSERT INTO \(table) (\(names)) SELECT * FROM unnest(\(arrays)) \(conflict)"
+    }
+
+    static let apps = BulkInsert(table: "apps", columns: [
+        ("cluster", "text"), ("app_id", "text"), ("format", "text"), ("queue", "text"), ("user_name", "text"),
+        ("state", "text"), ("submitted_at", "bigint"), ("started_at", "bigint"), ("finished_at", "bigint"),
+        ("vcore_seconds", "bigint"), ("memory_seconds", "bigint"), ("usage", "text"), ("preempted", "text"),
+        ("placeholder", "text"), ("basis", "text"), ("org", "text"), ("project", "text"), ("tier", "bigint"),
+        ("workflow", "text"), ("job", "text"), ("run_id", "text"), ("demand_queue", "text"), ("source", "text"),
+        ("line", "bigint"),
+    ], conflict: "ON CONFLICT (app_id, cluster) DO NOTHING")
+
+    static let usageHourly = BulkInsert(table: "usage_hourly", columns: [
+        ("cluster", "text"), ("queue", "text"), ("hour", "bigint"), ("resource", "text"), ("amount", "bigint"),
+    ], conflict: "ON CONFLICT (cluster, queue, hour, resource) DO UPDATE SET amount = usage_hourly.amount + excluded.amount")
+
+    static let occupancyHourly = BulkInsert(table: "occupancy_hourly", columns: [
+        ("cluster", "text"), ("queue", "text"), ("hour", "bigint"), ("app_ms", "bigint"), ("apps_started", "bigint"),
+    ], conflict: """
+        ON CONFLICT (cluster, queue, hour) DO UPDATE SET app_ms = occupancy_hourly.app_ms + excluded.app_ms,
+            apps_started = occupancy_hourly.apps_started + excluded.apps_started
+        """)
+
+    static let rejects = BulkInsert(table: "rejects", columns: [
+        ("source", "text"), ("line", "bigint"), ("reason", "text"), ("text", "text"),
+    ], conflict: "ON CONFLICT (source, line) DO NOTHING")
+
+    static let jobApps = BulkInsert(table: "job_apps", columns: [
+        ("app_id", "text"), ("workflow", "text"), ("job", "text"), ("run_id", "text"), ("scheduled_at", "bigint"),
+    ], conflict: """
+        ON CONFLICT (app_id) DO UPDATE SET workflow = excluded.workflow, job = excluded.job,
+            run_id = excluded.run_id, scheduled_at = excluded.scheduled_at
+        """)
+
+    static let workflowRuns = BulkInsert(table: "workflow_runs", columns: [
+        ("workflow", "text"), ("run_id", "text"), ("project", "text"), ("org", "text"), ("tier", "bigint"),
+        ("scheduled_at", "bigint"), ("slo_minutes", "bigint"), ("started_at", "bigint"), ("finished_at", "bigint"),
+        ("apps_expected", "bigint"), ("apps_finished", "bigint"), ("outcome", "text"),
+    ], conflict: "")
+}
+
 extension InsightStore {
-    static let appColumns = """
-        cluster, app_id, format, queue, user_name, state, submitted_at, started_at, finished_at, vcore_seconds,
-        memory_seconds, usage, preempted, placeholder, basis, org, project, tier, workflow, job, run_id,
-        demand_queue, source, line
-        """
-    // PostgreSQL types of the columns above, in order, for `unnest`.
-    static let appTypes = ["text", "text", "text", "text", "text", "text", "bigint", "bigint", "bigint", "bigint",
-                           "bigint", "text", "text", "text", "text", "text", "text", "bigint", "text", "text", "text",
-                           "text", "text", "bigint"]
     static let postgresChunk = 5_000
+
+    /// Writes rows (in the order of `bulk.columns`) in the dialect's bulk form.
+    func insert(_ bulk: BulkInsert, _ rows: [[SQLValue]]) throws {
+        guard !rows.isEmpty else { return }
+        switch connection.dialect {
+        case .sqlite:
+            let statement = try prepared(bulk.sqlite)
+            for row in rows { try statement.run(row) }
+        case .postgres:
+            let statement = try prepared(bulk.postgres)
+            for chunk in Self.arrayParameters(rows, width: bulk.columns.count) { try statement.run(chunk) }
+        }
+    }
+
+    /// Rows transposed into one PostgreSQL array parameter per column, `postgresChunk` rows at a time.
+    static func arrayParameters(_ rows: [[SQLValue]], width: Int) -> [[SQLValue]] {
+        stride(from: 0, to: rows.count, by: postgresChunk).map { start in
+            var columns = Array(repeating: [SQLValue](), count: width)
+            for row in rows[start..<min(start + postgresChunk, rows.count)] {
+                for (index, value) in row.enumerated() { columns[index].append(value) }
+            }
+            return columns.map { .text(PostgresConnection.arrayLiteral($0)) }
+        }
+    }
 
     /// Inserts applications not stored yet; returns, per application, whether it was new.
     func insertApps(_ apps: [AppRecord]) throws -> [Bool] {
@@ -24,33 +96,18 @@ extension InsightStore {
         if let sqlite = connection as? SQLiteConnection {
             return try insertApps(apps, sqlite: sqlite)
         }
-        var inserted: [Bool] = []
-        inserted.reserveCapacity(apps.count)
-        let placeholders = Self.appTypes.map { "?::\($0)[]" }.joined(separator: ", ")
-        let statement = try prepared("""
-            INSERT INTO apps (\(Self.appColumns)) SELECT * FROM unnest(\(placeholders))
-            ON CONFLICT (app_id, cluster) DO NOTHING RETURNING cluster, app_id
-            """)
-        var start = 0
-        while start < apps.count {
-            let chunk = apps[start..<min(start + Self.postgresChunk, apps.count)]
-            var columns = Array(repeating: [SQLValue](), count: Self.appTypes.count)
-            for app in chunk {
-                for (index, value) in Self.values(of: app).enumerated() { columns[index].append(value) }
-            }
-            let rows = try statement.query(columns.map { .text(PostgresConnection.arrayLiteral($0)) })
-            let new = Set(rows.map { ($0[0].string ?? "") + "\u{0}" + ($0[1].string ?? "") })
-            for app in chunk { inserted.append(new.contains(app.cluster + "\u{0}" + app.summary.applicationID)) }
-            start += Self.postgresChunk
+        let statement = try prepared(BulkInsert.apps.postgres + " RETURNING cluster, app_id")
+        var new = Set<String>()
+        for chunk in Self.arrayParameters(apps.map(Self.values(of:)), width: BulkInsert.apps.columns.count) {
+            for row in try statement.query(chunk) { new.insert((row[0].string ?? "") + "\u{0}" + (row[1].string ?? "")) }
         }
-        return inserted
+        return apps.map { new.contains($0.cluster + "\u{0}" + $0.summary.applicationID) }
     }
 
     private func insertApps(_ apps: [AppRecord], sqlite: SQLiteConnection) throws -> [Bool] {
-        let placeholders = Array(repeating: "?", count: Self.appTypes.count).joined(separator: ", ")
-        guard let statement = try prepared("""
-            INSERT INTO apps (\(Self.appColumns)) VALUES (\(placeholders)) ON CONFLICT (app_id, cluster) DO NOTHING
-            """) as? SQLiteStatement else { preconditionFailure("SQLite statement expected") }
+        guard let statement = try prepared(BulkInsert.apps.sqlite) as? SQLiteStatement else {
+            preconditionFailure("a SQLite connection prepares SQLite statements")
+        }
         var inserted: [Bool] = []
         inserted.reserveCapacity(apps.count)
         for app in apps {
@@ -115,16 +172,6 @@ extension InsightStore {
         return text
     }
 
-    /// The inverse of `encode`.
-    static func decode(_ text: String) -> [String: Int64] {
-        var usage: [String: Int64] = [:]
-        for entry in text.split(separator: ",") {
-            guard let equals = entry.lastIndex(of: "="), let amount = Int64(entry[entry.index(after: equals)...]) else { continue }
-            usage[String(entry[..<equals])] = amount
-        }
-        return usage
-    }
-
     /// Adds hourly amounts and occupancy to what is stored.
     func addHourly(_ hourly: HourlyUsage) throws {
         let cells = hourly.unsortedCells
@@ -136,65 +183,12 @@ extension InsightStore {
             [SQLValue.text($0.queue.cluster), .text($0.queue.queue), .integer($0.hour), .integer($0.appMillis),
              .integer($0.appsStarted)]
         }
-        switch connection.dialect {
-        case .sqlite:
-            let usage = try prepared("""
-                INSERT INTO usage_hourly (cluster, queue, hour, resource, amount) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (cluster, queue, hour, resource) DO UPDATE SET amount = usage_hourly.amount + excluded.amount
-                """)
-            for row in usageRows { try usage.run(row) }
-            let occupancy = try prepared("""
-                INSERT INTO occupancy_hourly (cluster, queue, hour, app_ms, apps_started) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (cluster, queue, hour) DO UPDATE SET app_ms = occupancy_hourly.app_ms + excluded.app_ms,
-                    apps_started = occupancy_hourly.apps_started + excluded.apps_started
-                """)
-            for row in occupancyRows { try occupancy.run(row) }
-        case .postgres:
-            let usage = try prepared("""
-                INSERT INTO usage_hourly (cluster, queue, hour, resource, amount)
-                SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::bigint[])
-                ON CONFLICT (cluster, queue, hour, resource) DO UPDATE SET amount = usage_hourly.amount + excluded.amount
-                """)
-            try runChunked(usage, usageRows, width: 5)
-            let occupancy = try prepared("""
-                INSERT INTO occupancy_hourly (cluster, queue, hour, app_ms, apps_started)
-                SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[])
-                ON CONFLICT (cluster, queue, hour) DO UPDATE SET app_ms = occupancy_hourly.app_ms + excluded.app_ms,
-                    apps_started = occupancy_hourly.apps_started + excluded.apps_started
-                """)
-            try runChunked(occupancy, occupancyRows, width: 5)
-        }
+        try insert(.usageHourly, usageRows)
+        try insert(.occupancyHourly, occupancyRows)
     }
 
     /// Keeps rejected lines (a line already kept is left as it was).
     func insertRejects(_ rejects: [RejectRecord]) throws {
-        let rows = rejects.map { [SQLValue.text($0.source), .integer($0.line), .text($0.reason), .text($0.text)] }
-        switch connection.dialect {
-        case .sqlite:
-            let statement = try prepared("""
-                INSERT INTO rejects (source, line, reason, text) VALUES (?, ?, ?, ?) ON CONFLICT (source, line) DO NOTHING
-                """)
-            for row in rows { try statement.run(row) }
-        case .postgres:
-            let statement = try prepared("""
-                INSERT INTO rejects (source, line, reason, text)
-                SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[]) ON CONFLICT (source, line) DO NOTHING
-                """)
-            try runChunked(statement, rows, width: 4)
-        }
-    }
-
-    /// Runs an `unnest` statement over rows transposed into one array parameter per column.
-    func runChunked(_ statement: any SQLStatement, _ rows: [[SQLValue]], width: Int) throws {
-        var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(start + Self.postgresChunk, rows.count)]
-            var columns = Array(repeating: [SQLValue](), count: width)
-            for row in chunk {
-                for (index, value) in row.enumerated() { columns[index].append(value) }
-            }
-            try statement.run(columns.map { .text(PostgresConnection.arrayLiteral($0)) })
-            start += Self.postgresChunk
-        }
+        try insert(.rejects, rejects.map { [.text($0.source), .integer($0.line), .text($0.reason), .text($0.text)] })
     }
 }

@@ -36,23 +36,7 @@ extension InsightStore {
                 let rows = mappings.jobApps.sorted(by: { $0.key < $1.key }).map { app, run in
                     [SQLValue.text(app), .text(run.workflow), .text(run.job), .text(run.runID), .integer(run.scheduledAt)]
                 }
-                switch connection.dialect {
-                case .sqlite:
-                    let statement = try prepared("""
-                        INSERT INTO job_apps (app_id, workflow, job, run_id, scheduled_at) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (app_id) DO UPDATE SET workflow = excluded.workflow, job = excluded.job,
-                            run_id = excluded.run_id, scheduled_at = excluded.scheduled_at
-                        """)
-                    for row in rows { try statement.run(row) }
-                case .postgres:
-                    let statement = try prepared("""
-                        INSERT INTO job_apps (app_id, workflow, job, run_id, scheduled_at)
-                        SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
-                        ON CONFLICT (app_id) DO UPDATE SET workflow = excluded.workflow, job = excluded.job,
-                            run_id = excluded.run_id, scheduled_at = excluded.scheduled_at
-                        """)
-                    try runChunked(statement, rows, width: 5)
-                }
+                try insert(.jobApps, rows)
             }
         }
     }
@@ -113,22 +97,7 @@ extension InsightStore {
                              .integer(scheduled), .integer(slo), .integer(row[5].int64), .integer(finishedAt),
                              .integer(expected), .integer(finishedCount), .text(outcome.rawValue)])
             }
-            switch connection.dialect {
-            case .sqlite:
-                let statement = try prepared("""
-                    INSERT INTO workflow_runs (workflow, run_id, project, org, tier, scheduled_at, slo_minutes, started_at,
-                        finished_at, apps_expected, apps_finished, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for run in runs { try statement.run(run) }
-            case .postgres:
-                let statement = try prepared("""
-                    INSERT INTO workflow_runs (workflow, run_id, project, org, tier, scheduled_at, slo_minutes, started_at,
-                        finished_at, apps_expected, apps_finished, outcome)
-                    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[],
-                        ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[])
-                    """)
-                try runChunked(statement, runs, width: 12)
-            }
+            try insert(.workflowRuns, runs)
             return runs.count
         }
     }
@@ -154,25 +123,6 @@ extension InsightStore {
     }
 
     // MARK: Reading back
-
-    /// Rejected lines, oldest source and line first (at most `limit`).
-    public func rejects(limit: Int) throws -> [RejectRecord] {
-        try prepared("SELECT source, line, reason, text FROM rejects ORDER BY source, line LIMIT ?")
-            .query([.integer(Int64(limit))]).map {
-                RejectRecord(source: $0[0].string ?? "", line: $0[1].int64 ?? 0, reason: $0[2].string ?? "",
-                             text: $0[3].string ?? "")
-            }
-    }
-
-    /// Row counts of the insight tables.
-    public func rowCounts() throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for table in Schema.tables {
-            // Table names come from the constant list above, never from input.
-            counts[table.name] = Int(try connection.execute("SELECT COUNT(*) FROM \(table.name)").first?.first?.int64 ?? 0)
-        }
-        return counts
-    }
 
     /// Every row of every insight table rendered as text in key order: equal digests mean equal tables
     /// (used to prove that a resumed ingest equals a clean one, and that both backends agree).

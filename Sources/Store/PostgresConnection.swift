@@ -61,38 +61,29 @@ public final class PostgresConnection: SQLConnection {
     /// into the SQL text. `nil` sends SQL NULL.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresResult {
-        // PQexecParams needs all C strings alive at once, which nested withCString calls cannot give for
-        // a variable count; copy them into buffers freed after the call.
-        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { parameter in
-            parameter.map { text in
-                let bytes = text.utf8CString
-                let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
-                bytes.withUnsafeBufferPointer { copy.initialize(from: $0.baseAddress!, count: $0.count) }
-                return copy
-            }
+        try run(sql: sql, parameters) { values in
+            // nil types: the server infers each parameter's type; nil lengths/formats: all text format.
+            PQexecParams(connection, sql, Int32(values.count), nil, values.baseAddress, nil, nil, 0)
         }
+    }
+
+    /// Sends one command with text parameters through `send` (PQexecParams or PQexecPrepared) and reads
+    /// its result; the one place parameters are marshalled, errors checked and rows decoded.
+    private func run(sql: String, _ parameters: [String?],
+                     _ send: (UnsafeBufferPointer<UnsafePointer<CChar>?>) -> OpaquePointer?) throws(PostgresError)
+        -> PostgresResult
+    {
+        let cStrings = Self.cStrings(parameters)
         defer { cStrings.forEach { $0?.deallocate() } }
         let values = cStrings.map { UnsafePointer($0) }
-        guard let result = values.withUnsafeBufferPointer({ buffer in
-            // nil types: the server infers each parameter's type; nil lengths/formats: all text format.
-            PQexecParams(connection, sql, Int32(buffer.count), nil, buffer.baseAddress, nil, nil, 0)
-        }) else {
+        guard let result = values.withUnsafeBufferPointer(send) else {
             throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(connection)), sql: sql)
         }
         defer { PQclear(result) }
-
-        let status = PQresultStatus(result)
-        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            var message = Self.trimmed(PQresultErrorMessage(result))
-            if message.isEmpty { message = "unexpected result status \(String(cString: PQresStatus(status)))" }
-            throw PostgresError(sqlState: state, message: message, sql: sql)
-        }
-
+        try check(result, sql: sql)
         let columnCount = PQnfields(result)
-        let rowCount = PQntuples(result)
         let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
-        let rows = (0..<rowCount).map { row in
+        let rows = (0..<PQntuples(result)).map { row in
             (0..<columnCount).map { column -> String? in
                 guard PQgetisnull(result, row, column) == 0 else { return nil }
                 // Text-format values are NUL-terminated; the explicit length still avoids a second scan.
@@ -102,8 +93,7 @@ public final class PostgresConnection: SQLConnection {
                 }
             }
         }
-        let affected = String(cString: PQcmdTuples(result))
-        return PostgresResult(columns: columns, rows: rows, affectedRows: Int(affected))
+        return PostgresResult(columns: columns, rows: rows, affectedRows: Int(String(cString: PQcmdTuples(result))))
     }
 
     /// Prepares a statement written with `?` placeholders (numbered `$1…$n` here) under a fresh name, so
@@ -156,27 +146,15 @@ public final class PostgresConnection: SQLConnection {
     fileprivate func executePrepared(name: String, sql: String, _ parameters: [SQLValue]) throws(PostgresError)
         -> (rows: [[SQLValue]], affected: Int)
     {
-        let cStrings = Self.cStrings(parameters.map(Self.text(of:)))
-        defer { cStrings.forEach { $0?.deallocate() } }
-        let values = cStrings.map { UnsafePointer($0) }
-        guard let result = values.withUnsafeBufferPointer({ buffer in
-            PQexecPrepared(connection, name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
-        }) else {
-            throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(connection)), sql: sql)
+        let result = try run(sql: sql, parameters.map(Self.text(of:))) { values in
+            PQexecPrepared(connection, name, Int32(values.count), values.baseAddress, nil, nil, 0)
         }
-        defer { PQclear(result) }
-        try check(result, sql: sql)
-        let columnCount = PQnfields(result)
-        let rows = (0..<PQntuples(result)).map { row in
-            (0..<columnCount).map { column -> SQLValue in
-                guard PQgetisnull(result, row, column) == 0 else { return .null }
-                let length = Int(PQgetlength(result, row, column))
-                return .text(PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: length) {
-                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-                })
-            }
-        }
-        return (rows, Int(String(cString: PQcmdTuples(result))) ?? 0)
+        return (Self.values(result), result.affectedRows ?? 0)
+    }
+
+    /// Text-protocol cells as `SQLValue`s: `.text`, or `.null` for SQL NULL.
+    private static func values(_ result: PostgresResult) -> [[SQLValue]] {
+        result.rows.map { row in row.map { $0.map(SQLValue.text) ?? .null } }
     }
 
     private func check(_ result: OpaquePointer, sql: String) throws(PostgresError) {
@@ -189,8 +167,8 @@ public final class PostgresConnection: SQLConnection {
         }
     }
 
-    /// C copies of the parameters, alive together for one libpq call (nested withCString cannot do a
-    /// variable count); the caller deallocates them.
+    /// C copies of the parameters, alive together for one libpq call (nested withCString calls cannot give
+    /// that for a variable count); the caller deallocates them.
     private static func cStrings(_ parameters: [String?]) -> [UnsafeMutablePointer<CChar>?] {
         parameters.map { parameter in
             parameter.map { text in
@@ -228,8 +206,7 @@ public final class PostgresConnection: SQLConnection {
     /// (the text protocol carries no types; callers convert).
     @discardableResult
     public func execute(_ sql: String, _ parameters: [SQLValue]) throws -> [[SQLValue]] {
-        let result = try query(sql, parameters.map(Self.text(of:)))
-        return result.rows.map { row in row.map { $0.map(SQLValue.text) ?? .null } }
+        Self.values(try query(sql, parameters.map(Self.text(of:))))
     }
 
     /// PostgreSQL's text input syntax for each value.
