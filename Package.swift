@@ -45,7 +45,7 @@ let package = Package(
         // runs, SLO attainment); pure values and functions.
         .target(name: "Insights", dependencies: ["Ingest"], swiftSettings: swiftSettings),
         // Synthetic but realistic history in every input shape, for the demo, the tests and the benchmarks.
-        .target(name: "Synth", swiftSettings: swiftSettings),
+        .target(name: "Synth", dependencies: ["Ingest"], swiftSettings: swiftSettings),
         // The edge: the insight tables in SQLite or PostgreSQL (schema, migrations, typed statements).
         .target(name: "InsightStore", dependencies: ["Store", "Ingest", "Insights"], swiftSettings: swiftSettings),
         // The edge: reading sources (files, folders, .gz, HTTP(S), S3) into the store, resumably.

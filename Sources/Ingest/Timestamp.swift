@@ -87,7 +87,9 @@ public enum Timestamp {
         return era * 146_097 + doe - 719_468
     }
 
-    static func civilFromDays(_ days: Int64) -> (Int, Int, Int) {
+    /// The proleptic Gregorian (year, month, day) of a day number (days since 1970-01-01).
+    @inline(__always)
+    public static func civilFromDays(_ days: Int64) -> (year: Int, month: Int, day: Int) {
         let z = Int(days) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -101,7 +103,8 @@ public enum Timestamp {
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
-    private static func daysIn(_ month: Int, _ year: Int) -> Int {
+    /// Days in a month of the proleptic Gregorian calendar.
+    public static func daysIn(_ month: Int, _ year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30

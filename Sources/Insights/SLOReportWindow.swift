@@ -1,3 +1,5 @@
+import Ingest
+
 /// Why an SLO report could not be set up. `description` is safe to show to users and says what to do.
 public struct SLOReportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was wrong; tests compare kinds, not wording.
@@ -39,7 +41,8 @@ extension SLOReport {
         /// The window length when `--days` is not given.
         public static let defaultDays = 30
         /// The first and last days that can be named as `YYYY-MM-DD`: 0001-01-01 and 9999-12-31.
-        static let dayRange: ClosedRange<Int64> = dayNumber(year: 1, month: 1, day: 1)...dayNumber(year: 9999, month: 12, day: 31)
+        static let dayRange: ClosedRange<Int64> =
+            Int64(Timestamp.daysFromCivil(1, 1, 1))...Int64(Timestamp.daysFromCivil(9999, 12, 31))
 
         /// The first day covered, in days since 1970-01-01.
         public let firstDay: Int64
@@ -85,64 +88,18 @@ extension SLOReport {
 
         /// A day (days since 1970-01-01) as `YYYY-MM-DD`.
         public static func date(ofDay day: Int64) -> String {
-            let (year, month, dayOfMonth) = civilDate(ofDay: day)
-            return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(dayOfMonth, 2)
+            Timestamp.formatDate(day * millisPerDay)
         }
 
         /// Midnight UTC starting the day a `YYYY-MM-DD` date names, in milliseconds since the Unix epoch:
         /// what `--until DATE` passes to `init(endingOnDayOf:days:)`.
         public static func startOfDay(parsing date: String) throws(SLOReportError) -> Int64 {
-            let invalid = SLOReportError(.invalidDate, "invalid date \"\(date)\" (use YYYY-MM-DD, e.g. 2024-03-31)")
-            let bytes = Array(date.utf8)
-            guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { throw invalid }
-            func number(_ range: Range<Int>) -> Int64? {
-                var value: Int64 = 0
-                for byte in bytes[range] {
-                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                    value = value * 10 + Int64(byte - UInt8(ascii: "0"))
-                }
-                return value
+            // Exactly a date (Timestamp also reads times), within the years a report can name.
+            guard date.utf8.count == 10, let millis = Timestamp.parse(date),
+                  dayRange.contains(day(containing: millis)) else {
+                throw SLOReportError(.invalidDate, "invalid date \"\(date)\" (use YYYY-MM-DD, e.g. 2024-03-31)")
             }
-            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-                  year >= 1, (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month)
-            else { throw invalid }
-            return dayNumber(year: year, month: month, day: day) * millisPerDay
-        }
-
-        // Howard Hinnant's days_from_civil / civil_from_days: exact proleptic Gregorian arithmetic with no
-        // calendar library, so the report stays pure and deterministic.
-        static func dayNumber(year: Int64, month: Int64, day: Int64) -> Int64 {
-            let y = month <= 2 ? year - 1 : year
-            let era = (y >= 0 ? y : y - 399) / 400
-            let yearOfEra = y - era * 400
-            let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-            return era * 146_097 + dayOfEra - 719_468
-        }
-
-        static func civilDate(ofDay day: Int64) -> (year: Int64, month: Int64, day: Int64) {
-            let z = day + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let dayOfEra = z - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let mp = (5 * dayOfYear + 2) / 153
-            let dayOfMonth = dayOfYear - (153 * mp + 2) / 5 + 1
-            let month = mp < 10 ? mp + 3 : mp - 9
-            return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfMonth)
-        }
-
-        static func daysInMonth(year: Int64, month: Int64) -> Int64 {
-            switch month {
-            case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-            case 4, 6, 9, 11: return 30
-            default: return 31
-            }
-        }
-
-        private static func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+            return millis
         }
     }
 

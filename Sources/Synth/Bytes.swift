@@ -1,3 +1,5 @@
+import Ingest
+
 /// Appending text to a byte buffer without building intermediate Strings: a million summary lines
 /// must come out in a few seconds, and per-line String interpolation would dominate that time.
 extension Array where Element == UInt8 {
@@ -67,7 +69,7 @@ extension Array where Element == UInt8 {
 
     /// `YYYY<sep>MM<sep>DD`, or `YYYYMMDD` when the separator is nil.
     mutating func appendDate(epochDay: Int, separator: UInt8?) {
-        let (year, month, day) = SynthDate.civil(epochDay)
+        let (year, month, day) = Timestamp.civilFromDays(Int64(epochDay))
         appendPadded(year, width: 4)
         if let separator { append(separator) }
         appendPadded(month, width: 2)
@@ -80,7 +82,7 @@ extension Array where Element == UInt8 {
     @inline(__always) mutating func appendTimestamp(_ millis: Int64, dateTimeSeparator: UInt8, fractionSeparator: UInt8?,
                                                     zulu: Bool) {
         let day = Int(millis.floorDiv(86_400_000)), ofDay = Int(millis - Int64(day) * 86_400_000)
-        let (year, month, dayOfMonth) = SynthDate.civil(day)
+        let (year, month, dayOfMonth) = Timestamp.civilFromDays(Int64(day))
         guard (0...9999).contains(year) else {
             // Outside four-digit years the fixed layout does not apply; never reached by generated data.
             appendDate(epochDay: day, separator: 45)

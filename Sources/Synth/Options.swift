@@ -1,3 +1,5 @@
+import Ingest
+
 /// A calendar day in UTC. Synth never reads the clock: the last day of the history is an option.
 public struct SynthDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Days since 1970-01-01.
@@ -8,9 +10,9 @@ public struct SynthDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// A valid Gregorian date, or nil.
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year),
+        guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month, year),
               (1970...9999).contains(year) else { return nil }
-        epochDay = Self.days(year: year, month: month, day: day)
+        epochDay = Timestamp.daysFromCivil(year, month, day)
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -22,7 +24,7 @@ public struct SynthDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// (year, month, day).
-    public var civil: (year: Int, month: Int, day: Int) { Self.civil(epochDay) }
+    public var civil: (year: Int, month: Int, day: Int) { Timestamp.civilFromDays(Int64(epochDay)) }
 
     /// `YYYY-MM-DD`.
     public var iso: String {
@@ -45,36 +47,6 @@ public struct SynthDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Earlier days first.
     public static func < (lhs: SynthDate, rhs: SynthDate) -> Bool { lhs.epochDay < rhs.epochDay }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    // Howard Hinnant's days_from_civil / civil_from_days: exact for the proleptic Gregorian calendar.
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    @inline(__always) static func civil(_ epochDay: Int) -> (year: Int, month: Int, day: Int) {
-        let z = epochDay + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }
 
 /// One cluster of the synthetic platform. Its name is the YuniKorn RmID and a folder name.
