@@ -99,6 +99,25 @@ struct IngestStoreTests {
         #expect(runs.first?.org == "payments")
     }
 
+    /// What the allocator reads: per queue and hour, usage by resource, run time and starts.
+    @Test(arguments: Backend.available)
+    func queueHoursReadBack(backend: Backend) throws {
+        let store = try InsightStore(try backend.freshLocation())
+        try store.store(Self.sampleMappings(), files: Set(MappingFile.allCases))
+        _ = try ingest(store, try Self.sampleFolder())
+        let hours = try store.queueHours(from: 0, to: .max).filter { $0.queue == "root.payments.ledger.tier1" }
+        let two = Lines.day + 2 * HourlyUsage.hourMillis
+        // spark-1 (90 min) and spark-3 (30 min, attributed by job_apps) both start at 02:00.
+        #expect(hours.map(\.hour) == [two, two + HourlyUsage.hourMillis])
+        #expect(hours.map { $0.usage["vcore"] } == [100_000, 20_000])
+        #expect(hours.map { $0.usage["pods"] } == [5_400, 1_800])
+        #expect(hours.map(\.appMillis) == [90 * 60_000, 30 * 60_000])
+        #expect(hours.map(\.appsStarted) == [2, 0])
+        #expect(hours.allSatisfy { $0.cluster == "moka-a" })
+        #expect(try store.queueHours(from: two + HourlyUsage.hourMillis, to: .max).count == 1)  // only spark-1 runs past 03:00
+        #expect(try store.newestQueueHour() == two + HourlyUsage.hourMillis)
+    }
+
     @Test(arguments: Backend.available)
     func ingestingTwiceChangesNothing(backend: Backend) throws {
         let store = try InsightStore(try backend.freshLocation())
