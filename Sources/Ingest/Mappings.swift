@@ -103,61 +103,71 @@ extension Mappings {
                                    message: "header lacks column(s) \(missing.joined(separator: ", ")); expected \(file.columns.joined(separator: ","))")]
         }
 
+        // Column positions in `file.columns` order, looked up once rather than per row.
+        let columnIndex = file.columns.map { position[$0]! }
         var problems: [MappingProblem] = []
+        // scheduled_at repeats for every application of a run: parse each distinct text once.
+        var scheduledTimes: [String: Int64] = [:]
         for record in records.dropFirst() {
-            func value(_ column: String) -> String {
-                let index = position[column]!
-                return index < record.fields.count ? record.fields[index].trimmingBlanks : ""
-            }
             func problem(_ message: String) { problems.append(MappingProblem(file: name, line: record.line, message: message)) }
             if record.fields.count < names.count {
                 problem("\(record.fields.count) field(s), the header has \(names.count); add the missing values")
                 continue
             }
-            let empty = file.columns.filter { value($0).isEmpty }
-            if !empty.isEmpty {
+            let values = columnIndex.map { record.fields[$0].trimmingBlanks }
+            if values.contains(where: \.isEmpty) {
+                let empty = zip(file.columns, values).filter { $0.1.isEmpty }.map(\.0)
                 problem("empty \(empty.joined(separator: ", ")); every column of \(file.rawValue) needs a value")
                 continue
             }
             switch file {
             case .workflows:
-                let workflow = value("workflow")
-                guard let tier = Self.tier(value("tier")) else {
-                    problem("tier \"\(value("tier"))\" is not 1, 2 or 3 (tier1 is the most critical)")
+                let workflow = values[0]
+                guard let tier = Self.tier(values[2]) else {
+                    problem("tier \"\(values[2])\" is not 1, 2 or 3 (tier1 is the most critical)")
                     continue
                 }
-                guard let slo = Int(value("slo_minutes")), slo > 0 else {
-                    problem("slo_minutes \"\(value("slo_minutes"))\" is not a positive whole number of minutes")
+                guard let slo = Int(values[3]), slo > 0 else {
+                    problem("slo_minutes \"\(values[3])\" is not a positive whole number of minutes")
                     continue
                 }
                 guard workflows[workflow] == nil else {
                     problem("workflow \"\(workflow)\" is listed twice; keep one row per workflow")
                     continue
                 }
-                workflows[workflow] = Workflow(project: value("project"), tier: tier, sloMinutes: slo)
+                workflows[workflow] = Workflow(project: values[1], tier: tier, sloMinutes: slo)
             case .projects:
-                let project = value("project")
+                let project = values[0]
                 guard projectOwners[project] == nil else {
                     problem("project \"\(project)\" is listed twice; a project has one owner")
                     continue
                 }
-                projectOwners[project] = value("owner")
+                projectOwners[project] = values[1]
             case .owners:
-                let owner = value("owner")
+                let owner = values[0]
                 guard ownerOrgs[owner] == nil else {
                     problem("owner \"\(owner)\" is listed twice; an owner belongs to one org")
                     continue
                 }
-                ownerOrgs[owner] = value("org")
+                ownerOrgs[owner] = values[1]
             case .jobApps:
-                let app = value("app_id")
-                guard let scheduled = Timestamp.parse(value("scheduled_at")) else {
-                    problem("scheduled_at \"\(value("scheduled_at"))\" is not an ISO 8601 time with a zone (e.g. 2026-11-20T02:00:00Z)")
+                let app = values[0]
+                let scheduledText = values[4]
+                let scheduled: Int64
+                if let known = scheduledTimes[scheduledText] {
+                    scheduled = known
+                } else if let parsed = Timestamp.parse(scheduledText) {
+                    scheduled = parsed
+                    scheduledTimes[scheduledText] = parsed
+                } else {
+                    problem("scheduled_at \"\(scheduledText)\" is not an ISO 8601 time with a zone (e.g. 2026-11-20T02:00:00Z)")
                     continue
                 }
-                let row = JobApp(workflow: value("workflow"), job: value("job"), runID: value("run_id"), scheduledAt: scheduled)
-                if let existing = jobApps[app], existing != row {
-                    problem("app_id \"\(app)\" is already mapped to run \(existing.workflow)/\(existing.runID); an application belongs to one run")
+                let row = JobApp(workflow: values[1], job: values[2], runID: values[3], scheduledAt: scheduled)
+                if let existing = jobApps[app] {
+                    if existing != row {
+                        problem("app_id \"\(app)\" is already mapped to run \(existing.workflow)/\(existing.runID); an application belongs to one run")
+                    }
                     continue
                 }
                 jobApps[app] = row
@@ -177,6 +187,10 @@ extension Mappings {
 
 extension String {
     var trimmingBlanks: String {
+        // Most fields have no blanks at either end: answer those without building a new string.
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first != 32 && first != 9 && last != 32 && last != 9 { return self }
         var text = Substring(self)
         while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
         while let last = text.last, last == " " || last == "\t" { text.removeLast() }

@@ -51,16 +51,25 @@ enum BatchParser {
                         break
                     }
                     let attribution: Attribution
-                    if let run = mappings.attributeRun(applicationID: summary.applicationID) {
-                        attribution = run
-                    } else if let known = byQueue[summary.queue] {
-                        attribution = known
+                    var run: RunKey?
+                    if let byRun = mappings.attributeRun(applicationID: summary.applicationID),
+                       let workflow = byRun.workflow, let runID = byRun.runID {
+                        attribution = byRun
+                        run = RunKey(workflow: workflow, runID: runID)
                     } else {
-                        attribution = Mappings.attribute(queue: summary.queue)
-                        byQueue[summary.queue] = attribution
+                        if let known = byQueue[summary.queue] {
+                            attribution = known
+                        } else {
+                            attribution = Mappings.attribute(queue: summary.queue)
+                            byQueue[summary.queue] = attribution
+                        }
+                        // In job_apps but not attributable through it (an unmapped workflow): still its run's.
+                        if let jobApp = mappings.jobApps[summary.applicationID] {
+                            run = RunKey(workflow: jobApp.workflow, runID: jobApp.runID)
+                        }
                     }
                     let app = AppRecord(cluster: cluster, summary: summary, attribution: attribution, source: source,
-                                        line: lineNumber)
+                                        line: lineNumber, run: run)
                     batch.hourly.add(cluster: cluster, queue: app.demandQueue, start: summary.startTime,
                                      finish: summary.finishTime, usage: summary.usage)
                     batch.apps.append(app)

@@ -37,6 +37,10 @@ public struct IngestReport: Sendable, Equatable {
     public var rejected: [RejectRecord] = []
     /// How many rejected lines a report keeps in memory.
     public static let rejectedKept = 10_000
+    /// Mapping file rows refused because they contradict the store (the rows are skipped).
+    public var mappingConflicts: [MappingProblem] = []
+    /// Workflow runs written (new or changed) at the end of the run.
+    public var workflowRunsWritten = 0
 
     public init() {}
 
@@ -47,29 +51,69 @@ public struct IngestReport: Sendable, Equatable {
     }
 }
 
+/// Mapping files read for this run (any of the four), to apply before attributing.
+public struct MappingUpdate: Sendable {
+    public var mappings: Mappings
+    public var files: Set<MappingFile>
+
+    public init(mappings: Mappings, files: Set<MappingFile>) {
+        self.mappings = mappings
+        self.files = files
+    }
+}
+
 /// Reads sources into the insight tables, batch by batch, each batch one transaction ending with the
 /// source's checkpoint: a crash or kill loses at most the batch in flight, and the next run resumes
 /// after the last committed one without duplicating anything.
 ///
-/// Parsing (pure, CPU-bound) of the next batch overlaps with writing the current one.
+/// The tables derived from the applications (hourly usage per queue, workflow runs) and the mapping
+/// files are written once, in the run's final transaction. Applications carry a sequence number and the
+/// store records up to which one the derived tables include; a run killed before its end leaves newer
+/// applications, which the next run folds in first. So the store is always consistent at commit
+/// points, and the hot path (one row per application) never touches the big derived tables.
+///
+/// Parsing (pure, CPU-bound) of the next batches overlaps with writing the current one.
 public final class Ingester {
     private let store: InsightStore
-    private let mappings: Mappings
     private let options: IngestOptions
 
-    public init(store: InsightStore, mappings: Mappings, options: IngestOptions = IngestOptions()) {
+    public init(store: InsightStore, options: IngestOptions = IngestOptions()) {
         self.store = store
-        self.mappings = mappings
         self.options = options
     }
 
-    /// Ingests every source (files, folders, `.gz`, `http(s)://`, `s3://`) and refreshes the workflow
-    /// runs. Unreadable sources are reported in `errors`; store failures throw.
+    /// Ingests every source (files, folders, `.gz`, `http(s)://`, `s3://`) after applying `update`'s
+    /// mapping files, then writes the derived tables. Unreadable sources are reported in `errors`; store
+    /// failures throw (and leave the store as of its last commit).
     ///
     /// Sources are read, decompressed and parsed ahead on worker threads (as many as there are cores)
     /// while this thread writes the current one, so the store's single writer is kept busy.
-    public func ingest(_ arguments: [String]) throws -> IngestReport {
+    public func ingest(_ arguments: [String], mappings update: MappingUpdate? = nil) throws -> IngestReport {
         var report = IngestReport()
+        let clock = ContinuousClock.now
+        let stored = try store.mappings()
+        let merge = update.map { MappingMerge(stored: stored, files: $0.mappings, present: $0.files) }
+            ?? MappingMerge(stored: stored)
+        report.mappingConflicts = merge.problems
+        let mappings = merge.merged
+        let book = Future { RunBook(mappings) }
+        trace("mappings: \(stored.jobApps.count) job_apps stored, \(merge.newJobApps.count) new, in \(ContinuousClock.now - clock)")
+
+        // What the derived tables lack: applications stored by a run that stopped before its end.
+        let state = try store.derivedState()
+        var derived = DerivedAccumulator(mappings: mappings, newestFinish: state.newestFinish)
+        for app in try store.apps(after: state.throughSeq) {
+            derived.hourly.add(cluster: app.cluster, queue: app.demandQueue, start: app.startedAt, finish: app.finishedAt,
+                               usage: app.usage)
+            derived.add(appID: app.appID, start: app.startedAt, finish: app.finishedAt)
+        }
+        // Applications stored earlier whose job_apps rows arrive only now count for their runs now.
+        if state.throughSeq > 0 && !merge.newJobApps.isEmpty {
+            for time in try store.appTimes(merge.newJobApps.map(\.appID), through: state.throughSeq) {
+                derived.add(appID: time.appID, start: time.start, finish: time.finish)
+            }
+        }
+
         var objects: [SourceObject] = []
         for argument in arguments {
             do {
@@ -87,7 +131,7 @@ public final class Ingester {
         var loading: [Int: Future<Result<LoadedSource, SourceError>>] = [:]
         let reader = SourceReader(environment: options.environment)
         let context = ParseContext(clusterOverride: options.cluster, mappings: mappings,
-                                   linesPerBatch: max(1, options.batchLines))
+                                   linesPerBatch: max(1, options.batchLines), hourly: SharedHourly())
         for index in objects.indices {
             for ahead in index..<min(index + lookahead + 1, objects.count) where loading[ahead] == nil {
                 let object = objects[ahead], previous = checkpoints[ahead]
@@ -100,17 +144,26 @@ public final class Ingester {
             case let .failure(error):
                 report.errors.append(error)
             case let .success(loaded):
-                try write(loaded, context: context, into: &report)
+                try write(loaded, context: context, into: &report, derived: &derived)
             }
             trace("\(objects[index].name): \(ContinuousClock.now - started) writing")
         }
-        let refreshing = ContinuousClock.now
-        try store.refreshWorkflowRuns()
-        trace("workflow runs refreshed in \(ContinuousClock.now - refreshing)")
+
+        let finishing = ContinuousClock.now
+        derived.hourly.merge(context.hourly.take())
+        let runs = try derived.runs(book: book.wait(), merge: merge, previousNewest: state.newestFinish, store: store)
+        let computed = ContinuousClock.now
+        try store.commit(DerivedUpdate(
+            mappings: mappings, replacedTables: merge.changedTables, newJobApps: merge.newJobApps,
+            hourly: derived.hourly, runs: runs,
+            state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: derived.newestFinish)))
+        report.workflowRunsWritten = runs.count
+        trace("derived tables: \(runs.count) runs computed in \(computed - finishing), written in \(ContinuousClock.now - computed)")
         return report
     }
 
-    private func write(_ loaded: LoadedSource, context: ParseContext, into report: inout IngestReport) throws {
+    private func write(_ loaded: LoadedSource, context: ParseContext, into report: inout IngestReport,
+                       derived: inout DerivedAccumulator) throws {
         report.files += 1
         if loaded.unchanged {
             report.unchangedFiles += 1
@@ -138,8 +191,18 @@ public final class Ingester {
             let checkpoint = SourceCheckpoint(source: loaded.name, fingerprint: loaded.fingerprint, size: loaded.rawSize,
                                               offset: Int64(end), lines: firstLines[index] + Int64(batches[index].lines) - 1,
                                               complete: end == loaded.content.count)
-            let outcome = try store.write(IngestBatch(apps: current.apps, rejects: current.rejects,
-                                                      hourly: current.hourly, checkpoint: checkpoint))
+            let outcome = try store.write(IngestBatch(apps: current.apps, rejects: current.rejects, checkpoint: checkpoint))
+            for (app, isNew) in zip(current.apps, outcome.isNew) {
+                let s = app.summary
+                if isNew {
+                    if let run = app.run { derived.add(run: run, start: s.startTime, finish: s.finishTime) }
+                    derived.newestFinish = max(derived.newestFinish, s.finishTime)
+                } else {
+                    // Parsing counted every application of the batch; a duplicate's usage is already stored.
+                    derived.hourly.add(cluster: app.cluster, queue: app.demandQueue, start: s.startTime,
+                                       finish: s.finishTime, usage: s.usage, sign: -1)
+                }
+            }
             report.lines += batches[index].lines
             report.summaries += current.apps.count + current.repeatedInBatch
             report.duplicates += outcome.duplicates + current.repeatedInBatch
@@ -190,11 +253,90 @@ public final class Ingester {
     }
 }
 
-/// What parsing needs besides the bytes; shared read-only with the workers.
+/// What parsing needs besides the bytes, shared with the workers: read-only, except `hourly`, which
+/// every parsed batch adds its usage to.
 struct ParseContext: Sendable {
     var clusterOverride: String?
     var mappings: Mappings
     var linesPerBatch: Int
+    var hourly: SharedHourly
+}
+
+/// Hourly usage summed across worker threads.
+final class SharedHourly: @unchecked Sendable {
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var total = HourlyUsage()
+
+    func add(_ hourly: HourlyUsage) {
+        lock.lock()
+        defer { lock.unlock() }
+        total.merge(hourly)
+    }
+
+    /// The sum so far, leaving nothing behind.
+    func take() -> HourlyUsage {
+        lock.lock()
+        defer { lock.unlock() }
+        let sum = total
+        total = HourlyUsage()
+        return sum
+    }
+}
+
+/// What an ingest run adds to the derived tables: hourly usage, and the progress of the workflow runs
+/// its new applications belong to.
+struct DerivedAccumulator {
+    let mappings: Mappings
+    var hourly = HourlyUsage()
+    var progress: [RunKey: RunProgress] = [:]
+    var newestFinish: Int64
+
+    init(mappings: Mappings, newestFinish: Int64) {
+        self.mappings = mappings
+        self.newestFinish = newestFinish
+    }
+
+    /// A stored application, found by id in job_apps.
+    mutating func add(appID: String, start: Int64, finish: Int64) {
+        newestFinish = max(newestFinish, finish)
+        guard let run = mappings.jobApps[appID] else { return }
+        add(run: RunKey(workflow: run.workflow, runID: run.runID), start: start, finish: finish)
+    }
+
+    mutating func add(run: RunKey, start: Int64, finish: Int64) {
+        progress[run, default: RunProgress()].add(start: start, finish: finish)
+    }
+
+    /// The runs to store: those with new applications or new job_apps rows, those still pending when
+    /// the newest data moved on, and every run when the workflows, projects or owners changed; each
+    /// with its stored progress plus this run's.
+    func runs(book: RunBook, merge: MappingMerge, previousNewest: Int64, store: InsightStore) throws -> [StoredRun] {
+        var touched = Set(progress.keys)
+        for (_, run) in merge.newJobApps { touched.insert(RunKey(workflow: run.workflow, runID: run.runID)) }
+        let all = !merge.changedTables.isEmpty
+        var stored: [RunKey: RunProgress] = [:]
+        if try store.hasWorkflowRuns() {
+            if all {
+                stored = try store.runProgress()
+            } else {
+                if newestFinish > previousNewest {
+                    // Only a run whose deadline was still ahead of the newest data can be pending.
+                    let pending = try store.runProgress(scheduledFrom: previousNewest - book.longestSLOMillis,
+                                                        outcomes: [RunOutcome.pending.rawValue])
+                    touched.formUnion(pending.keys)
+                    stored = pending
+                }
+                stored.merge(try store.runProgress(touched.filter { stored[$0] == nil })) { a, _ in a }
+            }
+        }
+        let keys = all ? Array(book.schedules.keys) : Array(touched)
+        return keys.sorted().compactMap { key in
+            var total = stored[key] ?? RunProgress()
+            if let added = progress[key] { total.merge(added) }
+            return book.run(key, progress: total, newestData: newestFinish)
+        }
+    }
 }
 
 /// A source read, decompressed and split into batches (and, when small, already parsed) on a worker.
@@ -262,9 +404,14 @@ final class LoadedSource: Sendable {
                             linesBefore: lines, parsed: parsed)
     }
 
+    /// Parses one batch and adds its hourly usage to the run's (the writer takes duplicates away).
     func parse(_ index: Int, context: ParseContext) -> ParsedBatch {
-        BatchParser.parse(content, range: batches[index].range, firstLine: firstLines[index], source: name,
-                          clusterOverride: context.clusterOverride, folderCluster: folderName, mappings: context.mappings)
+        var batch = BatchParser.parse(content, range: batches[index].range, firstLine: firstLines[index], source: name,
+                                      clusterOverride: context.clusterOverride, folderCluster: folderName,
+                                      mappings: context.mappings)
+        context.hourly.add(batch.hourly)
+        batch.hourly = HourlyUsage()
+        return batch
     }
 }
 

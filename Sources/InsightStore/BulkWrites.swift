@@ -26,7 +26,7 @@ struct BulkInsert {
     }
 
     static let apps = BulkInsert(table: "apps", columns: [
-        ("cluster", "text"), ("app_id", "text"), ("format", "text"), ("queue", "text"), ("user_name", "text"),
+        ("seq", "bigint"), ("cluster", "text"), ("app_id", "text"), ("format", "text"), ("queue", "text"), ("user_name", "text"),
         ("state", "text"), ("submitted_at", "bigint"), ("started_at", "bigint"), ("finished_at", "bigint"),
         ("vcore_seconds", "bigint"), ("memory_seconds", "bigint"), ("usage", "text"), ("preempted", "text"),
         ("placeholder", "text"), ("basis", "text"), ("org", "text"), ("project", "text"), ("tier", "bigint"),
@@ -34,15 +34,19 @@ struct BulkInsert {
         ("line", "bigint"),
     ], conflict: "ON CONFLICT (app_id, cluster) DO NOTHING")
 
-    static let usageHourly = BulkInsert(table: "usage_hourly", columns: [
-        ("cluster", "text"), ("queue", "text"), ("hour", "bigint"), ("resource", "text"), ("amount", "bigint"),
-    ], conflict: "ON CONFLICT (cluster, queue, hour, resource) DO UPDATE SET amount = usage_hourly.amount + excluded.amount")
-
-    static let occupancyHourly = BulkInsert(table: "occupancy_hourly", columns: [
+    static let queueHours = BulkInsert(table: "queue_hours", columns: [
         ("cluster", "text"), ("queue", "text"), ("hour", "bigint"), ("app_ms", "bigint"), ("apps_started", "bigint"),
+        ("vcore", "bigint"), ("memory", "bigint"), ("pods", "bigint"),
     ], conflict: """
-        ON CONFLICT (cluster, queue, hour) DO UPDATE SET app_ms = occupancy_hourly.app_ms + excluded.app_ms,
-            apps_started = occupancy_hourly.apps_started + excluded.apps_started
+        ON CONFLICT (cluster, queue, hour) DO UPDATE SET app_ms = queue_hours.app_ms + excluded.app_ms,
+            apps_started = queue_hours.apps_started + excluded.apps_started, vcore = queue_hours.vcore + excluded.vcore,
+            memory = queue_hours.memory + excluded.memory, pods = queue_hours.pods + excluded.pods
+        """)
+
+    static let queueHoursOther = BulkInsert(table: "queue_hours_other", columns: [
+        ("cluster", "text"), ("queue", "text"), ("hour", "bigint"), ("resource", "text"), ("amount", "bigint"),
+    ], conflict: """
+        ON CONFLICT (cluster, queue, hour, resource) DO UPDATE SET amount = queue_hours_other.amount + excluded.amount
         """)
 
     static let rejects = BulkInsert(table: "rejects", columns: [
@@ -51,110 +55,141 @@ struct BulkInsert {
 
     static let jobApps = BulkInsert(table: "job_apps", columns: [
         ("app_id", "text"), ("workflow", "text"), ("job", "text"), ("run_id", "text"), ("scheduled_at", "bigint"),
-    ], conflict: """
-        ON CONFLICT (app_id) DO UPDATE SET workflow = excluded.workflow, job = excluded.job,
-            run_id = excluded.run_id, scheduled_at = excluded.scheduled_at
-        """)
+    ], conflict: "ON CONFLICT (app_id) DO NOTHING")
 
     static let workflowRuns = BulkInsert(table: "workflow_runs", columns: [
         ("workflow", "text"), ("run_id", "text"), ("project", "text"), ("org", "text"), ("tier", "bigint"),
         ("scheduled_at", "bigint"), ("slo_minutes", "bigint"), ("started_at", "bigint"), ("finished_at", "bigint"),
         ("apps_expected", "bigint"), ("apps_finished", "bigint"), ("outcome", "text"),
-    ], conflict: "")
+    ], conflict: """
+        ON CONFLICT (workflow, run_id) DO UPDATE SET project = excluded.project, org = excluded.org,
+            tier = excluded.tier, scheduled_at = excluded.scheduled_at, slo_minutes = excluded.slo_minutes,
+            started_at = excluded.started_at, finished_at = excluded.finished_at,
+            apps_expected = excluded.apps_expected, apps_finished = excluded.apps_finished, outcome = excluded.outcome
+        """)
+}
+
+/// Binds one row's values, in the order of a `BulkInsert`'s columns, for either dialect's bulk form:
+/// straight into SQLite's prepared statement (no intermediate values), or onto per-column lists that go
+/// to PostgreSQL as array parameters.
+struct RowBinder {
+    fileprivate let sqlite: SQLiteStatement?
+    fileprivate var columns: [[SQLValue]]
+    fileprivate var position: Int32 = 0
+
+    mutating func text(_ value: String?) throws {
+        position += 1
+        if let sqlite { try sqlite.bindText(position, value) } else { columns[Int(position) - 1].append(.text(value)) }
+    }
+
+    mutating func integer(_ value: Int64?) throws {
+        position += 1
+        if let sqlite {
+            if let value { try sqlite.bindInteger(position, value) } else { try sqlite.bindText(position, nil) }
+        } else {
+            columns[Int(position) - 1].append(.integer(value))
+        }
+    }
 }
 
 extension InsightStore {
     static let postgresChunk = 5_000
 
-    /// Writes rows (in the order of `bulk.columns`) in the dialect's bulk form.
-    func insert(_ bulk: BulkInsert, _ rows: [[SQLValue]]) throws {
-        guard !rows.isEmpty else { return }
+    /// Writes `rows` in the dialect's bulk form, each bound by `bind`. On SQLite returns, per row, whether
+    /// it changed the table (false when a conflict clause skipped it); on PostgreSQL returns the rows of
+    /// `returning` (e.g. `RETURNING app_id`), if given.
+    @discardableResult
+    func bulkInsert<Row>(_ bulk: BulkInsert, _ rows: [Row], returning: String = "",
+                         bind: (inout RowBinder, Row) throws -> Void) throws -> (changed: [Bool], returned: [[SQLValue]]) {
+        guard !rows.isEmpty else { return ([], []) }
         switch connection.dialect {
         case .sqlite:
-            let statement = try prepared(bulk.sqlite)
-            for row in rows { try statement.run(row) }
-        case .postgres:
-            let statement = try prepared(bulk.postgres)
-            for chunk in Self.arrayParameters(rows, width: bulk.columns.count) { try statement.run(chunk) }
-        }
-    }
-
-    /// Rows transposed into one PostgreSQL array parameter per column, `postgresChunk` rows at a time.
-    static func arrayParameters(_ rows: [[SQLValue]], width: Int) -> [[SQLValue]] {
-        stride(from: 0, to: rows.count, by: postgresChunk).map { start in
-            var columns = Array(repeating: [SQLValue](), count: width)
-            for row in rows[start..<min(start + postgresChunk, rows.count)] {
-                for (index, value) in row.enumerated() { columns[index].append(value) }
+            guard let statement = try prepared(bulk.sqlite) as? SQLiteStatement else {
+                preconditionFailure("a SQLite connection prepares SQLite statements")
             }
-            return columns.map { .text(PostgresConnection.arrayLiteral($0)) }
+            var changed: [Bool] = []
+            changed.reserveCapacity(rows.count)
+            for row in rows {
+                statement.reset()
+                var binder = RowBinder(sqlite: statement, columns: [])
+                try bind(&binder, row)
+                changed.append(try statement.runBound() > 0)
+            }
+            return (changed, [])
+        case .postgres:
+            let statement = try prepared(bulk.postgres + (returning.isEmpty ? "" : " " + returning))
+            var returned: [[SQLValue]] = []
+            for start in stride(from: 0, to: rows.count, by: Self.postgresChunk) {
+                var binder = RowBinder(sqlite: nil, columns: Array(repeating: [], count: bulk.columns.count))
+                for row in rows[start..<min(start + Self.postgresChunk, rows.count)] {
+                    binder.position = 0
+                    try bind(&binder, row)
+                }
+                let parameters = binder.columns.map { SQLValue.text(PostgresConnection.arrayLiteral($0)) }
+                if returning.isEmpty { try statement.run(parameters) } else { returned += try statement.query(parameters) }
+            }
+            return ([], returned)
         }
     }
 
-    /// Inserts applications not stored yet; returns, per application, whether it was new.
-    func insertApps(_ apps: [AppRecord]) throws -> [Bool] {
-        guard !apps.isEmpty else { return [] }
-        if let sqlite = connection as? SQLiteConnection {
-            return try insertApps(apps, sqlite: sqlite)
+    /// Inserts applications not stored yet, numbering the new ones from `nextSeq` on; returns, per
+    /// application, whether it was new, and the next free number.
+    func insertApps(_ apps: [AppRecord], nextSeq: Int64) throws -> (isNew: [Bool], nextSeq: Int64) {
+        guard !apps.isEmpty else { return ([], nextSeq) }
+        var seq = nextSeq
+        if connection.dialect == .sqlite {
+            // One at a time, so a skipped duplicate leaves no gap: numbers follow the order of first reading.
+            var isNew: [Bool] = []
+            isNew.reserveCapacity(apps.count)
+            guard let statement = try prepared(BulkInsert.apps.sqlite) as? SQLiteStatement else {
+                preconditionFailure("a SQLite connection prepares SQLite statements")
+            }
+            for app in apps {
+                statement.reset()
+                var binder = RowBinder(sqlite: statement, columns: [])
+                try Self.bind(app, seq: seq, &binder)
+                let inserted = try statement.runBound() > 0
+                isNew.append(inserted)
+                if inserted { seq += 1 }
+            }
+            return (isNew, seq)
         }
-        let statement = try prepared(BulkInsert.apps.postgres + " RETURNING cluster, app_id")
-        var new = Set<String>()
-        for chunk in Self.arrayParameters(apps.map(Self.values(of:)), width: BulkInsert.apps.columns.count) {
-            for row in try statement.query(chunk) { new.insert((row[0].string ?? "") + "\u{0}" + (row[1].string ?? "")) }
-        }
-        return apps.map { new.contains($0.cluster + "\u{0}" + $0.summary.applicationID) }
+        let numbered = Array(zip(apps, Int64(seq)...))
+        let returned = try bulkInsert(.apps, numbered, returning: "RETURNING cluster, app_id") { binder, entry in
+            try Self.bind(entry.0, seq: entry.1, &binder)
+        }.returned
+        let new = Set(returned.map { ($0[0].string ?? "") + "\u{0}" + ($0[1].string ?? "") })
+        return (apps.map { new.contains($0.cluster + "\u{0}" + $0.summary.applicationID) }, seq + Int64(apps.count))
     }
 
-    private func insertApps(_ apps: [AppRecord], sqlite: SQLiteConnection) throws -> [Bool] {
-        guard let statement = try prepared(BulkInsert.apps.sqlite) as? SQLiteStatement else {
-            preconditionFailure("a SQLite connection prepares SQLite statements")
-        }
-        var inserted: [Bool] = []
-        inserted.reserveCapacity(apps.count)
-        for app in apps {
-            // The allocation-free binding path: this loop runs once per application ingested.
-            let s = app.summary
-            let a = app.attribution
-            statement.reset()
-            try statement.bindText(1, app.cluster)
-            try statement.bindText(2, s.applicationID)
-            try statement.bindText(3, s.format.rawValue)
-            try statement.bindText(4, s.queue)
-            try statement.bindText(5, s.user)
-            try statement.bindText(6, s.state)
-            try statement.bindInteger(7, s.submissionTime)
-            try statement.bindInteger(8, s.startTime)
-            try statement.bindInteger(9, s.finishTime)
-            try statement.bindInteger(10, s.usage["vcore"] ?? 0)
-            try statement.bindInteger(11, s.usage["memory"] ?? 0)
-            try statement.bindText(12, app.usageText)
-            try statement.bindText(13, app.preemptedText)
-            try statement.bindText(14, app.placeholderText)
-            try statement.bindText(15, a.basis.rawValue)
-            try statement.bindText(16, a.org)
-            try statement.bindText(17, a.project)
-            if let tier = a.tier { try statement.bindInteger(18, Int64(tier)) }
-            try statement.bindText(19, a.workflow)
-            try statement.bindText(20, a.job)
-            try statement.bindText(21, a.runID)
-            try statement.bindText(22, app.demandQueue)
-            try statement.bindText(23, app.source)
-            try statement.bindInteger(24, app.line)
-            inserted.append(try statement.runBound() == 1)
-        }
-        return inserted
-    }
-
-    static func values(of app: AppRecord) -> [SQLValue] {
+    private static func bind(_ app: AppRecord, seq: Int64, _ binder: inout RowBinder) throws {
         let s = app.summary
         let a = app.attribution
-        return [
-            .text(app.cluster), .text(s.applicationID), .text(s.format.rawValue), .text(s.queue), .text(s.user),
-            .text(s.state), .integer(s.submissionTime), .integer(s.startTime), .integer(s.finishTime),
-            .integer(s.usage["vcore"] ?? 0), .integer(s.usage["memory"] ?? 0), .text(app.usageText),
-            .text(app.preemptedText), .text(app.placeholderText), .text(a.basis.rawValue), .text(a.org),
-            .text(a.project), .integer(a.tier.map(Int64.init)), .text(a.workflow), .text(a.job), .text(a.runID),
-            .text(app.demandQueue), .text(app.source), .integer(app.line),
-        ]
+        try binder.integer(seq)
+        try binder.text(app.cluster)
+        try binder.text(s.applicationID)
+        try binder.text(s.format.rawValue)
+        try binder.text(s.queue)
+        try binder.text(s.user)
+        try binder.text(s.state)
+        try binder.integer(s.submissionTime)
+        try binder.integer(s.startTime)
+        try binder.integer(s.finishTime)
+        try binder.integer(s.usage["vcore"] ?? 0)
+        try binder.integer(s.usage["memory"] ?? 0)
+        try binder.text(app.usageText)
+        try binder.text(app.preemptedText)
+        try binder.text(app.placeholderText)
+        try binder.text(a.basis.rawValue)
+        try binder.text(a.org)
+        try binder.text(a.project)
+        try binder.integer(a.tier.map(Int64.init))
+        try binder.text(a.workflow)
+        try binder.text(a.job)
+        try binder.text(a.runID)
+        try binder.text(app.demandQueue)
+        try binder.text(app.source)
+        try binder.integer(app.line)
     }
 
     /// `memory=96636764160,pods=180,vcore=180000`: every resource, sorted by name.
@@ -172,23 +207,46 @@ extension InsightStore {
         return text
     }
 
-    /// Adds hourly amounts and occupancy to what is stored.
-    func addHourly(_ hourly: HourlyUsage) throws {
-        let cells = hourly.unsortedCells
-        let occupancies = hourly.unsortedOccupancies
-        let usageRows = cells.map {
-            [SQLValue.text($0.queue.cluster), .text($0.queue.queue), .integer($0.hour), .text($0.resource), .integer($0.amount)]
+    /// The inverse of `encode`.
+    static func decode(_ text: String) -> [String: Int64] {
+        var usage: [String: Int64] = [:]
+        for pair in text.split(separator: ",") {
+            guard let equals = pair.lastIndex(of: "="), let amount = Int64(pair[pair.index(after: equals)...]) else { continue }
+            usage[String(pair[..<equals])] = amount
         }
-        let occupancyRows = occupancies.map {
-            [SQLValue.text($0.queue.cluster), .text($0.queue.queue), .integer($0.hour), .integer($0.appMillis),
-             .integer($0.appsStarted)]
+        return usage
+    }
+
+    /// Adds hourly usage to what is stored.
+    func addQueueHours(_ hourly: HourlyUsage) throws {
+        let hours = hourly.queueHours
+        try bulkInsert(.queueHours, hours) { binder, hour in
+            try binder.text(hour.queue.cluster)
+            try binder.text(hour.queue.queue)
+            try binder.integer(hour.hour)
+            try binder.integer(hour.appMillis)
+            try binder.integer(hour.appsStarted)
+            try binder.integer(hour.vcore)
+            try binder.integer(hour.memory)
+            try binder.integer(hour.pods)
         }
-        try insert(.usageHourly, usageRows)
-        try insert(.occupancyHourly, occupancyRows)
+        let other = hours.flatMap { hour in hour.other.map { (hour, $0.resource, $0.amount) } }
+        try bulkInsert(.queueHoursOther, other) { binder, entry in
+            try binder.text(entry.0.queue.cluster)
+            try binder.text(entry.0.queue.queue)
+            try binder.integer(entry.0.hour)
+            try binder.text(entry.1)
+            try binder.integer(entry.2)
+        }
     }
 
     /// Keeps rejected lines (a line already kept is left as it was).
     func insertRejects(_ rejects: [RejectRecord]) throws {
-        try insert(.rejects, rejects.map { [.text($0.source), .integer($0.line), .text($0.reason), .text($0.text)] })
+        try bulkInsert(.rejects, rejects) { binder, reject in
+            try binder.text(reject.source)
+            try binder.integer(reject.line)
+            try binder.text(reject.reason)
+            try binder.text(reject.text)
+        }
     }
 }

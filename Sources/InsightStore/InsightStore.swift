@@ -50,6 +50,8 @@ public struct AppRecord: Sendable, Equatable {
     public var attribution: Attribution
     public var source: String
     public var line: Int64
+    /// The workflow run job_apps puts it in, if any (whether or not the workflow is mapped).
+    public var run: RunKey?
     /// The queue its usage counts against (see `Attribution.demandQueue`).
     public let demandQueue: String
     // The usage columns as stored, rendered when the record is made: that happens on the parsing
@@ -58,8 +60,10 @@ public struct AppRecord: Sendable, Equatable {
     let preemptedText: String
     let placeholderText: String
 
-    public init(cluster: String, summary: AppSummary, attribution: Attribution, source: String, line: Int64) {
+    public init(cluster: String, summary: AppSummary, attribution: Attribution, source: String, line: Int64,
+                run: RunKey? = nil) {
         self.cluster = cluster
+        self.run = run
         self.summary = summary
         self.attribution = attribution
         self.source = source
@@ -107,17 +111,16 @@ public struct SourceCheckpoint: Sendable, Equatable {
 }
 
 /// One unit of ingestion, written in one transaction: the applications and rejects read since the last
-/// checkpoint, their hourly usage (computed as if every app were new), and the new checkpoint.
+/// checkpoint, and the new checkpoint. (The tables derived from applications are written once per run;
+/// see `commit(_: DerivedUpdate)`.)
 public struct IngestBatch: Sendable {
     public var apps: [AppRecord]
     public var rejects: [RejectRecord]
-    public var hourly: HourlyUsage
     public var checkpoint: SourceCheckpoint
 
-    public init(apps: [AppRecord], rejects: [RejectRecord], hourly: HourlyUsage, checkpoint: SourceCheckpoint) {
+    public init(apps: [AppRecord], rejects: [RejectRecord], checkpoint: SourceCheckpoint) {
         self.apps = apps
         self.rejects = rejects
-        self.hourly = hourly
         self.checkpoint = checkpoint
     }
 }
@@ -130,6 +133,8 @@ public struct BatchOutcome: Sendable, Equatable {
     public var duplicates: Int
     /// Newly stored applications that no mapping or queue path attributes.
     public var unattributed: Int
+    /// Per application of the batch, whether it was stored now (false: a duplicate).
+    public var isNew: [Bool]
 }
 
 /// The insight tables over one SQL connection (SQLite or PostgreSQL), with prepared statements only.
@@ -139,6 +144,8 @@ public final class InsightStore {
     public let connection: any SQLConnection
     public let location: StoreLocation
     private var statements: [String: any SQLStatement] = [:]
+    /// The sequence number the next new application gets (read from the store on first use).
+    private var nextSeq: Int64?
 
     /// Opens (creating the SQLite file and its folder if needed) and migrates the store.
     public init(_ location: StoreLocation) throws {
@@ -191,7 +198,7 @@ public final class InsightStore {
         }
         for migration in Schema.migrations where !applied.contains(Int64(migration.version)) {
             try connection.transaction {
-                try connection.executeScript(migration.sql)
+                try connection.executeScript(Schema.sql(migration, dialect: connection.dialect))
                 try prepared("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
                     .run([.integer(Int64(migration.version)), .text(migration.name), .integer(Self.now())])
             }
@@ -241,27 +248,31 @@ public final class InsightStore {
     // MARK: Batches
 
     /// Writes one batch in one transaction: new applications (existing ones are duplicates and keep their
-    /// first reading), hourly usage of the new ones only, rejects, and the checkpoint. A failure or kill
-    /// leaves the store as it was before the batch.
+    /// first reading), numbered in the order they were first read, rejects, and the checkpoint. A failure
+    /// or kill leaves the store as it was before the batch.
     public func write(_ batch: IngestBatch) throws -> BatchOutcome {
-        try connection.transaction {
-            var hourly = batch.hourly
-            let inserted = try insertApps(batch.apps)
-            var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0)
-            for (app, isNew) in zip(batch.apps, inserted) {
-                if isNew {
+        let first = try nextSeq ?? (lastAppSeq() + 1)
+        let (outcome, next) = try connection.transaction {
+            let (isNew, next) = try insertApps(batch.apps, nextSeq: first)
+            var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0, isNew: isNew)
+            for (app, new) in zip(batch.apps, isNew) {
+                if new {
                     outcome.inserted += 1
                     if app.attribution.basis == .unattributed { outcome.unattributed += 1 }
                 } else {
                     outcome.duplicates += 1
-                    hourly.add(cluster: app.cluster, queue: app.demandQueue, start: app.summary.startTime,
-                               finish: app.summary.finishTime, usage: app.summary.usage, sign: -1)
                 }
             }
-            try addHourly(hourly)
             try insertRejects(batch.rejects)
             try saveCheckpoint(batch.checkpoint)
-            return outcome
+            return (outcome, next)
         }
+        nextSeq = next  // only once committed: a rolled-back batch hands its numbers out again
+        return outcome
+    }
+
+    /// The sequence number of the newest stored application, 0 when there is none.
+    public func lastAppSeq() throws -> Int64 {
+        try connection.execute("SELECT COALESCE(MAX(seq), 0) FROM apps").first?.first?.int64 ?? 0
     }
 }

@@ -29,29 +29,35 @@ extension InsightStore {
     public func queueHours(from: Int64, to: Int64) throws -> [QueueHour] {
         var hours: [QueueHour] = []
         var index: [String: Int] = [:]
-        let occupancy = try prepared("""
-            SELECT cluster, queue, hour, app_ms, apps_started FROM occupancy_hourly
+        let rows = try prepared("""
+            SELECT cluster, queue, hour, app_ms, apps_started, vcore, memory, pods FROM queue_hours
             WHERE hour >= ? AND hour < ? ORDER BY cluster, queue, hour
             """).query([.integer(from), .integer(to)])
-        for row in occupancy {
-            let hour = QueueHour(cluster: row[0].string ?? "", queue: row[1].string ?? "", hour: row[2].int64 ?? 0,
-                                 usage: [:], appMillis: row[3].int64 ?? 0, appsStarted: row[4].int64 ?? 0)
-            index["\(hour.cluster)\u{0}\(hour.queue)\u{0}\(hour.hour)"] = hours.count
-            hours.append(hour)
+        hours.reserveCapacity(rows.count)
+        for row in rows {
+            var usage: [String: Int64] = [:]
+            for (name, column) in [("vcore", 5), ("memory", 6), ("pods", 7)] {
+                if let amount = row[column].int64, amount != 0 { usage[name] = amount }
+            }
+            hours.append(QueueHour(cluster: row[0].string ?? "", queue: row[1].string ?? "", hour: row[2].int64 ?? 0,
+                                   usage: usage, appMillis: row[3].int64 ?? 0, appsStarted: row[4].int64 ?? 0))
         }
-        let usage = try prepared("""
-            SELECT cluster, queue, hour, resource, amount FROM usage_hourly WHERE hour >= ? AND hour < ?
+        let other = try prepared("""
+            SELECT cluster, queue, hour, resource, amount FROM queue_hours_other WHERE hour >= ? AND hour < ?
             """).query([.integer(from), .integer(to)])
-        for row in usage {
-            let key = "\(row[0].string ?? "")\u{0}\(row[1].string ?? "")\u{0}\(row[2].int64 ?? 0)"
-            guard let position = index[key] else { continue }
-            hours[position].usage[row[3].string ?? ""] = row[4].int64 ?? 0
+        if !other.isEmpty {
+            for (position, hour) in hours.enumerated() { index["\(hour.cluster)\u{0}\(hour.queue)\u{0}\(hour.hour)"] = position }
+            for row in other {
+                let key = "\(row[0].string ?? "")\u{0}\(row[1].string ?? "")\u{0}\(row[2].int64 ?? 0)"
+                guard let position = index[key] else { continue }
+                hours[position].usage[row[3].string ?? ""] = row[4].int64 ?? 0
+            }
         }
         return hours
     }
 
     /// The start of the newest hour with any usage, if any.
     public func newestQueueHour() throws -> Int64? {
-        try connection.execute("SELECT MAX(hour) FROM occupancy_hourly").first?.first?.int64
+        try connection.execute("SELECT MAX(hour) FROM queue_hours").first?.first?.int64
     }
 }

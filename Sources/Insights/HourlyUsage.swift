@@ -53,16 +53,7 @@ public struct HourlyUsage: Sendable {
     /// Adds (sign +1) or takes away (sign -1) one application's usage.
     public mutating func add(cluster: String, queue: String, start: Int64, finish: Int64, usage: [String: Int64],
                              sign: Int64 = 1) {
-        let key = QueueKey(cluster: cluster, queue: queue)
-        let q: UInt32
-        if let known = queueIndex[key] {
-            q = known
-        } else {
-            q = UInt32(queues.count)
-            precondition(q < 1 << 24, "more than 16M queues in one batch")
-            queues.append(key)
-            queueIndex[key] = q
-        }
+        let q = queueID(QueueKey(cluster: cluster, queue: queue))
         let firstHour = Self.hourIndex(start)
         let lastHour = finish > start ? Self.hourIndex(finish - 1) : firstHour
         let duration = finish - start
@@ -121,6 +112,105 @@ public struct HourlyUsage: Sendable {
             let (q, _, hour) = Self.unpack(key)
             return Occupancy(queue: queues[Int(q)], hour: hour, appMillis: value.millis, appsStarted: value.started)
         }
+    }
+
+    /// Adds (sign +1) or takes away (sign -1) everything in `other`, as if its applications had been
+    /// added here one by one.
+    public mutating func merge(_ other: HourlyUsage, sign: Int64 = 1) {
+        let queueMap = other.queues.map { queueID($0) }
+        let resourceMap = other.resources.map { resourceID($0) }
+        amounts.reserveCapacity(amounts.count + other.amounts.count)
+        for (key, amount) in other.amounts {
+            let (q, r, _) = Self.unpack(key)
+            let moved = Self.pack(queueMap[Int(q)], resourceMap[Int(r)], Int64(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)))
+            amounts[moved, default: 0] += sign * amount
+        }
+        for (key, value) in other.occupancy {
+            let (q, _, _) = Self.unpack(key)
+            let moved = Self.pack(queueMap[Int(q)], 0, Int64(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)))
+            Self.bump(&occupancy, moved, millis: sign * value.millis, started: sign * value.started)
+        }
+    }
+
+    /// One queue hour with every resource: the shape the store keeps (`vcore`, `memory` and `pods` as
+    /// columns, any other resource as its own row).
+    public struct QueueHourAmounts: Equatable, Sendable {
+        public var queue: QueueKey
+        public var hour: Int64
+        public var appMillis: Int64
+        public var appsStarted: Int64
+        public var vcore: Int64
+        public var memory: Int64
+        public var pods: Int64
+        /// Other resources, sorted by name; zero amounts left out.
+        public var other: [(resource: String, amount: Int64)]
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.queue == b.queue && (a.hour, a.appMillis, a.appsStarted, a.vcore, a.memory, a.pods) ==
+                (b.hour, b.appMillis, b.appsStarted, b.vcore, b.memory, b.pods) && a.other.map(\.resource) == b.other.map(\.resource) && a.other.map(\.amount) == b.other.map(\.amount)
+        }
+    }
+
+    /// Every queue hour with anything in it, sorted by cluster, queue and hour (the order of the store's
+    /// key, so writing them appends to its index instead of jumping around it).
+    public var queueHours: [QueueHourAmounts] {
+        let hourBits: UInt64 = 0xFFFF_FFFF
+        let queueBits: UInt64 = ~((1 << 40) - 1)
+        var rows: [QueueHourAmounts] = []
+        var rowIndex: [UInt64: Int] = [:]
+        rowIndex.reserveCapacity(occupancy.count)
+        func row(_ key: UInt64) -> Int {
+            let rowKey = key & (queueBits | hourBits)
+            if let known = rowIndex[rowKey] { return known }
+            let (q, _, hour) = Self.unpack(rowKey)
+            rowIndex[rowKey] = rows.count
+            rows.append(QueueHourAmounts(queue: queues[Int(q)], hour: hour, appMillis: 0, appsStarted: 0, vcore: 0,
+                                         memory: 0, pods: 0, other: []))
+            return rows.count - 1
+        }
+        for (key, value) in occupancy where value.millis != 0 || value.started != 0 {
+            let index = row(key)
+            rows[index].appMillis = value.millis
+            rows[index].appsStarted = value.started
+        }
+        for (key, amount) in amounts where amount != 0 {
+            let index = row(key)
+            let (_, r, _) = Self.unpack(key)
+            switch resources[Int(r)] {
+            case "vcore": rows[index].vcore = amount
+            case "memory": rows[index].memory = amount
+            case "pods": rows[index].pods = amount
+            case let other: rows[index].other.append((other, amount))
+            }
+        }
+        let rank = Self.ranks(of: queues)
+        var order = Array(rowIndex)
+        order.sort { a, b in
+            let (qa, qb) = (rank[Int(a.key >> 40)], rank[Int(b.key >> 40)])
+            return qa != qb ? qa < qb : Int32(truncatingIfNeeded: a.key & hourBits) < Int32(truncatingIfNeeded: b.key & hourBits)
+        }
+        return order.map { entry in
+            var row = rows[entry.value]
+            if row.other.count > 1 { row.other.sort { $0.resource < $1.resource } }
+            return row
+        }
+    }
+
+    /// Each queue's position when sorted by cluster, then queue.
+    private static func ranks(of queues: [QueueKey]) -> [Int] {
+        let sorted = queues.indices.sorted { (queues[$0].cluster, queues[$0].queue) < (queues[$1].cluster, queues[$1].queue) }
+        var rank = Array(repeating: 0, count: queues.count)
+        for (position, index) in sorted.enumerated() { rank[index] = position }
+        return rank
+    }
+
+    private mutating func queueID(_ key: QueueKey) -> UInt32 {
+        if let known = queueIndex[key] { return known }
+        let q = UInt32(queues.count)
+        precondition(q < 1 << 24, "more than 16M queues")
+        queues.append(key)
+        queueIndex[key] = q
+        return q
     }
 
     private mutating func resourceID(_ resource: String) -> UInt32 {

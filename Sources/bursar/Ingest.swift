@@ -73,6 +73,7 @@ struct IngestCommand: ParsableCommand {
         var failed = false
 
         var mappingErrors: [String] = []
+        var update: MappingUpdate?
         if let mappings {
             let (loaded, files, problems, unreadable) = Self.readMappings(mappings)
             mappingErrors = problems.map(\.description)
@@ -81,18 +82,19 @@ struct IngestCommand: ParsableCommand {
                 printError("bursar: \(unreadable)")
                 failed = true
             }
-            if !files.isEmpty {
-                try insights.store(loaded, files: files)
-            }
+            if !files.isEmpty { update = MappingUpdate(mappings: loaded, files: files) }
         }
 
         var options = IngestOptions()
         options.batchLines = batchLines
         options.cluster = cluster
         options.rescan = rescan
-        let ingester = Ingester(store: insights, mappings: try insights.mappings(), options: options)
-        let report = try ingester.ingest(sources)
+        let report = try Ingester(store: insights, options: options).ingest(sources, mappings: update)
         let seconds = (ContinuousClock.now - started).seconds
+        for problem in report.mappingConflicts.map(\.description) {
+            printError("bursar: mappings: \(problem)")
+            mappingErrors.append(problem)
+        }
         for error in report.errors {
             printError("bursar: \(error)")
             failed = true

@@ -39,27 +39,28 @@ struct IngestStoreTests {
         return mappings
     }
 
-    func ingest(_ store: InsightStore, _ folder: URL, batchLines: Int = 50_000, rescan: Bool = false) throws -> IngestReport {
+    func ingest(_ store: InsightStore, _ folder: URL?, batchLines: Int = 50_000, rescan: Bool = false,
+                mappings: Mappings? = nil) throws -> IngestReport {
         var options = IngestOptions()
         options.batchLines = batchLines
         options.rescan = rescan
-        return try Ingester(store: store, mappings: try store.mappings(), options: options).ingest([folder.path])
+        let update = mappings.map { MappingUpdate(mappings: $0, files: Set(MappingFile.allCases)) }
+        return try Ingester(store: store, options: options).ingest(folder.map { [$0.path] } ?? [], mappings: update)
     }
 
     @Test(arguments: Backend.available)
     func migratesOnceAndReopens(backend: Backend) throws {
         let location = try backend.freshLocation()
-        #expect(try InsightStore(location).schemaVersion() == 1)
+        #expect(try InsightStore(location).schemaVersion() == 2)
         let again = try InsightStore(location)
-        #expect(try again.schemaVersion() == 1)
-        #expect(try again.connection.execute("SELECT COUNT(*) FROM schema_migrations").first?.first?.int64 == 1)
+        #expect(try again.schemaVersion() == 2)
+        #expect(try again.connection.execute("SELECT COUNT(*) FROM schema_migrations").first?.first?.int64 == 2)
     }
 
     @Test(arguments: Backend.available)
     func countsEveryLineAndAttributes(backend: Backend) throws {
         let store = try InsightStore(try backend.freshLocation())
-        try store.store(Self.sampleMappings(), files: Set(MappingFile.allCases))
-        let report = try ingest(store, try Self.sampleFolder())
+        let report = try ingest(store, try Self.sampleFolder(), mappings: Self.sampleMappings())
         #expect(report.files == 3)
         #expect(report.lines == 8)
         #expect(report.summaries == 6)
@@ -87,7 +88,7 @@ struct IngestStoreTests {
 
         // spark-1 ran 90 minutes from 02:00: 2/3 of its usage in hour 02, 1/3 in hour 03, summing exactly.
         let hourly = try store.connection.execute(
-            "SELECT hour, amount FROM usage_hourly WHERE queue = 'root.payments.ledger.tier1' AND resource = 'vcore' ORDER BY hour")
+            "SELECT hour, vcore FROM queue_hours WHERE queue = 'root.payments.ledger.tier1' ORDER BY hour")
         let spark1And3 = hourly.map { $0[1].int64 ?? 0 }
         #expect(spark1And3.reduce(0, +) == 2 * 60_000)
         #expect(hourly.first?[0].int64 == Lines.day + 2 * HourlyUsage.hourMillis)
@@ -103,8 +104,7 @@ struct IngestStoreTests {
     @Test(arguments: Backend.available)
     func queueHoursReadBack(backend: Backend) throws {
         let store = try InsightStore(try backend.freshLocation())
-        try store.store(Self.sampleMappings(), files: Set(MappingFile.allCases))
-        _ = try ingest(store, try Self.sampleFolder())
+        _ = try ingest(store, try Self.sampleFolder(), mappings: Self.sampleMappings())
         let hours = try store.queueHours(from: 0, to: .max).filter { $0.queue == "root.payments.ledger.tier1" }
         let two = Lines.day + 2 * HourlyUsage.hourMillis
         // spark-1 (90 min) and spark-3 (30 min, attributed by job_apps) both start at 02:00.
@@ -179,8 +179,7 @@ struct IngestStoreTests {
         var digests: [[String: [String]]] = []
         for backend in Backend.allCases {
             let store = try InsightStore(try backend.freshLocation())
-            try store.store(Self.sampleMappings(), files: Set(MappingFile.allCases))
-            _ = try ingest(store, folder, batchLines: 2)
+            _ = try ingest(store, folder, batchLines: 2, mappings: Self.sampleMappings())
             digests.append(try store.digest())
         }
         #expect(digests[0] == digests[1])
@@ -193,17 +192,18 @@ struct IngestStoreTests {
                                                                submissionTime: 0, startTime: 0, finishTime: 1, user: "u",
                                                                queue: "root.q", state: "Completed", usage: ["vcore": 1]),
                             attribution: .unattributed, source: "s", line: 1)
-        var hourly = HourlyUsage()
-        hourly.add(cluster: "c", queue: "root.q", start: 0, finish: 1, usage: ["vcore": 1])
-        // With the checkpoint table gone, the batch fails at its last step, after the app and hourly rows
-        // went in; the whole transaction must roll back.
-        let broken = IngestBatch(apps: [app], rejects: [], hourly: hourly,
+        // With the checkpoint table gone, the batch fails at its last step, after the app row went in;
+        // the whole transaction must roll back.
+        let broken = IngestBatch(apps: [app], rejects: [],
                                  checkpoint: SourceCheckpoint(source: "x", fingerprint: "f",
                                                               size: 1, offset: 1, lines: 1, complete: true))
         try store.connection.execute("DROP TABLE ingest_sources")
         #expect(throws: (any Error).self) { try store.write(broken) }
         #expect(try store.connection.execute("SELECT COUNT(*) FROM apps").first?.first?.int64 == 0)
-        #expect(try store.connection.execute("SELECT COUNT(*) FROM usage_hourly").first?.first?.int64 == 0)
+        // …and hand the same sequence number out again.
+        try store.connection.execute("CREATE TABLE ingest_sources (source TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, size BIGINT NOT NULL, offset_bytes BIGINT NOT NULL, lines BIGINT NOT NULL, complete BIGINT NOT NULL, updated_at BIGINT NOT NULL)")
+        #expect(try store.write(broken).isNew == [true])
+        #expect(try store.connection.execute("SELECT seq FROM apps").first?.first?.int64 == 1)
     }
 
     @Test func storeLocationsParseAndHidePasswords() throws {

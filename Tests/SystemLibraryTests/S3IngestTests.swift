@@ -15,18 +15,18 @@ struct S3IngestTests {
         let store = try InsightStore(.sqlite(path: NSTemporaryDirectory() + "s3-\(UUID().uuidString).sqlite"))
         var options = IngestOptions()
         options.environment = fixture.environment(fixture.credentials)
-        let report = try Ingester(store: store, mappings: .init(), options: options).ingest(["s3://bursar-logs/logs"])
+        let report = try Ingester(store: store, options: options).ingest(["s3://bursar-logs/logs"])
         #expect(report.errors.isEmpty, "\(report.errors)")
         #expect(report.files == 2)
         #expect(report.newApps == 9)
         #expect(report.skipped == 1)
-        let again = try Ingester(store: store, mappings: .init(), options: options).ingest(["s3://bursar-logs/logs"])
+        let again = try Ingester(store: store, options: options).ingest(["s3://bursar-logs/logs"])
         #expect(again.unchangedFiles == 2)
         #expect(again.summaries == 0)
 
         var wrong = options
         wrong.environment["AWS_SECRET_ACCESS_KEY"] = "not-the-secret"
-        let refused = try Ingester(store: store, mappings: .init(), options: wrong).ingest(["s3://bursar-logs/logs"])
+        let refused = try Ingester(store: store, options: wrong).ingest(["s3://bursar-logs/logs"])
         #expect(refused.errors.first?.message.contains("403") == true)
     }
 }

@@ -1,0 +1,161 @@
+import Store
+public import Ingest
+public import Insights
+
+/// How far the derived tables (`queue_hours`, `queue_hours_other`, `workflow_runs`) have taken in the
+/// applications: every app numbered up to `throughSeq`, whose newest finish is `newestFinish`.
+public struct DerivedState: Sendable, Equatable {
+    public var throughSeq: Int64
+    public var newestFinish: Int64
+
+    public init(throughSeq: Int64, newestFinish: Int64) {
+        self.throughSeq = throughSeq
+        self.newestFinish = newestFinish
+    }
+}
+
+/// A stored application as the derived tables need it.
+public struct StoredApp: Sendable, Equatable {
+    public var seq: Int64
+    public var cluster: String
+    public var appID: String
+    public var demandQueue: String
+    public var startedAt: Int64
+    public var finishedAt: Int64
+    public var usage: [String: Int64]
+}
+
+/// Everything an ingest run writes at its end, in one transaction: the mapping tables it changed, new
+/// job_apps rows, the hourly usage of the applications it added, the workflow runs they (or the new
+/// mappings) changed, and the new `DerivedState`.
+public struct DerivedUpdate: Sendable {
+    public var mappings: Mappings
+    public var replacedTables: Set<MappingFile>
+    public var newJobApps: [(appID: String, run: Mappings.JobApp)]
+    public var hourly: HourlyUsage
+    public var runs: [StoredRun]
+    public var state: DerivedState
+
+    public init(mappings: Mappings, replacedTables: Set<MappingFile>, newJobApps: [(appID: String, run: Mappings.JobApp)],
+                hourly: HourlyUsage, runs: [StoredRun], state: DerivedState) {
+        self.mappings = mappings
+        self.replacedTables = replacedTables
+        self.newJobApps = newJobApps
+        self.hourly = hourly
+        self.runs = runs
+        self.state = state
+    }
+}
+
+extension InsightStore {
+    public func derivedState() throws -> DerivedState {
+        var state = DerivedState(throughSeq: 0, newestFinish: 0)
+        for row in try connection.execute("SELECT name, value FROM ingest_state") {
+            switch row[0].string {
+            case "derived_through_seq": state.throughSeq = row[1].int64 ?? 0
+            case "newest_finish": state.newestFinish = row[1].int64 ?? 0
+            default: break
+            }
+        }
+        return state
+    }
+
+    /// Applications numbered after `seq`: those a run stopped before its end stored without updating
+    /// the derived tables.
+    public func apps(after seq: Int64) throws -> [StoredApp] {
+        try prepared("""
+            SELECT seq, cluster, app_id, demand_queue, started_at, finished_at, usage FROM apps WHERE seq > ? ORDER BY seq
+            """).query([.integer(seq)]).map { row in
+            StoredApp(seq: row[0].int64 ?? 0, cluster: row[1].string ?? "", appID: row[2].string ?? "",
+                      demandQueue: row[3].string ?? "", startedAt: row[4].int64 ?? 0, finishedAt: row[5].int64 ?? 0,
+                      usage: Self.decode(row[6].string ?? ""))
+        }
+    }
+
+    /// The start and finish of stored applications numbered up to `seq` with one of `appIDs` (on any
+    /// cluster).
+    public func appTimes(_ appIDs: [String], through seq: Int64) throws -> [(appID: String, start: Int64, finish: Int64)] {
+        let statement = try prepared("SELECT started_at, finished_at FROM apps WHERE app_id = ? AND seq <= ?")
+        var times: [(appID: String, start: Int64, finish: Int64)] = []
+        for app in appIDs {
+            for row in try statement.query([.text(app), .integer(seq)]) {
+                times.append((app, row[0].int64 ?? 0, row[1].int64 ?? 0))
+            }
+        }
+        return times
+    }
+
+    /// Whether any workflow run is stored.
+    public func hasWorkflowRuns() throws -> Bool {
+        !(try connection.execute("SELECT 1 FROM workflow_runs LIMIT 1").isEmpty)
+    }
+
+    /// The stored progress of the given runs (runs not stored are left out).
+    public func runProgress(_ keys: some Sequence<RunKey>) throws -> [RunKey: RunProgress] {
+        let statement = try prepared(
+            "SELECT apps_finished, started_at, finished_at FROM workflow_runs WHERE workflow = ? AND run_id = ?")
+        var progress: [RunKey: RunProgress] = [:]
+        for key in keys {
+            if let row = try statement.query([.text(key.workflow), .text(key.runID)]).first {
+                progress[key] = Self.progress(row, from: 0)
+            }
+        }
+        return progress
+    }
+
+    /// The stored progress of every run, or of the runs scheduled from `scheduledFrom` on with one of
+    /// the given outcomes.
+    public func runProgress(scheduledFrom: Int64 = .min, outcomes: [String]? = nil) throws -> [RunKey: RunProgress] {
+        var rows: [[SQLValue]]
+        if let outcomes {
+            let statement = try prepared("""
+                SELECT workflow, run_id, apps_finished, started_at, finished_at FROM workflow_runs
+                WHERE scheduled_at >= ? AND outcome = ?
+                """)
+            rows = []
+            for outcome in outcomes { rows += try statement.query([.integer(scheduledFrom), .text(outcome)]) }
+        } else {
+            rows = try prepared("""
+                SELECT workflow, run_id, apps_finished, started_at, finished_at FROM workflow_runs WHERE scheduled_at >= ?
+                """).query([.integer(scheduledFrom)])
+        }
+        var progress: [RunKey: RunProgress] = [:]
+        progress.reserveCapacity(rows.count)
+        for row in rows {
+            progress[RunKey(workflow: row[0].string ?? "", runID: row[1].string ?? "")] = Self.progress(row, from: 2)
+        }
+        return progress
+    }
+
+    private static func progress(_ row: [SQLValue], from index: Int) -> RunProgress {
+        RunProgress(appsFinished: Int(row[index].int64 ?? 0), startedAt: row[index + 1].int64, finishedAt: row[index + 2].int64)
+    }
+
+    /// Writes an ingest run's derived tables and mappings in one transaction.
+    public func commit(_ update: DerivedUpdate) throws {
+        try connection.transaction {
+            try replaceMappingTables(update.mappings, tables: update.replacedTables)
+            try addJobApps(update.newJobApps)
+            try addQueueHours(update.hourly)
+            try bulkInsert(.workflowRuns, update.runs) { binder, run in
+                try binder.text(run.key.workflow)
+                try binder.text(run.key.runID)
+                try binder.text(run.project)
+                try binder.text(run.org)
+                try binder.integer(run.tier.map(Int64.init))
+                try binder.integer(run.scheduledAt)
+                try binder.integer(run.sloMinutes.map(Int64.init))
+                try binder.integer(run.progress.startedAt)
+                try binder.integer(run.progress.finishedAt)
+                try binder.integer(Int64(run.appsExpected))
+                try binder.integer(Int64(run.progress.appsFinished))
+                try binder.text(run.outcome)
+            }
+            let statement = try prepared("""
+                INSERT INTO ingest_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                """)
+            try statement.run([.text("derived_through_seq"), .integer(update.state.throughSeq)])
+            try statement.run([.text("newest_finish"), .integer(update.state.newestFinish)])
+        }
+    }
+}
