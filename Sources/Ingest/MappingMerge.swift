@@ -9,7 +9,7 @@ public struct MappingMerge: Sendable {
     public var merged: Mappings
     /// Which of workflows, projects and owners differ from what was stored (and must be written).
     public var changedTables: Set<MappingFile>
-    /// job_apps rows not stored yet, sorted by application id.
+    /// job_apps rows not stored yet, in no particular order.
     public var newJobApps: [(appID: String, run: Mappings.JobApp)]
     /// File rows refused because they contradict the store.
     public var problems: [MappingProblem]
@@ -57,6 +57,5 @@ public struct MappingMerge: Sendable {
                 newJobApps.append((app, run))
             }
         }
-        newJobApps.sort { $0.appID < $1.appID }
     }
 }

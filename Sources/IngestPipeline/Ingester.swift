@@ -76,6 +76,9 @@ public struct MappingUpdate: Sendable {
 public final class Ingester {
     private let store: InsightStore
     private let options: IngestOptions
+    // Where the writer's time goes, for BURSAR_TRACE: waiting for parsed batches, and in the store.
+    private var waitTime = Duration.zero
+    private var writeTime = Duration.zero
 
     public init(store: InsightStore, options: IngestOptions = IngestOptions()) {
         self.store = store
@@ -97,6 +100,8 @@ public final class Ingester {
         report.mappingConflicts = merge.problems
         let mappings = merge.merged
         let book = Future { RunBook(mappings) }
+        // Rows in key order go into job_apps' index as appends rather than scattered inserts.
+        let newJobApps = Future { merge.newJobApps.sorted { $0.appID < $1.appID } }
         trace("mappings: \(stored.jobApps.count) job_apps stored, \(merge.newJobApps.count) new, in \(ContinuousClock.now - clock)")
 
         // What the derived tables lack: applications stored by a run that stopped before its end.
@@ -140,7 +145,10 @@ public final class Ingester {
                 } }
             }
             let started = ContinuousClock.now
-            switch loading.removeValue(forKey: index)!.wait() {
+            let w2 = ContinuousClock.now
+            let loadedResult = loading.removeValue(forKey: index)!.wait()
+            waitTime += ContinuousClock.now - w2
+            switch loadedResult {
             case let .failure(error):
                 report.errors.append(error)
             case let .success(loaded):
@@ -149,14 +157,16 @@ public final class Ingester {
             trace("\(objects[index].name): \(ContinuousClock.now - started) writing")
         }
 
+        trace("sources: writer waited \(waitTime) for parsed batches and spent \(writeTime) writing them")
         let finishing = ContinuousClock.now
         derived.hourly.merge(context.hourly.take())
         let runs = try derived.runs(book: book.wait(), merge: merge, previousNewest: state.newestFinish, store: store)
         let computed = ContinuousClock.now
         try store.commit(DerivedUpdate(
-            mappings: mappings, replacedTables: merge.changedTables, newJobApps: merge.newJobApps,
+            mappings: mappings, replacedTables: merge.changedTables, newJobApps: newJobApps.wait(),
             hourly: derived.hourly, runs: runs,
-            state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: derived.newestFinish)))
+            state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: derived.newestFinish)),
+            trace: options.environment["BURSAR_TRACE"] == nil ? nil : { self.trace($0) })
         report.workflowRunsWritten = runs.count
         trace("derived tables: \(runs.count) runs computed in \(computed - finishing), written in \(ContinuousClock.now - computed)")
         return report
@@ -186,21 +196,26 @@ public final class Ingester {
             where ahead >= loaded.parsed.count && inFlight[ahead] == nil {
                 inFlight[ahead] = Future { loaded.parse(ahead, context: context) }
             }
+            let w0 = ContinuousClock.now
             let current = index < loaded.parsed.count ? loaded.parsed[index] : inFlight.removeValue(forKey: index)!.wait()
+            waitTime += ContinuousClock.now - w0
             let end = batches[index].range.upperBound
             let checkpoint = SourceCheckpoint(source: loaded.name, fingerprint: loaded.fingerprint, size: loaded.rawSize,
                                               offset: Int64(end), lines: firstLines[index] + Int64(batches[index].lines) - 1,
                                               complete: end == loaded.content.count)
+            let w1 = ContinuousClock.now
             let outcome = try store.write(IngestBatch(apps: current.apps, rejects: current.rejects, checkpoint: checkpoint))
-            for (app, isNew) in zip(current.apps, outcome.isNew) {
-                let s = app.summary
-                if isNew {
-                    if let run = app.run { derived.add(run: run, start: s.startTime, finish: s.finishTime) }
-                    derived.newestFinish = max(derived.newestFinish, s.finishTime)
+            writeTime += ContinuousClock.now - w1
+            // By index: copying whole records here would cost a retain and release per string field.
+            for i in current.apps.indices {
+                let start = current.apps[i].summary.startTime, finish = current.apps[i].summary.finishTime
+                if outcome.isNew[i] {
+                    if let run = current.apps[i].run { derived.add(run: run, start: start, finish: finish) }
+                    derived.newestFinish = max(derived.newestFinish, finish)
                 } else {
                     // Parsing counted every application of the batch; a duplicate's usage is already stored.
-                    derived.hourly.add(cluster: app.cluster, queue: app.demandQueue, start: s.startTime,
-                                       finish: s.finishTime, usage: s.usage, sign: -1)
+                    derived.hourly.add(cluster: current.apps[i].cluster, queue: current.apps[i].demandQueue, start: start,
+                                       finish: finish, usage: current.apps[i].summary.usage, sign: -1)
                 }
             }
             report.lines += batches[index].lines
@@ -331,7 +346,7 @@ struct DerivedAccumulator {
             }
         }
         let keys = all ? Array(book.schedules.keys) : Array(touched)
-        return keys.sorted().compactMap { key in
+        return keys.compactMap { key in
             var total = stored[key] ?? RunProgress()
             if let added = progress[key] { total.merge(added) }
             return book.run(key, progress: total, newestData: newestFinish)

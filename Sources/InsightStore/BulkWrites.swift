@@ -110,7 +110,7 @@ extension InsightStore {
             var changed: [Bool] = []
             changed.reserveCapacity(rows.count)
             for row in rows {
-                statement.reset()
+                statement.rewind()
                 var binder = RowBinder(sqlite: statement, columns: [])
                 try bind(&binder, row)
                 changed.append(try statement.runBound() > 0)
@@ -144,10 +144,10 @@ extension InsightStore {
             guard let statement = try prepared(BulkInsert.apps.sqlite) as? SQLiteStatement else {
                 preconditionFailure("a SQLite connection prepares SQLite statements")
             }
-            for app in apps {
-                statement.reset()
+            for i in apps.indices {
+                statement.rewind()
                 var binder = RowBinder(sqlite: statement, columns: [])
-                try Self.bind(app, seq: seq, &binder)
+                try Self.bind(apps[i], seq: seq, &binder)
                 let inserted = try statement.runBound() > 0
                 isNew.append(inserted)
                 if inserted { seq += 1 }

@@ -132,11 +132,19 @@ extension InsightStore {
     }
 
     /// Writes an ingest run's derived tables and mappings in one transaction.
-    public func commit(_ update: DerivedUpdate) throws {
+    public func commit(_ update: DerivedUpdate, trace: ((String) -> Void)? = nil) throws {
+        var lapStart = ContinuousClock.now
+        func lap(_ what: String) {
+            trace?("final transaction: \(what) in \(ContinuousClock.now - lapStart)")
+            lapStart = ContinuousClock.now
+        }
         try connection.transaction {
             try replaceMappingTables(update.mappings, tables: update.replacedTables)
+            lap("mapping tables")
             try addJobApps(update.newJobApps)
+            lap("job_apps")
             try addQueueHours(update.hourly)
+            lap("queue hours")
             try bulkInsert(.workflowRuns, update.runs) { binder, run in
                 try binder.text(run.key.workflow)
                 try binder.text(run.key.runID)
@@ -151,11 +159,13 @@ extension InsightStore {
                 try binder.integer(Int64(run.progress.appsFinished))
                 try binder.text(run.outcome)
             }
+            lap("workflow runs")
             let statement = try prepared("""
                 INSERT INTO ingest_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value
                 """)
             try statement.run([.text("derived_through_seq"), .integer(update.state.throughSeq)])
             try statement.run([.text("newest_finish"), .integer(update.state.newestFinish)])
         }
+        lap("commit")
     }
 }

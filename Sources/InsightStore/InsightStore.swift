@@ -166,6 +166,7 @@ public final class InsightStore {
                 PRAGMA synchronous = NORMAL;
                 PRAGMA cache_size = -262144;
                 PRAGMA temp_store = MEMORY;
+                PRAGMA wal_autocheckpoint = 262144;
                 """)
             connection = sqlite
         case let .postgres(url):
@@ -255,10 +256,10 @@ public final class InsightStore {
         let (outcome, next) = try connection.transaction {
             let (isNew, next) = try insertApps(batch.apps, nextSeq: first)
             var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0, isNew: isNew)
-            for (app, new) in zip(batch.apps, isNew) {
-                if new {
+            for i in batch.apps.indices {
+                if isNew[i] {
                     outcome.inserted += 1
-                    if app.attribution.basis == .unattributed { outcome.unattributed += 1 }
+                    if batch.apps[i].attribution.basis == .unattributed { outcome.unattributed += 1 }
                 } else {
                     outcome.duplicates += 1
                 }

@@ -212,7 +212,16 @@ enum Schema {
             DROP TABLE workflow_runs;
             ALTER TABLE workflow_runs_v2 RENAME TO workflow_runs;
             CREATE INDEX workflow_runs_by_time ON workflow_runs (scheduled_at);
-            DROP INDEX job_apps_by_run;
+            CREATE TABLE job_apps_v2 (
+                app_id TEXT PRIMARY KEY,
+                workflow TEXT NOT NULL,
+                job TEXT NOT NULL,
+                run_id TEXT NOT NULL,
+                scheduled_at BIGINT NOT NULL
+            ) $COMPACT;
+            INSERT INTO job_apps_v2 SELECT app_id, workflow, job, run_id, scheduled_at FROM job_apps;
+            DROP TABLE job_apps;
+            ALTER TABLE job_apps_v2 RENAME TO job_apps;
 
             CREATE TABLE ingest_state (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
             INSERT INTO ingest_state (name, value) SELECT 'derived_through_seq', COALESCE(MAX(seq), 0) FROM apps;

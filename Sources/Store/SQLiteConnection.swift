@@ -198,6 +198,12 @@ public final class SQLiteStatement: SQLStatement {
         sqlite3_clear_bindings(statement)
     }
 
+    /// Resets the statement for a new run, keeping its bindings (for callers that bind every placeholder
+    /// of every row anyway, which saves clearing them).
+    public func rewind() {
+        sqlite3_reset(statement)
+    }
+
     /// Binds an integer to placeholder `index` (1-based).
     public func bindInteger(_ index: Int32, _ value: Int64) throws(SQLiteError) {
         let rc = sqlite3_bind_int64(statement, index, value)
@@ -206,12 +212,13 @@ public final class SQLiteStatement: SQLStatement {
 
     /// Binds text to placeholder `index` (1-based); nil binds NULL.
     public func bindText(_ index: Int32, _ value: String?) throws(SQLiteError) {
-        guard var value else {
+        guard let value else {
             let rc = sqlite3_bind_null(statement, index)
             guard rc == SQLITE_OK else { throw connection.error(rc, sql: sql) }
             return
         }
-        let rc = value.withUTF8 { bytes -> Int32 in
+        let statement = self.statement
+        func bind(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
             guard let base = bytes.baseAddress, bytes.count > 0 else {
                 return sqlite3_bind_text64(statement, index, "", 0, csqlite_transient(), UInt8(SQLITE_UTF8))
             }
@@ -219,6 +226,11 @@ public final class SQLiteStatement: SQLStatement {
                 sqlite3_bind_text64(statement, index, $0, UInt64(bytes.count), csqlite_transient(), UInt8(SQLITE_UTF8))
             }
         }
+        // Native strings lend their bytes in place; only others (bridged, say) are copied first.
+        let rc = value.utf8.withContiguousStorageIfAvailable(bind) ?? {
+            var copy = value
+            return copy.withUTF8(bind)
+        }()
         guard rc == SQLITE_OK else { throw connection.error(rc, sql: sql) }
     }
 

@@ -76,6 +76,9 @@ struct IngestCommand: ParsableCommand {
         var update: MappingUpdate?
         if let mappings {
             let (loaded, files, problems, unreadable) = Self.readMappings(mappings)
+            if ProcessInfo.processInfo.environment["BURSAR_TRACE"] != nil {
+                printError("trace: mapping files read in \(ContinuousClock.now - started)")
+            }
             mappingErrors = problems.map(\.description)
             for problem in mappingErrors { printError("bursar: mappings: \(problem) (row skipped)") }
             if let unreadable {

@@ -1,0 +1,55 @@
+import Foundation
+@testable import InsightStore
+import Store
+import Testing
+
+/// A store written by an older bursar is carried forward, its data intact.
+@Suite("Store migrations")
+struct MigrationTests {
+    @Test(arguments: Backend.available)
+    func version1StoresAreCarriedOver(backend: Backend) throws {
+        let location = try backend.freshLocation()
+        let old: any SQLConnection
+        switch location {
+        case let .sqlite(path): old = try SQLiteConnection(path: path)
+        case let .postgres(url): old = try PostgresConnection(url)
+        }
+        try old.executeScript("""
+            CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+            """)
+        try old.executeScript(Schema.migrations[0].sql)
+        try old.executeScript("""
+            INSERT INTO schema_migrations VALUES (1, 'insight tables', 0);
+            INSERT INTO apps VALUES ('moka-a', 'spark-b', 'yunikorn', 'root.x', 'u', 'Completed', 0, 0, 7200000, 10, 20,
+                'memory=20,vcore=10', '', '', 'job_apps', 'o', 'p', 1, 'wf', 'load', 'r1', 'root.o.p.tier1', 'f.log', 1);
+            INSERT INTO apps VALUES ('moka-a', 'spark-a', 'yunikorn', 'root.x', 'u', 'Completed', 0, 0, 3600000, 10, 20,
+                'memory=20,vcore=10', '', '', 'queue', 'o', 'p', 1, NULL, NULL, NULL, 'root.o.p.tier1', 'f.log', 2);
+            INSERT INTO usage_hourly VALUES ('moka-a', 'root.o.p.tier1', 0, 'vcore', 15);
+            INSERT INTO usage_hourly VALUES ('moka-a', 'root.o.p.tier1', 0, 'nvidia.com/gpu', 2);
+            INSERT INTO occupancy_hourly VALUES ('moka-a', 'root.o.p.tier1', 0, 7200000, 2);
+            INSERT INTO map_workflows VALUES ('wf', 'p', 1, 60);
+            INSERT INTO job_apps VALUES ('spark-b', 'wf', 'load', 'r1', 0);
+            INSERT INTO job_apps VALUES ('spark-z', 'other', 'load', 'r9', 0);
+            INSERT INTO workflow_runs VALUES ('wf', 'r1', 'p', 'o', 1, 0, 60, 0, 7200000, 1, 1, 'missed');
+            """)
+
+        let store = try InsightStore(location)
+        #expect(try store.schemaVersion() == 2)
+        // Sequence numbers in key order; the derived tables already include them all.
+        let seqs = try store.connection.execute("SELECT app_id, seq FROM apps ORDER BY seq").map { "\($0[0].string!)=\($0[1].int64!)" }
+        #expect(seqs == ["spark-a=1", "spark-b=2"])
+        #expect(try store.derivedState() == DerivedState(throughSeq: 2, newestFinish: 7_200_000))
+        // Long hourly rows become one row per queue hour, other resources kept beside it.
+        #expect(try store.queueHours(from: 0, to: 1) == [
+            QueueHour(cluster: "moka-a", queue: "root.o.p.tier1", hour: 0, usage: ["vcore": 15, "nvidia.com/gpu": 2],
+                      appMillis: 7_200_000, appsStarted: 2),
+        ])
+        // The run of an unknown workflow, which version 1 did not keep, is there (unmapped), with its progress.
+        let runs = try store.connection.execute(
+            "SELECT workflow, run_id, apps_expected, apps_finished, outcome FROM workflow_runs ORDER BY workflow")
+            .map { $0.map { $0.string ?? "NULL" }.joined(separator: "|") }
+        #expect(runs == ["other|r9|1|0|unmapped", "wf|r1|1|1|missed"])
+        #expect(try store.workflowRuns(from: .min, to: .max).map(\.runID) == ["r1"])
+        #expect(try store.mappings().jobApps.count == 2)
+    }
+}
