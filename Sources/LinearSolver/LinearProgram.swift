@@ -183,7 +183,9 @@ public final class LinearProgram {
                 return RawOutcome(code: code, status: status, objective: .nan, values: [])
             }
             let values = n == 0 ? [] : (1...n).map { glp_get_col_prim(p, $0) }
-            return RawOutcome(code: code, status: status, objective: glp_get_obj_val(p), values: values)
+            let m = glp_get_num_rows(p)
+            let duals = m == 0 ? [] : (1...m).map { glp_get_row_dual(p, $0) }
+            return RawOutcome(code: code, status: status, objective: glp_get_obj_val(p), values: values, duals: duals)
         }
         return try Self.interpretLP(raw)
     }
@@ -222,6 +224,38 @@ public final class LinearProgram {
         return try Self.interpretMIP(raw)
     }
 
+    // MARK: Export
+
+    /// Writes the problem in CPLEX LP format (`glp_write_lp`), for review and for cross-checking with another
+    /// solver. Rows and columns without a name, or with one the format cannot carry, get GLPK's generic
+    /// names (`r_1`, `x_1`).
+    public func writeLP(to path: String) throws(SolverError) {
+        try write(path, format: "CPLEX LP") { p, file in glp_write_lp(p, nil, file) }
+    }
+
+    /// Writes the problem in free MPS format (`glp_write_mps` with `GLP_MPS_FILE`).
+    public func writeMPS(to path: String) throws(SolverError) {
+        try write(path, format: "MPS") { p, file in glp_write_mps(p, GLP_MPS_FILE, nil, file) }
+    }
+
+    private func write(
+        _ path: String, format: String, _ call: @escaping (OpaquePointer, UnsafePointer<CChar>) -> Int32
+    ) throws(SolverError) {
+        try checkUsable()
+        guard !path.isEmpty, !path.utf8.contains(0) else { throw .invalidParameter("empty or invalid export path") }
+        let p = problem
+        // GLPK reports why a write failed (cannot create the file, ...) on its terminal, which the guard
+        // captures; keep that text for the error.
+        let code = try runGuarded { () -> Int32 in
+            glp_term_out(GLP_OFF)
+            return path.withCString { call(p, $0) }
+        }
+        guard code == 0 else {
+            let detail = lastGLPKOutput().split(whereSeparator: \.isNewline).joined(separator: "; ")
+            throw .exportFailed(path: path, format: format, reason: detail.isEmpty ? "glpk returned \(code)" : detail)
+        }
+    }
+
     // MARK: Test hooks
 
     /// Calls `glp_set_col_bnds` with a raw 1-based GLPK index and no Swift validation, so tests can prove
@@ -250,6 +284,7 @@ public final class LinearProgram {
         var status: Int32
         var objective: Double
         var values: [Double]
+        var duals: [Double] = []
     }
 
     private func loadGLPKMatrix(ia: [Int32], ja: [Int32], ar: [Double]) throws(SolverError) {
@@ -359,9 +394,9 @@ public final class LinearProgram {
         case 0, GLP_ETMLIM, GLP_EITLIM:
             switch raw.status {
             case GLP_OPT where raw.code == 0:
-                return Solution(status: .optimal, objective: raw.objective, columnValues: raw.values)
+                return Solution(status: .optimal, objective: raw.objective, columnValues: raw.values, rowDuals: raw.duals)
             case GLP_OPT, GLP_FEAS:
-                return Solution(status: .feasible, objective: raw.objective, columnValues: raw.values)
+                return Solution(status: .feasible, objective: raw.objective, columnValues: raw.values, rowDuals: raw.duals)
             case GLP_NOFEAS: throw .infeasible
             case GLP_UNBND: throw .unbounded
             default:
