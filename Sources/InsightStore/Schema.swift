@@ -105,6 +105,7 @@ enum Schema {
             );
             CREATE INDEX workflow_runs_by_time ON workflow_runs (scheduled_at);
             """),
+        routingMigration,
     ]
 
     /// The insight tables and their key columns, in a stable order (for digests and tests).

@@ -49,10 +49,11 @@ struct IngestStoreTests {
     @Test(arguments: Backend.available)
     func migratesOnceAndReopens(backend: Backend) throws {
         let location = try backend.freshLocation()
-        #expect(try InsightStore(location).schemaVersion() == 1)
+        // Version 2 is the routing table (#4).
+        #expect(try InsightStore(location).schemaVersion() == 2)
         let again = try InsightStore(location)
-        #expect(try again.schemaVersion() == 1)
-        #expect(try again.connection.execute("SELECT COUNT(*) FROM schema_migrations").first?.first?.int64 == 1)
+        #expect(try again.schemaVersion() == 2)
+        #expect(try again.connection.execute("SELECT COUNT(*) FROM schema_migrations").first?.first?.int64 == 2)
     }
 
     @Test(arguments: Backend.available)

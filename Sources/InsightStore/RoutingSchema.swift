@@ -1,0 +1,15 @@
+extension Schema {
+    /// The routing table written by the nightly allocation (`bursar allocate`): for each (project, tier),
+    /// the cluster and queue its work is submitted to. The router reads it.
+    static let routingMigration = Migration(version: 2, name: "routing table", sql: """
+        CREATE TABLE routing (
+            project TEXT NOT NULL,
+            tier BIGINT NOT NULL,
+            org TEXT NOT NULL,
+            cluster TEXT NOT NULL,
+            queue TEXT NOT NULL,
+            planned_at BIGINT NOT NULL,
+            PRIMARY KEY (project, tier)
+        );
+        """)
+}
