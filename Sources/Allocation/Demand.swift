@@ -37,7 +37,7 @@ public struct QueueDemand: Sendable, Equatable {
     /// Concurrent applications to allow (`maxapplications`).
     public var maxApplications: Int
     public var source: DemandSource
-    /// Hours of history the percentile was taken over (0 unless `source == .history`).
+    /// Hours with usage the percentile was taken over (0 unless `source == .history`).
     public var hours: Int
     /// Resources the queue used at all in the window (or was given last night): it may only run where
     /// every one of them has capacity.
@@ -54,8 +54,8 @@ public struct QueueDemand: Sendable, Equatable {
     }
 }
 
-/// Demand from hourly usage: per leaf queue and resource, the tier's percentile of the hourly average over
-/// the window, times the headroom.
+/// Demand from hourly usage: per leaf queue and resource, the tier's percentile of the hourly averages over
+/// the hours of the window in which the queue ran, times the headroom.
 public enum DemandEstimator {
     static let hourMillis: Int64 = 3_600_000
 
@@ -108,18 +108,16 @@ public enum DemandEstimator {
         for queue in Set(series.keys).union(previous.guaranteed.keys).sorted() {
             let percentile = policy.percentile[queue.tier] ?? 90
             if let entry = series[queue], windowEnd - entry.first >= minimumHistory {
-                // Hours without an entry ran nothing: they count as zero from the queue's first hour on.
-                let firstHour = entry.first
-                let count = Int((windowEnd - firstHour + hourMillis - 1) / hourMillis)
+                // The samples are the hours in which the queue ran: the tables hold no row for idle hours,
+                // and an idle queue holds nothing in YuniKorn (others borrow its guarantee), so guaranteed is
+                // sized for the hours it asks. Counting idle hours as zeros would size a daily job at 0.
+                let slots = Array(entry.byHour.values)
+                let count = slots.count
                 var amount: [String: Double] = [:]
                 for resource in resources where entry.used.contains(resource) {
-                    var samples = [Double](repeating: 0, count: count)
-                    for (hour, slot) in entry.byHour { samples[Int((hour - firstHour) / hourMillis)] = slot.usage[resource] ?? 0 }
-                    amount[resource] = Self.percentile(samples, percentile) * policy.headroom
+                    amount[resource] = Self.percentile(slots.map { $0.usage[resource] ?? 0 }, percentile) * policy.headroom
                 }
-                var apps = [Double](repeating: 0, count: count)
-                for (hour, slot) in entry.byHour { apps[Int((hour - firstHour) / hourMillis)] = slot.apps }
-                let concurrent = Self.percentile(apps, percentile) * policy.headroom
+                let concurrent = Self.percentile(slots.map(\.apps), percentile) * policy.headroom
                 let maxApplications = max(1, Int((concurrent * policy.maxBurst).rounded(.up)))
                 demands.append(QueueDemand(queue: queue, amount: amount, maxApplications: maxApplications,
                                            source: .history, hours: count, usedResources: entry.used))

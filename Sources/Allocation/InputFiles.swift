@@ -10,6 +10,14 @@ public struct InputProblem: Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var message: String
 
+    public init(file: String, line: Int, column: Int, field: String, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.field = field
+        self.message = message
+    }
+
     public var description: String {
         let place = line > 0 ? "\(file):\(line):\(column)" : file
         return field.isEmpty ? "\(place): \(message)" : "\(place): \(field): \(message)"
@@ -19,6 +27,7 @@ public struct InputProblem: Sendable, Equatable, CustomStringConvertible {
 /// Every problem found in an input file; nothing is half-read.
 public struct InputError: Error, Sendable, CustomStringConvertible {
     public var problems: [InputProblem]
+    public init(problems: [InputProblem]) { self.problems = problems }
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 

@@ -10,12 +10,23 @@ public struct PlacementItem: Sendable, Equatable {
     public var allowed: [Int]
     /// Last night's cluster, if it ran anywhere.
     public var previous: Int?
+    /// What staying on `previous` would take: demand clamped into the change limits around last night's
+    /// guaranteed (a queue whose demand fell keeps more). Soft rows count this on `previous`; the hard rows
+    /// count demand, since the allocation drops the limits rather than fail.
+    public var stay: [Double]?
 
-    public init(queue: LeafQueue, demand: [Double], allowed: [Int], previous: Int?) {
+    public init(queue: LeafQueue, demand: [Double], allowed: [Int], previous: Int?, stay: [Double]? = nil) {
         self.queue = queue
         self.demand = demand
         self.allowed = allowed
         self.previous = previous
+        self.stay = stay
+    }
+
+    /// The load the soft rows see on cluster `c` for resource `r`.
+    func load(_ r: Int, on c: Int) -> Double {
+        if c == previous, let stay { return stay[r] }
+        return demand[r]
     }
 }
 
@@ -45,7 +56,13 @@ public struct PlacementProblem: Sendable {
     /// 1–2, over capacity in any tier, and over the target utilisation.
     static let overHighWeight = 5.0
     static let overAllWeight = 1.0
-    static let crowdingWeight = 0.1
+
+    /// Crowding: a convex piecewise-linear cost of utilisation, (threshold, marginal weight) per step, so
+    /// new queues spread over the clusters instead of piling onto one. The marginal weights (0.175 in all
+    /// above the target) stay below the move penalty, so crowding alone never moves a queue.
+    var crowdingSteps: [(threshold: Double, weight: Double)] {
+        [(0, 0.005), (0.25, 0.01), (0.5, 0.02), (0.7, 0.04)].filter { $0.0 < targetUtilization } + [(targetUtilization, 0.1)]
+    }
     /// Cost of a unit of hard-row violation in the restricted master (an exact penalty: never used when
     /// the hard rows can be met).
     static let artificialWeight = 1e4
@@ -59,8 +76,12 @@ public struct PlacementProblem: Sendable {
         let item = items[i]
         guard let previous = item.previous, previous != c else { return 0 }
         var size = 0.0, count = 0
-        for r in resources.indices where item.demand[r] > 0 && meanUsable[r] > 0 {
-            size += item.demand[r] / meanUsable[r]
+        // A queue held up by the change limit weighs what it holds, so moving it is never a way to escape
+        // the limit cheaply.
+        for r in resources.indices {
+            let amount = Swift.max(item.demand[r], item.stay?[r] ?? 0)
+            guard amount > 0, meanUsable[r] > 0 else { continue }
+            size += amount / meanUsable[r]
             count += 1
         }
         return count == 0 ? movePenalty * 1e-6 : movePenalty * size / Double(count)
@@ -184,7 +205,7 @@ public enum PlacementSolver {
             }
             if added == 0 || rounds >= 100 { break }
         }
-        let lowerBound = master.objective
+        var lowerBound = master.objective
         var usedFull = false
         var assignment: [Int]
         var objective: Double
@@ -192,7 +213,9 @@ public enum PlacementSolver {
 
         if master.artificial > 1e-7 || rounds >= 100 {
             // Either the hard rows cannot be met (confirm on the full model) or pricing did not settle.
-            (assignment, objective, models) = try solveFull(problem, costs: costs, gapTarget: gapTarget, timeLimit: timeLimit, models: models)
+            let bound: Double?
+            (assignment, objective, bound, models) = try solveFull(problem, costs: costs, gapTarget: gapTarget, timeLimit: timeLimit, models: models)
+            if let bound { lowerBound = Swift.max(lowerBound, bound) }
             usedFull = true
         } else {
             let clock = ContinuousClock.now
@@ -204,7 +227,9 @@ public enum PlacementSolver {
                                       seconds: (ContinuousClock.now - clock).secondsValue))
             let gap = relativeGap(solution.objective, lowerBound)
             if read.artificial > 1e-7 || gap > gapTarget {
-                (assignment, objective, models) = try solveFull(problem, costs: costs, gapTarget: gapTarget, timeLimit: timeLimit, models: models)
+                let bound: Double?
+                (assignment, objective, bound, models) = try solveFull(problem, costs: costs, gapTarget: gapTarget, timeLimit: timeLimit, models: models)
+                if let bound { lowerBound = Swift.max(lowerBound, bound) }
                 usedFull = true
             } else {
                 assignment = read.assignment
@@ -232,7 +257,7 @@ public enum PlacementSolver {
     }
 
     private static func solveFull(_ problem: PlacementProblem, costs: [[Double]], gapTarget: Double, timeLimit: Duration,
-                                  models: [SolvedModel]) throws -> ([Int], Double, [SolvedModel]) {
+                                  models: [SolvedModel]) throws -> ([Int], Double, Double?, [SolvedModel]) {
         var models = models
         let clock = ContinuousClock.now
         let full = try MasterModel(problem: problem, costs: costs, columns: problem.items.map { Array($0.allowed.indices) },
@@ -248,7 +273,9 @@ public enum PlacementSolver {
         models.append(SolvedModel(name: "placement-full-mip", kind: "mip", rows: full.program.rowCount,
                                   columns: full.program.columnCount, objective: solution.objective,
                                   seconds: (ContinuousClock.now - clock).secondsValue))
-        return (full.read(solution).assignment, solution.objective, models)
+        // Branch and bound's own bound (implied by the gap it proved) beats the root LP's.
+        let bound = solution.provenGap.map { solution.objective - $0 * abs(solution.objective) }
+        return (full.read(solution).assignment, solution.objective, bound, models)
     }
 
     /// Items with no cluster at all, and pins to clusters the item cannot use, are reported before any solve.
@@ -317,7 +344,8 @@ struct MasterModel {
     /// Per item: its GLPK column per position in `columns[i]` (nil for constant items), and its assignment row.
     var itemColumns: [[Int]] = []
     var itemRow: [Int?] = []
-    /// Per cluster and resource: the rows (hard, high, all, target), or nil when the cluster has none of it.
+    /// Per cluster and resource: the rows (hard, high, all, then one per crowding step), or nil when the
+    /// cluster has none of it.
     var rows: [[[Int]?]] = []
     var artificialColumns: [Int] = []
 
@@ -329,17 +357,17 @@ struct MasterModel {
         let items = problem.items
         let resourceCount = problem.resources.count
         // Constant items contribute to the rows' right-hand sides and to the objective.
-        var fixedLoad = [[[Double]]](repeating: [[Double]](repeating: [0, 0, 0, 0], count: resourceCount), count: problem.clusters.count)
+        let steps = problem.crowdingSteps
+        var fixedLoad = [[[Double]]](repeating: [[Double]](repeating: [0, 0, 0], count: resourceCount), count: problem.clusters.count)
         var constant = 0.0
         for (i, item) in items.enumerated() where columns[i].count == 1 {
             let c = item.allowed[columns[i][0]]
             constant += costs[i][columns[i][0]]
             for r in 0..<resourceCount {
-                let d = item.demand[r]
-                fixedLoad[c][r][0] += d * problem.hardShare(item.queue.tier)
-                if item.queue.tier <= 2 { fixedLoad[c][r][1] += d }
-                fixedLoad[c][r][2] += d
-                fixedLoad[c][r][3] += d
+                let load = item.load(r, on: c)
+                fixedLoad[c][r][0] += item.demand[r] * problem.hardShare(item.queue.tier)
+                if item.queue.tier <= 2 { fixedLoad[c][r][1] += load }
+                fixedLoad[c][r][2] += load
             }
         }
         try lp.setObjectiveConstant(constant)
@@ -352,14 +380,18 @@ struct MasterModel {
                 let hard = try lp.addRow(bounds: .upper(k - load[0]))
                 let high = try lp.addRow(bounds: .upper(k - load[1]))
                 let all = try lp.addRow(bounds: .upper(k - load[2]))
-                let target = try lp.addRow(bounds: .upper(problem.targetUtilization * k - load[3]))
-                rows[c][r] = [hard, high, all, target]
+                var rowSet = [hard, high, all]
                 let sHigh = try lp.addColumn(bounds: .lower(0), objective: PlacementProblem.overHighWeight / k)
                 let sAll = try lp.addColumn(bounds: .lower(0), objective: PlacementProblem.overAllWeight / k)
-                let sTarget = try lp.addColumn(bounds: .lower(0), objective: PlacementProblem.crowdingWeight / k)
                 entries.append(MatrixEntry(row: high, column: sHigh, value: -1))
                 entries.append(MatrixEntry(row: all, column: sAll, value: -1))
-                entries.append(MatrixEntry(row: target, column: sTarget, value: -1))
+                for step in steps {
+                    let crowd = try lp.addRow(bounds: .upper(step.threshold * k - load[2]))
+                    let slack = try lp.addColumn(bounds: .lower(0), objective: step.weight / k)
+                    entries.append(MatrixEntry(row: crowd, column: slack, value: -1))
+                    rowSet.append(crowd)
+                }
+                rows[c][r] = rowSet
                 if artificial {
                     let a = try lp.addColumn(bounds: .lower(0), objective: PlacementProblem.artificialWeight / k)
                     entries.append(MatrixEntry(row: hard, column: a, value: -1))
@@ -382,13 +414,13 @@ struct MasterModel {
                 itemColumns[i].append(column)
                 entries.append(MatrixEntry(row: row, column: column, value: 1))
                 for r in 0..<resourceCount {
-                    let d = item.demand[r]
-                    guard d > 0, let rowSet = rows[c][r] else { continue }
-                    let hard = d * problem.hardShare(item.queue.tier)
+                    let d = item.load(r, on: c)
+                    guard let rowSet = rows[c][r] else { continue }
+                    let hard = item.demand[r] * problem.hardShare(item.queue.tier)
                     if hard > 0 { entries.append(MatrixEntry(row: rowSet[0], column: column, value: hard)) }
+                    guard d > 0 else { continue }
                     if item.queue.tier <= 2 { entries.append(MatrixEntry(row: rowSet[1], column: column, value: d)) }
-                    entries.append(MatrixEntry(row: rowSet[2], column: column, value: d))
-                    entries.append(MatrixEntry(row: rowSet[3], column: column, value: d))
+                    for row in rowSet[2...] { entries.append(MatrixEntry(row: row, column: column, value: d)) }
                 }
             }
         }
@@ -400,12 +432,11 @@ struct MasterModel {
         let item = problem.items[i]
         var total = 0.0
         for r in problem.resources.indices {
-            let d = item.demand[r]
-            guard d > 0, let rowSet = rows[c][r] else { continue }
-            total += solution.rowDuals[rowSet[0]] * d * problem.hardShare(item.queue.tier)
+            let d = item.load(r, on: c)
+            guard let rowSet = rows[c][r] else { continue }
+            total += solution.rowDuals[rowSet[0]] * item.demand[r] * problem.hardShare(item.queue.tier)
             if item.queue.tier <= 2 { total += solution.rowDuals[rowSet[1]] * d }
-            total += solution.rowDuals[rowSet[2]] * d
-            total += solution.rowDuals[rowSet[3]] * d
+            for row in rowSet[2...] { total += solution.rowDuals[row] * d }
         }
         return total
     }

@@ -111,8 +111,15 @@ public enum Planner {
                 allowed = [c]
             }
             let previousIndex = previous.cluster[demand.queue].flatMap { clusterIndex[$0] }
-            return PlacementItem(queue: demand.queue, demand: resources.map { demand.amount[$0] ?? 0 },
-                                 allowed: allowed, previous: previousIndex)
+            let amounts = resources.map { demand.amount[$0] ?? 0 }
+            var stay: [Double]?
+            if previousIndex != nil, let before = previous.guaranteed[demand.queue] {
+                stay = zip(resources, amounts).map { resource, amount in
+                    guard let g0 = before[resource], g0 > 0 else { return amount }
+                    return Swift.min(Swift.max(amount, g0 * Swift.max(0, 1 - policy.maxChangeFraction)), g0 * (1 + policy.maxChangeFraction))
+                }
+            }
+            return PlacementItem(queue: demand.queue, demand: amounts, allowed: allowed, previous: previousIndex, stay: stay)
         }
         guard structural.isEmpty else { throw PlanError.infeasible(structural) }
 

@@ -221,7 +221,7 @@ public final class LinearProgram {
             let values = n == 0 ? [] : (1...n).map { glp_mip_col_val(p, $0) }
             return RawOutcome(code: code, status: status, objective: glp_mip_obj_val(p), values: values)
         }
-        return try Self.interpretMIP(raw)
+        return try Self.interpretMIP(raw, requestedGap: relativeGap)
     }
 
     // MARK: Export
@@ -410,14 +410,15 @@ public final class LinearProgram {
         }
     }
 
-    private static func interpretMIP(_ raw: RawOutcome) throws(SolverError) -> Solution {
+    private static func interpretMIP(_ raw: RawOutcome, requestedGap: Double) throws(SolverError) -> Solution {
         switch raw.code {
         case 0, GLP_ETMLIM, GLP_EMIPGAP, GLP_ESTOP:
             switch raw.status {
             case GLP_OPT where raw.code == 0:
-                return Solution(status: .optimal, objective: raw.objective, columnValues: raw.values)
+                return Solution(status: .optimal, objective: raw.objective, columnValues: raw.values, provenGap: 0)
             case GLP_OPT, GLP_FEAS:
-                return Solution(status: .feasible, objective: raw.objective, columnValues: raw.values)
+                return Solution(status: .feasible, objective: raw.objective, columnValues: raw.values,
+                                provenGap: raw.code == GLP_EMIPGAP ? requestedGap : nil)
             case GLP_NOFEAS: throw .infeasible
             default:
                 if raw.code == GLP_ETMLIM { throw .timeLimitReached }

@@ -68,12 +68,16 @@ public struct Solution: Sendable, Equatable {
     /// One dual value (shadow price) per row, in row-index order, for LP solutions: the reduced cost of a
     /// column j is `c_j − Σ_i rowDuals[i]·a_ij`. Empty for MIP solutions.
     public let rowDuals: [Double]
+    /// For a MIP: the relative gap to the best bound that branch and bound proved (0 when optimal, the
+    /// requested gap when it stopped on reaching it), nil when it stopped for another reason (time limit).
+    public let provenGap: Double?
 
-    init(status: SolutionStatus, objective: Double, columnValues: [Double], rowDuals: [Double] = []) {
+    init(status: SolutionStatus, objective: Double, columnValues: [Double], rowDuals: [Double] = [], provenGap: Double? = nil) {
         self.status = status
         self.objective = objective
         self.columnValues = columnValues
         self.rowDuals = rowDuals
+        self.provenGap = provenGap ?? (status == .optimal ? 0 : nil)
     }
 }
 

@@ -89,9 +89,9 @@ struct InputsAndDemandTests {
         #expect(DemandEstimator.percentile(samples, 50) == 5)
     }
 
-    /// Twenty days of history: 2 cores for 5 hours a day, idle otherwise. Hours without an entry count as
-    /// zero, so at the 75th percentile (tier 3) demand is 0; at the 95th (tier 1) it is 2 × headroom.
-    /// Usage on two clusters in the same hour adds up.
+    /// Twenty days of history, five busy hours a day: 2 cores (1 on each of two clusters, which add up)
+    /// in four of them and 4 cores in the fifth. Idle hours have no rows and are not samples; only the
+    /// last 14 days count. Tier 3 (75th percentile) sizes for 2 cores, tier 1 (95th) for 4, × headroom 1.1.
     @Test func demandIsThePercentileOfHourlyAveragesTimesHeadroom() throws {
         let hour: Int64 = 3_600_000
         let end: Int64 = 1_000 * 24 * hour
@@ -99,15 +99,18 @@ struct InputsAndDemandTests {
         for day in 0..<20 {
             for h in 0..<5 {
                 let start = end - Int64(20 - day) * 24 * hour + Int64(h) * hour
+                let cores: Int64 = h == 4 ? 2 : 1
                 for tier in [1, 3] {
-                    // 1 core on each of two clusters = 1000 millicore·s × 3600 each.
                     for cluster in ["a", "b"] {
+                        // cores × 1000 millicores × 3600 s; cores GiB × 3600 s; one app running all hour.
                         hours.append(UsageHour(cluster: cluster, queue: "root.o.p.tier\(tier)", hour: start,
-                                               usage: ["vcore": 3_600_000, "memory": 3600 << 30], appMillis: 3_600_000))
+                                               usage: ["vcore": cores * 3_600_000, "memory": cores * (3600 << 30)], appMillis: 3_600_000))
                     }
                 }
             }
         }
+        // Outside the window: a huge hour that must not count.
+        hours.append(UsageHour(cluster: "a", queue: "root.o.p.tier1", hour: end - 15 * 24 * hour, usage: ["vcore": 1 << 40], appMillis: 0))
         hours.append(UsageHour(cluster: "a", queue: "root.default", hour: end - hour, usage: ["vcore": 1], appMillis: 1))
         var policy = AllocationPolicy()
         policy.windowDays = 14
@@ -116,11 +119,12 @@ struct InputsAndDemandTests {
         #expect(ignored == ["root.default"])
         let tier1 = demands.first { $0.queue.tier == 1 }!
         let tier3 = demands.first { $0.queue.tier == 3 }!
-        #expect(abs(tier1.amount["vcore"]! - 2 * 1.1) < 1e-9)
-        #expect(abs(tier1.amount["memory"]! - 2 * 1.1) < 1e-9)
-        #expect(tier3.amount["vcore"]! == 0)
+        #expect(abs(tier1.amount["vcore"]! - 4 * 1.1) < 1e-9)
+        #expect(abs(tier1.amount["memory"]! - 4 * 1.1) < 1e-9)
+        #expect(abs(tier3.amount["vcore"]! - 2 * 1.1) < 1e-9)
         #expect(tier1.source == .history)
-        // 2 concurrent apps at p95, × headroom 1.1 × burst 3 = 6.6 → 7.
+        #expect(tier1.hours == 14 * 5)
+        // 2 concurrent apps (one per cluster) at p95, × headroom 1.1 × burst 3 = 6.6 → 7.
         #expect(tier1.maxApplications == 7)
     }
 
