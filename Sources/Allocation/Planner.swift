@@ -74,7 +74,7 @@ public enum Planner {
     ///   for the placement).
     public static func plan(clusters: [Cluster], policy: AllocationPolicy, demands: [QueueDemand], previous: PreviousPlan,
                             ignoredQueues: [String] = [], windowStart: Int64 = 0, windowEnd: Int64 = 0,
-                            exportDirectory: String? = nil, gapTarget: Double = 0.005) throws -> AllocationPlan {
+                            exportDirectory: String? = nil, gapTarget: Double = 0.005, fullModelFallback: Bool = true) throws -> AllocationPlan {
         let clusters = clusters.sorted { $0.name < $1.name }
         let resources = ResourceUnits.sorted(clusters.flatMap(\.capacity.keys))
         let clusterIndex = Dictionary(uniqueKeysWithValues: clusters.enumerated().map { ($1.name, $0) })
@@ -133,7 +133,8 @@ public enum Planner {
         let placementClock = ContinuousClock.now
         let placement: PlacementResult
         do {
-            placement = try PlacementSolver.solve(problem, gapTarget: gapTarget, exportDirectory: exportDirectory)
+            placement = try PlacementSolver.solve(problem, gapTarget: gapTarget, fullModelFallback: fullModelFallback,
+                                                  exportDirectory: exportDirectory)
         } catch let error as PlacementInfeasible {
             throw PlanError.infeasible(error.reasons)
         }
