@@ -279,7 +279,9 @@ public enum PlacementSolver {
                 // Polish: move single items while that lowers the objective. Only columns whose reduced cost
                 // is below the current gap can appear in a better solution, so only their items are tried.
                 let slack = solution.objective - lowerBound
-                let positions = (0..<n).map { i in problem.items[i].allowed.indices.filter { reducedCosts[i][$0] <= slack } }
+                // Small problems (coarse items, where the LP bound is loose) get the whole neighbourhood.
+                let small = fullColumns <= 20_000
+                let positions = (0..<n).map { i in problem.items[i].allowed.indices.filter { small || reducedCosts[i][$0] <= slack } }
                 let candidates = (0..<n).filter { positions[$0].count > 1 }
                 let searchClock = ContinuousClock.now
                 var evaluator = PlacementEvaluator(problem: problem, costs: costs, assignment: read.assignment, positions: positions)
@@ -287,7 +289,7 @@ public enum PlacementSolver {
                 trace("placement: single moves → \(evaluator.objective) in \((ContinuousClock.now - searchClock).secondsValue) s")
                 if relativeGap(evaluator.objective, lowerBound) > gapTarget {
                     // Stop once comfortably inside the target (the gap is computed exactly afterwards).
-                    evaluator.improveBySwaps(candidates: candidates, goodEnough: lowerBound / (1 - 0.9 * gapTarget))
+                    evaluator.improveBySwaps(candidates: candidates, window: small ? n : 8, goodEnough: lowerBound / (1 - 0.9 * gapTarget))
                     trace("placement: pair moves → \(evaluator.objective) in \((ContinuousClock.now - searchClock).secondsValue) s")
                 }
                 polished = evaluator.objective  // recomputed, not the running total
