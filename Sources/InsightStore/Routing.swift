@@ -34,15 +34,15 @@ extension InsightStore {
 
     /// The routing table, ordered by project and tier.
     public func routing() throws -> [RoutingEntry] {
-        try prepared("SELECT project, tier, org, cluster, queue FROM routing ORDER BY project, tier").query([]).map { row in
+        try prepared("SELECT project, tier, org, cluster, queue FROM routing ORDER BY project, tier, org").query([]).map { row in
             RoutingEntry(project: row[0].string ?? "", tier: Int(row[1].int64 ?? 0), org: row[2].string ?? "",
                          cluster: row[3].string ?? "", queue: row[4].string ?? "")
         }
     }
 
-    /// The route of one (project, tier), if planned.
+    /// The route of one (project, tier), if planned (the first org's, should two orgs use the name).
     public func route(project: String, tier: Int) throws -> RoutingEntry? {
-        try prepared("SELECT project, tier, org, cluster, queue FROM routing WHERE project = ? AND tier = ?")
+        try prepared("SELECT project, tier, org, cluster, queue FROM routing WHERE project = ? AND tier = ? ORDER BY org")
             .query([.text(project), .integer(Int64(tier))]).first.map { row in
                 RoutingEntry(project: row[0].string ?? "", tier: Int(row[1].int64 ?? 0), org: row[2].string ?? "",
                              cluster: row[3].string ?? "", queue: row[4].string ?? "")
