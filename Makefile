@@ -11,11 +11,11 @@ build: setup
 	swift build --product bursar
 
 # The main job, on the bundled sample (Examples/sample, made by `bursar synth`) with the embedded
-# store (.bursar/bursar.sqlite): ingest the day's summaries, report SLO attainment, and check every
-# queue configuration Bursar manages. The allocation step (`bursar nightly`, issue #4) joins here.
-# Re-running reads nothing twice: every source has a checkpoint.
+# store (.bursar/bursar.sqlite): `bursar nightly` ingests the day's summaries, sizes and places every
+# queue, writes Queues/<cluster>/ and the routing table; then the SLO report, and every queue
+# configuration checked again. Re-running reads nothing twice: every source has a checkpoint.
 nightly: build
-	.build/debug/bursar ingest Examples/sample/logs Examples/sample/yarn --mappings Examples/sample/mappings
+	.build/debug/bursar nightly
 	.build/debug/bursar slo report
 	.build/debug/bursar validate Queues
 
@@ -27,3 +27,4 @@ test: setup
 bench: setup
 	bash Benchmarks/validate.sh
 	bash Benchmarks/ingest.sh
+	bash Benchmarks/allocate.sh

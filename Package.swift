@@ -52,9 +52,14 @@ let package = Package(
         .target(name: "IngestPipeline", dependencies: ["Ingest", "Insights", "InsightStore", "Gzip", "HTTPFetch"],
                 swiftSettings: swiftSettings),
 
+        // The allocator (pure): policy and cluster registry, demand from hourly usage, the placement MIP and
+        // the allocation LPs on LinearSolver, the plan, its queue configurations and its report.
+        .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", .product(name: "Yams", package: "Yams")],
+                swiftSettings: swiftSettings),
+
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
-            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip",
+            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -67,6 +72,8 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "InsightStoreTests", dependencies: ["InsightStore", "IngestPipeline", "Store", "Ingest",
                                                               "Insights", "Gzip"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "AllocationTests", dependencies: ["Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store"], swiftSettings: swiftSettings),
     ]

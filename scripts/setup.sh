@@ -34,10 +34,12 @@ fi
 
 # Python tools for the tests and benchmarks only (the product itself needs none of them):
 # moto's server is the S3-compatible endpoint the S3 source is tested against on loopback;
-# duckdb is the baseline the ingest benchmark is compared with.
+# duckdb is the baseline the ingest benchmark is compared with; highspy checks the allocation models.
 python_missing=()
 python3 -c 'import moto.server' 2>/dev/null || python_missing+=('moto[server]>=5,<6')
 python3 -c 'import duckdb' 2>/dev/null || python_missing+=('duckdb==1.*')
+# highspy (HiGHS) cross-checks the allocator's exported models in the tests and the benchmark.
+python3 -c 'import highspy' 2>/dev/null || python_missing+=('highspy>=1.7')
 if [ "${#python_missing[@]}" -gt 0 ]; then
     echo "setup.sh: pip installing ${python_missing[*]}"
     python3 -m pip install --quiet --disable-pip-version-check "${python_missing[@]}"

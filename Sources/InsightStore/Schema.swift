@@ -227,6 +227,7 @@ enum Schema {
             INSERT INTO ingest_state (name, value) SELECT 'derived_through_seq', COALESCE(MAX(seq), 0) FROM apps;
             INSERT INTO ingest_state (name, value) SELECT 'newest_finish', COALESCE(MAX(finished_at), 0) FROM apps;
             """),
+        routingMigration,
     ]
 
     /// A migration's text in `dialect`.

@@ -57,3 +57,8 @@ func currentGLPKThreadToken() -> UnsafeRawPointer? {
 func freeGLPKEnvironment() {
     glpk_guard_free_env()
 }
+
+/// What GLPK printed on this thread during the last guarded call (its terminal is captured there).
+func lastGLPKOutput() -> String {
+    String(cString: glpk_guard_last_message())
+}

@@ -135,6 +135,63 @@ public final class LinearProgram {
         try runGuarded { glp_set_obj_coef(p, 0, value) }
     }
 
+    /// Marks a row's auxiliary variable basic or non-basic, to hand `solve(warmStart: true)` a starting basis.
+    public func setRowStatus(_ row: Int, _ status: BasisStatus) throws(SolverError) {
+        try checkUsable()
+        let i = try glpkRow(row)
+        let p = problem
+        let code = status.glpk
+        try runGuarded { glp_set_row_stat(p, i, code) }
+    }
+
+    /// Marks a column basic or non-basic, to hand `solve(warmStart: true)` a starting basis.
+    public func setColumnStatus(_ column: Int, _ status: BasisStatus) throws(SolverError) {
+        try checkUsable()
+        let j = try glpkColumn(column)
+        let p = problem
+        let code = status.glpk
+        try runGuarded { glp_set_col_stat(p, j, code) }
+    }
+
+    /// A row's status in the basis the last simplex solve left.
+    public func rowStatus(_ row: Int) throws(SolverError) -> BasisStatus {
+        try checkUsable()
+        let i = try glpkRow(row)
+        let p = problem
+        return BasisStatus(glpk: try runGuarded { glp_get_row_stat(p, i) })
+    }
+
+    /// A column's status in the basis the last simplex solve left.
+    public func columnStatus(_ column: Int) throws(SolverError) -> BasisStatus {
+        try checkUsable()
+        let j = try glpkColumn(column)
+        let p = problem
+        return BasisStatus(glpk: try runGuarded { glp_get_col_stat(p, j) })
+    }
+
+    /// Replaces the entries of one column (the rest of the matrix is kept): how a column joins a problem
+    /// that is already loaded, e.g. in column generation.
+    public func setColumnEntries(_ column: Int, _ entries: [(row: Int, value: Double)]) throws(SolverError) {
+        try checkUsable()
+        let j = try glpkColumn(column)
+        var seen = Set<Int>(minimumCapacity: entries.count)
+        var ind: [Int32] = [0], val: [Double] = [0]
+        for entry in entries {
+            let i = try glpkRow(entry.row)
+            try Self.checkFinite(entry.value, "matrix entry (\(entry.row), \(column))")
+            guard seen.insert(entry.row).inserted else { throw .duplicateMatrixEntry(row: entry.row, column: column) }
+            ind.append(i)
+            val.append(entry.value)
+        }
+        let p = problem
+        let count = Int32(entries.count)
+        try runGuarded {
+            ind.withUnsafeBufferPointer { ind in
+                val.withUnsafeBufferPointer { val in glp_set_mat_col(p, j, count, ind.baseAddress, val.baseAddress) }
+            }
+        }
+    }
+
     /// Replaces the whole constraint matrix with `entries`; absent pairs are zero.
     public func loadMatrix(_ entries: [MatrixEntry]) throws(SolverError) {
         try checkUsable()
@@ -164,7 +221,10 @@ public final class LinearProgram {
     ///
     /// - Parameter timeLimit: wall-clock budget; when it expires before optimality the call throws
     ///   `SolverError.timeLimitReached`, since GLPK leaves no usable point behind.
-    public func solve(timeLimit: Duration? = nil) throws(SolverError) -> Solution {
+    ///   - warmStart: start from the basis the previous solve left (presolve off, primal simplex): after
+    ///     adding columns to a solved problem that basis is still primal feasible, so a re-solve takes a few
+    ///     pivots instead of a fresh start. Without a usable basis it falls back to a cold solve.
+    public func solve(timeLimit: Duration? = nil, warmStart: Bool = false) throws(SolverError) -> Solution {
         try checkUsable()
         let limit = try Self.milliseconds(timeLimit)
         let p = problem
@@ -177,13 +237,27 @@ public final class LinearProgram {
             parameters.msg_lev = GLP_MSG_OFF
             parameters.presolve = GLP_ON
             parameters.tm_lim = limit
-            let code = glp_simplex(p, &parameters)
+            var code: Int32
+            if warmStart {
+                parameters.presolve = GLP_OFF
+                parameters.meth = GLP_PRIMAL
+                code = glp_simplex(p, &parameters)
+                if code == GLP_EBADB || code == GLP_ESING || code == GLP_ECOND {
+                    parameters.presolve = GLP_ON
+                    parameters.meth = GLP_PRIMAL
+                    code = glp_simplex(p, &parameters)
+                }
+            } else {
+                code = glp_simplex(p, &parameters)
+            }
             let status = glp_get_status(p)
             guard status == GLP_OPT || status == GLP_FEAS else {
                 return RawOutcome(code: code, status: status, objective: .nan, values: [])
             }
             let values = n == 0 ? [] : (1...n).map { glp_get_col_prim(p, $0) }
-            return RawOutcome(code: code, status: status, objective: glp_get_obj_val(p), values: values)
+            let m = glp_get_num_rows(p)
+            let duals = m == 0 ? [] : (1...m).map { glp_get_row_dual(p, $0) }
+            return RawOutcome(code: code, status: status, objective: glp_get_obj_val(p), values: values, duals: duals)
         }
         return try Self.interpretLP(raw)
     }
@@ -219,7 +293,39 @@ public final class LinearProgram {
             let values = n == 0 ? [] : (1...n).map { glp_mip_col_val(p, $0) }
             return RawOutcome(code: code, status: status, objective: glp_mip_obj_val(p), values: values)
         }
-        return try Self.interpretMIP(raw)
+        return try Self.interpretMIP(raw, requestedGap: relativeGap)
+    }
+
+    // MARK: Export
+
+    /// Writes the problem in CPLEX LP format (`glp_write_lp`), for review and for cross-checking with another
+    /// solver. Rows and columns without a name, or with one the format cannot carry, get GLPK's generic
+    /// names (`r_1`, `x_1`).
+    public func writeLP(to path: String) throws(SolverError) {
+        try write(path, format: "CPLEX LP") { p, file in glp_write_lp(p, nil, file) }
+    }
+
+    /// Writes the problem in free MPS format (`glp_write_mps` with `GLP_MPS_FILE`).
+    public func writeMPS(to path: String) throws(SolverError) {
+        try write(path, format: "MPS") { p, file in glp_write_mps(p, GLP_MPS_FILE, nil, file) }
+    }
+
+    private func write(
+        _ path: String, format: String, _ call: @escaping (OpaquePointer, UnsafePointer<CChar>) -> Int32
+    ) throws(SolverError) {
+        try checkUsable()
+        guard !path.isEmpty, !path.utf8.contains(0) else { throw .invalidParameter("empty or invalid export path") }
+        let p = problem
+        // GLPK reports why a write failed (cannot create the file, ...) on its terminal, which the guard
+        // captures; keep that text for the error.
+        let code = try runGuarded { () -> Int32 in
+            glp_term_out(GLP_OFF)
+            return path.withCString { call(p, $0) }
+        }
+        guard code == 0 else {
+            let detail = lastGLPKOutput().split(whereSeparator: \.isNewline).joined(separator: "; ")
+            throw .exportFailed(path: path, format: format, reason: detail.isEmpty ? "glpk returned \(code)" : detail)
+        }
     }
 
     // MARK: Test hooks
@@ -250,6 +356,7 @@ public final class LinearProgram {
         var status: Int32
         var objective: Double
         var values: [Double]
+        var duals: [Double] = []
     }
 
     private func loadGLPKMatrix(ia: [Int32], ja: [Int32], ar: [Double]) throws(SolverError) {
@@ -359,9 +466,9 @@ public final class LinearProgram {
         case 0, GLP_ETMLIM, GLP_EITLIM:
             switch raw.status {
             case GLP_OPT where raw.code == 0:
-                return Solution(status: .optimal, objective: raw.objective, columnValues: raw.values)
+                return Solution(status: .optimal, objective: raw.objective, columnValues: raw.values, rowDuals: raw.duals)
             case GLP_OPT, GLP_FEAS:
-                return Solution(status: .feasible, objective: raw.objective, columnValues: raw.values)
+                return Solution(status: .feasible, objective: raw.objective, columnValues: raw.values, rowDuals: raw.duals)
             case GLP_NOFEAS: throw .infeasible
             case GLP_UNBND: throw .unbounded
             default:
@@ -375,14 +482,15 @@ public final class LinearProgram {
         }
     }
 
-    private static func interpretMIP(_ raw: RawOutcome) throws(SolverError) -> Solution {
+    private static func interpretMIP(_ raw: RawOutcome, requestedGap: Double) throws(SolverError) -> Solution {
         switch raw.code {
         case 0, GLP_ETMLIM, GLP_EMIPGAP, GLP_ESTOP:
             switch raw.status {
             case GLP_OPT where raw.code == 0:
-                return Solution(status: .optimal, objective: raw.objective, columnValues: raw.values)
+                return Solution(status: .optimal, objective: raw.objective, columnValues: raw.values, provenGap: 0)
             case GLP_OPT, GLP_FEAS:
-                return Solution(status: .feasible, objective: raw.objective, columnValues: raw.values)
+                return Solution(status: .feasible, objective: raw.objective, columnValues: raw.values,
+                                provenGap: raw.code == GLP_EMIPGAP ? requestedGap : nil)
             case GLP_NOFEAS: throw .infeasible
             default:
                 if raw.code == GLP_ETMLIM { throw .timeLimitReached }
@@ -392,6 +500,36 @@ public final class LinearProgram {
         case GLP_ENODFS: throw .infeasibleOrUnbounded
         case GLP_EBOUND: throw .invalidBounds(describe(raw.code))
         default: throw .solverFailed(code: raw.code, reason: describe(raw.code))
+        }
+    }
+}
+
+/// A variable's place in a simplex basis (a starting basis for `solve(warmStart: true)`).
+public enum BasisStatus: Sendable, Equatable {
+    /// In the basis.
+    case basic
+    /// Non-basic at its lower bound.
+    case atLower
+    /// Non-basic at its upper bound.
+    case atUpper
+    /// Non-basic and fixed (an equality row or fixed column).
+    case fixed
+
+    init(glpk: Int32) {
+        switch glpk {
+        case GLP_BS: self = .basic
+        case GLP_NU: self = .atUpper
+        case GLP_NS: self = .fixed
+        default: self = .atLower  // GLP_NL, and GLP_NF (free non-basic) which our bounds never produce
+        }
+    }
+
+    var glpk: Int32 {
+        switch self {
+        case .basic: GLP_BS
+        case .atLower: GLP_NL
+        case .atUpper: GLP_NU
+        case .fixed: GLP_NS
         }
     }
 }

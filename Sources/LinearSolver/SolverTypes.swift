@@ -65,6 +65,20 @@ public struct Solution: Sendable, Equatable {
     public let objective: Double
     /// One value per column, in column-index order.
     public let columnValues: [Double]
+    /// One dual value (shadow price) per row, in row-index order, for LP solutions: the reduced cost of a
+    /// column j is `c_j − Σ_i rowDuals[i]·a_ij`. Empty for MIP solutions.
+    public let rowDuals: [Double]
+    /// For a MIP: the relative gap to the best bound that branch and bound proved (0 when optimal, the
+    /// requested gap when it stopped on reaching it), nil when it stopped for another reason (time limit).
+    public let provenGap: Double?
+
+    init(status: SolutionStatus, objective: Double, columnValues: [Double], rowDuals: [Double] = [], provenGap: Double? = nil) {
+        self.status = status
+        self.objective = objective
+        self.columnValues = columnValues
+        self.rowDuals = rowDuals
+        self.provenGap = provenGap ?? (status == .optimal ? 0 : nil)
+    }
 }
 
 /// Every way building or solving a `LinearProgram` can fail.
@@ -103,6 +117,8 @@ public enum SolverError: Error, Equatable, CustomStringConvertible {
     case problemInvalidated
     /// The problem is used on a thread other than the one that created it; GLPK's memory is per thread.
     case wrongThread
+    /// `writeLP` / `writeMPS` could not write the file; `reason` is GLPK's own message.
+    case exportFailed(path: String, format: String, reason: String)
 
     /// A one-line explanation for logs and CLI output.
     public var description: String {
@@ -123,6 +139,7 @@ public enum SolverError: Error, Equatable, CustomStringConvertible {
         case let .glpkFault(message): "GLPK internal error: \(message)"
         case .problemInvalidated: "problem was freed by a GLPK environment reset on its thread"
         case .wrongThread: "problem used on a thread other than the one that created it"
+        case let .exportFailed(path, format, reason): "cannot write the \(format) model to \(path): \(reason)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import LinearSolver
 import Testing
 
@@ -112,5 +113,67 @@ struct GLPKTests {
         let x = try fresh.addColumn(bounds: .range(0, 2), objective: 1)
         let solution = try fresh.solve()
         #expect(abs(solution.columnValues[x] - 2) < 1e-9)
+    }
+}
+
+/// Model export: the files GLPK writes must read back (through glpsol, when installed) to the same optimum.
+@Suite("GLPK export")
+struct GLPKExportTests {
+    private func smallLP() throws -> LinearProgram {
+        let lp = try LinearProgram(direction: .maximize)
+        let x = try lp.addColumn(bounds: .range(0, 3), objective: 3, name: "x")
+        let y = try lp.addColumn(bounds: .lower(0), objective: 2, name: "y")
+        let r0 = try lp.addRow(bounds: .upper(4), name: "sum")
+        let r1 = try lp.addRow(bounds: .upper(6), name: "weighted")
+        try lp.loadMatrix([
+            MatrixEntry(row: r0, column: x, value: 1), MatrixEntry(row: r0, column: y, value: 1),
+            MatrixEntry(row: r1, column: x, value: 1), MatrixEntry(row: r1, column: y, value: 3),
+        ])
+        return lp
+    }
+
+    @Test func writesLPAndMPSThatGlpsolSolvesToTheSameOptimum() throws {
+        let directory = try Support.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lp = try smallLP()
+        let lpPath = directory.appendingPathComponent("m.lp").path
+        let mpsPath = directory.appendingPathComponent("m.mps").path
+        try lp.writeLP(to: lpPath)
+        try lp.writeMPS(to: mpsPath)
+        let lpText = try String(contentsOfFile: lpPath, encoding: .utf8)
+        #expect(lpText.contains("Maximize"))
+        #expect(lpText.contains("weighted"))
+        let mpsText = try String(contentsOfFile: mpsPath, encoding: .utf8)
+        #expect(mpsText.contains("ROWS"))
+        let solution = try lp.solve()
+        #expect(abs(solution.objective - 11) < 1e-9)
+        // Shadow prices: both rows bind at (3, 1); y's reduced cost 2 − π₀ − 3π₁ is 0 and x's is 3 − π₀ − π₁ ≥ 0.
+        #expect(solution.rowDuals.count == 2)
+        #expect(abs(2 - solution.rowDuals[0] - 3 * solution.rowDuals[1]) < 1e-9)
+
+        guard (try? Support.run("glpsol", ["--version"]))?.status == 0 else { return }  // glpsol absent: skip
+        for (flag, path) in [("--lp", lpPath), ("--freemps", mpsPath)] {
+            let output = directory.appendingPathComponent("out.txt").path
+            let run = try Support.run("glpsol", [flag, path, "--max", "-w", output])
+            #expect(run.status == 0)
+            let written = try String(contentsOfFile: output, encoding: .utf8)
+            // glpsol's -w solution file: a line "s bas ROWS COLS p d OBJ" carries the objective.
+            let objective = written.split(separator: "\n").first { $0.hasPrefix("s ") }?.split(separator: " ").last
+            #expect(objective.flatMap { Double($0) }.map { abs($0 - 11) < 1e-9 } == true, "\(flag): \(written)")
+        }
+    }
+
+    @Test func unwritablePathIsASwiftError() throws {
+        let lp = try smallLP()
+        let error = #expect(throws: SolverError.self) { try lp.writeLP(to: "/nonexistent-dir/x/m.lp") }
+        guard case let .exportFailed(path, format, reason)? = error else {
+            Issue.record("expected exportFailed, got \(String(describing: error))")
+            return
+        }
+        #expect(path == "/nonexistent-dir/x/m.lp")
+        #expect(format == "CPLEX LP")
+        #expect(!reason.isEmpty)
+        // The problem is still usable after the failed write.
+        #expect(abs(try lp.solve().objective - 11) < 1e-9)
     }
 }

@@ -1,0 +1,179 @@
+public import QueueConfig
+
+/// One hour of one queue on one cluster, as the insight tables hold it (see `InsightStore.QueueHour`):
+/// resource·seconds in YuniKorn units and application run time in milliseconds.
+public struct UsageHour: Sendable, Equatable {
+    public var cluster: String
+    public var queue: String
+    /// Start of the hour, milliseconds since the epoch.
+    public var hour: Int64
+    public var usage: [String: Int64]
+    public var appMillis: Int64
+
+    public init(cluster: String, queue: String, hour: Int64, usage: [String: Int64], appMillis: Int64) {
+        self.cluster = cluster
+        self.queue = queue
+        self.hour = hour
+        self.usage = usage
+        self.appMillis = appMillis
+    }
+}
+
+/// Where a queue's demand came from.
+public enum DemandSource: String, Sendable, Equatable {
+    /// The tier's percentile of its own hourly usage.
+    case history
+    /// Too little history: last night's guaranteed is kept.
+    case lastNight = "last-night"
+    /// Too little history and nothing last night: the onboarding default.
+    case onboardingDefault = "onboarding-default"
+}
+
+/// What one leaf queue needs.
+public struct QueueDemand: Sendable, Equatable {
+    public var queue: LeafQueue
+    /// Per resource, in model units, headroom included.
+    public var amount: [String: Double]
+    /// Concurrent applications to allow (`maxapplications`).
+    public var maxApplications: Int
+    public var source: DemandSource
+    /// Hours with usage the percentile was taken over (0 unless `source == .history`).
+    public var hours: Int
+    /// Resources the queue used at all in the window (or was given last night): it may only run where
+    /// every one of them has capacity.
+    public var usedResources: Set<String>
+
+    public init(queue: LeafQueue, amount: [String: Double], maxApplications: Int, source: DemandSource,
+                hours: Int = 0, usedResources: Set<String>? = nil) {
+        self.queue = queue
+        self.amount = amount
+        self.maxApplications = maxApplications
+        self.source = source
+        self.hours = hours
+        self.usedResources = usedResources ?? Set(amount.filter { $0.value > 0 }.keys)
+    }
+}
+
+/// Demand from hourly usage: per leaf queue and resource, the tier's percentile of the hourly averages over
+/// the hours of the window in which the queue ran, times the headroom.
+public enum DemandEstimator {
+    static let hourMillis: Int64 = 3_600_000
+
+    /// The `p`-th percentile by nearest rank (the smallest sample with at least p% of samples at or below it).
+    public static func percentile(_ samples: [Double], _ p: Double) -> Double {
+        guard !samples.isEmpty else { return 0 }
+        let sorted = samples.sorted()
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
+    }
+
+    /// Demand of every leaf queue seen in `hours` (any cluster: a queue's usage on all clusters is summed per
+    /// hour, since it will run on one) or present last night.
+    ///
+    /// - Parameters:
+    ///   - windowEnd: the end of the window (exclusive), ms; the window is `policy.windowDays` before it.
+    ///   - resources: the resources to size (those the clusters have capacity for).
+    /// - Returns: demands sorted by queue, and the queue names that are not `root.<org>.<project>.tier<N>`.
+    public static func estimate(hours: [UsageHour], windowEnd: Int64, policy: AllocationPolicy,
+                                previous: PreviousPlan, resources: [String]) -> (demands: [QueueDemand], ignored: [String]) {
+        let windowStart = windowEnd - Int64(policy.windowDays) * 24 * hourMillis
+        struct Series {
+            var byHour: [Int64: (usage: [String: Double], apps: Double)] = [:]
+            var first = Int64.max
+            var used: Set<String> = []
+        }
+        var series: [LeafQueue: Series] = [:]
+        var ignored: Set<String> = []
+        for hour in hours where hour.hour >= windowStart && hour.hour < windowEnd {
+            guard let queue = LeafQueue(path: hour.queue) else {
+                ignored.insert(hour.queue)
+                continue
+            }
+            var entry = series[queue, default: Series()]
+            var slot = entry.byHour[hour.hour] ?? ([:], 0)
+            for resource in resources {
+                guard let amount = hour.usage[resource], amount > 0 else { continue }
+                // resource·seconds in one hour / 3600 = the average amount held in that hour.
+                slot.usage[resource, default: 0] += Double(amount) / 3600 / ResourceUnits.scale(resource)
+                entry.used.insert(resource)
+            }
+            slot.apps += Double(hour.appMillis) / Double(hourMillis)
+            entry.byHour[hour.hour] = slot
+            entry.first = min(entry.first, hour.hour)
+            series[queue] = entry
+        }
+
+        var demands: [QueueDemand] = []
+        let minimumHistory = Int64(policy.minHistoryDays * 24 * Double(hourMillis))
+        for queue in Set(series.keys).union(previous.guaranteed.keys).sorted() {
+            let percentile = policy.percentile[queue.tier] ?? 90
+            if let entry = series[queue], windowEnd - entry.first >= minimumHistory {
+                // The samples are the hours in which the queue ran: the tables hold no row for idle hours,
+                // and an idle queue holds nothing in YuniKorn (others borrow its guarantee), so guaranteed is
+                // sized for the hours it asks. Counting idle hours as zeros would size a daily job at 0.
+                let slots = Array(entry.byHour.values)
+                let count = slots.count
+                var amount: [String: Double] = [:]
+                for resource in resources where entry.used.contains(resource) {
+                    amount[resource] = Self.percentile(slots.map { $0.usage[resource] ?? 0 }, percentile) * policy.headroom
+                }
+                let concurrent = Self.percentile(slots.map(\.apps), percentile) * policy.headroom
+                let maxApplications = max(1, Int((concurrent * policy.maxBurst).rounded(.up)))
+                demands.append(QueueDemand(queue: queue, amount: amount, maxApplications: maxApplications,
+                                           source: .history, hours: count, usedResources: entry.used))
+            } else if let kept = previous.guaranteed[queue] {
+                let used = Set(kept.filter { $0.value > 0 }.keys).union(series[queue]?.used ?? [])
+                demands.append(QueueDemand(queue: queue, amount: kept.filter { resources.contains($0.key) },
+                                           maxApplications: previous.maxApplications[queue] ?? policy.onboardingMaxApplications,
+                                           source: .lastNight, usedResources: used))
+            } else {
+                let used = Set(policy.onboardingDefault.keys).union(series[queue]?.used ?? [])
+                var amount = policy.onboardingDefault.filter { resources.contains($0.key) }
+                // A new queue that already used a resource the default does not cover (a GPU) gets one unit of it.
+                for resource in used where amount[resource] == nil && resources.contains(resource) { amount[resource] = 1 }
+                demands.append(QueueDemand(queue: queue, amount: amount, maxApplications: policy.onboardingMaxApplications,
+                                           source: .onboardingDefault, usedResources: used))
+            }
+        }
+        return (demands, ignored.sorted())
+    }
+}
+
+/// Last night's plan, read back from the queue configurations it produced: where each leaf queue ran and
+/// what it was guaranteed there.
+public struct PreviousPlan: Sendable, Equatable {
+    public var cluster: [LeafQueue: String] = [:]
+    /// Guaranteed per resource in model units, on `cluster[queue]`.
+    public var guaranteed: [LeafQueue: [String: Double]] = [:]
+    public var maxApplications: [LeafQueue: Int] = [:]
+
+    public init() {}
+
+    /// Reads the leaf queues `root.<org>.<project>.tier<N>` of each cluster's configuration. A queue found on
+    /// two clusters (hand-edited files) counts where its guaranteed vcore is larger.
+    public static func from(configs: [(cluster: String, config: SchedulerConfig)]) -> PreviousPlan {
+        var plan = PreviousPlan()
+        for (cluster, config) in configs.sorted(by: { $0.cluster < $1.cluster }) {
+            guard let root = config.partitions.first(where: { $0.name == "default" })?.queues?.first(where: { $0.name == "root" })
+            else { continue }
+            for org in root.queues {
+                for project in org.queues {
+                    for leaf in project.queues {
+                        guard let queue = LeafQueue(path: "root.\(org.name).\(project.name).\(leaf.name)") else { continue }
+                        var guaranteed: [String: Double] = [:]
+                        for (name, text) in leaf.resources.guaranteed ?? [] {
+                            if case let .success(amount) = Quantity.parse(text, resource: name) {
+                                guaranteed[name] = Double(amount) / ResourceUnits.scale(name)
+                            }
+                        }
+                        if let existing = plan.guaranteed[queue], (existing["vcore"] ?? 0) >= (guaranteed["vcore"] ?? 0) { continue }
+                        plan.cluster[queue] = cluster
+                        plan.guaranteed[queue] = guaranteed
+                        if leaf.maxApplications > 0 { plan.maxApplications[queue] = Int(clamping: leaf.maxApplications) }
+                    }
+                }
+            }
+        }
+        return plan
+    }
+}

@@ -1,0 +1,87 @@
+import Allocation
+import ArgumentParser
+import Foundation
+
+/// `bursar bench allocate`: the whole allocation (placement MIP + allocation LPs) on a generated platform.
+struct BenchAllocate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "allocate",
+        abstract: "Time placement and allocation of --queues generated leaf queues over --clusters clusters (vcore, memory, GPU)."
+    )
+
+    @Option(help: "Leaf queues to generate.")
+    var queues = 5_000
+
+    @Option(help: "Clusters to generate.")
+    var clusters = 5
+
+    @Option(help: "Seed of the generator.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Timed runs (the best and the median are printed).")
+    var runs = 3
+
+    @Option(name: .customLong("export-lp"), help: "After the timed runs, solve once more exporting every model (CPLEX LP, MPS) and models.json here, for HiGHS to solve.")
+    var exportLP: String?
+
+    @Flag(help: "Print JSON (figures only).")
+    var json = false
+
+    @Flag(inversion: .prefixedNo, help: "Let GLPK try the whole placement MIP when the fast path misses the 0.5% gap (slow on big inputs).")
+    var fullModelFallback = false
+
+    func run() throws {
+        let platform = SyntheticPlatform(queues: queues, clusters: clusters, seed: seed)
+        let info = ProcessInfo.processInfo
+        #if DEBUG
+        let build = "debug (figures are meaningless; use swift build -c release)"
+        #else
+        let build = "release"
+        #endif
+        var placements: [Double] = [], allocations: [Double] = [], totals: [Double] = []
+        var plan: AllocationPlan?
+        for _ in 0..<max(1, runs) {
+            let start = ContinuousClock.now
+            plan = try Planner.plan(clusters: platform.clusters, policy: platform.policy, demands: platform.demands,
+                                    previous: platform.previous, fullModelFallback: fullModelFallback)
+            totals.append((ContinuousClock.now - start).seconds)
+            placements.append(plan!.placementSeconds)
+            allocations.append(plan!.allocationSeconds)
+        }
+        if let exportLP {
+            try FileManager.default.createDirectory(atPath: exportLP, withIntermediateDirectories: true)
+            let exported = try Planner.plan(clusters: platform.clusters, policy: platform.policy, demands: platform.demands,
+                                            previous: platform.previous, exportDirectory: exportLP, fullModelFallback: fullModelFallback)
+            try AllocationReport.modelsManifest(exported).write(toFile: "\(exportLP)/models.json", atomically: true, encoding: .utf8)
+        }
+        let result = plan!
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let lpCount = result.models.filter { $0.name.hasPrefix("allocation") }.count
+        let figures: [String: Any] = [
+            "queues": queues, "clusters": clusters, "resources": result.resources.count, "seed": seed,
+            "total_seconds_best": totals.min()!, "total_seconds_median": median(totals),
+            "placement_seconds_best": placements.min()!, "allocation_seconds_best": allocations.min()!,
+            "placement_objective": result.placement.objective, "placement_lower_bound": result.placement.lowerBound,
+            "placement_gap": result.placement.gap, "pricing_rounds": result.placement.rounds,
+            "master_columns": result.placement.columns, "full_columns": result.placement.fullColumns,
+            "used_full_model": result.placement.usedFullModel, "moved": result.queues.filter(\.moved).count,
+            "new": result.queues.filter { $0.previousCluster == nil }.count, "allocation_lps": lpCount,
+            "relaxations": result.relaxations.count, "build": build,
+        ]
+        if json {
+            print(jsonText(figures), terminator: "")
+            return
+        }
+        print("machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)")
+        print("build: \(build)")
+        print("input: \(queues) leaf queues (\(platform.demands.filter { $0.amount[ResourceUnits.gpu] != nil }.count) using GPUs), \(clusters) clusters, resources \(result.resources.joined(separator: ", ")), \(platform.policy.pins.count) pins, seed \(seed)")
+        print(String(format: "placement: %.3f s best; objective %.6g, LP bound %.6g, gap %.4f%% (target 0.5%%); %d pricing rounds, %d of %d columns%@; %d moved, %d new",
+                     placements.min()!, result.placement.objective, result.placement.lowerBound, result.placement.gap * 100,
+                     result.placement.rounds, result.placement.columns, result.placement.fullColumns,
+                     result.placement.usedFullModel ? ", fell back to the full MIP" : "",
+                     result.queues.filter(\.moved).count, result.queues.filter { $0.previousCluster == nil }.count))
+        print(String(format: "allocation: %.3f s best; %d stage LPs solved (blocks that fit need none), %d relaxations",
+                     allocations.min()!, lpCount, result.relaxations.count))
+        print(String(format: "total: %.3f s best, %.3f s median of %d runs", totals.min()!, median(totals), totals.count))
+    }
+}

@@ -1,0 +1,132 @@
+@testable import Allocation
+import Testing
+
+/// The allocation block on hand-checked cases: numbers in the comments are worked out by hand from the
+/// rules in Solver/README.md, not read off the solver.
+@Suite("Allocation model")
+struct AllocationModelTests {
+    private func policy(change: Double = 0.3, floor: Double = 0.1, burst: Double = 3) -> AllocationPolicy {
+        var policy = AllocationPolicy()
+        policy.maxChangeFraction = change
+        policy.tier3Floor = floor
+        policy.maxBurst = burst
+        return policy
+    }
+
+    private func solve(_ queues: [BlockQueue], usable: Double, capacity: Double? = nil, policy: AllocationPolicy? = nil) throws -> BlockResult {
+        try AllocationSolver.solve(cluster: "c1", resource: "vcore", usable: usable, capacity: capacity ?? usable,
+                                   queues: queues, policy: policy ?? self.policy())
+    }
+
+    /// Usable 100: tier 1 (50) is served first, tier 2 (40) next, tier 3 (demand 40) gets the 10 left,
+    /// which is above its floor (4).
+    @Test func tiersAreServedInOrder() throws {
+        let result = try solve([BlockQueue(tier: 1, demand: 50, previous: nil), BlockQueue(tier: 2, demand: 40, previous: nil),
+                                BlockQueue(tier: 3, demand: 40, previous: nil)], usable: 100)
+        #expect(abs(result.queues[0].guaranteed - 50) < 1e-6)
+        #expect(abs(result.queues[1].guaranteed - 40) < 1e-6)
+        #expect(abs(result.queues[2].guaranteed - 10) < 1e-6)
+        #expect(result.queues[1].binding == .demandMet)
+        #expect(result.queues[2].binding == .sharedShortfall)
+        #expect(abs(result.headroom) < 1e-6)
+    }
+
+    /// Tier 2 needs 60 but only 100 − 50 − 4 (tier-3 floor) = 46 is left: tier 2 covers 46/60, tier 3
+    /// stays at its floor 0.1 × 40 = 4.
+    @Test func tierThreeKeepsOnlyItsFloorWhileTierTwoIsShort() throws {
+        let result = try solve([BlockQueue(tier: 1, demand: 50, previous: nil), BlockQueue(tier: 2, demand: 60, previous: nil),
+                                BlockQueue(tier: 3, demand: 40, previous: nil)], usable: 100)
+        #expect(abs(result.queues[1].guaranteed - 46) < 1e-6)
+        #expect(abs(result.queues[2].guaranteed - 4) < 1e-6)
+        #expect(abs((result.level[2] ?? 0) - 46.0 / 60) < 1e-9)
+        #expect(result.queues[2].binding == .tier3Floor)
+        #expect(result.queues[1].binding == .sharedShortfall)
+    }
+
+    /// Two tier-2 queues wanting 30 and 10 share a budget of 20 in proportion: 15 and 5 (coverage 50% each).
+    @Test func shortfallIsSharedInProportionToDemand() throws {
+        let result = try solve([BlockQueue(tier: 1, demand: 80, previous: nil), BlockQueue(tier: 2, demand: 30, previous: nil),
+                                BlockQueue(tier: 2, demand: 10, previous: nil)], usable: 100, policy: policy(floor: 0))
+        #expect(abs(result.queues[1].guaranteed - 15) < 1e-6)
+        #expect(abs(result.queues[2].guaranteed - 5) < 1e-6)
+        #expect(abs(result.queues[1].coverage - result.queues[2].coverage) < 1e-9)
+    }
+
+    /// Last night 100; tonight's demand 50 (may only fall to 70) and 200 (may only grow to 130).
+    @Test func nightlyChangeIsBounded() throws {
+        let result = try solve([BlockQueue(tier: 2, demand: 50, previous: 100), BlockQueue(tier: 3, demand: 200, previous: 100)],
+                               usable: 1000)
+        #expect(abs(result.queues[0].guaranteed - 70) < 1e-6)
+        #expect(result.queues[0].binding == .changeLimitShrink)
+        #expect(abs(result.queues[1].guaranteed - 130) < 1e-6)
+        #expect(result.queues[1].binding == .changeLimitGrowth)
+        #expect(!result.relaxed)
+    }
+
+    /// A tier-1 queue grows from 60 to 100 (limit 78) while a tier-2 queue shrinks from 100 to 10 (held at
+    /// 70): 78 + 70 > 120 usable, so the limits are dropped for the block, and both get their demand.
+    @Test func changeLimitIsRelaxedWhenItMakesTheBlockInfeasible() throws {
+        let result = try solve([BlockQueue(tier: 1, demand: 100, previous: 60), BlockQueue(tier: 2, demand: 10, previous: 100)],
+                               usable: 120)
+        #expect(result.relaxed)
+        #expect(abs(result.queues[0].guaranteed - 100) < 1e-6)
+        #expect(abs(result.queues[1].guaranteed - 10) < 1e-6)
+    }
+
+    /// Tier 1 wants 130 of 100 usable: no relaxation helps; the message names cluster, excess and unit.
+    @Test func tierOneOverCapacityIsInfeasibleWithAMessage() throws {
+        let error = #expect(throws: AllocationInfeasible.self) {
+            try self.solve([BlockQueue(tier: 1, demand: 130, previous: nil), BlockQueue(tier: 3, demand: 10, previous: nil)], usable: 100)
+        }
+        // 130 + floor 1 − 100 = 31.
+        #expect(error?.description.hasPrefix("tier-1 demand on c1 exceeds its capacity by 31 vcore") == true)
+    }
+
+    /// max = min(capacity, burst × guaranteed): 3 × 40 = 120 fits under 500; 3 × 200 = 600 is cut to 500.
+    @Test func maxIsBurstCappedByCapacity() throws {
+        let result = try solve([BlockQueue(tier: 1, demand: 40, previous: nil), BlockQueue(tier: 1, demand: 200, previous: nil)],
+                               usable: 450, capacity: 500)
+        #expect(abs(result.queues[0].max - 120) < 1e-6)
+        #expect(abs(result.queues[1].max - 500) < 1e-6)
+    }
+
+    /// Random blocks: the stage LPs' answer must satisfy the model's rules (capacity, minimums, shares).
+    @Test(arguments: 1...20) func randomBlocksKeepTheRules(seed: UInt64) throws {
+        var random = SplitMix(seed: seed)
+        let count = 3 + Int(random.next() % 12)
+        let queues = (0..<count).map { _ in
+            BlockQueue(tier: 1 + Int(random.next() % 3), demand: Double(random.next() % 1000) / 10,
+                       previous: random.next() % 3 == 0 ? nil : Double(random.next() % 1000) / 10)
+        }
+        let total = queues.reduce(0) { $0 + $1.demand }
+        let usable = total * (0.4 + Double(random.next() % 80) / 100)
+        guard let result = try? solve(queues, usable: usable) else { return }  // tier 1 alone too big: nothing to check
+        let used = result.queues.reduce(0) { $0 + $1.guaranteed }
+        #expect(used <= usable * (1 + 1e-9) + 1e-9)
+        for (q, a) in zip(queues, result.queues) {
+            #expect(a.guaranteed >= a.lower - 1e-6 && a.guaranteed <= a.target + 1e-6)
+            let level = result.level[q.tier] ?? 1
+            #expect(a.guaranteed >= level * a.target - 1e-6)
+            if q.tier == 1 { #expect(abs(a.guaranteed - a.target) < 1e-6) }
+            if q.tier == 3 { #expect(a.guaranteed >= 0.1 * a.target - 1e-6) }
+        }
+        // Tier 3 gets more than its minimums (floor or change limit) only once tier 2 is fully covered.
+        let tier3 = zip(queues, result.queues).filter { $0.0.tier == 3 }.map(\.1)
+        let minimum = tier3.reduce(0) { $0 + Swift.max($1.lower, 0.1 * $1.target) }
+        if tier3.reduce(0, { $0 + $1.guaranteed }) > minimum + 1e-6 { #expect((result.level[2] ?? 1) > 1 - 1e-6) }
+    }
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64), so a failing case reproduces exactly.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
