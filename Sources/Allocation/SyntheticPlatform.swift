@@ -1,3 +1,5 @@
+import Foundation
+
 /// A generated platform for benchmarks: clusters, per-queue demand and last night's plan, deterministic
 /// for a seed. Shaped like a real one: lognormal queue sizes, memory-to-vcore ratios between 2 and 8 GiB,
 /// a tenth of the projects using GPUs (on every third cluster), most queues placed last night with
@@ -104,5 +106,3 @@ struct SeededRandom {
         return Foundation.exp(sigma * (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v))
     }
 }
-
-import Foundation

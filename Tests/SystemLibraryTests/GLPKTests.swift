@@ -177,3 +177,40 @@ struct GLPKExportTests {
         #expect(abs(try lp.solve().objective - 11) < 1e-9)
     }
 }
+
+/// Column generation's needs: a column added to a solved problem, a warm re-solve from the kept basis, and
+/// a basis handed over by status.
+@Suite("GLPK warm starts")
+struct GLPKWarmStartTests {
+    /// min x + 2y + 0.5z with x + y + z = 1 (z arrives later): 1 first, 0.5 once z exists; the warm and the
+    /// cold re-solve must agree, and so must a problem given the optimal basis by status.
+    @Test func addedColumnAndWarmStartMatchAColdSolve() throws {
+        let lp = try LinearProgram()
+        let x = try lp.addColumn(objective: 1), y = try lp.addColumn(objective: 2)
+        let row = try lp.addRow(bounds: .fixed(1))
+        try lp.loadMatrix([MatrixEntry(row: row, column: x, value: 1), MatrixEntry(row: row, column: y, value: 1)])
+        let first = try lp.solve()
+        #expect(abs(first.objective - 1) < 1e-9)
+        // The dual of the row prices z: reduced cost 0.5 − π = 0.5 − 1 < 0, so z should join.
+        #expect(abs(first.rowDuals[row] - 1) < 1e-9)
+        let z = try lp.addColumn(objective: 0.5)
+        try lp.setColumnEntries(z, [(row: row, value: 1)])
+        let warm = try lp.solve(warmStart: true)
+        #expect(abs(warm.objective - 0.5) < 1e-9)
+        #expect(abs(warm.columnValues[z] - 1) < 1e-9)
+        #expect(try lp.columnStatus(z) == .basic)
+        #expect(try lp.rowStatus(row) == .fixed)
+        #expect(throws: SolverError.duplicateMatrixEntry(row: row, column: z)) {
+            try lp.setColumnEntries(z, [(row: row, value: 1), (row: row, value: 2)])
+        }
+
+        let copy = try LinearProgram()
+        for cost in [1.0, 2.0, 0.5] { _ = try copy.addColumn(objective: cost) }
+        let copyRow = try copy.addRow(bounds: .fixed(1))
+        try copy.loadMatrix((0..<3).map { MatrixEntry(row: copyRow, column: $0, value: 1) })
+        try copy.setRowStatus(copyRow, .fixed)
+        try copy.setColumnStatus(2, .basic)
+        let started = try copy.solve(warmStart: true)
+        #expect(abs(started.objective - 0.5) < 1e-9)
+    }
+}
