@@ -92,7 +92,7 @@ struct AllocationModelTests {
 
     /// Random blocks: the stage LPs' answer must satisfy the model's rules (capacity, minimums, shares).
     @Test(arguments: 1...20) func randomBlocksKeepTheRules(seed: UInt64) throws {
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         let count = 3 + Int(random.next() % 12)
         let queues = (0..<count).map { _ in
             BlockQueue(tier: 1 + Int(random.next() % 3), demand: Double(random.next() % 1000) / 10,
@@ -115,18 +115,4 @@ struct AllocationModelTests {
         let minimum = tier3.reduce(0) { $0 + Swift.max($1.lower, 0.1 * $1.target) }
         if tier3.reduce(0, { $0 + $1.guaranteed }) > minimum + 1e-6 { #expect((result.level[2] ?? 1) > 1 - 1e-6) }
     }
-}
-
-/// Deterministic pseudo-random numbers (SplitMix64), so a failing case reproduces exactly.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -76,7 +76,7 @@ struct MathProgTests {
     /// Random cases, rendered and solved both ways.
     @Test(arguments: 1...8) func glpsolReproducesRandomCases(seed: UInt64) throws {
         guard Self.glpsolAvailable else { return }
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         let clusters = ["a", "b"]
         var queues: [AllocationCase.QueueData] = []
         for i in 0..<(6 + Int(random.next() % 10)) {
