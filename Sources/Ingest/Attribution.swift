@@ -57,8 +57,14 @@ extension Mappings {
 
     /// The first step alone: through job_apps → workflows → projects → owners; nil when any link is missing.
     public func attributeRun(applicationID: String) -> Attribution? {
-        guard !jobApps.isEmpty, let run = jobApps[applicationID], let workflow = workflows[run.workflow],
-              let owner = projectOwners[workflow.project], let org = ownerOrgs[owner] else { return nil }
+        guard !jobApps.isEmpty, let run = jobApps[applicationID] else { return nil }
+        return attribute(run)
+    }
+
+    /// The first step from an application's job_apps row: nil when its workflow, project or owner is missing.
+    public func attribute(_ run: JobApp) -> Attribution? {
+        guard let workflow = workflows[run.workflow], let owner = projectOwners[workflow.project],
+              let org = ownerOrgs[owner] else { return nil }
         return Attribution(basis: .jobApps, org: org, project: workflow.project, tier: workflow.tier,
                            workflow: run.workflow, job: run.job, runID: run.runID)
     }

@@ -49,7 +49,8 @@ public struct MappingMerge: Sendable {
                         problems.append(MappingProblem(
                             file: MappingFile.jobApps.rawValue, line: 0,
                             message: "app_id \"\(app)\" is stored as part of run \(existing.workflow)/\(existing.runID); "
-                                + "an application belongs to one run, so the row mapping it to \(run.workflow)/\(run.runID) was skipped"))
+                                + "an application belongs to one run, so the row mapping it to \(run.workflow)/\(run.runID) "
+                                + "was skipped; correct or remove that row of job_apps.csv"))
                     }
                     continue
                 }

@@ -50,23 +50,17 @@ enum BatchParser {
                         batch.repeatedInBatch += 1
                         break
                     }
+                    // An application in job_apps belongs to its run even when the run's workflow is unmapped.
+                    let jobApp = mappings.jobApps.isEmpty ? nil : mappings.jobApps[summary.applicationID]
+                    let run = jobApp.map { RunKey(workflow: $0.workflow, runID: $0.runID) }
                     let attribution: Attribution
-                    var run: RunKey?
-                    if let byRun = mappings.attributeRun(applicationID: summary.applicationID),
-                       let workflow = byRun.workflow, let runID = byRun.runID {
+                    if let jobApp, let byRun = mappings.attribute(jobApp) {
                         attribution = byRun
-                        run = RunKey(workflow: workflow, runID: runID)
+                    } else if let known = byQueue[summary.queue] {
+                        attribution = known
                     } else {
-                        if let known = byQueue[summary.queue] {
-                            attribution = known
-                        } else {
-                            attribution = Mappings.attribute(queue: summary.queue)
-                            byQueue[summary.queue] = attribution
-                        }
-                        // In job_apps but not attributable through it (an unmapped workflow): still its run's.
-                        if let jobApp = mappings.jobApps[summary.applicationID] {
-                            run = RunKey(workflow: jobApp.workflow, runID: jobApp.runID)
-                        }
+                        attribution = Mappings.attribute(queue: summary.queue)
+                        byQueue[summary.queue] = attribution
                     }
                     let app = AppRecord(cluster: cluster, summary: summary, attribution: attribution, source: source,
                                         line: lineNumber, run: run)

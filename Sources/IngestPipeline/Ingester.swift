@@ -39,8 +39,6 @@ public struct IngestReport: Sendable, Equatable {
     public static let rejectedKept = 10_000
     /// Mapping file rows refused because they contradict the store (the rows are skipped).
     public var mappingConflicts: [MappingProblem] = []
-    /// Workflow runs written (new or changed) at the end of the run.
-    public var workflowRunsWritten = 0
 
     public init() {}
 
@@ -94,6 +92,7 @@ public final class Ingester {
     public func ingest(_ arguments: [String], mappings update: MappingUpdate? = nil) throws -> IngestReport {
         var report = IngestReport()
         let clock = ContinuousClock.now
+        (waitTime, writeTime) = (.zero, .zero)
         let stored = try store.mappings()
         let merge = update.map { MappingMerge(stored: stored, files: $0.mappings, present: $0.files) }
             ?? MappingMerge(stored: stored)
@@ -167,7 +166,6 @@ public final class Ingester {
             hourly: derived.hourly, runs: runs,
             state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: derived.newestFinish)),
             trace: options.environment["BURSAR_TRACE"] == nil ? nil : { self.trace($0) })
-        report.workflowRunsWritten = runs.count
         trace("derived tables: \(runs.count) runs computed in \(computed - finishing), written in \(ContinuousClock.now - computed)")
         return report
     }
@@ -333,12 +331,11 @@ struct DerivedAccumulator {
         var stored: [RunKey: RunProgress] = [:]
         if try store.hasWorkflowRuns() {
             if all {
-                stored = try store.runProgress()
+                stored = try store.allRunProgress()
             } else {
                 if newestFinish > previousNewest {
                     // Only a run whose deadline was still ahead of the newest data can be pending.
-                    let pending = try store.runProgress(scheduledFrom: previousNewest - book.longestSLOMillis,
-                                                        outcomes: [RunOutcome.pending.rawValue])
+                    let pending = try store.pendingRunProgress(scheduledFrom: previousNewest - book.longestSLOMillis)
                     touched.formUnion(pending.keys)
                     stored = pending
                 }

@@ -16,7 +16,6 @@ public struct DerivedState: Sendable, Equatable {
 
 /// A stored application as the derived tables need it.
 public struct StoredApp: Sendable, Equatable {
-    public var seq: Int64
     public var cluster: String
     public var appID: String
     public var demandQueue: String
@@ -64,11 +63,10 @@ extension InsightStore {
     /// the derived tables.
     public func apps(after seq: Int64) throws -> [StoredApp] {
         try prepared("""
-            SELECT seq, cluster, app_id, demand_queue, started_at, finished_at, usage FROM apps WHERE seq > ? ORDER BY seq
+            SELECT cluster, app_id, demand_queue, started_at, finished_at, usage FROM apps WHERE seq > ? ORDER BY seq
             """).query([.integer(seq)]).map { row in
-            StoredApp(seq: row[0].int64 ?? 0, cluster: row[1].string ?? "", appID: row[2].string ?? "",
-                      demandQueue: row[3].string ?? "", startedAt: row[4].int64 ?? 0, finishedAt: row[5].int64 ?? 0,
-                      usage: Self.decode(row[6].string ?? ""))
+            StoredApp(cluster: row[0].string ?? "", appID: row[1].string ?? "", demandQueue: row[2].string ?? "",
+                      startedAt: row[3].int64 ?? 0, finishedAt: row[4].int64 ?? 0, usage: Self.decode(row[5].string ?? ""))
         }
     }
 
@@ -103,22 +101,20 @@ extension InsightStore {
         return progress
     }
 
-    /// The stored progress of every run, or of the runs scheduled from `scheduledFrom` on with one of
-    /// the given outcomes.
-    public func runProgress(scheduledFrom: Int64 = .min, outcomes: [String]? = nil) throws -> [RunKey: RunProgress] {
-        var rows: [[SQLValue]]
-        if let outcomes {
-            let statement = try prepared("""
-                SELECT workflow, run_id, apps_finished, started_at, finished_at FROM workflow_runs
-                WHERE scheduled_at >= ? AND outcome = ?
-                """)
-            rows = []
-            for outcome in outcomes { rows += try statement.query([.integer(scheduledFrom), .text(outcome)]) }
-        } else {
-            rows = try prepared("""
-                SELECT workflow, run_id, apps_finished, started_at, finished_at FROM workflow_runs WHERE scheduled_at >= ?
-                """).query([.integer(scheduledFrom)])
-        }
+    /// The stored progress of every run.
+    public func allRunProgress() throws -> [RunKey: RunProgress] {
+        Self.keyedProgress(try connection.execute("SELECT workflow, run_id, apps_finished, started_at, finished_at FROM workflow_runs"))
+    }
+
+    /// The stored progress of the runs still pending that were scheduled from `scheduledFrom` on.
+    public func pendingRunProgress(scheduledFrom: Int64) throws -> [RunKey: RunProgress] {
+        Self.keyedProgress(try prepared("""
+            SELECT workflow, run_id, apps_finished, started_at, finished_at FROM workflow_runs
+            WHERE scheduled_at >= ? AND outcome = ?
+            """).query([.integer(scheduledFrom), .text(RunOutcome.pending.rawValue)]))
+    }
+
+    private static func keyedProgress(_ rows: [[SQLValue]]) -> [RunKey: RunProgress] {
         var progress: [RunKey: RunProgress] = [:]
         progress.reserveCapacity(rows.count)
         for row in rows {

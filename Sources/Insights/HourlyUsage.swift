@@ -26,6 +26,13 @@ public struct HourlyUsage: Sendable {
         public var hour: Int64
         public var resource: String
         public var amount: Int64
+
+        public init(queue: QueueKey, hour: Int64, resource: String, amount: Int64) {
+            self.queue = queue
+            self.hour = hour
+            self.resource = resource
+            self.amount = amount
+        }
     }
 
     /// One (queue, hour) running time: milliseconds of application run time in the hour and how many
@@ -85,33 +92,24 @@ public struct HourlyUsage: Sendable {
     }
 
     /// The amounts, sorted by cluster, queue, hour and resource; zero cells (after take-aways) left out.
+    /// (The store keeps them as `queueHours`; this long form is for inspection and tests.)
     public var cells: [Cell] {
-        unsortedCells.sorted { a, b in
-            (a.queue.cluster, a.queue.queue, a.hour, a.resource) < (b.queue.cluster, b.queue.queue, b.hour, b.resource)
-        }
-    }
-
-    /// The amounts in no particular order (for writers, where order does not matter).
-    public var unsortedCells: [Cell] {
         amounts.compactMap { key, amount -> Cell? in
             guard amount != 0 else { return nil }
             let (q, r, hour) = Self.unpack(key)
             return Cell(queue: queues[Int(q)], hour: hour, resource: resources[Int(r)], amount: amount)
+        }.sorted { a, b in
+            (a.queue.cluster, a.queue.queue, a.hour, a.resource) < (b.queue.cluster, b.queue.queue, b.hour, b.resource)
         }
     }
 
     /// The running times, sorted by cluster, queue and hour; all-zero entries left out.
     public var occupancies: [Occupancy] {
-        unsortedOccupancies.sorted { a, b in (a.queue.cluster, a.queue.queue, a.hour) < (b.queue.cluster, b.queue.queue, b.hour) }
-    }
-
-    /// The running times in no particular order.
-    public var unsortedOccupancies: [Occupancy] {
         occupancy.compactMap { key, value -> Occupancy? in
             guard value.millis != 0 || value.started != 0 else { return nil }
             let (q, _, hour) = Self.unpack(key)
             return Occupancy(queue: queues[Int(q)], hour: hour, appMillis: value.millis, appsStarted: value.started)
-        }
+        }.sorted { a, b in (a.queue.cluster, a.queue.queue, a.hour) < (b.queue.cluster, b.queue.queue, b.hour) }
     }
 
     /// Adds (sign +1) or takes away (sign -1) everything in `other`, as if its applications had been

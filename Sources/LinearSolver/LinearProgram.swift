@@ -243,8 +243,8 @@ public final class LinearProgram {
                 parameters.meth = GLP_PRIMAL
                 code = glp_simplex(p, &parameters)
                 if code == GLP_EBADB || code == GLP_ESING || code == GLP_ECOND {
+                    // Presolve builds its own starting basis, so an unusable one no longer matters.
                     parameters.presolve = GLP_ON
-                    parameters.meth = GLP_PRIMAL
                     code = glp_simplex(p, &parameters)
                 }
             } else {

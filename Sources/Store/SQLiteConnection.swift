@@ -192,14 +192,7 @@ public final class SQLiteStatement: SQLStatement {
     }
 
     /// Resets the statement for a new run with `bindInteger` / `bindText` (the allocation-free path for
-    /// bulk inserts); earlier bindings are cleared.
-    public func reset() {
-        sqlite3_reset(statement)
-        sqlite3_clear_bindings(statement)
-    }
-
-    /// Resets the statement for a new run, keeping its bindings (for callers that bind every placeholder
-    /// of every row anyway, which saves clearing them).
+    /// bulk inserts). Bindings are kept, not cleared: callers bind every placeholder of every row.
     public func rewind() {
         sqlite3_reset(statement)
     }

@@ -37,7 +37,7 @@ struct NightlyCommand: ParsableCommand {
         }
         if let location = store.store { ingestArguments += ["--store", location] }
         // The same code path as `bursar ingest` (its output is the first part of the summary).
-        var ingest = try IngestCommand.parse(ingestArguments)
+        let ingest = try IngestCommand.parse(ingestArguments)
         try ingest.validate()
         try ingest.run()
 

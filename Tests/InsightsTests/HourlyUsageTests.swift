@@ -60,4 +60,58 @@ struct HourlyUsageTests {
         #expect(forward.occupancies == backward.occupancies)
         #expect(forward.cells.map(\.amount).reduce(0, +) == apps.map(\.2).reduce(0, +))
     }
+
+    /// Applications on two clusters and three queues, with a GPU resource on some.
+    static func apps() -> [(cluster: String, queue: String, start: Int64, finish: Int64, usage: [String: Int64])] {
+        (Int64(0)..<40).map { i in
+            let start = i * 2_345_678
+            var usage: [String: Int64] = ["vcore": i * 1_000 + 7, "memory": i << 30, "pods": i % 5]
+            if i % 7 == 0 { usage["nvidia.com/gpu"] = i * 3 }
+            return (i % 2 == 0 ? "moka-a" : "moka-b", "root.q\(i % 3)", start, start + i * 654_321 + 1, usage)
+        }
+    }
+
+    /// Sums built in separate batches and merged equal one sum built app by app; merging with sign -1
+    /// takes a batch away again (how duplicates are undone).
+    @Test func mergingBatchesEqualsAddingEveryApp() {
+        var whole = HourlyUsage(), first = HourlyUsage(), second = HourlyUsage()
+        for (index, app) in Self.apps().enumerated() {
+            whole.add(cluster: app.cluster, queue: app.queue, start: app.start, finish: app.finish, usage: app.usage)
+            if index % 3 == 0 {
+                first.add(cluster: app.cluster, queue: app.queue, start: app.start, finish: app.finish, usage: app.usage)
+            } else {
+                second.add(cluster: app.cluster, queue: app.queue, start: app.start, finish: app.finish, usage: app.usage)
+            }
+        }
+        var merged = HourlyUsage()
+        merged.merge(second)
+        merged.merge(first)
+        #expect(merged.cells == whole.cells)
+        #expect(merged.occupancies == whole.occupancies)
+        merged.merge(second, sign: -1)
+        #expect(merged.cells == first.cells)
+        #expect(merged.occupancies == first.occupancies)
+    }
+
+    /// The wide rows the store keeps carry exactly the long cells and running times, in key order.
+    @Test func queueHoursHoldEveryCellInKeyOrder() {
+        var usage = HourlyUsage()
+        for app in Self.apps() {
+            usage.add(cluster: app.cluster, queue: app.queue, start: app.start, finish: app.finish, usage: app.usage)
+        }
+        let rows = usage.queueHours
+        var cells: [HourlyUsage.Cell] = []
+        for row in rows {
+            let named = [("memory", row.memory), ("pods", row.pods), ("vcore", row.vcore)] + row.other.map { ($0.resource, $0.amount) }
+            for (resource, amount) in named.sorted(by: { $0.0 < $1.0 }) where amount != 0 {
+                cells.append(HourlyUsage.Cell(queue: row.queue, hour: row.hour, resource: resource, amount: amount))
+            }
+        }
+        #expect(cells == usage.cells)
+        #expect(rows.filter { $0.appMillis != 0 || $0.appsStarted != 0 }.map { [$0.hour, $0.appMillis, $0.appsStarted] }
+            == usage.occupancies.map { [$0.hour, $0.appMillis, $0.appsStarted] })
+        #expect(rows.contains { !$0.other.isEmpty })
+        let keys = rows.map { ($0.queue.cluster, $0.queue.queue, $0.hour) }
+        #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 })
+    }
 }
