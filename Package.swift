@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 /// One set of compiler settings shared by every Swift target.
@@ -15,6 +15,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // The router's HTTP service. Hummingbird's default traits pull swift-configuration and full Foundation,
+        // which the router does not use; turning them off saves build time.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries: one system-library target each, wrapped by exactly one Swift target.
@@ -56,6 +63,17 @@ let package = Package(
         // the allocation LPs on LinearSolver, the plan, its queue configurations and its report.
         .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
+
+        // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
+        // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
+        .target(name: "Archer", dependencies: [
+            "InsightStore", "QueueConfig", "Allocation",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: swiftSettings),
 
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [

@@ -4,7 +4,9 @@ import Store
 /// The insight tables, as numbered migrations. One text serves SQLite and PostgreSQL: only portable
 /// types (BIGINT, TEXT, DOUBLE PRECISION) and natural keys, no autoincrement. Two words differ by
 /// dialect and are written as placeholders: `$SEQ_KEY` (SQLite's rowid alias `INTEGER PRIMARY KEY`,
-/// else `BIGINT PRIMARY KEY`) and `$COMPACT` (`WITHOUT ROWID` on SQLite for small-row tables).
+/// else `BIGINT PRIMARY KEY`), `$COMPACT` (`WITHOUT ROWID` on SQLite for small-row tables) and `$AUTO_KEY`
+/// (a key the database numbers itself: SQLite's rowid alias, PostgreSQL's `BIGSERIAL`), for logs that several
+/// processes append to.
 ///
 /// Times are milliseconds since the Unix epoch (UTC). Usage is in YuniKorn's units: `vcore`
 /// millicore·seconds, `memory` byte·seconds, anything else unit·seconds.
@@ -228,6 +230,7 @@ enum Schema {
             INSERT INTO ingest_state (name, value) SELECT 'newest_finish', COALESCE(MAX(finished_at), 0) FROM apps;
             """),
         routingMigration,
+        archerMigration,
     ]
 
     /// A migration's text in `dialect`.
@@ -236,6 +239,7 @@ enum Schema {
         return migration.sql
             .replacingOccurrences(of: "$SEQ_KEY", with: sqlite ? "INTEGER PRIMARY KEY" : "BIGINT PRIMARY KEY")
             .replacingOccurrences(of: "$COMPACT", with: sqlite ? "WITHOUT ROWID" : "")
+            .replacingOccurrences(of: "$AUTO_KEY", with: sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY")
     }
 
     /// The columns of `apps` a digest compares (all but the sequence number).

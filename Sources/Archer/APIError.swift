@@ -1,0 +1,89 @@
+import Foundation
+public import Hummingbird
+public import HTTPTypes
+
+/// Every error the API answers with, in one JSON shape:
+/// `{"error":{"status":400,"code":"invalid_manifest","message":"…","field":"…","line":3}}`.
+/// `message` says what is wrong and what to do; `field` and `line` point into the request when they can.
+public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    /// A stable machine-readable code (`unauthenticated`, `forbidden`, `invalid_manifest`, …).
+    public var code: String
+    public var message: String
+    public var field: String?
+    public var line: Int?
+    public var headers: [(HTTPField.Name, String)] = []
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, line: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.line = line
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    /// The JSON body.
+    public var body: [UInt8] {
+        var object: [String: Any] = ["status": Int(status.code), "code": code, "message": message]
+        if let field { object["field"] = field }
+        if let line { object["line"] = line }
+        let data = (try? JSONSerialization.data(withJSONObject: ["error": object], options: [.sortedKeys])) ?? Data()
+        return Array(data) + [0x0A]
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json; charset=utf-8"
+        for (name, value) in headers { fields[name] = value }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    // MARK: The common ones
+
+    static func unauthenticated(_ message: String) -> APIError {
+        var error = APIError(.unauthorized, "unauthenticated", message)
+        error.headers = [(.wwwAuthenticate, "Bearer realm=\"bursar\"")]
+        return error
+    }
+
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
+
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, "not_found", message) }
+
+    static func badRequest(_ code: String, _ message: String, field: String? = nil, line: Int? = nil) -> APIError {
+        APIError(.badRequest, code, message, field: field, line: line)
+    }
+
+    static func unavailable(_ message: String) -> APIError {
+        var error = APIError(.serviceUnavailable, "unavailable", message)
+        error.headers = [(.retryAfter, "1")]
+        return error
+    }
+
+    static func tooLarge(limit: Int) -> APIError {
+        APIError(.contentTooLarge, "body_too_large",
+                 "the request body is larger than \(limit) bytes; send a smaller manifest (mount big files from storage) or start the router with a larger --max-body")
+    }
+}
+
+/// JSON bodies for the API's answers.
+enum JSONBody {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    static func response(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func response<T: Encodable>(encoding value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        response(Array(try encoder.encode(value)) + [0x0A], status: status)
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+public import InsightStore
+
+/// The one thread that talks to the store. SQLite and libpq calls block, so they never run on the HTTP
+/// server's event loops or Swift's cooperative pool; handlers `await` the lane instead.
+///
+/// Submissions are group-committed: every submission waiting when the lane comes round is written in one
+/// transaction, and each caller is answered only after that transaction committed (or failed). Under load
+/// this turns thousands of tiny transactions a second into a few dozen larger ones; when idle a submission
+/// is written at once.
+///
+/// A failed store call drops the connection, and the next call opens a new one, so the lane recovers by
+/// itself when a PostgreSQL server comes back.
+public final class StoreLane: @unchecked Sendable {
+    /// A queued call; it returns false when its body threw (the connection may be broken).
+    private typealias Call = (InsightStore?, (any Error)?) -> Bool
+
+    private let location: StoreLocation
+    private let maxBatch: Int
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var calls: [Call] = []
+    private var submissions: [(SubmissionRecord, CheckedContinuation<Void, any Error>)] = []
+    private var stateChanges: [(SubmissionStateChange, CheckedContinuation<Void, any Error>)] = []
+    private var stopping = false
+    private var finished = false
+    // Touched only on the lane's thread.
+    private var store: InsightStore?
+    /// Sizes of the group commits, for the metrics (read under `condition`).
+    private var batchObserver: (@Sendable (Int) -> Void)?
+
+    /// Starts the lane's thread; the store is opened (and migrated) on it, now, so a bad location fails here.
+    public init(location: StoreLocation, maxBatch: Int = 1024, batchObserver: (@Sendable (Int) -> Void)? = nil) throws {
+        self.location = location
+        self.maxBatch = maxBatch
+        self.batchObserver = batchObserver
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "bursar-store"
+        thread.start()
+        try runBlocking { _ in }
+    }
+
+    /// Runs `body` with the store on the lane's thread.
+    public func run<T: Sendable>(_ body: @escaping @Sendable (InsightStore) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue { store, error in
+                guard let store else {
+                    continuation.resume(throwing: error ?? StoreError("the store is closed"))
+                    return false
+                }
+                let result = Result { try body(store) }
+                continuation.resume(with: result)
+                if case .failure = result { return false }
+                return true
+            }
+        }
+    }
+
+    /// Records one submission; returns once the transaction holding it committed.
+    public func record(_ submission: SubmissionRecord) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            condition.lock()
+            if stopping {
+                condition.unlock()
+                return continuation.resume(throwing: StoreError("the router is shutting down"))
+            }
+            submissions.append((submission, continuation))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Records what the cluster answered for a submission; grouped like `record`.
+    public func record(_ change: SubmissionStateChange) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            condition.lock()
+            if stopping {
+                condition.unlock()
+                return continuation.resume(throwing: StoreError("the router is shutting down"))
+            }
+            stateChanges.append((change, continuation))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Finishes the work already queued, then stops the thread and closes the store.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func runBlocking(_ body: @escaping (InsightStore) throws -> Void) throws {
+        let done = NSCondition()
+        nonisolated(unsafe) var outcome: Result<Void, any Error>?
+        enqueue { store, error in
+            let result: Result<Void, any Error> = if let store { Result { try body(store) } } else {
+                .failure(error ?? StoreError("the store is closed"))
+            }
+            done.lock()
+            outcome = result
+            done.signal()
+            done.unlock()
+            if case .failure = result { return false }
+            return true
+        }
+        done.lock()
+        while outcome == nil { done.wait() }
+        done.unlock()
+        try outcome!.get()
+    }
+
+    private func enqueue(_ call: @escaping Call) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            _ = call(nil, StoreError("the router is shutting down"))
+            return
+        }
+        calls.append(call)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while calls.isEmpty && submissions.isEmpty && stateChanges.isEmpty && !stopping { condition.wait() }
+            if calls.isEmpty && submissions.isEmpty && stateChanges.isEmpty {
+                store = nil
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = Array(submissions.prefix(maxBatch))
+            submissions.removeFirst(batch.count)
+            let changes = Array(stateChanges.prefix(maxBatch))
+            stateChanges.removeFirst(changes.count)
+            let work = calls
+            calls.removeAll()
+            let observer = batchObserver
+            condition.unlock()
+
+            if !batch.isEmpty {
+                observer?(batch.count)
+                let result = withStore { try $0.recordSubmissions(batch.map(\.0)) }
+                for (_, continuation) in batch { continuation.resume(with: result) }
+            }
+            if !changes.isEmpty {
+                let result = withStore { try $0.updateSubmissionStates(changes.map(\.0)) }
+                for (_, continuation) in changes { continuation.resume(with: result) }
+            }
+            for call in work {
+                do {
+                    // A call that threw may have met a broken connection: open a fresh one next time.
+                    if !call(try openStore(), nil) { store = nil }
+                } catch {
+                    _ = call(nil, error)
+                }
+            }
+        }
+    }
+
+    private func withStore(_ body: (InsightStore) throws -> Void) -> Result<Void, any Error> {
+        do {
+            try body(try openStore())
+            return .success(())
+        } catch {
+            // The connection may be what failed: open a fresh one next time.
+            store = nil
+            return .failure(error)
+        }
+    }
+
+    private func openStore() throws -> InsightStore {
+        if let store { return store }
+        let opened = try InsightStore(location)
+        store = opened
+        return opened
+    }
+}

@@ -1,0 +1,59 @@
+extension Schema {
+    /// The router's tables (`bursar serve`):
+    /// - `submissions`: every accepted submission, the decision taken for it and what became of it at the
+    ///   cluster. This is the decision log; the app id → workflow run rows it implies go to `job_apps`, which
+    ///   the ingester reads, in the same transaction.
+    /// - `routing_rules`: the explicit cross-cluster routing rules, one JSON body per rule with a revision
+    ///   for optimistic concurrency.
+    /// - `audit_log`: every change (rules, deploys, cordons): who, what, when, before and after.
+    /// - `cluster_cordons`: clusters an admin took out of routing (treated as unhealthy).
+    static let archerMigration = Migration(version: 4, name: "router submissions, rules and audit", sql: """
+        CREATE TABLE submissions (
+            app_id TEXT PRIMARY KEY,
+            submitted_at BIGINT NOT NULL,
+            principal TEXT NOT NULL,
+            org TEXT,
+            project TEXT NOT NULL,
+            tier BIGINT NOT NULL,
+            workflow TEXT,
+            job TEXT,
+            run_id TEXT,
+            scheduled_at BIGINT,
+            cluster TEXT NOT NULL,
+            queue TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            source TEXT NOT NULL,
+            rule_id TEXT,
+            reason TEXT NOT NULL,
+            state TEXT NOT NULL,
+            state_detail TEXT,
+            updated_at BIGINT NOT NULL,
+            manifest TEXT NOT NULL
+        );
+        CREATE INDEX submissions_by_time ON submissions (submitted_at);
+        CREATE TABLE routing_rules (
+            id TEXT PRIMARY KEY,
+            priority BIGINT NOT NULL,
+            body TEXT NOT NULL,
+            revision BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        CREATE TABLE audit_log (
+            id $AUTO_KEY,
+            at BIGINT NOT NULL,
+            principal TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            before_json TEXT,
+            after_json TEXT,
+            detail TEXT
+        );
+        CREATE TABLE cluster_cordons (
+            cluster TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            cordoned_by TEXT NOT NULL,
+            cordoned_at BIGINT NOT NULL
+        );
+        """)
+}
