@@ -140,6 +140,12 @@ public struct RuleRevisionConflict: Error, Sendable, Equatable, CustomStringConv
     public var expected: Int64
     public var current: Int64?
 
+    public init(id: String, expected: Int64, current: Int64?) {
+        self.id = id
+        self.expected = expected
+        self.current = current
+    }
+
     public var description: String {
         if let current {
             return "rule \(id) is at revision \(current), not \(expected): read it again and reapply your change"
