@@ -11,6 +11,8 @@ packages=(
     zlib1g-dev               # Gzip
     pkg-config               # SwiftPM reads libpq/libcurl/sqlite3/zlib flags through it
     python3                  # the HTTP server in the libcurl tests
+    openssl                  # test certificates for the Kubernetes API client's TLS tests
+    wrk                      # the router benchmark's HTTP load generator
 )
 
 missing=()

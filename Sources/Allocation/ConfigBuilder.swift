@@ -64,8 +64,11 @@ public enum ConfigBuilder {
         let onboarding = QueueConfig(name: "onboarding", parent: true,
                                      resources: QueueResources(guaranteed: map(reserve, keepZero: false), max: map(reserve, keepZero: true)))
         let root = QueueConfig(name: "root", submitACL: "*", queues: orgs + [onboarding])
+        // The router stamps the queue on every job (`provided`). New projects are sent to
+        // root.onboarding.<project>, which no plan lists yet: without `create` YuniKorn would reject those
+        // applications, so the rule may create the leaf under the configured onboarding parent.
         return SchedulerConfig(partitions: [PartitionConfig(name: "default", queues: [root],
-                                                            placementRules: [PlacementRule(name: "provided")],
+                                                            placementRules: [PlacementRule(name: "provided", create: true)],
                                                             nodeSortPolicy: NodeSortPolicy(type: "fair"))])
     }
 }

@@ -7,7 +7,7 @@ struct Bursar: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bursar",
         abstract: "Sizes, routes and checks the YuniKorn queues of a Spark-on-Kubernetes platform.",
-        subcommands: [Validate.self, IngestCommand.self, AllocateCommand.self, NightlyCommand.self, SLOCommand.self, SynthCommand.self, Bench.self]
+        subcommands: [Validate.self, IngestCommand.self, AllocateCommand.self, NightlyCommand.self, SLOCommand.self, SynthCommand.self, ServeCommand.self, SubmitCommand.self, DeployCommand.self, TokenCommand.self, Bench.self]
     )
 }
 
@@ -15,10 +15,14 @@ struct Bursar: ParsableCommand {
 /// own default would be 64), other failures keep their codes.
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try Bursar.parseAsRoot()
-            try command.run()
+            if var service = command as? any AsyncParsableCommand {
+                try await service.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = Bursar.exitCode(for: error)
             if code == .validationFailure {

@@ -1,0 +1,188 @@
+import Foundation
+import Synchronization
+public import Hummingbird
+public import Logging
+public import InsightStore
+public import Allocation
+public import Routing
+public import Clusters
+import ServiceLifecycle
+import NIOCore
+
+/// How the router is set up (`bursar serve` fills it from flags and files).
+public struct ArcherOptions: Sendable {
+    public var host: String
+    public var port: Int
+    /// The largest request body accepted; larger ones get 413.
+    public var maxBodyBytes: Int
+    /// How often the routing snapshot is reloaded from the store and `Queues/`.
+    public var refreshInterval: Duration
+    public var clusters: [Cluster]
+    public var queuesDirectory: URL
+    public var policy: AllocationPolicy
+    public var tokens: TokenBook
+    /// Where each cluster's work goes: Kubernetes or a dry-run record, by cluster name.
+    public var targets: [String: any ClusterTarget]
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20,
+                refreshInterval: Duration = .seconds(5), clusters: [Cluster], queuesDirectory: URL,
+                policy: AllocationPolicy, tokens: TokenBook, targets: [String: any ClusterTarget]) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.refreshInterval = refreshInterval
+        self.clusters = clusters
+        self.queuesDirectory = queuesDirectory
+        self.policy = policy
+        self.tokens = tokens
+        self.targets = targets
+    }
+}
+
+/// The submission router: decides where each Spark job runs, records it, submits it, and is the one path by
+/// which queue configurations reach clusters.
+public final class Archer: Sendable {
+    let options: ArcherOptions
+    let lane: StoreLane
+    let state: RoutingState
+    public let metrics: ArcherMetrics
+    let logger: Logger
+    /// Blocking cluster calls (libcurl) run here, off the event loops and the cooperative pool.
+    let clusterQueue = DispatchQueue(label: "bursar.clusters", attributes: .concurrent)
+    private let version = Mutex<Int64>(0)
+
+    /// Opens the store (migrating it) and loads the first snapshot; fails if either is impossible, so a
+    /// misconfigured router never starts.
+    public init(options: ArcherOptions, store: StoreLocation, logger: Logger,
+                metrics: ArcherMetrics = ArcherMetrics()) async throws {
+        self.options = options
+        self.logger = logger
+        self.metrics = metrics
+        lane = try StoreLane(location: store, batchObserver: { metrics.committed(batch: $0) })
+        let stored = try await lane.run(StoredRouting.read)
+        let facts = ClusterFacts.load(clusters: options.clusters, queuesDirectory: options.queuesDirectory)
+        let (snapshot, skipped) = SnapshotBuilder.build(stored, facts, version: 1)
+        for problem in skipped { logger.warning("skipping a stored rule", metadata: ["problem": .string(problem)]) }
+        state = RoutingState(snapshot)
+        version.withLock { $0 = 1 }
+    }
+
+    /// Reloads the snapshot now (after a rule change, and every `refreshInterval`). On failure the old
+    /// snapshot stays in use.
+    func refresh() async {
+        do {
+            let stored = try await lane.run(StoredRouting.read)
+            let facts = ClusterFacts.load(clusters: options.clusters, queuesDirectory: options.queuesDirectory)
+            let next = version.withLock { value -> Int64 in
+                value += 1
+                return value
+            }
+            let (snapshot, skipped) = SnapshotBuilder.build(stored, facts, version: next)
+            for problem in skipped { logger.warning("skipping a stored rule", metadata: ["problem": .string(problem)]) }
+            state.replace(snapshot)
+        } catch {
+            state.refreshFailed("\(error)")
+            metrics.snapshotRefreshFailed()
+            logger.warning("routing snapshot refresh failed; routing on the last snapshot",
+                           metadata: ["error": .string("\(error)")])
+        }
+        metrics.snapshot(age: state.health.age)
+    }
+
+    /// Runs a blocking cluster call off the event loops.
+    func onCluster<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            clusterQueue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// The HTTP application: every route, authentication, metrics, and the snapshot refresher as a service.
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> some ApplicationProtocol {
+        let router = Hummingbird.Router(context: ArcherContext.self)
+        router.addMiddleware { MetricsMiddleware() }
+        router.get("healthz") { _, _ in try self.healthz() }
+        router.get("metrics") { _, _ in
+            var fields = HTTPFields()
+            fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
+        }
+        router.post("ws/v1/validate-conf") { request, _ in try await self.validateConf(request) }
+        let api = router.group("v1").add(middleware: BearerAuthentication(tokens: options.tokens))
+        api.post("submissions") { request, context in try await self.submit(request, context) }
+        api.get("submissions/{app_id}") { _, context in try await self.submission(context) }
+        api.post("decisions") { request, context in try await self.explain(request, context) }
+        api.get("rules") { _, context in try await self.listRules(context) }
+        api.put("rules/{id}") { request, context in try await self.putRule(request, context) }
+        api.delete("rules/{id}") { request, context in try await self.deleteRule(request, context) }
+        api.get("audit") { request, context in try await self.audit(request, context) }
+        api.get("clusters") { _, context in try self.listClusters(context) }
+        api.post("clusters/{name}/cordon") { request, context in try await self.cordon(request, context) }
+        api.delete("clusters/{name}/cordon") { _, context in try await self.uncordon(context) }
+        api.post("clusters/{name}/queues:deploy") { request, context in try await self.deploy(request, context) }
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "bursar"),
+            services: [SnapshotRefresher(archer: self)],
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+
+    /// Runs the service until SIGTERM/SIGINT, then finishes in-flight requests and flushes the store lane.
+    public func run(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
+        defer { lane.shutdown() }
+        try await application(onServerRunning: onServerRunning).runService()
+    }
+
+    /// Flushes and closes the store (for callers that run `application()` themselves).
+    public func shutdown() { lane.shutdown() }
+
+    private func healthz() throws -> Response {
+        let (age, error) = state.health
+        var body: [String: Any] = ["status": "ok", "snapshot_age_seconds": (age * 1000).rounded() / 1000,
+                                   "snapshot_version": state.snapshot.version]
+        if let error { body["snapshot_refresh_error"] = error }
+        return JSONBody.response(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) + [0x0A])
+    }
+
+    private func validateConf(_ request: Request) async throws -> Response {
+        let body = try await readBody(request)
+        var fields = HTTPFields()
+        for (name, value) in ValidateConf.headers { fields[HTTPField.Name(name)!] = value }
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: ValidateConf.answer(body))))
+    }
+
+    /// The request body, at most `maxBodyBytes` (413 beyond, checked on Content-Length first).
+    func readBody(_ request: Request) async throws -> [UInt8] {
+        let limit = options.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIError.tooLarge(limit: limit)
+        }
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: limit)
+        }
+    }
+
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}
+
+/// Reloads the routing snapshot every `refreshInterval` until the service group shuts down.
+struct SnapshotRefresher: Service {
+    let archer: Archer
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: archer.options.refreshInterval) }
+            } catch {
+                return
+            }
+            await archer.refresh()
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Synchronization
+import Logging
+import Allocation
+import InsightStore
+import Routing
+
+/// The routing snapshot the router decides on, held in memory and refreshed from the store and the
+/// `Queues/` files. Decisions never wait for the store: when a refresh fails, routing goes on with the
+/// last good snapshot (its age is exported as a metric and on `/healthz`).
+final class RoutingState: Sendable {
+    private struct Held: Sendable {
+        var snapshot: RoutingSnapshot
+        var loadedAt: ContinuousClock.Instant
+        var lastError: String?
+    }
+
+    private let held: Mutex<Held>
+
+    init(_ snapshot: RoutingSnapshot) {
+        held = Mutex(Held(snapshot: snapshot, loadedAt: .now, lastError: nil))
+    }
+
+    var snapshot: RoutingSnapshot { held.withLock { $0.snapshot } }
+
+    /// Seconds since the snapshot was last loaded successfully, and the last refresh error, if any.
+    var health: (age: Double, lastError: String?) {
+        held.withLock { held in
+            let age = ContinuousClock.now - held.loadedAt
+            return (Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18, held.lastError)
+        }
+    }
+
+    func replace(_ snapshot: RoutingSnapshot) {
+        held.withLock { $0 = Held(snapshot: snapshot, loadedAt: .now, lastError: nil) }
+    }
+
+    func refreshFailed(_ error: String) {
+        held.withLock { $0.lastError = error }
+    }
+}
+
+/// Everything a snapshot is built from that is not in the store: the cluster registry and each cluster's
+/// queue configuration (for onboarding room).
+struct ClusterFacts: Sendable {
+    var clusters: [Cluster]
+    /// Free onboarding vcore per cluster.
+    var onboardingRoom: [String: Double]
+
+    static func load(clusters: [Cluster], queuesDirectory: URL) -> ClusterFacts {
+        var room: [String: Double] = [:]
+        for cluster in clusters {
+            let file = queuesDirectory.appendingPathComponent(cluster.name).appendingPathComponent("queues.yaml")
+            room[cluster.name] = (try? String(contentsOf: file, encoding: .utf8)).map(OnboardingRoom.vcore(in:)) ?? 0
+        }
+        return ClusterFacts(clusters: clusters, onboardingRoom: room)
+    }
+}
+
+/// What the store holds for a snapshot, read in one go on the store lane.
+struct StoredRouting: Sendable {
+    var rules: [StoredRule]
+    var routes: [RoutingEntry]
+    var owners: [ProjectOwner]
+    var cordons: [ClusterCordon]
+
+    static func read(_ store: InsightStore) throws -> StoredRouting {
+        StoredRouting(rules: try store.routingRules(), routes: try store.routing(), owners: try store.projectOwners(),
+                      cordons: try store.cordons())
+    }
+}
+
+enum SnapshotBuilder {
+    static let decoder = JSONDecoder()
+
+    /// The snapshot for the stored state and the cluster facts. A stored rule that no longer decodes (written
+    /// by another version) is skipped and named in `skipped`, never fatal: routing must go on.
+    static func build(_ stored: StoredRouting, _ facts: ClusterFacts, version: Int64) -> (RoutingSnapshot, skipped: [String]) {
+        var rules: [RoutingRule] = []
+        var skipped: [String] = []
+        for rule in stored.rules {
+            do {
+                rules.append(try decoder.decode(RoutingRule.self, from: Data(rule.body.utf8)))
+            } catch {
+                skipped.append("rule \(rule.id): \(error)")
+            }
+        }
+        let cordoned = Set(stored.cordons.map(\.cluster))
+        var clusters: [String: ClusterState] = [:]
+        for cluster in facts.clusters {
+            clusters[cluster.name] = ClusterState(
+                healthy: !cordoned.contains(cluster.name),
+                sparkNamespace: cluster.kubernetes?.sparkNamespace ?? "spark",
+                onboardingHeadroom: facts.onboardingRoom[cluster.name] ?? 0)
+        }
+        var routes: [RouteKey: RouteTarget] = [:]
+        for entry in stored.routes {
+            routes[RouteKey(org: entry.org, project: entry.project, tier: entry.tier)] =
+                RouteTarget(cluster: entry.cluster, queue: entry.queue)
+        }
+        var projects: [String: ProjectOwnership] = [:]
+        for owner in stored.owners {
+            projects[owner.project] = ProjectOwnership(owner: owner.owner, org: owner.org)
+        }
+        return (RoutingSnapshot(rules: rules, routes: routes, clusters: clusters, projects: projects, version: version), skipped)
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Hummingbird
+import InsightStore
+import Routing
+import Clusters
+
+/// What `POST /v1/submissions` answers.
+struct SubmissionAnswer: Encodable {
+    var appId: String
+    var state: String
+    var decision: RoutingDecision
+    var detail: String?
+}
+
+extension Archer {
+    /// `POST /v1/submissions`: parse, authorise, decide, record (write-ahead), submit, record the outcome.
+    /// Nothing is sent to a cluster unless the submission was recorded first: a store outage answers 503 and
+    /// the caller retries; it never leaves a job running that the ingester cannot attribute.
+    func submit(_ request: Request, _ context: ArcherContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let principal = try context.caller()
+        let prepared: PreparedSubmission
+        do {
+            prepared = try prepare(try await readBody(request), contentType: request.headers[.contentType], principal: principal)
+        } catch {
+            metrics.submissionRefused()
+            throw error
+        }
+        let record = prepared.record(principal: principal.name, at: Archer.now())
+        do {
+            try await lane.record(record)
+        } catch {
+            metrics.submissionUnavailable()
+            logger.error("submission not recorded; refused with 503", metadata: ["error": .string("\(error)")])
+            throw APIError.unavailable("the submission could not be recorded (the store is unavailable), so it was not sent to any cluster; retry shortly")
+        }
+        let decision = prepared.decision
+        let outcome: SubmissionStateChange
+        var status: HTTPResponse.Status = .created
+        if let target = options.targets[decision.cluster] {
+            let manifest = prepared.manifestJSON
+            do {
+                let created = try await onCluster {
+                    try target.createSparkApplication(namespace: decision.namespace, manifestJSON: manifest)
+                }
+                outcome = SubmissionStateChange(appID: prepared.appID, state: "submitted",
+                                                detail: "uid \(created.uid)", at: Archer.now())
+            } catch {
+                metrics.clusterFailed()
+                status = .badGateway
+                outcome = SubmissionStateChange(appID: prepared.appID, state: "failed", detail: "\(error)", at: Archer.now())
+            }
+        } else {
+            status = .badGateway
+            outcome = SubmissionStateChange(appID: prepared.appID, state: "failed",
+                                            detail: "no target is configured for cluster \(decision.cluster)", at: Archer.now())
+        }
+        // The outcome is recorded before answering; if that fails the record still says `recorded`, and the
+        // caller learns what happened at the cluster from this answer.
+        do {
+            try await lane.record(outcome)
+        } catch {
+            logger.error("submission outcome not recorded", metadata: ["app_id": .string(prepared.appID), "error": .string("\(error)")])
+        }
+        if status == .created { metrics.submissionAccepted(after: ContinuousClock.now - started) }
+        logger.debug("submission", metadata: [
+            "app_id": .string(prepared.appID), "cluster": .string(decision.cluster), "queue": .string(decision.queue),
+            "source": .string(decision.source.rawValue), "state": .string(outcome.state),
+        ])
+        return JSONBody.response(prepared.answer(state: outcome.state, detail: outcome.detail), status: status)
+    }
+
+    /// `POST /v1/decisions`: the decision a submission would get, without recording or sending anything.
+    func explain(_ request: Request, _ context: ArcherContext) async throws -> Response {
+        let principal = try context.caller()
+        let prepared = try prepare(try await readBody(request), contentType: request.headers[.contentType], principal: principal)
+        return JSONBody.response(prepared.answer(state: "not-submitted", detail: nil), status: .ok)
+    }
+
+    /// `GET /v1/submissions/{app_id}`: the record, and the cluster's view of it when the cluster can be asked.
+    func submission(_ context: ArcherContext) async throws -> Response {
+        let principal = try context.caller()
+        let appID = try context.parameters.require("app_id")
+        guard let record = try await lane.run({ try $0.submission(appID: appID) }) else {
+            throw APIError.notFound("no submission with app id \(appID)")
+        }
+        if !principal.isAdmin && record.principal != principal.name {
+            let allowed = Authorization.maySubmit(principal, project: record.project, in: state.snapshot)
+            guard allowed.allowed else {
+                throw APIError.forbidden("\(principal.name) may not read submissions of project \(record.project): \(allowed.reason)")
+            }
+        }
+        var live: [String: Any] = [:]
+        if record.state == "submitted", let target = options.targets[record.cluster] {
+            do {
+                let status = try await onCluster {
+                    try target.sparkApplicationStatus(namespace: record.namespace, name: record.appID)
+                }
+                live["state"] = status.state
+                if let message = status.message { live["message"] = message }
+            } catch {
+                live["error"] = "\(error)"
+            }
+        }
+        var body: [String: Any] = [
+            "app_id": record.appID, "submitted_at": record.submittedAt, "principal": record.principal,
+            "project": record.project, "tier": record.tier, "cluster": record.cluster, "queue": record.queue,
+            "namespace": record.namespace, "source": record.source, "reason": record.reason, "state": record.state,
+            "updated_at": record.updatedAt,
+        ]
+        for (key, value) in [("org", record.org), ("workflow", record.workflow), ("job", record.job),
+                             ("run_id", record.runID), ("rule_id", record.ruleID), ("state_detail", record.stateDetail)] {
+            if let value { body[key] = value }
+        }
+        if let scheduledAt = record.scheduledAt { body["scheduled_at"] = scheduledAt }
+        if !live.isEmpty { body["cluster_status"] = live }
+        return JSONBody.response(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) + [0x0A])
+    }
+
+    /// Parse, authorise, decide and mutate: everything before the store.
+    func prepare(_ body: [UInt8], contentType: String?, principal: Principal) throws -> PreparedSubmission {
+        let submission: Submission
+        do {
+            submission = try SubmissionParser.parse(body, contentType: contentType)
+        } catch {
+            throw APIError.badRequest("invalid_submission", error.message, field: error.field.isEmpty ? nil : error.field,
+                                      line: error.line)
+        }
+        let snapshot = state.snapshot
+        let authorization = Authorization.maySubmit(principal, project: submission.facts.project, in: snapshot)
+        guard authorization.allowed else {
+            throw APIError.forbidden(authorization.reason)
+        }
+        let decision: RoutingDecision
+        do {
+            decision = try Routing.Router.decide(submission.facts, user: principal.name, in: snapshot)
+        } catch {
+            throw APIError(.serviceUnavailable, "no_cluster", "\(error)")
+        }
+        let appID = AppID.make(name: submission.facts.name, workflow: submission.facts.workflow,
+                               nonce: UInt64.random(in: 0...UInt64.max))
+        let manifest = ManifestMutation.apply(decision, appID: appID, to: submission)
+        return PreparedSubmission(appID: appID, facts: submission.facts, decision: decision, manifestJSON: manifest.jsonBytes())
+    }
+}
+
+/// A submission ready to record and send.
+struct PreparedSubmission: Sendable {
+    var appID: String
+    var facts: SubmissionFacts
+    var decision: RoutingDecision
+    var manifestJSON: [UInt8]
+
+    func record(principal: String, at time: Int64) -> SubmissionRecord {
+        SubmissionRecord(
+            appID: appID, submittedAt: time, principal: principal, org: facts.org, project: facts.project,
+            tier: facts.tier, workflow: facts.workflow, job: facts.job, runID: facts.runID, scheduledAt: facts.scheduledAt,
+            cluster: decision.cluster, queue: decision.queue, namespace: decision.namespace,
+            source: decision.source.rawValue, ruleID: decision.ruleID, reason: decision.reason, state: "recorded",
+            updatedAt: time, manifest: String(decoding: manifestJSON, as: UTF8.self))
+    }
+
+    /// `{"app_id":…,"state":…,"decision":{…},"manifest":{…}}`: the manifest is spliced in as the JSON it is.
+    func answer(state: String, detail: String?) -> [UInt8] {
+        let head = SubmissionAnswer(appId: appID, state: state, decision: decision, detail: detail)
+        var bytes = Array((try? JSONBody.encoder.encode(head)) ?? Data("{}".utf8))
+        bytes.removeLast()  // the closing brace
+        bytes += Array(",\"manifest\":".utf8)
+        bytes += manifestJSON
+        bytes += Array("}\n".utf8)
+        return bytes
+    }
+}

@@ -1,0 +1,112 @@
+import Allocation
+import Archer
+import ArgumentParser
+import Clusters
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import Routing
+
+/// `bursar serve`: the submission router's HTTP API.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the submission router (\"Archer\"): route, record and submit Spark jobs; manage rules; deploy queue configs.",
+        discussion: """
+        The API is documented in the README and in Archer/openapi.yaml. Every /v1 call needs \
+        `Authorization: Bearer <token>`; tokens are listed, hashed, in the tokens file (create one with \
+        `bursar token new`). /healthz, /metrics and /ws/v1/validate-conf are open.
+
+        Clusters with a kubernetes: section in clusters.yaml get the Kubernetes target; the others, or all \
+        with --dry-run, get the dry-run target, which records what would be sent in --dry-run-dir. \
+        SIGTERM or SIGINT stops accepting connections, finishes the requests in flight and flushes the store.
+        """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one; the chosen port is logged).")
+    var port = 8080
+
+    @Option(help: "The tokens file (principals, teams, roles, SHA-256 of each token). Also BURSAR_TOKENS.")
+    var tokens: String?
+
+    @Option(help: "The cluster registry.")
+    var clusters = "Queues/clusters.yaml"
+
+    @Option(help: "The allocation policy (deploy reads its tier-1 shrink limit).")
+    var policy = "Queues/policy.yaml"
+
+    @Option(help: "The folder with <cluster>/queues.yaml.")
+    var queues = "Queues"
+
+    @Flag(help: "Send nothing to any cluster: record what would be sent instead.")
+    var dryRun = false
+
+    @Option(help: "Where the dry-run target writes what it would send (one JSON line per request).")
+    var dryRunDir = ".bursar/dry-run"
+
+    @Option(help: "Largest accepted request body, in bytes.")
+    var maxBody = 1 << 20
+
+    @Option(help: "Seconds between reloads of the routing snapshot (rules, routes, owners, cordons).")
+    var refresh = 5.0
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup var store: StoreOption
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "bursar.archer")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let options = try loadOptions()
+        let archer: Archer
+        do {
+            archer = try await Archer(options: options, store: try store.location(), logger: logger,
+                                      metrics: ArcherMetrics(registry: registry))
+        } catch {
+            printError("bursar serve: cannot start: \(error)")
+            throw ExitCode(2)
+        }
+        try await archer.run { channel in
+            let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+            logger.notice("listening", metadata: ["address": .string(address)])
+        }
+    }
+
+    private func loadOptions() throws -> ArcherOptions {
+        func read(_ path: String, _ what: String) throws -> String {
+            do {
+                return try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                printError("bursar serve: cannot read the \(what) \(path): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        guard let tokensPath = tokens ?? ProcessInfo.processInfo.environment["BURSAR_TOKENS"] else {
+            printError("bursar serve: no tokens file; pass --tokens FILE (or BURSAR_TOKENS). Create one with: bursar token new --principal NAME --team TEAM [--admin] >> tokens.yaml")
+            throw ExitCode(2)
+        }
+        do {
+            let book = try TokenBook.parse(try read(tokensPath, "tokens file"), file: tokensPath)
+            let registry = try ClusterRegistry.parse(try read(clusters, "cluster registry"), file: clusters)
+            let policyValue = try AllocationPolicy.parse(try read(policy, "policy"), file: policy)
+            let targets = try ClusterTargets.make(for: registry, dryRun: dryRun, dryRunDirectory: dryRunDir)
+            return ArcherOptions(host: host, port: port, maxBodyBytes: maxBody,
+                                 refreshInterval: .milliseconds(Int64((refresh * 1000).rounded())), clusters: registry,
+                                 queuesDirectory: URL(fileURLWithPath: queues), policy: policyValue, tokens: book, targets: targets)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printError("bursar serve: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
