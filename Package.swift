@@ -57,6 +57,11 @@ let package = Package(
         .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
 
+        // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
+        // routing decision over a snapshot, the manifest mutation, tokens and authorization.
+        .target(name: "Router", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams")],
+                swiftSettings: swiftSettings),
+
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation",
@@ -75,6 +80,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store"], swiftSettings: swiftSettings),
     ]
 )
