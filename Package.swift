@@ -65,10 +65,15 @@ let package = Package(
         .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
 
+        // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
+        // routing decision over a snapshot, the manifest mutation, tokens and authorization.
+        .target(name: "Router", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams")],
+                swiftSettings: swiftSettings),
+
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
         // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
         .target(name: "Archer", dependencies: [
-            "InsightStore", "QueueConfig", "Allocation",
+            "InsightStore", "QueueConfig", "Allocation", "Router", "Clusters",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -95,6 +100,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store"], swiftSettings: swiftSettings),
     ]
 )

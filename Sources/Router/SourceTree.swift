@@ -1,0 +1,414 @@
+internal import Yams
+
+/// A parsed document that still knows where each value was written, so an error about a value can name
+/// its line and column. Parsing builds this; the manifest drops the positions.
+struct SourceNode {
+    enum Value {
+        case null, bool(Bool), integer(Int64), double(Double), string(String)
+        case array([SourceNode])
+        case object([(key: String, node: SourceNode)])
+    }
+
+    var value: Value
+    var line: Int?
+    var column: Int?
+
+    subscript(key: String) -> SourceNode? {
+        guard case .object(let members) = value else { return nil }
+        return members.first(where: { $0.key == key })?.node
+    }
+
+    var string: String? {
+        if case .string(let text) = value { return text }
+        return nil
+    }
+
+    var isObject: Bool {
+        if case .object = value { return true }
+        return false
+    }
+
+    var kindName: String { json.kindName }
+
+    /// The value without positions.
+    var json: JSONValue {
+        switch value {
+        case .null: return .null
+        case .bool(let flag): return .bool(flag)
+        case .integer(let number): return .integer(number)
+        case .double(let number): return .double(number)
+        case .string(let text): return .string(text)
+        case .array(let elements): return .array(elements.map(\.json))
+        case .object(let members): return .object(members.map { JSONValue.Member($0.key, $0.node.json) })
+        }
+    }
+}
+
+/// A syntax problem found while reading the body.
+struct SyntaxError: Error {
+    var message: String
+    var line: Int?
+    var column: Int?
+    var field: String = ""
+}
+
+// MARK: - YAML
+
+enum YAMLSource {
+    /// Reads the first document through libyaml (via Yams), resolving scalars the way Kubernetes' YAML
+    /// reader does (YAML 1.1 booleans included). Duplicate keys and merge keys are refused.
+    static func parse(_ text: String) throws(SyntaxError) -> SourceNode? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw syntaxError(error)
+        } catch {
+            throw SyntaxError(message: "the body could not be read as YAML (\(error))")
+        }
+        guard let root else { return nil }
+        return try convert(root, path: "")
+    }
+
+    private static func convert(_ node: Node, path: String) throws(SyntaxError) -> SourceNode {
+        let line = node.mark?.line
+        let column = node.mark?.column
+        switch node {
+        case .scalar(let scalar):
+            return SourceNode(value: scalarValue(scalar.string, tag: Resolver.default.resolveTag(of: node)), line: line, column: column)
+        case .sequence(let sequence):
+            var elements: [SourceNode] = []
+            elements.reserveCapacity(sequence.count)
+            for (index, element) in sequence.enumerated() {
+                elements.append(try convert(element, path: "\(path)[\(index)]"))
+            }
+            return SourceNode(value: .array(elements), line: line, column: column)
+        case .mapping(let mapping):
+            var members: [(key: String, node: SourceNode)] = []
+            var seen: [String: Int] = [:]
+            for (keyNode, valueNode) in mapping {
+                guard case .scalar(let keyScalar) = keyNode else {
+                    var shape = "a list"
+                    if case .mapping = keyNode { shape = "an object" }
+                    throw SyntaxError(message: "a key is \(shape); keys must be plain text",
+                                      line: keyNode.mark?.line, column: keyNode.mark?.column, field: path)
+                }
+                let key = keyScalar.string
+                let childPath = FieldPath.child(path, key)
+                if Resolver.default.resolveTag(of: keyNode) == .merge {
+                    throw SyntaxError(message: "YAML merge keys (<<) are not supported here; write the fields out",
+                                      line: keyNode.mark?.line, column: keyNode.mark?.column, field: childPath)
+                }
+                if let firstLine = seen[key] {
+                    throw SyntaxError(message: "key \"\(key)\" is given twice (first at line \(firstLine)); keep one",
+                                      line: keyNode.mark?.line, column: keyNode.mark?.column, field: childPath)
+                }
+                seen[key] = keyNode.mark?.line ?? 0
+                members.append((key, try convert(valueNode, path: childPath)))
+            }
+            return SourceNode(value: .object(members), line: line, column: column)
+        case .alias:
+            // Yams resolves aliases while composing; an unresolved one cannot reach here.
+            throw SyntaxError(message: "unresolved YAML alias", line: line, column: column, field: path)
+        }
+    }
+
+    /// Plain scalars take the type YAML resolution gives them; quoted ones stay strings (Yams tags them `str`).
+    static func scalarValue(_ text: String, tag: Tag.Name) -> SourceNode.Value {
+        switch tag {
+        case .null: return .null
+        case .bool:
+            switch text.lowercased() {
+            case "true", "yes", "on", "y": return .bool(true)
+            default: return .bool(false)
+            }
+        case .int:
+            if let number = integer(text) { return .integer(number) }
+            return .string(text)
+        case .float:
+            let cleaned = text.filter { $0 != "_" }
+            switch cleaned.lowercased() {
+            case ".inf", "+.inf": return .double(.infinity)
+            case "-.inf": return .double(-.infinity)
+            case ".nan": return .double(.nan)
+            default: return Double(cleaned).map { .double($0) } ?? .string(text)
+            }
+        default:
+            return .string(text)
+        }
+    }
+
+    /// YAML integers: decimal, 0x hex, 0o or leading-zero octal, 0b binary, with `_` separators.
+    static func integer(_ text: String) -> Int64? {
+        var digits = Substring(text.filter { $0 != "_" })
+        var negative = false
+        if digits.first == "-" || digits.first == "+" {
+            negative = digits.first == "-"
+            digits = digits.dropFirst()
+        }
+        var radix = 10
+        if digits.hasPrefix("0x") { radix = 16; digits = digits.dropFirst(2) }
+        else if digits.hasPrefix("0o") { radix = 8; digits = digits.dropFirst(2) }
+        else if digits.hasPrefix("0b") { radix = 2; digits = digits.dropFirst(2) }
+        else if digits.count > 1, digits.hasPrefix("0") { radix = 8; digits = digits.dropFirst() }
+        guard let magnitude = UInt64(digits, radix: radix) else { return nil }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { return nil }
+        return Int64(magnitude)
+    }
+
+    private static func syntaxError(_ error: YamlError) -> SyntaxError {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let hint = context.map { " \($0.text)" } ?? ""
+            return SyntaxError(message: "YAML syntax error: \(problem)\(hint); check the indentation and quoting there",
+                               line: mark.line, column: mark.column)
+        case let .reader(problem, offset, _, _):
+            return SyntaxError(message: "the body is not readable text: \(problem)\(offset.map { " at byte \($0)" } ?? ""); send UTF-8")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return SyntaxError(message: "key \"\(duplicates.first ?? "")\" is given twice; keep one",
+                               line: context.mark.line, column: context.mark.column)
+        default:
+            return SyntaxError(message: "the body could not be read as YAML (\(error))")
+        }
+    }
+}
+
+// MARK: - JSON
+
+/// A small strict JSON reader (RFC 8259) that keeps key order and positions. Foundation's reader keeps
+/// neither, and a submission's errors should point at the line that is wrong.
+struct JSONSource {
+    private let bytes: [UInt8]
+    private var index = 0
+    private var line = 1
+    private var lineStart = 0
+    private var depth = 0
+
+    /// Nesting deeper than this is refused rather than risking the stack on hostile input.
+    static let maximumDepth = 200
+
+    static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> SourceNode {
+        var reader = JSONSource(bytes: bytes)
+        reader.skipWhitespace()
+        let value = try reader.value(path: "")
+        reader.skipWhitespace()
+        if reader.index < bytes.count {
+            throw reader.error("unexpected \(reader.describeCurrent()) after the JSON value; send exactly one object")
+        }
+        return value
+    }
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    private var column: Int { index - lineStart + 1 }
+
+    private func error(_ message: String, field: String = "") -> SyntaxError {
+        SyntaxError(message: "JSON syntax error: " + message, line: line, column: column, field: field)
+    }
+
+    private func describeCurrent() -> String {
+        guard index < bytes.count else { return "end of input" }
+        let byte = bytes[index]
+        if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x\(String(byte, radix: 16))"
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0D: index += 1
+            case 0x0A:
+                index += 1
+                line += 1
+                lineStart = index
+            default: return
+            }
+        }
+    }
+
+    private mutating func value(path: String) throws(SyntaxError) -> SourceNode {
+        guard index < bytes.count else { throw error("the input ends where a value was expected") }
+        let startLine = line, startColumn = column
+        func node(_ value: SourceNode.Value) -> SourceNode { SourceNode(value: value, line: startLine, column: startColumn) }
+        switch bytes[index] {
+        case 0x7B: return node(try object(path: path))
+        case 0x5B: return node(try array(path: path))
+        case 0x22: return node(.string(try string()))
+        case 0x74: try literal("true"); return node(.bool(true))
+        case 0x66: try literal("false"); return node(.bool(false))
+        case 0x6E: try literal("null"); return node(.null)
+        case 0x2D, 0x30...0x39: return node(try number())
+        default:
+            throw error("unexpected \(describeCurrent()) where a value was expected (strings need double quotes)", field: path)
+        }
+    }
+
+    private mutating func literal(_ word: String) throws(SyntaxError) {
+        let expected = Array(word.utf8)
+        guard index + expected.count <= bytes.count, Array(bytes[index..<(index + expected.count)]) == expected else {
+            throw error("unexpected \(describeCurrent()); expected \(word) (strings need double quotes)")
+        }
+        index += expected.count
+    }
+
+    private mutating func object(path: String) throws(SyntaxError) -> SourceNode.Value {
+        depth += 1
+        guard depth <= JSONSource.maximumDepth else { throw error("nesting deeper than \(JSONSource.maximumDepth) levels") }
+        defer { depth -= 1 }
+        index += 1
+        var members: [(key: String, node: SourceNode)] = []
+        var seen: [String: Int] = [:]
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == 0x7D { index += 1; return .object(members) }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == 0x22 else {
+                throw error("expected a key in double quotes, found \(describeCurrent())", field: path)
+            }
+            let keyLine = line
+            let key = try string()
+            let childPath = FieldPath.child(path, key)
+            if let first = seen[key] {
+                throw error("key \"\(key)\" is given twice (first at line \(first)); keep one", field: childPath)
+            }
+            seen[key] = keyLine
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == 0x3A else {
+                throw error("expected ':' after key \"\(key)\", found \(describeCurrent())", field: childPath)
+            }
+            index += 1
+            skipWhitespace()
+            members.append((key, try value(path: childPath)))
+            skipWhitespace()
+            guard index < bytes.count else { throw error("the input ends inside an object; a '}' is missing", field: path) }
+            if bytes[index] == 0x2C { index += 1; continue }
+            if bytes[index] == 0x7D { index += 1; return .object(members) }
+            throw error("expected ',' or '}' after the value of \"\(key)\", found \(describeCurrent())", field: childPath)
+        }
+    }
+
+    private mutating func array(path: String) throws(SyntaxError) -> SourceNode.Value {
+        depth += 1
+        guard depth <= JSONSource.maximumDepth else { throw error("nesting deeper than \(JSONSource.maximumDepth) levels") }
+        defer { depth -= 1 }
+        index += 1
+        var elements: [SourceNode] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == 0x5D { index += 1; return .array(elements) }
+        while true {
+            skipWhitespace()
+            elements.append(try value(path: "\(path)[\(elements.count)]"))
+            skipWhitespace()
+            guard index < bytes.count else { throw error("the input ends inside a list; a ']' is missing", field: path) }
+            if bytes[index] == 0x2C { index += 1; continue }
+            if bytes[index] == 0x5D { index += 1; return .array(elements) }
+            throw error("expected ',' or ']' in a list, found \(describeCurrent())", field: path)
+        }
+    }
+
+    private mutating func string() throws(SyntaxError) -> String {
+        index += 1
+        var out: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case 0x22:
+                index += 1
+                guard let text = String(validating: out, as: UTF8.self) else { throw error("a string is not valid UTF-8") }
+                return text
+            case 0x5C:
+                index += 1
+                guard index < bytes.count else { break }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case 0x22, 0x5C, 0x2F: out.append(escape)
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0C)
+                case 0x6E: out.append(0x0A)
+                case 0x72: out.append(0x0D)
+                case 0x74: out.append(0x09)
+                case 0x75:
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard index + 1 < bytes.count, bytes[index] == 0x5C, bytes[index + 1] == 0x75 else {
+                            throw error("a \\u escape holds half a surrogate pair")
+                        }
+                        index += 2
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw error("a \\u escape holds half a surrogate pair") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw error("a \\u escape is not a character") }
+                    out.append(contentsOf: Array(String(Character(unicode)).utf8))
+                default:
+                    index -= 1
+                    throw error("unknown escape \\\(Character(Unicode.Scalar(escape))) in a string")
+                }
+            case 0..<0x20:
+                throw error(byte == 0x0A ? "a string runs past the end of the line; close it with '\"'"
+                                         : "a control character inside a string; escape it")
+            default:
+                out.append(byte)
+                index += 1
+            }
+        }
+        throw error("the input ends inside a string; a closing '\"' is missing")
+    }
+
+    private mutating func hex4() throws(SyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count,
+              let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16) else {
+            throw error("a \\u escape needs four hex digits")
+        }
+        index += 4
+        return value
+    }
+
+    private mutating func number() throws(SyntaxError) -> SourceNode.Value {
+        let start = index
+        var isInteger = true
+        if bytes[index] == 0x2D { index += 1 }
+        func digits() -> Int {
+            let begin = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+            return index - begin
+        }
+        let integerStart = index
+        let integerDigits = digits()
+        guard integerDigits > 0 else { throw error("a number needs digits after '-'") }
+        if integerDigits > 1, bytes[integerStart] == 0x30 { throw error("numbers may not have leading zeros") }
+        if index < bytes.count, bytes[index] == 0x2E {
+            isInteger = false
+            index += 1
+            guard digits() > 0 else { throw error("a number needs digits after '.'") }
+        }
+        if index < bytes.count, bytes[index] == 0x65 || bytes[index] == 0x45 {
+            isInteger = false
+            index += 1
+            if index < bytes.count, bytes[index] == 0x2B || bytes[index] == 0x2D { index += 1 }
+            guard digits() > 0 else { throw error("a number needs digits in its exponent") }
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        if isInteger, let number = Int64(text) { return .integer(number) }
+        guard let number = Double(text) else { throw error("\(text) is not a number") }
+        return .double(number)
+    }
+}
+
+/// Field paths as users write them: `spec.driver.labels["yunikorn.apache.org/queue"]`.
+enum FieldPath {
+    /// `parent.key`, or `parent["key"]` when the key holds characters a dotted path would misread.
+    static func child(_ parent: String, _ key: String) -> String {
+        let plain = !key.isEmpty && key.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D }
+        if plain { return parent.isEmpty ? key : parent + "." + key }
+        return parent + "[\"" + key + "\"]"
+    }
+}

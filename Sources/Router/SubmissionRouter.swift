@@ -1,0 +1,291 @@
+/// Where a submission goes and why.
+public struct RoutingDecision: Sendable, Equatable, Codable {
+    /// What decided.
+    public enum Source: String, Sendable, Codable {
+        case rule
+        case routingTable = "routing-table"
+        case onboarding
+    }
+
+    public var cluster: String
+    public var queue: String
+    /// The cluster's Spark namespace.
+    public var namespace: String
+    public var source: Source
+    public var ruleID: String?
+    /// True when the rule's chosen cluster was unhealthy and its fallback was used.
+    public var fallbackUsed: Bool
+    let explanation: Explanation
+
+    /// A decision; `reason` is the sentence to show.
+    public init(cluster: String, queue: String, namespace: String, source: Source, ruleID: String? = nil,
+                fallbackUsed: Bool = false, reason: String) {
+        self.init(cluster: cluster, queue: queue, namespace: namespace, source: source, ruleID: ruleID,
+                  fallbackUsed: fallbackUsed, explanation: .text(reason))
+    }
+
+    init(cluster: String, queue: String, namespace: String, source: Source, ruleID: String?, fallbackUsed: Bool,
+         explanation: Explanation) {
+        self.cluster = cluster
+        self.queue = queue
+        self.namespace = namespace
+        self.source = source
+        self.ruleID = ruleID
+        self.fallbackUsed = fallbackUsed
+        self.explanation = explanation
+    }
+
+    /// One sentence saying why, e.g. "rule ccr-moka-b (priority 100) sends 30% of workflows to moka-b;
+    /// etl-daily hashes into that slice". The parts are kept and the sentence written when it is read:
+    /// a decision is made far more often than its reason is shown in full.
+    public var reason: String { explanation.sentence }
+
+    enum CodingKeys: String, CodingKey { case cluster, queue, namespace, source, ruleID, fallbackUsed, reason }
+
+    /// Decodes a decision written by `encode(to:)`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(cluster: try container.decode(String.self, forKey: .cluster),
+                  queue: try container.decode(String.self, forKey: .queue),
+                  namespace: try container.decode(String.self, forKey: .namespace),
+                  source: try container.decode(Source.self, forKey: .source),
+                  ruleID: try container.decodeIfPresent(String.self, forKey: .ruleID),
+                  fallbackUsed: try container.decode(Bool.self, forKey: .fallbackUsed),
+                  reason: try container.decode(String.self, forKey: .reason))
+    }
+
+    /// Encodes every field, the reason as its sentence.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cluster, forKey: .cluster)
+        try container.encode(queue, forKey: .queue)
+        try container.encode(namespace, forKey: .namespace)
+        try container.encode(source, forKey: .source)
+        try container.encodeIfPresent(ruleID, forKey: .ruleID)
+        try container.encode(fallbackUsed, forKey: .fallbackUsed)
+        try container.encode(reason, forKey: .reason)
+    }
+
+    /// Equal when every field and the reason sentence are equal.
+    public static func == (lhs: RoutingDecision, rhs: RoutingDecision) -> Bool {
+        lhs.cluster == rhs.cluster && lhs.queue == rhs.queue && lhs.namespace == rhs.namespace && lhs.source == rhs.source
+            && lhs.ruleID == rhs.ruleID && lhs.fallbackUsed == rhs.fallbackUsed && lhs.reason == rhs.reason
+    }
+}
+
+/// The parts of a decision's reason.
+enum Explanation: Sendable {
+    enum QueueOrigin: Sendable { case override, routingTable, onboarding }
+
+    case rule(id: String, priority: Int, percent: Int, cluster: String, splitKey: String, isSplit: Bool,
+              unhealthy: String?, queueOrigin: QueueOrigin)
+    case routingTable(project: String, tier: Int, cluster: String, queue: String)
+    case onboarding(project: String, cluster: String, headroom: Double)
+    case text(String)
+
+    var sentence: String {
+        switch self {
+        case let .rule(id, priority, percent, cluster, splitKey, isSplit, unhealthy, queueOrigin):
+            var text = "rule \(id) (priority \(priority)) "
+            if isSplit {
+                text += "sends \(percent)% of workflows to \(cluster); \(splitKey) hashes into that slice"
+            } else {
+                text += "sends \(splitKey) to \(cluster)"
+            }
+            if let unhealthy {
+                text = "rule \(id) (priority \(priority)) chose \(unhealthy), which is unhealthy, so its fallback \(cluster) is used"
+            }
+            switch queueOrigin {
+            case .override: text += "; the rule sets the queue"
+            case .routingTable: text += "; the queue comes from the routing table"
+            case .onboarding: text += "; the project has no route yet, so it runs in its onboarding queue"
+            }
+            return text
+        case let .routingTable(project, tier, cluster, queue):
+            return "no rule matches; the nightly routing table places \(project) tier \(tier) on \(cluster) in \(queue)"
+        case let .onboarding(project, cluster, headroom):
+            let free = headroom == headroom.rounded() ? String(Int64(headroom)) : String(headroom)
+            return "project \(project) has no route yet; it onboards on \(cluster), the healthy cluster with the most onboarding headroom (\(free) free)"
+        case .text(let text):
+            return text
+        }
+    }
+}
+
+/// Why no decision could be made.
+public enum RoutingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Every cluster the submission could go to is unhealthy (or unknown); `clusters` names them.
+    case noHealthyCluster(clusters: [String], detail: String)
+    /// The facts carry a tier outside 1…3 (the parser never produces one).
+    case invalidTier(Int)
+
+    /// The message to show.
+    public var description: String {
+        switch self {
+        case let .noHealthyCluster(clusters, detail):
+            return "no healthy cluster for this submission (\(clusters.joined(separator: ", "))): \(detail)"
+        case let .invalidTier(tier):
+            return "\(tier) is not a tier; use 1, 2 or 3"
+        }
+    }
+}
+
+/// Archer's routing decision: pure, over one snapshot.
+public enum SubmissionRouter {
+    /// Decides where a submission goes: the first matching rule by priority (splits hashed per workflow,
+    /// falling back when the chosen cluster is unhealthy), else the routing table, else the onboarding
+    /// queue on the healthy cluster with the most onboarding headroom.
+    public static func decide(_ facts: SubmissionFacts, user: String, in snapshot: RoutingSnapshot) throws(RoutingError) -> RoutingDecision {
+        guard facts.tier >= 1 && facts.tier <= 3 else { throw .invalidTier(facts.tier) }
+        let index = snapshot.index
+        let project = index.projects[facts.project]
+        let org = facts.org ?? project?.ownership?.org
+
+        if let position = firstMatch(facts, org: org, user: user, project: project, index: index) {
+            return try ruleDecision(index.rules[Int(position)], facts: facts, org: org, project: project, index: index)
+        }
+        if let route = tableRoute(project, tier: facts.tier, org: org) {
+            guard index.isHealthy(route.cluster) else {
+                let state = route.cluster < 0 ? "is not a cluster the router knows" : "is unhealthy"
+                throw .noHealthyCluster(clusters: [route.clusterName],
+                                        detail: "the routing table places \(facts.project) tier \(facts.tier) on \(route.clusterName), which \(state); add a rule with a fallback to move it")
+            }
+            let cluster = index.clusters[route.cluster]
+            return RoutingDecision(cluster: cluster.name, queue: route.queue, namespace: cluster.state.sparkNamespace,
+                                   source: .routingTable, ruleID: nil, fallbackUsed: false,
+                                   explanation: .routingTable(project: facts.project, tier: facts.tier, cluster: cluster.name, queue: route.queue))
+        }
+        guard let position = index.onboardingCluster else {
+            throw .noHealthyCluster(clusters: index.clusters.map(\.name),
+                                    detail: "project \(facts.project) has no route and every cluster is unhealthy")
+        }
+        let cluster = index.clusters[position]
+        return RoutingDecision(cluster: cluster.name, queue: onboardingQueue(facts.project), namespace: cluster.state.sparkNamespace,
+                               source: .onboarding, ruleID: nil, fallbackUsed: false,
+                               explanation: .onboarding(project: facts.project, cluster: cluster.name, headroom: cluster.state.onboardingHeadroom))
+    }
+
+    /// `root.onboarding.<project>`, the project made a valid queue name.
+    public static func onboardingQueue(_ project: String) -> String {
+        "root.onboarding." + QueuePath.queueName(project)
+    }
+
+    /// The rule positions that could match are the project's, the workflow's and the general ones, each
+    /// ascending; they are walked merged so the first match is the highest-priority one.
+    private static func firstMatch(_ facts: SubmissionFacts, org: String?, user: String, project: Index.Project?,
+                                   index: Index) -> Int32? {
+        let none: [Int32] = []
+        let projectRules = project?.rules ?? none
+        var workflowRules = none
+        if !index.workflowRules.isEmpty, let workflow = facts.workflow {
+            workflowRules = index.workflowRules[workflow] ?? none
+        }
+        let general = index.generalRules
+        var p = 0, w = 0, g = 0
+        while true {
+            let nextP = p < projectRules.count ? projectRules[p] : Int32.max
+            let nextW = w < workflowRules.count ? workflowRules[w] : Int32.max
+            let nextG = g < general.count ? general[g] : Int32.max
+            let next = min(nextP, nextW, nextG)
+            if next == Int32.max { return nil }
+            if next == nextP { p += 1 } else if next == nextW { w += 1 } else { g += 1 }
+            if matches(index.rules[Int(next)], facts, org: org, user: user) { return next }
+        }
+    }
+
+    @inline(__always)
+    private static func matches(_ rule: Index.Rule, _ facts: SubmissionFacts, org: String?, user: String) -> Bool {
+        if let tier = rule.tier, tier != facts.tier { return false }
+        if let exact = rule.projectExact, exact != facts.project { return false }
+        if let prefix = rule.projectPrefix, !hasPrefix(facts.project, prefix) { return false }
+        if let wanted = rule.org, wanted != org { return false }
+        if rule.workflowExact != nil || rule.workflowPrefix != nil {
+            guard let workflow = facts.workflow else { return false }
+            if let exact = rule.workflowExact, exact != workflow { return false }
+            if let prefix = rule.workflowPrefix, !hasPrefix(workflow, prefix) { return false }
+        }
+        if let wanted = rule.user, wanted != user { return false }
+        for label in rule.labels where facts.labels[label.key] != label.value { return false }
+        return true
+    }
+
+    /// Byte-wise prefix: names are ASCII, and this avoids String's Unicode-aware comparison.
+    @inline(__always)
+    private static func hasPrefix(_ text: String, _ prefix: [UInt8]) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count >= prefix.count else { return false }
+        var i = utf8.startIndex
+        for byte in prefix {
+            if utf8[i] != byte { return false }
+            i = utf8.index(after: i)
+        }
+        return true
+    }
+
+    private static func tableRoute(_ project: Index.Project?, tier: Int, org: String?) -> Index.Route? {
+        guard let routes = project?.routes[tier - 1], let first = routes.first else { return nil }
+        guard let org else { return first }
+        for route in routes where route.org == nil || route.org == org { return route }
+        return nil
+    }
+
+    private static func ruleDecision(_ rule: Index.Rule, facts: SubmissionFacts, org: String?, project: Index.Project?,
+                                     index: Index) throws(RoutingError) -> RoutingDecision {
+        var share = rule.shares.last ?? Index.Share(cluster: -1, name: "(none)", upper: 100, percent: 100)
+        let isSplit = rule.shares.count > 1
+        if isSplit {
+            var hash = rule.seed
+            if let workflow = facts.workflow {
+                StableHash.add(workflow, to: &hash)
+            } else {
+                // No workflow: the project's tier stays put instead.
+                StableHash.add(facts.project, to: &hash)
+                StableHash.add(byte: 0x2F, to: &hash)
+                StableHash.add(byte: UInt8(0x30 + facts.tier), to: &hash)
+            }
+            let bucket = Int(StableHash.finish(hash) % 100)
+            for candidate in rule.shares where bucket < candidate.upper {
+                share = candidate
+                break
+            }
+        }
+        var chosen = share.cluster
+        var fallbackUsed = false
+        var unhealthyName: String?
+        if !index.isHealthy(chosen) {
+            let chosenName = share.name
+            guard rule.fallback >= 0, index.isHealthy(rule.fallback) else {
+                var names = [chosenName]
+                var detail = "rule \(rule.id) chose \(chosenName) (\(chosen >= 0 ? "unhealthy" : "unknown"))"
+                if let fallbackName = rule.fallbackName {
+                    names.append(fallbackName)
+                    detail += " and its fallback \(fallbackName) is \(rule.fallback >= 0 ? "unhealthy" : "unknown")"
+                } else {
+                    detail += " and the rule has no fallback"
+                }
+                throw .noHealthyCluster(clusters: names, detail: detail + "; wait for the cluster or change the rule")
+            }
+            unhealthyName = chosenName
+            chosen = rule.fallback
+            fallbackUsed = true
+        }
+        let cluster = index.clusters[chosen]
+        let queue: String
+        let origin: Explanation.QueueOrigin
+        if let override = rule.queue {
+            queue = override
+            origin = .override
+        } else if let route = tableRoute(project, tier: facts.tier, org: org) {
+            queue = route.queue
+            origin = .routingTable
+        } else {
+            queue = onboardingQueue(facts.project)
+            origin = .onboarding
+        }
+        let splitKey = facts.workflow ?? facts.project
+        return RoutingDecision(cluster: cluster.name, queue: queue, namespace: cluster.state.sparkNamespace, source: .rule,
+                               ruleID: rule.id, fallbackUsed: fallbackUsed,
+                               explanation: .rule(id: rule.id, priority: rule.priority, percent: share.percent, cluster: cluster.name,
+                                                  splitKey: splitKey, isSplit: isSplit, unhealthy: unhealthyName, queueOrigin: origin))
+    }
+}
