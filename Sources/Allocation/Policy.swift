@@ -46,12 +46,19 @@ public struct AllocationPolicy: Sendable, Equatable {
     public var targetUtilization = 0.85
     /// Pinned placements.
     public var pins: [Pin] = []
+    /// `deploy.max_tier1_shrink_fraction`: how far one deploy may cut a tier-1 queue's guaranteed vcore or
+    /// memory without an admin forcing it; nil means `maxChangeFraction`.
+    public var maxTier1ShrinkFraction: Double?
 
     public init() {}
 
+    /// The largest cut of a tier-1 queue's guaranteed resources a deploy makes without being forced: the
+    /// `deploy` setting, else the nightly hysteresis (a plan the allocator made never cuts more than that).
+    public var tier1ShrinkAllowance: Double { maxTier1ShrinkFraction ?? maxChangeFraction }
+
     /// The keys policy.yaml may hold.
     static let keys = ["window_days", "percentile", "headroom", "onboarding", "max_burst", "max_change_fraction",
-                       "tier3_floor", "placement", "pins"]
+                       "tier3_floor", "placement", "pins", "deploy"]
 
     /// Reads policy.yaml; every problem is reported with file, line, field and what to write instead.
     public static func parse(_ text: String, file: String) throws(InputError) -> AllocationPolicy {
@@ -109,6 +116,13 @@ public struct AllocationPolicy: Sendable, Equatable {
                         policy.targetUtilization = v
                     }
                 }
+            case "deploy":
+                for (sub, value) in yaml.mapping(node, key, allowed: ["max_tier1_shrink_fraction"]) {
+                    if let v = yaml.number(value, "\(key).\(sub)", in: 0...1,
+                                           hint: "a fraction of the running guaranteed between 0 and 1, e.g. 0.3") {
+                        policy.maxTier1ShrinkFraction = v
+                    }
+                }
             default:  // pins
                 for (index, item) in yaml.sequence(node, key).enumerated() {
                     let path = "\(key)[\(index)]"
@@ -144,17 +158,63 @@ public struct AllocationPolicy: Sendable, Equatable {
     }
 }
 
+/// How to reach a cluster's Kubernetes API: the `kubernetes:` section of a `Queues/clusters.yaml` entry.
+///
+/// File paths are absolute: relative ones in the file are resolved against the folder holding clusters.yaml,
+/// so the registry means the same thing from any working directory. The files are read when used (tokens
+/// rotate), not when the registry is parsed.
+public struct KubernetesEndpoint: Sendable, Equatable {
+    /// The API server's base URL, `https://host:port` (a path prefix, as some proxies need, is kept).
+    public var server: String
+    /// YuniKorn's own namespace, where the `yunikorn-configs` ConfigMap lives.
+    public var namespace: String
+    /// The namespace SparkApplications are created in.
+    public var sparkNamespace: String
+    /// A file holding the bearer token (a service-account token is re-read on every request, as it rotates).
+    public var tokenFile: String?
+    /// The CA bundle the API server's certificate must chain to; nil: the system store.
+    public var caFile: String?
+    /// The client certificate, for clusters that authenticate by certificate.
+    public var clientCertFile: String?
+    /// The client certificate's key.
+    public var clientKeyFile: String?
+    /// Where the section was written (`Queues/clusters.yaml:7`), so errors about the files can point at it.
+    public var origin: String
+
+    /// The namespace used when `namespace:` is not given.
+    public static let defaultNamespace = "yunikorn"
+    /// The namespace used when `spark_namespace:` is not given.
+    public static let defaultSparkNamespace = "spark"
+
+    /// An endpoint; paths should already be absolute.
+    public init(server: String, namespace: String = defaultNamespace, sparkNamespace: String = defaultSparkNamespace,
+                tokenFile: String? = nil, caFile: String? = nil, clientCertFile: String? = nil,
+                clientKeyFile: String? = nil, origin: String = "") {
+        self.server = server
+        self.namespace = namespace
+        self.sparkNamespace = sparkNamespace
+        self.tokenFile = tokenFile
+        self.caFile = caFile
+        self.clientCertFile = clientCertFile
+        self.clientKeyFile = clientKeyFile
+        self.origin = origin
+    }
+}
+
 /// One cluster of `Queues/clusters.yaml`.
 public struct Cluster: Sendable, Equatable {
     public var name: String
     /// Capacity per resource in model units (vcore cores, memory GiB, others their unit).
     public var capacity: [String: Double]
     public var labels: [String]
+    /// How to reach its Kubernetes API; nil when the registry gives none (deploys then go to a dry-run target).
+    public var kubernetes: KubernetesEndpoint?
 
-    public init(name: String, capacity: [String: Double], labels: [String]) {
+    public init(name: String, capacity: [String: Double], labels: [String], kubernetes: KubernetesEndpoint? = nil) {
         self.name = name
         self.capacity = capacity
         self.labels = labels
+        self.kubernetes = kubernetes
     }
 
     /// Whether the cluster can run GPU work: the `gpu` label and some `nvidia.com/gpu` capacity.
@@ -182,6 +242,7 @@ public enum ClusterRegistry {
                 let path = "clusters[\(index)]"
                 var name: String?, capacity: [String: Double] = [:], labels: [String] = []
                 var hasCapacity = false
+                var kubernetes: KubernetesEndpoint?
                 for (key, value) in yaml.mapping(item, path, allowed: ["name", "capacity", "labels", "kubernetes"]) {
                     switch key {
                     case "name":
@@ -206,8 +267,7 @@ public enum ClusterRegistry {
                             if let text = yaml.string(label, "\(path).labels[\(i)]") { labels.append(text) }
                         }
                     default:
-                        _ = yaml.mapping(value, "\(path).kubernetes",
-                                         allowed: ["server", "namespace", "token_file", "ca_file", "client_cert_file", "client_key_file"])
+                        kubernetes = Self.kubernetes(value, "\(path).kubernetes", yaml: &yaml)
                     }
                 }
                 if case .mapping = item {
@@ -216,10 +276,71 @@ public enum ClusterRegistry {
                     }
                     if !hasCapacity { yaml.fail(item, path, "missing capacity: {vcore: …, memory: …}") }
                 }
-                if let name { clusters.append(Cluster(name: name, capacity: capacity, labels: labels)) }
+                if let name {
+                    clusters.append(Cluster(name: name, capacity: capacity, labels: labels, kubernetes: kubernetes))
+                }
             }
         }
         guard yaml.problems.isEmpty else { throw InputError(problems: yaml.problems) }
         return clusters
+    }
+
+    /// The keys a `kubernetes:` section may hold.
+    static let kubernetesKeys = ["server", "namespace", "spark_namespace", "token_file", "ca_file", "client_cert_file",
+                                 "client_key_file"]
+
+    /// Reads one `kubernetes:` section; nil (with problems recorded) when it is unusable.
+    static func kubernetes(_ node: Node, _ path: String, yaml: inout StrictYAML) -> KubernetesEndpoint? {
+        let before = yaml.problems.count
+        var values: [String: String] = [:]
+        for (key, value) in yaml.mapping(node, path, allowed: kubernetesKeys) {
+            guard let text = yaml.string(value, "\(path).\(key)") else { continue }
+            switch key {
+            case "server":
+                let lower = text.lowercased()
+                guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), text.count > 8,
+                      !text.contains("?"), !text.contains("#"), !text.contains(where: \.isWhitespace) else {
+                    yaml.fail(value, "\(path).server",
+                              "\"\(text)\" is not an API server URL; write https://host:port (as in a kubeconfig's server:)")
+                    continue
+                }
+                values[key] = text.hasSuffix("/") ? String(text.dropLast()) : text
+            case "namespace", "spark_namespace":
+                guard Self.isDNSLabel(text) else {
+                    yaml.fail(value, "\(path).\(key)",
+                              "\"\(text)\" is not a Kubernetes namespace name; use lower-case letters, digits and '-', at most 63")
+                    continue
+                }
+                values[key] = text
+            default:  // files
+                values[key] = Self.resolve(text, against: yaml.file)
+            }
+        }
+        guard case .mapping = node else { return nil }
+        if values["server"] == nil, !yaml.problems.dropFirst(before).contains(where: { $0.field == "\(path).server" }) {
+            yaml.fail(node, path, "missing server: (the API server URL, e.g. https://10.0.0.1:6443)")
+        }
+        if (values["client_cert_file"] == nil) != (values["client_key_file"] == nil) {
+            yaml.fail(node, path, "client_cert_file and client_key_file go together; give both or neither")
+        }
+        guard yaml.problems.count == before, let server = values["server"] else { return nil }
+        return KubernetesEndpoint(
+            server: server, namespace: values["namespace"] ?? KubernetesEndpoint.defaultNamespace,
+            sparkNamespace: values["spark_namespace"] ?? KubernetesEndpoint.defaultSparkNamespace,
+            tokenFile: values["token_file"], caFile: values["ca_file"], clientCertFile: values["client_cert_file"],
+            clientKeyFile: values["client_key_file"], origin: "\(yaml.file):\(node.mark?.line ?? 0)")
+    }
+
+    /// A path from clusters.yaml, relative ones taken from the folder holding the file.
+    static func resolve(_ path: String, against file: String) -> String {
+        if path.hasPrefix("/") { return path }
+        guard let slash = file.lastIndex(of: "/") else { return path }
+        return file[...slash] + path
+    }
+
+    /// An RFC 1123 label, as Kubernetes requires of namespace names.
+    static func isDNSLabel(_ text: String) -> Bool {
+        text.utf8.count <= 63 && !text.isEmpty && text.first != "-" && text.last != "-"
+            && text.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
     }
 }

@@ -1,4 +1,19 @@
 import CCurl
+import Foundation
+
+/// One response header line, split at its first colon; the value has surrounding white space trimmed.
+public struct HTTPHeader: Sendable, Equatable {
+    /// The name as the server spelled it (HTTP names are case-insensitive: compare with `HTTPResponse.header`).
+    public let name: String
+    /// The value.
+    public let value: String
+
+    /// Bundles a name and value.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
 
 /// A completed HTTP exchange. Any status, including 4xx and 5xx, is a response rather than an error:
 /// the caller decides what a 404 means.
@@ -7,11 +22,20 @@ public struct HTTPResponse: Sendable, Equatable {
     public let status: Int
     /// The raw body bytes, exactly as sent (no content decoding).
     public let body: [UInt8]
+    /// The final response's headers in the order received (those of an interim `100 Continue` are dropped).
+    public let headers: [HTTPHeader]
 
-    /// Bundles a status and body.
-    public init(status: Int, body: [UInt8]) {
+    /// Bundles a status, body and headers.
+    public init(status: Int, body: [UInt8], headers: [HTTPHeader] = []) {
         self.status = status
         self.body = body
+        self.headers = headers
+    }
+
+    /// The value of the first header called `name`, compared case-insensitively; nil when there is none.
+    public func header(_ name: String) -> String? {
+        let wanted = name.lowercased()
+        return headers.first { $0.name.lowercased() == wanted }?.value
     }
 }
 
@@ -23,7 +47,7 @@ public struct HTTPFetchError: Error, Equatable, CustomStringConvertible {
     public let message: String
     /// The URL that was requested.
     public let url: String
-    /// The request method, "GET" or "PUT".
+    /// The request method, such as "GET" or "PUT".
     public let method: String
 
     init(code: Int32, message: String, url: String, method: String = "GET") {
@@ -50,23 +74,76 @@ public struct HTTPFetchError: Error, Equatable, CustomStringConvertible {
 /// once-only initialisation gives exactly that.
 private let curlGlobalInitCode: Int32 = Int32(curl_global_init(Int(CURL_GLOBAL_DEFAULT)).rawValue)
 
-/// What `HTTPFetcher.perform` sends beyond a plain GET. Internal: only the S3 client needs more than GET today.
-struct HTTPRequest {
-    enum Method: String {
+/// PEM files for a TLS connection; nil fields use libcurl's defaults (the system CA store, no client certificate).
+public struct TLSFiles: Sendable, Equatable {
+    /// CA certificates the server's certificate must chain to, instead of the system store.
+    public var caBundle: String?
+    /// The client certificate presented to servers that ask for one.
+    public var clientCertificate: String?
+    /// The client certificate's private key (unencrypted).
+    public var clientKey: String?
+
+    /// Bundles the file paths.
+    public init(caBundle: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil) {
+        self.caBundle = caBundle
+        self.clientCertificate = clientCertificate
+        self.clientKey = clientKey
+    }
+}
+
+/// One HTTP request: method, URL, headers, body and the credentials to send it with.
+public struct HTTPRequest: Sendable {
+    /// The methods `HTTPFetcher` sends.
+    public enum Method: String, Sendable {
         case get = "GET"
+        case post = "POST"
         case put = "PUT"
+        case patch = "PATCH"
+        case delete = "DELETE"
     }
 
-    var method: Method = .get
-    var url: String
+    /// The method.
+    public var method: Method
+    /// An `http://` or `https://` URL.
+    public var url: String
     /// "Name: value" lines; libcurl adds them to its own headers, or replaces its own of the same name.
-    var headers: [String] = []
-    /// The upload body of a PUT.
-    var body: [UInt8] = []
-    var signing: AWSSigV4Signing?
+    /// Give a Content-Type with a POST or PATCH body: libcurl would otherwise claim a form.
+    public var headers: [String]
+    /// The body of a POST, PUT, PATCH or DELETE (ignored for GET).
+    public var body: [UInt8]
+    /// Sent as `Authorization: Bearer <token>`.
+    public var bearerToken: String?
+    /// The CA bundle and client certificate for `https://`.
+    public var tls: TLSFiles
     /// Sends the path exactly as given: libcurl otherwise resolves "." and ".." segments, which are ordinary
     /// characters in an S3 key, and would fetch a different object.
-    var pathAsIs = false
+    public var pathAsIs: Bool
+    var signing: AWSSigV4Signing?
+
+    /// A request; everything but the URL is optional.
+    public init(
+        method: Method = .get, url: String, headers: [String] = [], body: [UInt8] = [], bearerToken: String? = nil,
+        tls: TLSFiles = TLSFiles(), pathAsIs: Bool = false
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.bearerToken = bearerToken
+        self.tls = tls
+        self.pathAsIs = pathAsIs
+    }
+
+    /// A request signed with AWS Signature Version 4 (the S3 client's).
+    init(method: Method, url: String, headers: [String], body: [UInt8], signing: AWSSigV4Signing, pathAsIs: Bool) {
+        self.init(method: method, url: url, headers: headers, body: body, pathAsIs: pathAsIs)
+        self.signing = signing
+    }
+
+    /// Every header line sent, the bearer token's included.
+    var headerLines: [String] {
+        bearerToken.map { headers + ["Authorization: Bearer \($0)"] } ?? headers
+    }
 }
 
 /// Credentials for libcurl's built-in AWS Signature Version 4 (`CURLOPT_AWS_SIGV4`).
@@ -75,7 +152,7 @@ struct HTTPRequest {
 /// and every header in `HTTPRequest.headers`; the payload hash is taken from an `x-amz-content-sha256` header
 /// when one is given. libcurl 7.88 neither sorts nor re-encodes the query, so callers must pass a canonical one,
 /// and it signs a header-removing "Name:" line that it then does not send, so callers must not pass one.
-struct AWSSigV4Signing {
+struct AWSSigV4Signing: Sendable {
     /// "aws:amz:<region>:<service>".
     var provider: String
     var accessKeyID: String
@@ -92,9 +169,10 @@ private final class UploadSource {
     }
 }
 
-/// Collects the body for the write callback and enforces the size limit.
+/// Collects the body for the write callback, enforcing the size limit, and the header lines for the header callback.
 private final class BodySink {
     var bytes: [UInt8] = []
+    var headers: [HTTPHeader] = []
     let limit: Int
     var exceeded = false
 
@@ -156,8 +234,9 @@ public final class HTTPFetcher {
         return try perform(HTTPRequest(url: url))
     }
 
-    /// Performs any request this type supports; throws only when no HTTP response was received.
-    func perform(_ request: HTTPRequest) throws(HTTPFetchError) -> HTTPResponse {
+    /// Sends a request and returns the status, body and headers; throws only when no HTTP response was received
+    /// (or the request itself is malformed, such as a header line holding a line break).
+    public func perform(_ request: HTTPRequest) throws(HTTPFetchError) -> HTTPResponse {
         let sink = BodySink(limit: maxBodyBytes)
         let source = UploadSource(bytes: request.body)
         errorBuffer[0] = 0
@@ -166,7 +245,15 @@ public final class HTTPFetcher {
 
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
-        for line in request.headers {
+        for line in request.headerLines {
+            // A line break would smuggle a second header (or a second request) past the caller: a token file
+            // with a stray "\r\n" must fail here, not be sent.
+            if line.utf8.contains(where: { $0 == 10 || $0 == 13 }) {
+                throw HTTPFetchError(
+                    code: Int32(CURLE_BAD_FUNCTION_ARGUMENT.rawValue),
+                    message: "header \"\(line.prefix { $0 != ":" })\" contains a line break; remove it",
+                    url: request.url, method: request.method.rawValue)
+            }
             guard let extended = curl_slist_append(headerList, line) else {
                 throw HTTPFetchError(
                     code: Int32(CURLE_OUT_OF_MEMORY.rawValue), message: "could not build the header list",
@@ -195,7 +282,7 @@ public final class HTTPFetcher {
         }
         var status = 0
         _ = ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, body: sink.bytes)
+        return HTTPResponse(status: status, body: sink.bytes, headers: sink.headers)
     }
 
     /// Sets every option for one request; returns the first failure.
@@ -229,30 +316,75 @@ public final class HTTPFetcher {
                     return length
                 }
             },
+            { ccurl_easy_setopt_pointer(self.handle, CURLOPT_HEADERDATA, sink) },
+            {
+                // Same C shape as the write callback: one header line per call, CRLF included.
+                ccurl_easy_setopt_write_callback(self.handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                    let sink = Unmanaged<BodySink>.fromOpaque(context!).takeUnretainedValue()
+                    let length = size * count
+                    guard let data, length > 0 else { return length }
+                    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+                    if line.hasPrefix("HTTP/") {
+                        sink.headers.removeAll()  // a new response starts (after 100 Continue): keep only the final one
+                    } else if let colon = line.firstIndex(of: ":") {
+                        let name = String(line[..<colon])
+                        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                        sink.headers.append(HTTPHeader(name: name, value: value))
+                    }
+                    return length
+                }
+            },
         ]
+        let readBody: [() -> CURLcode] = [
+            { ccurl_easy_setopt_pointer(self.handle, CURLOPT_READDATA, source) },
+            {
+                ccurl_easy_setopt_read_callback(self.handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
+                    let source = Unmanaged<UploadSource>.fromOpaque(context!).takeUnretainedValue()
+                    let length = min(size * count, source.bytes.count - source.offset)
+                    guard let buffer, length > 0 else { return 0 }
+                    source.bytes.withUnsafeBytes { bytes in
+                        UnsafeMutableRawPointer(buffer).copyMemory(
+                            from: bytes.baseAddress! + source.offset, byteCount: length)
+                    }
+                    source.offset += length
+                    return length
+                }
+            },
+        ]
+        // A POST reading its body from the callback; PATCH and a DELETE with a body are the same with another verb.
+        let postBody: [() -> CURLcode] =
+            [
+                { ccurl_easy_setopt_long(self.handle, CURLOPT_POST, 1) },
+                {
+                    ccurl_easy_setopt_off_t(
+                        self.handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+                },
+            ] + readBody
         switch request.method {
         case .get:
             steps.append { ccurl_easy_setopt_long(self.handle, CURLOPT_HTTPGET, 1) }
+        case .post:
+            steps += postBody
+        case .patch:
+            steps += postBody + [{ ccurl_easy_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, "PATCH") }]
+        case .delete:
+            if !request.body.isEmpty { steps += postBody }
+            steps.append { ccurl_easy_setopt_string(self.handle, CURLOPT_CUSTOMREQUEST, "DELETE") }
         case .put:
             // CURLOPT_UPLOAD is libcurl's PUT; a custom "PUT" method string on a POST would add a form Content-Type.
             steps += [
                 { ccurl_easy_setopt_long(self.handle, CURLOPT_UPLOAD, 1) },
                 { ccurl_easy_setopt_off_t(self.handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.count)) },
-                { ccurl_easy_setopt_pointer(self.handle, CURLOPT_READDATA, source) },
-                {
-                    ccurl_easy_setopt_read_callback(self.handle, CURLOPT_READFUNCTION) { buffer, size, count, context in
-                        let source = Unmanaged<UploadSource>.fromOpaque(context!).takeUnretainedValue()
-                        let length = min(size * count, source.bytes.count - source.offset)
-                        guard let buffer, length > 0 else { return 0 }
-                        source.bytes.withUnsafeBytes { bytes in
-                            UnsafeMutableRawPointer(buffer).copyMemory(
-                                from: bytes.baseAddress! + source.offset, byteCount: length)
-                        }
-                        source.offset += length
-                        return length
-                    }
-                },
-            ]
+            ] + readBody
+        }
+        if let caBundle = request.tls.caBundle {
+            steps.append { ccurl_easy_setopt_string(self.handle, CURLOPT_CAINFO, caBundle) }
+        }
+        if let certificate = request.tls.clientCertificate {
+            steps.append { ccurl_easy_setopt_string(self.handle, CURLOPT_SSLCERT, certificate) }
+        }
+        if let key = request.tls.clientKey {
+            steps.append { ccurl_easy_setopt_string(self.handle, CURLOPT_SSLKEY, key) }
         }
         if let headers {
             steps.append { ccurl_easy_setopt_pointer(self.handle, CURLOPT_HTTPHEADER, headers) }
