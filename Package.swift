@@ -57,9 +57,14 @@ let package = Package(
         .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
 
+        // The edge to the clusters: the Kubernetes API through libcurl (SparkApplications, the yunikorn-configs
+        // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
+        .target(name: "Clusters", dependencies: ["HTTPFetch", "QueueConfig", "Allocation", "Gzip"],
+                swiftSettings: swiftSettings),
+
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
-            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation",
+            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation", "Clusters",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -75,6 +80,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Allocation", "QueueConfig"],
+                    exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store"], swiftSettings: swiftSettings),
     ]
 )
