@@ -65,6 +65,11 @@ let package = Package(
         .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
 
+        // The edge to the clusters: the Kubernetes API through libcurl (SparkApplications, the yunikorn-configs
+        // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
+        .target(name: "Clusters", dependencies: ["HTTPFetch", "QueueConfig", "Allocation", "Gzip"],
+                swiftSettings: swiftSettings),
+
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
         // routing decision over a snapshot, the manifest mutation, tokens and authorization.
         .target(name: "Router", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams")],
@@ -84,8 +89,12 @@ let package = Package(
 
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
-            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation",
+            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation", "Clusters",
+            "Router", "Archer", "HTTPFetch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "QueueConfigTests", dependencies: ["QueueConfig", "Gzip"],
@@ -100,6 +109,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "AllocationTests", dependencies: ["Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Allocation", "QueueConfig"],
+                    exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store"], swiftSettings: swiftSettings),
     ]

@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""A fake Kubernetes API server for Bursar's cluster tests (Python 3 standard library only).
+
+It serves the few resources Bursar uses with the real API's shapes and behaviour:
+  /apis/sparkoperator.k8s.io/v1beta2/namespaces/{ns}/sparkapplications[/{name}]   POST, GET
+  /api/v1/namespaces/{ns}/configmaps[/{name}]                                    POST, GET, PUT
+Objects carry apiVersion, kind and metadata (name, namespace, uid, resourceVersion, creationTimestamp);
+errors are `Status` objects (NotFound 404, AlreadyExists 409, Conflict 409, Unauthorized 401, BadRequest 400,
+MethodNotAllowed 405). A PUT whose metadata.resourceVersion is stale fails with the real Conflict message.
+A PUT without a resourceVersion is accepted, as the real API accepts it, and counted, so a test can assert the
+client never sends one.
+
+Test hooks (not part of Kubernetes), under /_test/:
+  GET  /_test/state                  every request seen (method, path, resourceVersion sent), counters, objects
+  POST /_test/conflict-next-puts     {"count": n, "data": {...}}: before each of the next n PUTs to a ConfigMap,
+                                     act as a concurrent writer: merge "data" into it and bump its resourceVersion
+  POST /_test/bump-configmap         {"namespace", "name", "data"}: the same, once, now
+  POST /_test/set-status             {"namespace", "name", "state"}: what the Spark operator would write
+  ANY  /_test/echo                   answers with the method, headers and body it received
+
+Start: fake_kube_apiserver.py --dir DIR [--token T] [--tls] [--client-ca]. With --tls it writes a CA, a server
+certificate for 127.0.0.1 and a client certificate into DIR (openssl CLI); --client-ca makes the TLS handshake
+require a client certificate signed by that CA. It listens on a free loopback port and prints one JSON line
+({"port": ..., "ca": ..., "client_cert": ..., "client_key": ...}) once it accepts connections. It exits when its
+standard input closes.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SPARK = re.compile(r"^/apis/sparkoperator\.k8s\.io/v1beta2/namespaces/([^/]+)/sparkapplications(?:/([^/]+))?$")
+CONFIGMAPS = re.compile(r"^/api/v1/namespaces/([^/]+)/configmaps(?:/([^/]+))?$")
+NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+class Store:
+    """Objects by (resource, namespace, name), one resourceVersion counter for all, as etcd's revision."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.objects = {}
+        self.revision = 1000
+        self.requests = []
+        self.unconditional_puts = 0
+        self.conflicts = 0
+        self.pending_concurrent_writes = []
+
+    def next_version(self):
+        self.revision += 1
+        return str(self.revision)
+
+
+STORE = Store()
+
+
+def status(code, reason, message, details=None):
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}
+    if details:
+        body["details"] = details
+    return code, body
+
+
+def plural_kind(resource):
+    return {"sparkapplications": ("SparkApplication", "sparkoperator.k8s.io"),
+            "configmaps": ("ConfigMap", "")}[resource]
+
+
+def not_found(resource, name):
+    return status(404, "NotFound", f'{resource} "{name}" not found',
+                  {"name": name, "group": plural_kind(resource)[1], "kind": resource})
+
+
+def concurrent_write(obj, data):
+    """What another writer (kubectl, a second Bursar) would do: change the map and bump its version."""
+    obj.setdefault("data", {}).update(data)
+    obj["metadata"]["resourceVersion"] = STORE.next_version()
+
+
+def create(resource, namespace, body, api_version):
+    kind, group = plural_kind(resource)
+    if not isinstance(body, dict):
+        return status(400, "BadRequest", "the body of the request was in an unknown format")
+    if body.get("kind") != kind:
+        return status(400, "BadRequest", f'the kind of the provided object "{body.get("kind")}" is not {kind}')
+    meta = body.setdefault("metadata", {})
+    if meta.get("namespace", namespace) != namespace:
+        return status(400, "BadRequest",
+                      "the namespace of the provided object does not match the namespace sent on the request")
+    name = meta.get("name")
+    if not name and meta.get("generateName"):
+        name = meta["generateName"] + uuid.uuid4().hex[:5]
+    if not name or not NAME.match(name):
+        return status(422, "Invalid", f'{kind} "{name or ""}" is invalid: metadata.name: Invalid value')
+    if meta.get("resourceVersion"):
+        return status(500, "InternalError", "resourceVersion should not be set on objects to be created")
+    key = (resource, namespace, name)
+    with STORE.lock:
+        if key in STORE.objects:
+            return status(409, "AlreadyExists", f'{resource}{"." + group if group else ""} "{name}" already exists',
+                          {"name": name, "group": group, "kind": resource})
+        meta.update({"name": name, "namespace": namespace, "uid": str(uuid.uuid4()),
+                     "resourceVersion": STORE.next_version(),
+                     "creationTimestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+        body["apiVersion"] = api_version
+        STORE.objects[key] = body
+        return 201, body
+
+
+def replace(resource, namespace, name, body):
+    kind, group = plural_kind(resource)
+    if not isinstance(body, dict) or body.get("kind") != kind:
+        return status(400, "BadRequest", f"the body is not a {kind}")
+    meta = body.setdefault("metadata", {})
+    if meta.get("name") != name:
+        return status(400, "BadRequest", "the name of the object does not match the name on the URL")
+    key = (resource, namespace, name)
+    with STORE.lock:
+        current = STORE.objects.get(key)
+        if current is None:
+            return not_found(resource, name)
+        if STORE.pending_concurrent_writes:
+            concurrent_write(current, STORE.pending_concurrent_writes.pop(0))
+        sent = meta.get("resourceVersion")
+        if not sent:
+            # The real API accepts an unconditional update (last writer wins); Bursar must never send one.
+            STORE.unconditional_puts += 1
+        elif sent != current["metadata"]["resourceVersion"]:
+            STORE.conflicts += 1
+            return status(409, "Conflict",
+                          f'Operation cannot be fulfilled on {resource} "{name}": the object has been modified; '
+                          "please apply your changes to the latest version and try again",
+                          {"name": name, "kind": resource})
+        for field in ("uid", "creationTimestamp"):
+            meta[field] = current["metadata"][field]
+        meta["namespace"] = namespace
+        meta["resourceVersion"] = STORE.next_version()
+        body["apiVersion"] = current["apiVersion"]
+        STORE.objects[key] = body
+        return 200, body
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real server; every reply carries Content-Length
+    token = None
+
+    def log_message(self, *args):
+        pass
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()  # deferred by Server.get_request to this thread
+        super().setup()
+
+    def reply(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Audit-Id", str(uuid.uuid4()))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def authenticated(self):
+        if self.token is None:
+            return True
+        if self.headers.get("Authorization") == f"Bearer {self.token}":
+            return True
+        # A verified client certificate authenticates as well, as on a real API server.
+        return bool(getattr(self.connection, "getpeercert", lambda: None)())
+
+    def handle_any(self, method):
+        raw = self.read_body()
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/_test/"):
+            return self.test_hook(method, path, raw)
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = "not json"
+        with STORE.lock:
+            sent_version = body.get("metadata", {}).get("resourceVersion") if isinstance(body, dict) else None
+            STORE.requests.append({"method": method, "path": path, "resourceVersion": sent_version,
+                                   "authorization": self.headers.get("Authorization") is not None})
+        if not self.authenticated():
+            return self.reply(*status(401, "Unauthorized", "Unauthorized"))
+        for pattern, resource, api_version in ((SPARK, "sparkapplications", "sparkoperator.k8s.io/v1beta2"),
+                                               (CONFIGMAPS, "configmaps", "v1")):
+            match = pattern.match(path)
+            if not match:
+                continue
+            namespace, name = match.group(1), match.group(2)
+            if method == "POST" and name is None:
+                return self.reply(*create(resource, namespace, body, api_version))
+            if method == "GET" and name is not None:
+                with STORE.lock:
+                    obj = STORE.objects.get((resource, namespace, name))
+                return self.reply(200, obj) if obj else self.reply(*not_found(resource, name))
+            if method == "PUT" and name is not None and resource == "configmaps":
+                return self.reply(*replace(resource, namespace, name, body))
+            return self.reply(*status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
+        return self.reply(*status(404, "NotFound", "the server could not find the requested resource"))
+
+    def test_hook(self, method, path, raw):
+        args = json.loads(raw) if raw else {}
+        if path == "/_test/echo":
+            return self.reply(200, {"method": method, "headers": dict(self.headers.items()),
+                                    "body": raw.decode("utf-8", "replace")})
+        with STORE.lock:
+            if path == "/_test/state":
+                return self.reply(200, {
+                    "requests": STORE.requests, "unconditional_puts": STORE.unconditional_puts,
+                    "conflicts": STORE.conflicts,
+                    "objects": [{"resource": k[0], "namespace": k[1], "name": k[2], "object": v}
+                                for k, v in STORE.objects.items()]})
+            if path == "/_test/conflict-next-puts":
+                STORE.pending_concurrent_writes = [args.get("data", {})] * int(args["count"])
+                return self.reply(200, {})
+            if path == "/_test/bump-configmap":
+                obj = STORE.objects.get(("configmaps", args["namespace"], args["name"]))
+                if obj is None:
+                    return self.reply(*not_found("configmaps", args["name"]))
+                concurrent_write(obj, args.get("data", {}))
+                return self.reply(200, obj)
+            if path == "/_test/set-status":
+                obj = STORE.objects.get(("sparkapplications", args["namespace"], args["name"]))
+                if obj is None:
+                    return self.reply(*not_found("sparkapplications", args["name"]))
+                obj["status"] = {"applicationState": {"state": args["state"]},
+                                 "sparkApplicationId": "spark-" + obj["metadata"]["uid"][:8]}
+                obj["metadata"]["resourceVersion"] = STORE.next_version()
+                return self.reply(200, obj)
+        return self.reply(*status(404, "NotFound", "no such test hook"))
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PUT(self):
+        self.handle_any("PUT")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    context = None
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.context is not None:
+            # Handshake in the handler's thread (on first read), so a client that fails it cannot stall accept().
+            sock = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request, client_address):
+        # Failed handshakes and clients hanging up are what some tests are about, not news.
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError, OSError)):
+            super().handle_error(request, client_address)
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_certificates(folder):
+    """A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by the CA."""
+    p = lambda name: os.path.join(folder, name)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=fake-kube-ca",
+            "-keyout", p("ca.key"), "-out", p("ca.crt"))
+    with open(p("server.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    with open(p("client.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    for who in ("server", "client"):
+        subject = "/CN=kube-apiserver" if who == "server" else "/O=system:masters/CN=bursar"
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", p(f"{who}.key"),
+                "-out", p(f"{who}.csr"))
+        openssl("x509", "-req", "-in", p(f"{who}.csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
+                "-CAcreateserial", "-days", "2", "-extfile", p(f"{who}.ext"), "-out", p(f"{who}.crt"))
+    return p
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--token")
+    parser.add_argument("--tls", action="store_true")
+    parser.add_argument("--client-ca", action="store_true")
+    options = parser.parse_args()
+    # Started from a test runner's worker thread, the process may inherit blocked signals.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    Handler.token = options.token
+    server = Server(("127.0.0.1", 0), Handler)
+    ready = {"port": server.server_address[1]}
+    if options.tls:
+        p = make_certificates(options.dir)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(p("server.crt"), p("server.key"))
+        if options.client_ca:
+            context.load_verify_locations(p("ca.crt"))
+            context.verify_mode = ssl.CERT_REQUIRED
+        server.context = context
+        ready.update({"ca": p("ca.crt"), "client_cert": p("client.crt"), "client_key": p("client.key")})
+    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+    print(json.dumps(ready), flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
