@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -112,6 +113,11 @@ let package = Package(
         .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArcherTests", dependencies: [
+            "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Allocation",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store"], swiftSettings: swiftSettings),
     ]
 )

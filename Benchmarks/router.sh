@@ -35,7 +35,7 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && 
 
 cat >"$work/submit.json" <<'JSON'
 {"apiVersion":"sparkoperator.k8s.io/v1beta2","kind":"SparkApplication",
- "metadata":{"name":"ledger-features-reconcile","labels":{"bursar.dev/workflow":"ledger-features","bursar.dev/project":"ledger","bursar.dev/tier":"1","bursar.dev/job":"reconcile","bursar.dev/run-id":"ledger-features-20261122T0245","bursar.dev/scheduled-at":"2026-11-22T02:45:00Z"}},
+ "metadata":{"name":"ledger-features-reconcile","labels":{"bursar.dev/workflow":"ledger-features","bursar.dev/project":"ledger","bursar.dev/tier":"1","bursar.dev/job":"reconcile","bursar.dev/run-id":"ledger-features-20261122T0245","bursar.dev/scheduled-at":"20261122T024500Z"}},
  "spec":{"type":"Scala","mode":"cluster","image":"spark:3.5.3","mainClass":"com.example.Reconcile","mainApplicationFile":"local:///opt/jobs/reconcile.jar","sparkVersion":"3.5.3",
   "driver":{"cores":1,"memory":"2g","serviceAccount":"spark"},"executor":{"instances":4,"cores":2,"memory":"4g"}}}
 JSON

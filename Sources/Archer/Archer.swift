@@ -1,10 +1,11 @@
-import Foundation
+public import Foundation
 import Synchronization
 public import Hummingbird
+import HTTPTypes
 public import Logging
 public import InsightStore
 public import Allocation
-public import Routing
+public import Router
 public import Clusters
 import ServiceLifecycle
 import NIOCore

@@ -1,6 +1,6 @@
 import Foundation
 public import Hummingbird
-import Routing
+public import Router
 
 /// The request context: Hummingbird's core storage plus the caller, once authenticated.
 public struct ArcherContext: RequestContext {

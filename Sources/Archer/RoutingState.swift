@@ -3,7 +3,7 @@ import Synchronization
 import Logging
 import Allocation
 import InsightStore
-import Routing
+import Router
 
 /// The routing snapshot the router decides on, held in memory and refreshed from the store and the
 /// `Queues/` files. Decisions never wait for the store: when a refresh fails, routing goes on with the
@@ -72,6 +72,12 @@ struct StoredRouting: Sendable {
 
 enum SnapshotBuilder {
     static let decoder = JSONDecoder()
+    /// Rules are stored as the router's own Codable form (not the API's snake_case), sorted for stable text.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
 
     /// The snapshot for the stored state and the cluster facts. A stored rule that no longer decodes (written
     /// by another version) is skipped and named in `skipped`, never fatal: routing must go on.
@@ -100,7 +106,7 @@ enum SnapshotBuilder {
         }
         var projects: [String: ProjectOwnership] = [:]
         for owner in stored.owners {
-            projects[owner.project] = ProjectOwnership(owner: owner.owner, org: owner.org)
+            projects[owner.project] = ProjectOwnership(owner: owner.owner, org: owner.org ?? "")
         }
         return (RoutingSnapshot(rules: rules, routes: routes, clusters: clusters, projects: projects, version: version), skipped)
     }

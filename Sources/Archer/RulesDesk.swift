@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import InsightStore
-import Routing
+import Router
 
 /// A stored rule as the API shows it.
 struct RuleView: Encodable {
@@ -69,9 +69,10 @@ extension Archer {
                            problems.map { "\($0.field): \($0.message)" }.joined(separator: "; "), field: problems[0].field)
         }
         let expected = try Self.revision(request)
-        let text = String(decoding: try JSONBody.encoder.encode(rule), as: UTF8.self)
+        let text = String(decoding: try SnapshotBuilder.encoder.encode(rule), as: UTF8.self)
+        let priority = rule.priority
         let (before, after) = try await storeCall {
-            try $0.putRule(id: id, priority: rule.priority, body: text, by: principal.name, at: Archer.now(),
+            try $0.putRule(id: id, priority: priority, body: text, by: principal.name, at: Archer.now(),
                            expectedRevision: expected)
         }
         logger.notice("routing rule \(before == nil ? "created" : "updated")",

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import InsightStore
-import Routing
+import Router
 import Clusters
 
 /// What `POST /v1/submissions` answers.
@@ -97,7 +97,7 @@ extension Archer {
                     try target.sparkApplicationStatus(namespace: record.namespace, name: record.appID)
                 }
                 live["state"] = status.state
-                if let message = status.message { live["message"] = message }
+                if let message = status.errorMessage { live["message"] = message }
             } catch {
                 live["error"] = "\(error)"
             }
@@ -133,7 +133,7 @@ extension Archer {
         }
         let decision: RoutingDecision
         do {
-            decision = try Routing.Router.decide(submission.facts, user: principal.name, in: snapshot)
+            decision = try SubmissionRouter.decide(submission.facts, user: principal.name, in: snapshot)
         } catch {
             throw APIError(.serviceUnavailable, "no_cluster", "\(error)")
         }

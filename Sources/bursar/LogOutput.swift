@@ -44,5 +44,3 @@ struct JSONLogHandler: LogHandler {
         }
     }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}

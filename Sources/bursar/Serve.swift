@@ -6,7 +6,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
-import Routing
+import Router
 
 /// `bursar serve`: the submission router's HTTP API.
 struct ServeCommand: AsyncParsableCommand {
@@ -55,12 +55,14 @@ struct ServeCommand: AsyncParsableCommand {
     var refresh = 5.0
 
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
-    var logLevel: Logger.Level = .info
+    var logLevel = "info"
 
     @OptionGroup var store: StoreOption
 
     func run() async throws {
-        let level = logLevel
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning, error or critical")
+        }
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
         let logger = Logger(label: "bursar.archer")
         let registry = PrometheusCollectorRegistry()
@@ -98,7 +100,10 @@ struct ServeCommand: AsyncParsableCommand {
             let book = try TokenBook.parse(try read(tokensPath, "tokens file"), file: tokensPath)
             let registry = try ClusterRegistry.parse(try read(clusters, "cluster registry"), file: clusters)
             let policyValue = try AllocationPolicy.parse(try read(policy, "policy"), file: policy)
-            let targets = try ClusterTargets.make(for: registry, dryRun: dryRun, dryRunDirectory: dryRunDir)
+            var targets: [String: any ClusterTarget] = [:]
+            for cluster in registry {
+                targets[cluster.name] = try ClusterTargets.target(for: cluster, dryRun: dryRun, dryRunFolder: dryRunDir)
+            }
             return ArcherOptions(host: host, port: port, maxBodyBytes: maxBody,
                                  refreshInterval: .milliseconds(Int64((refresh * 1000).rounded())), clusters: registry,
                                  queuesDirectory: URL(fileURLWithPath: queues), policy: policyValue, tokens: book, targets: targets)

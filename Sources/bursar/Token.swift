@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Routing
+import Router
 
 /// `bursar token`: make bearer tokens for the router's tokens file.
 struct TokenCommand: ParsableCommand {

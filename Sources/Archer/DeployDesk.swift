@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import InsightStore
+import Clusters
+
+extension Archer {
+    /// `POST /v1/clusters/{name}/queues:deploy` (admin), body `{"force": false}` (optional): validates
+    /// `Queues/<name>/queues.yaml`, diffs it against the cluster's `yunikorn-configs`, refuses large tier-1
+    /// cuts unless forced, applies it conditionally on the state it judged, and audits the outcome.
+    func deploy(_ request: Request, _ context: ArcherContext) async throws -> Response {
+        let principal = try context.admin(to: "deploy queue configurations")
+        let name = try knownCluster(context)
+        let body = try await readBody(request)
+        var force = false
+        if !body.isEmpty {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+                throw APIError.badRequest("invalid_deploy", "the body must be a JSON object such as {\"force\": true}, or empty")
+            }
+            if let unknown = object.keys.first(where: { $0 != "force" }) {
+                throw APIError.badRequest("invalid_deploy", "unknown field \(unknown); the only field is force", field: unknown)
+            }
+            force = object["force"] as? Bool ?? false
+        }
+        guard let target = options.targets[name] else {
+            throw APIError(.badGateway, "cluster_error", "no target is configured for cluster \(name)")
+        }
+        let file = options.queuesDirectory.appendingPathComponent(name).appendingPathComponent("queues.yaml")
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw APIError.notFound("cannot read \(file.path): run the nightly allocation (bursar allocate) for \(name) first")
+        }
+        let policy = options.policy
+        let forced = force
+        let report: DeployReport
+        do {
+            report = try await onCluster {
+                try QueueDeployment.deploy(cluster: name, file: file.path, newText: text, to: target, policy: policy, force: forced)
+            }
+        } catch {
+            logger.error("deploy failed", metadata: ["cluster": .string(name), "error": .string("\(error)")])
+            try? await lane.run { store in
+                try store.appendAudit([AuditEntry(at: Archer.now(), principal: principal.name, action: "deploy.failed",
+                                                  target: "cluster/\(name)", before: nil, after: nil, detail: "\(error)")])
+            }
+            throw APIError(.badGateway, "cluster_error", "the cluster API failed: \(error)")
+        }
+        let reportJSON = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        if report.outcome == .applied {
+            try await storeCall { store in
+                try store.appendAudit([AuditEntry(
+                    at: Archer.now(), principal: principal.name, action: report.forced ? "deploy.forced" : "deploy",
+                    target: "cluster/\(name)", before: report.shrinks.isEmpty ? nil : "tier-1 cuts: \(report.shrinks.count)",
+                    after: report.resourceVersion, detail: reportJSON)])
+            }
+            logger.notice("queue configuration deployed", metadata: [
+                "cluster": .string(name), "resource_version": .string(report.resourceVersion ?? ""), "forced": .stringConvertible(report.forced),
+            ])
+        } else if report.outcome == .refused || report.outcome == .invalid {
+            try? await lane.run { store in
+                try store.appendAudit([AuditEntry(at: Archer.now(), principal: principal.name, action: "deploy.\(report.outcome.rawValue)",
+                                                  target: "cluster/\(name)", before: nil, after: nil, detail: reportJSON)])
+            }
+        }
+        let status: HTTPResponse.Status = switch report.outcome {
+        case .applied, .unchanged: .ok
+        case .refused: .conflict
+        case .invalid: .unprocessableContent
+        }
+        return JSONBody.response(Array(reportJSON.utf8) + [0x0A], status: status)
+    }
+}
