@@ -82,6 +82,6 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store", "HTTPFetch"], swiftSettings: swiftSettings),
     ]
 )
