@@ -121,7 +121,7 @@ struct KubernetesTargetTests {
             try KubernetesTarget(cluster: "moka-a", endpoint: try fake.endpoint()).queueConfig()
         }
         #expect(without?.kind == .transport)
-        #expect(without?.hint?.contains("client_cert_file") == true)
+        #expect(without?.hint?.contains("client_cert_file") == true, "\(String(describing: without))")
     }
 
     @Test func createsTheConfigMapWhenAbsentThenUpdatesWithItsResourceVersion() throws {

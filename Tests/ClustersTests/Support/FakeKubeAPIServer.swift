@@ -25,6 +25,19 @@ final class FakeKubeAPIServer {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("fake_kube_apiserver.py").path
 
+    /// One set of certificates for every TLS server of this test run, made once: generating RSA keys per test
+    /// made handshakes slow enough to time out when the whole suite ran at once.
+    static let certificates: String = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-kube-certs-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--dir", folder, "--make-certs"]
+        try? process.run()
+        process.waitUntilExit()
+        return folder
+    }()
+
     init(token: String? = "test-token", tls: Bool = false, requireClientCertificate: Bool = false) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-kube-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -34,7 +47,7 @@ final class FakeKubeAPIServer {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["python3", "-u", Self.script, "--dir", folder.path]
         if let token { arguments += ["--token", token] }
-        if tls { arguments.append("--tls") }
+        if tls { arguments += ["--tls", "--certs", Self.certificates] }
         if requireClientCertificate { arguments.append("--client-ca") }
         process.arguments = arguments
         let stdout = Pipe()
