@@ -69,6 +69,7 @@ public final class DryRunTarget: ClusterTarget {
     /// Every write recorded by this instance (replayed ones excluded), in order.
     public var requests: [RecordedRequest] { state.withLock { $0.requests } }
 
+    /// Records the POST and keeps the application, with a synthetic uid and resourceVersion.
     public func createSparkApplication(namespace: String?, manifestJSON: [UInt8]) throws -> CreatedSparkApplication {
         let namespace = namespace ?? sparkNamespace
         let path = KubernetesTarget.sparkApplicationsPath(namespace)
@@ -87,6 +88,7 @@ public final class DryRunTarget: ClusterTarget {
         }
     }
 
+    /// The state of an application this dry run created: always `unknownState`, as nothing runs it.
     public func sparkApplicationStatus(namespace: String?, name: String) throws -> SparkApplicationStatus {
         let namespace = namespace ?? sparkNamespace
         let path = KubernetesTarget.sparkApplicationsPath(namespace) + "/" + name
@@ -102,10 +104,12 @@ public final class DryRunTarget: ClusterTarget {
         }
     }
 
+    /// The ConfigMap as this dry run (and the journal it replayed) left it.
     public func queueConfig() throws -> LiveQueueConfig? {
         state.withLock { $0.configMap }
     }
 
+    /// Records the POST or PUT and stores the result, refusing a stale resourceVersion as the API server does.
     public func applyQueueConfig(_ queuesYAML: String, replacing live: LiveQueueConfig?) throws -> String {
         let collection = KubernetesTarget.configMapsPath(namespace)
         let operation = live == nil ? "POST \(collection)" : "PUT \(collection)/\(QueueConfigMap.name)"

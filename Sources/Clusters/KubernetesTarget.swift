@@ -35,6 +35,7 @@ public final class KubernetesTarget: ClusterTarget {
         "/api/v1/namespaces/\(namespace)/configmaps"
     }
 
+    /// POSTs the manifest to the SparkApplication collection; a taken name is a 409 `AlreadyExists` error.
     public func createSparkApplication(namespace: String?, manifestJSON: [UInt8]) throws -> CreatedSparkApplication {
         let namespace = try checkedName(namespace ?? endpoint.sparkNamespace, what: "namespace")
         let path = Self.sparkApplicationsPath(namespace)
@@ -55,6 +56,7 @@ public final class KubernetesTarget: ClusterTarget {
                                        resourceVersion: version)
     }
 
+    /// GETs the SparkApplication and reads the state the Spark operator wrote.
     public func sparkApplicationStatus(namespace: String?, name: String) throws -> SparkApplicationStatus {
         let namespace = try checkedName(namespace ?? endpoint.sparkNamespace, what: "namespace")
         let path = Self.sparkApplicationsPath(namespace) + "/" + (try checkedName(name, what: "name"))
@@ -66,6 +68,7 @@ public final class KubernetesTarget: ClusterTarget {
         }
     }
 
+    /// GETs `yunikorn-configs` in YuniKorn's namespace; a 404 means it does not exist.
     public func queueConfig() throws -> LiveQueueConfig? {
         let path = Self.configMapsPath(endpoint.namespace) + "/" + QueueConfigMap.name
         guard let bytes = try callRaw(.get, path, absentIfNotFound: true) else { return nil }
@@ -76,6 +79,7 @@ public final class KubernetesTarget: ClusterTarget {
         }
     }
 
+    /// POSTs a new ConfigMap, or PUTs `live` with its configuration replaced and its resourceVersion kept.
     public func applyQueueConfig(_ queuesYAML: String, replacing live: LiveQueueConfig?) throws -> String {
         let collection = Self.configMapsPath(endpoint.namespace)
         let method: HTTPRequest.Method = live == nil ? .post : .put
@@ -222,9 +226,14 @@ public final class KubernetesTarget: ClusterTarget {
             return "check server: in \(origin) and that the API server is reachable from here"
         case 28:
             return "the API server did not answer in time; check the network, or retry"
-        case 35, 51, 53, 54, 56, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91:
+        case 35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91:
             return "TLS failed: check ca_file (the API server's CA) and, where the server asks for one, "
                 + "client_cert_file and client_key_file in \(origin)"
+        case 52, 55, 56:
+            // With TLS 1.3 a refused client certificate shows up only after the handshake, as a dropped connection.
+            guard endpoint.server.lowercased().hasPrefix("https") else { return "the API server dropped the connection; retry" }
+            return "the API server dropped the connection: if it requires a client certificate, set "
+                + "client_cert_file and client_key_file in \(origin); otherwise retry"
         default:
             return "check server: in \(origin)"
         }

@@ -56,6 +56,7 @@ public enum LineDiff {
 
     /// The lines of a text; a final newline ends the last line rather than starting an empty one.
     static func lines(_ text: String) -> [Substring] {
+        if text.isEmpty { return [] }
         var parts = text.split(separator: "\n", omittingEmptySubsequences: false)
         if text.hasSuffix("\n") { parts.removeLast() }
         return parts

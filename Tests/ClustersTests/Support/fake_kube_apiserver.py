@@ -18,8 +18,9 @@ Test hooks (not part of Kubernetes), under /_test/:
   POST /_test/set-status             {"namespace", "name", "state"}: what the Spark operator would write
   ANY  /_test/echo                   answers with the method, headers and body it received
 
-Start: fake_kube_apiserver.py --dir DIR [--token T] [--tls] [--client-ca]. With --tls it writes a CA, a server
-certificate for 127.0.0.1 and a client certificate into DIR (openssl CLI); --client-ca makes the TLS handshake
+Start: fake_kube_apiserver.py --dir DIR [--token T] [--tls] [--client-ca] [--certs CERTDIR]. With --tls it writes
+a CA, a server certificate for 127.0.0.1 and a client certificate into CERTDIR (default DIR; openssl CLI), or reuses
+those already there (--make-certs writes them and exits); --client-ca makes the TLS handshake
 require a client certificate signed by that CA. It listens on a free loopback port and prints one JSON line
 ({"port": ..., "ca": ..., "client_cert": ..., "client_key": ...}) once it accepts connections. It exits when its
 standard input closes.
@@ -283,8 +284,11 @@ def openssl(*args):
 
 
 def make_certificates(folder):
-    """A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by the CA."""
+    """A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by the CA.
+    Kept when already there, so the tests of one run can share them (RSA key generation is slow on a busy machine)."""
     p = lambda name: os.path.join(folder, name)
+    if all(os.path.exists(p(name)) for name in ("ca.crt", "server.crt", "server.key", "client.crt", "client.key")):
+        return p
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=fake-kube-ca",
             "-keyout", p("ca.key"), "-out", p("ca.crt"))
     with open(p("server.ext"), "w") as f:
@@ -306,14 +310,19 @@ def main():
     parser.add_argument("--token")
     parser.add_argument("--tls", action="store_true")
     parser.add_argument("--client-ca", action="store_true")
+    parser.add_argument("--certs", help="folder for the certificates (default: --dir); reused when present")
+    parser.add_argument("--make-certs", action="store_true", help="only write the certificates, then exit")
     options = parser.parse_args()
+    if options.make_certs:
+        make_certificates(options.certs or options.dir)
+        return
     # Started from a test runner's worker thread, the process may inherit blocked signals.
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     Handler.token = options.token
     server = Server(("127.0.0.1", 0), Handler)
     ready = {"port": server.server_address[1]}
     if options.tls:
-        p = make_certificates(options.dir)
+        p = make_certificates(options.certs or options.dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(p("server.crt"), p("server.key"))
         if options.client_ca:
