@@ -62,7 +62,7 @@ enum YAMLSource {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw syntaxError(error)
+            throw syntaxError(error, text: text)
         } catch {
             throw SyntaxError(message: "the body could not be read as YAML (\(error))")
         }
@@ -160,7 +160,21 @@ enum YAMLSource {
         return Int64(magnitude)
     }
 
-    private static func syntaxError(_ error: YamlError) -> SyntaxError {
+    private static func laterKeyLine(_ key: String, after mark: Mark, in text: String) -> Int? {
+        var number = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            guard number > mark.line, line.count >= mark.column - 1 else { continue }
+            let rest = line.dropFirst(mark.column - 1)
+            let quoted = [key, "\"\(key)\"", "'\(key)'"]
+            for form in quoted where rest.hasPrefix(form) && rest.dropFirst(form.count).drop(while: { $0 == " " }).hasPrefix(":") {
+                return number
+            }
+        }
+        return nil
+    }
+
+    private static func syntaxError(_ error: YamlError, text: String) -> SyntaxError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
@@ -170,8 +184,11 @@ enum YAMLSource {
         case let .reader(problem, offset, _, _):
             return SyntaxError(message: "the body is not readable text: \(problem)\(offset.map { " at byte \($0)" } ?? ""); send UTF-8")
         case let .duplicatedKeysInMapping(duplicates, context):
-            return SyntaxError(message: "key \"\(duplicates.first ?? "")\" is given twice; keep one",
-                               line: context.mark.line, column: context.mark.column)
+            // Yams marks the first occurrence; the error belongs at the second, found at the same column.
+            let key = duplicates.first ?? ""
+            let second = laterKeyLine(key, after: context.mark, in: text)
+            return SyntaxError(message: "key \"\(key)\" is given twice (first at line \(context.mark.line)); keep one",
+                               line: second ?? context.mark.line, column: context.mark.column)
         default:
             return SyntaxError(message: "the body could not be read as YAML (\(error))")
         }
@@ -234,6 +251,17 @@ struct JSONSource {
     }
 
     private mutating func value(path: String) throws(SyntaxError) -> SourceNode {
+        do {
+            return try valueAt(path: path)
+        } catch {
+            // Errors inside strings and numbers learn their field here.
+            var located = error
+            if located.field.isEmpty { located.field = path }
+            throw located
+        }
+    }
+
+    private mutating func valueAt(path: String) throws(SyntaxError) -> SourceNode {
         guard index < bytes.count else { throw error("the input ends where a value was expected") }
         let startLine = line, startColumn = column
         func node(_ value: SourceNode.Value) -> SourceNode { SourceNode(value: value, line: startLine, column: startColumn) }

@@ -1,0 +1,94 @@
+import Testing
+@testable import Router
+
+/// Rule validation reports every problem, each with its field.
+struct RuleValidationTests {
+    static let clusters: Set<String> = ["moka-a", "moka-b", "moka-c"]
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let label: String
+        let rule: RoutingRule
+        /// The fields that must be reported, in order.
+        let fields: [String]
+        var testDescription: String { label }
+    }
+
+    static func rule(id: String = "ok-rule", match: RuleMatch = RuleMatch(project: "fraud"),
+                     split: [(String, Int)] = [("moka-a", 100)], fallback: String? = nil, queue: String? = nil) -> RoutingRule {
+        RoutingRule(id: id, priority: 10, match: match, split: split.map { ClusterShare(cluster: $0.0, percent: $0.1) },
+                    fallback: fallback, queue: queue)
+    }
+
+    static let cases: [Case] = [
+        Case(label: "a valid redirect", rule: rule(), fields: []),
+        Case(label: "a valid split with fallback and queue",
+             rule: rule(match: RuleMatch(project: "fraud-*", tier: 1, workflow: "etl-*", labels: ["lane": "gpu"]),
+                        split: [("moka-a", 70), ("moka-b", 30)], fallback: "moka-c", queue: "root.risk.fraud.tier1"),
+             fields: []),
+        Case(label: "a match-all rule is allowed", rule: rule(match: RuleMatch()), fields: []),
+        Case(label: "bad id", rule: rule(id: "Bad_ID"), fields: ["id"]),
+        Case(label: "empty id", rule: rule(id: ""), fields: ["id"]),
+        Case(label: "percents not summing to 100", rule: rule(split: [("moka-a", 70), ("moka-b", 20)]), fields: ["split"]),
+        Case(label: "empty split", rule: rule(split: []), fields: ["split"]),
+        Case(label: "every problem at once",
+             rule: rule(id: "-x", match: RuleMatch(project: "fr*aud", tier: 4, workflow: "*"),
+                        split: [("moka-z", 50), ("moka-a", 120), ("moka-a", -70)], fallback: "moka-y", queue: "fraud.tier1"),
+             fields: ["id", "match.project", "match.workflow", "match.tier", "split[0].cluster", "split[1].percent",
+                      "split[2].cluster", "split[2].percent", "fallback", "queue"]),
+        Case(label: "fallback equal to the only cluster", rule: rule(fallback: "moka-a"), fields: ["fallback"]),
+        Case(label: "queue with an invalid name", rule: rule(queue: "root.risk..tier1"), fields: ["queue"]),
+        Case(label: "empty user and org", rule: rule(match: RuleMatch(org: "", user: "")), fields: ["match.org", "match.user"]),
+    ]
+
+    @Test("problems", arguments: cases)
+    func problems(_ testCase: Case) {
+        let problems = RuleValidation.problems(testCase.rule, clusters: Self.clusters)
+        #expect(problems.map(\.field) == testCase.fields, "\(problems)")
+        for problem in problems { #expect(!problem.message.isEmpty) }
+    }
+
+    @Test("messages say what to do")
+    func messages() {
+        let problems = RuleValidation.problems(Self.rule(split: [("moka-z", 100)]), clusters: Self.clusters)
+        #expect(problems.map(\.description) == ["split[0].cluster: \"moka-z\" is not a known cluster; use one of moka-a, moka-b, moka-c"])
+    }
+
+    @Test("a rule decodes from JSON without labels and encodes back")
+    func codable() throws {
+        let json = #"{"id":"ccr-moka-b","priority":100,"match":{"project":"fraud","tier":1},"split":[{"cluster":"moka-b","percent":30},{"cluster":"moka-a","percent":70}],"fallback":"moka-a"}"#
+        let rule = try JSONRoundTrip.decode(RoutingRule.self, json)
+        #expect(rule.match == RuleMatch(project: "fraud", tier: 1))
+        #expect(rule.split == [ClusterShare(cluster: "moka-b", percent: 30), ClusterShare(cluster: "moka-a", percent: 70)])
+        #expect(try JSONRoundTrip.decode(RoutingRule.self, try JSONRoundTrip.encode(rule)) == rule)
+        #expect(rule.jsonValue.jsonText() == #"{"id":"ccr-moka-b","priority":100,"match":{"project":"fraud","tier":1},"split":[{"cluster":"moka-b","percent":30},{"cluster":"moka-a","percent":70}],"fallback":"moka-a"}"#)
+    }
+
+    @Test("an audit event for a rule change carries before and after")
+    func audit() throws {
+        let old = Self.rule()
+        var new = old
+        new.split = [ClusterShare(cluster: "moka-b", percent: 100)]
+        let created = AuditEvent.ruleChange(at: 1, principal: "root-admin", before: nil, after: old)
+        let updated = AuditEvent.ruleChange(at: 2, principal: "root-admin", before: old, after: new, detail: "move fraud")
+        let deleted = AuditEvent.ruleChange(at: 3, principal: "root-admin", before: new, after: nil)
+        #expect([created.action, updated.action, deleted.action] == [.ruleCreate, .ruleUpdate, .ruleDelete])
+        #expect(updated.before?[path: ["split"]] == .array([.object([.init("cluster", .string("moka-a")), .init("percent", .integer(100))])]))
+        #expect(updated.after?[path: ["split"]] == .array([.object([.init("cluster", .string("moka-b")), .init("percent", .integer(100))])]))
+        #expect(deleted.after == nil && deleted.target == "ok-rule")
+        let json = try JSONRoundTrip.encode(updated)
+        #expect(json.contains("\"action\":\"rule.update\""))
+        let back = try JSONRoundTrip.decode(AuditEvent.self, json)
+        #expect(back.action == .ruleUpdate && back.principal == "root-admin" && back.detail == "move fraud")
+        // Foundation's decoder does not keep key order; the content must survive.
+        #expect(back.after.map(sorted) == updated.after.map(sorted))
+        #expect(back.before.map(sorted) == updated.before.map(sorted))
+    }
+
+    func sorted(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members): return .object(members.sorted { $0.key < $1.key }.map { .init($0.key, sorted($0.value)) })
+        case .array(let elements): return .array(elements.map(sorted))
+        default: return value
+        }
+    }
+}
