@@ -16,6 +16,9 @@ public enum IdentityLabel {
     public static let scheduledAt = "bursar.dev/scheduled-at"
     /// The org, when the project name alone is ambiguous (optional).
     public static let org = "bursar.dev/org"
+    /// The annotation keeping the name a submission came with (the router names each SparkApplication after its
+    /// app id).
+    public static let submittedName = "bursar.dev/submitted-name"
 
     /// The labels every submission must carry.
     public static let required = [workflow, project, tier]

@@ -3,6 +3,9 @@
 /// user wrote it.
 public enum ManifestMutation {
     /// The mutated manifest:
+    /// - `metadata.name`: the app id. Every submission is its own SparkApplication: a workflow submits the
+    ///   same manifest every run, and Kubernetes refuses a second object of the same name. The name the user
+    ///   gave is kept in the annotation `bursar.dev/submitted-name`;
     /// - `metadata.namespace`: the cluster's Spark namespace;
     /// - `spec.batchScheduler: yunikorn` and `spec.batchSchedulerOptions.queue`;
     /// - `spec.driver` and `spec.executor`: `schedulerName: yunikorn` (spark-operator v1beta2 puts
@@ -11,6 +14,12 @@ public enum ManifestMutation {
     public static func apply(_ decision: RoutingDecision, appID: String, to submission: Submission) -> Manifest {
         var manifest = submission.manifest
         var metadata = manifest["metadata"] ?? .object([])
+        if let submitted = metadata["name"]?.stringValue, submitted != appID {
+            var annotations = metadata["annotations"] ?? .object([])
+            annotations[IdentityLabel.submittedName] = .string(submitted)
+            metadata["annotations"] = annotations
+        }
+        metadata["name"] = .string(appID)
         if metadata["namespace"] == nil, case .object(var members) = metadata {
             // A new namespace goes right after the name, where people look for it.
             let position = (members.firstIndex { $0.key == "name" }).map { $0 + 1 } ?? members.count

@@ -10,7 +10,7 @@ struct RouterServiceTests {
     func submissionIsRoutedRecordedAndSent(_ backend: Backend) async throws {
         let router = try await TestRouter(backend)
         defer { Task { await router.stop() } }
-        let answer = try router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
+        let answer = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
         #expect(answer.status == 201, "\(answer.text)")
         let appID = try #require(answer.json["app_id"] as? String)
         let decision = try #require(answer.json["decision"] as? [String: Any])
@@ -46,15 +46,15 @@ struct RouterServiceTests {
         #expect(jobApp.runID == "ledger-features-20261122T0245")
 
         // The record can be read back, with the cluster's view.
-        let read = try router.call(.get, "/v1/submissions/\(appID)")
+        let read = try await router.call(.get, "/v1/submissions/\(appID)")
         #expect(read.status == 200)
         #expect(read.json["state"] as? String == "submitted")
         #expect(read.json["cluster_status"] != nil)
         // bob is not in ledger's owner team.
-        #expect(try router.call(.get, "/v1/submissions/\(appID)", token: TestRouter.bob).status == 403)
+        #expect(try await router.call(.get, "/v1/submissions/\(appID)", token: TestRouter.bob).status == 403)
 
         // YAML works too, and bob may submit to his own project.
-        let yaml = try router.call(.post, "/v1/submissions", token: TestRouter.bob, body: Manifests.crdYAML, contentType: "application/yaml")
+        let yaml = try await router.call(.post, "/v1/submissions", token: TestRouter.bob, body: Manifests.crdYAML, contentType: "application/yaml")
         #expect(yaml.status == 201, "\(yaml.text)")
         #expect((yaml.json["decision"] as? [String: Any])?["cluster"] as? String == "moka-b")
         #expect(try store.submissionCount() == 2)
@@ -94,7 +94,7 @@ struct RouterServiceTests {
     func badInputGetsA4xxThatSaysWhatIsWrong(_ input: BadInput) async throws {
         let router = try await TestRouter(.sqlite)
         defer { Task { await router.stop() } }
-        let answer = try router.call(.post, "/v1/submissions", token: input.token, body: input.body, contentType: input.contentType)
+        let answer = try await router.call(.post, "/v1/submissions", token: input.token, body: input.body, contentType: input.contentType)
         #expect(answer.status == input.status, "\(answer.text)")
         let error = try #require(answer.json["error"] as? [String: Any], "\(answer.text)")
         #expect(error["code"] as? String == input.code)
@@ -112,7 +112,7 @@ struct RouterServiceTests {
     @Test func malformedSyntaxNamesTheLine() async throws {
         let router = try await TestRouter(.sqlite)
         defer { Task { await router.stop() } }
-        let answer = try router.call(.post, "/v1/submissions", body: "kind: SparkApplication\nmetadata:\n  labels: [a, b\n",
+        let answer = try await router.call(.post, "/v1/submissions", body: "kind: SparkApplication\nmetadata:\n  labels: [a, b\n",
                                      contentType: "application/yaml")
         #expect(answer.status == 400)
         #expect((answer.json["error"] as? [String: Any])?["line"] as? Int != nil, "\(answer.text)")
@@ -127,40 +127,40 @@ struct RouterServiceTests {
              "fallback":"moka-a","note":"migrating ledger to moka-b"}
             """
         // Only admins change rules.
-        #expect(try router.call(.put, "/v1/rules/ccr-ledger", token: TestRouter.alice, body: rule).status == 403)
-        let created = try router.call(.put, "/v1/rules/ccr-ledger", token: TestRouter.root, body: rule)
+        #expect(try await router.call(.put, "/v1/rules/ccr-ledger", token: TestRouter.alice, body: rule).status == 403)
+        let created = try await router.call(.put, "/v1/rules/ccr-ledger", token: TestRouter.root, body: rule)
         #expect(created.status == 201, "\(created.text)")
         #expect(created.json["revision"] as? Int == 1)
 
-        let routed = try router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
+        let routed = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
         let decision = try #require(routed.json["decision"] as? [String: Any])
         #expect(decision["cluster"] as? String == "moka-b")
         #expect(decision["source"] as? String == "rule")
         #expect(decision["rule_id"] as? String == "ccr-ledger")
 
         // Cordoning the target sends the rule to its fallback.
-        #expect(try router.call(.post, "/v1/clusters/moka-b/cordon", token: TestRouter.root, body: "{\"reason\":\"upgrade\"}").status == 200)
-        let fallback = try #require(try router.call(.post, "/v1/submissions", body: Manifests.crdJSON()).json["decision"] as? [String: Any])
+        #expect(try await router.call(.post, "/v1/clusters/moka-b/cordon", token: TestRouter.root, body: "{\"reason\":\"upgrade\"}").status == 200)
+        let fallback = try #require(try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON()).json["decision"] as? [String: Any])
         #expect(fallback["cluster"] as? String == "moka-a")
         #expect(fallback["fallback_used"] as? Bool == true)
-        #expect(try router.call(.delete, "/v1/clusters/moka-b/cordon", token: TestRouter.root).status == 204)
+        #expect(try await router.call(.delete, "/v1/clusters/moka-b/cordon", token: TestRouter.root).status == 204)
 
         // A stale revision is refused; an invalid rule gets every problem.
-        let stale = try router.call(.put, "/v1/rules/ccr-ledger", token: TestRouter.root, body: rule, headers: ["If-Match: 7"])
+        let stale = try await router.call(.put, "/v1/rules/ccr-ledger", token: TestRouter.root, body: rule, headers: ["If-Match: 7"])
         #expect(stale.status == 409, "\(stale.text)")
-        let invalid = try router.call(.put, "/v1/rules/bad", token: TestRouter.root,
+        let invalid = try await router.call(.put, "/v1/rules/bad", token: TestRouter.root,
                                       body: "{\"id\":\"bad\",\"priority\":1,\"match\":{},\"split\":[{\"cluster\":\"nowhere\",\"percent\":60}]}")
         #expect(invalid.status == 422, "\(invalid.text)")
         #expect(Self.message(invalid.json).contains("nowhere"))
 
-        #expect(try router.call(.delete, "/v1/rules/ccr-ledger", token: TestRouter.root).status == 204)
-        let back = try #require(try router.call(.post, "/v1/submissions", body: Manifests.crdJSON()).json["decision"] as? [String: Any])
+        #expect(try await router.call(.delete, "/v1/rules/ccr-ledger", token: TestRouter.root).status == 204)
+        let back = try #require(try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON()).json["decision"] as? [String: Any])
         #expect(back["cluster"] as? String == "moka-a")
         #expect(back["source"] as? String == "routing-table")
 
         // Every change is in the audit log with who, what and before/after; only admins read it.
-        #expect(try router.call(.get, "/v1/audit", token: TestRouter.alice).status == 403)
-        let audit = try router.call(.get, "/v1/audit", token: TestRouter.root)
+        #expect(try await router.call(.get, "/v1/audit", token: TestRouter.alice).status == 403)
+        let audit = try await router.call(.get, "/v1/audit", token: TestRouter.root)
         let entries = try #require(audit.json["entries"] as? [[String: Any]])
         #expect(entries.map { $0["action"] as? String ?? "" } == ["rule.delete", "cluster.uncordon", "cluster.cordon", "rule.create"])
         #expect(entries.allSatisfy { $0["principal"] as? String == "root" })
@@ -189,7 +189,7 @@ struct RouterServiceTests {
         }
         let router = try await TestRouter(.sqlite, queuesYAML: ["moka-a": room(10), "moka-b": room(50)])
         defer { Task { await router.stop() } }
-        let answer = try router.call(.post, "/v1/submissions", body: Manifests.crdJSON(project: "newproj", tier: "2", workflow: "new-flow"))
+        let answer = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON(project: "newproj", tier: "2", workflow: "new-flow"))
         #expect(answer.status == 201, "\(answer.text)")
         let decision = try #require(answer.json["decision"] as? [String: Any])
         #expect(decision["queue"] as? String == "root.onboarding.newproj")
@@ -203,13 +203,13 @@ struct RouterServiceTests {
         defer { Task { await router.stop() } }
         // Break the table submissions are recorded in, from another connection.
         try router.store().connection.execute("DROP TABLE submissions")
-        let refused = try router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
+        let refused = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
         #expect(refused.status == 503, "\(refused.text)")
         #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "unavailable")
         // Nothing reached a cluster: no job runs that nobody recorded.
         #expect(router.targets.values.allSatisfy { $0.requests.isEmpty })
         // Decisions come from the snapshot in memory and still work.
-        let explained = try router.call(.post, "/v1/decisions", body: Manifests.crdJSON())
+        let explained = try await router.call(.post, "/v1/decisions", body: Manifests.crdJSON())
         #expect(explained.status == 200, "\(explained.text)")
         #expect((explained.json["decision"] as? [String: Any])?["cluster"] as? String == "moka-a")
     }
@@ -217,11 +217,11 @@ struct RouterServiceTests {
     @Test func openEndpoints() async throws {
         let router = try await TestRouter(.sqlite)
         defer { Task { await router.stop() } }
-        let health = try router.call(.get, "/healthz", token: nil)
+        let health = try await router.call(.get, "/healthz", token: nil)
         #expect(health.status == 200)
         #expect(health.json["status"] as? String == "ok")
-        _ = try router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
-        let metrics = try router.call(.get, "/metrics", token: nil)
+        _ = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
+        let metrics = try await router.call(.get, "/metrics", token: nil)
         #expect(metrics.status == 200)
         #expect(metrics.text.contains("bursar_submissions_total{result=\"accepted\"} 1"), "\(metrics.text)")
     }

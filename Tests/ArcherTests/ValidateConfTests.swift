@@ -30,7 +30,7 @@ struct ValidateConfTests {
             let body = try String(contentsOf: Self.casesFolder.appendingPathComponent(item.file), encoding: .utf8)
             let request = HTTPRequest(method: .post, url: router.base + "/ws/v1/validate-conf",
                                       headers: ["Content-Type: application/json"], body: Array(body.utf8))
-            let response = try HTTPFetcher().perform(request)
+            let response = try await TestRouter.perform(request)
             #expect(response.status == 200)
             #expect(response.header("Content-Type") == "application/json; charset=UTF-8")
             #expect(response.header("Access-Control-Allow-Origin") == "*")
@@ -49,7 +49,7 @@ struct ValidateConfTests {
     @Test func emptyBodyIsAllowedAndNoTokenIsNeeded() async throws {
         let router = try await TestRouter(.sqlite)
         defer { Task { await router.stop() } }
-        let answer = try router.call(.post, "/ws/v1/validate-conf", token: nil, body: "")
+        let answer = try await router.call(.post, "/ws/v1/validate-conf", token: nil, body: "")
         #expect(answer.status == 200)
         #expect(answer.text == "{\"allowed\":true}\n")
     }

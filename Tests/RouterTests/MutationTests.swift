@@ -53,8 +53,11 @@ struct MutationTests {
     func untouched() throws {
         let (submission, manifest) = try Self.mutated(Fixtures.crdYAML)
         #expect(manifest.keys == submission.manifest.keys)
-        #expect(manifest["metadata"]?.keys == ["name", "namespace", "labels"])
+        #expect(manifest["metadata"]?.keys == ["name", "namespace", "labels", "annotations"])
         #expect(manifest[path: ["metadata", "labels"]] == submission.manifest[path: ["metadata", "labels"]])
+        // Each submission is its own object, named after its app id; the submitted name is kept.
+        #expect(manifest[path: ["metadata", "name"]] == .string("etl-daily-load-2s"))
+        #expect(manifest[path: ["metadata", "annotations", "bursar.dev/submitted-name"]] == submission.manifest[path: ["metadata", "name"]])
         let added: Set = ["batchScheduler", "batchSchedulerOptions"]
         let before = submission.manifest["spec"]?.members ?? []
         let after = manifest["spec"]?.members ?? []
@@ -82,7 +85,7 @@ struct MutationTests {
           driver: {schedulerName: default-scheduler, labels: {yunikorn.apache.org/queue: root.default}}
         """
         let (_, manifest) = try Self.mutated(body)
-        #expect(manifest[path: ["metadata"]]?.keys == ["name", "namespace", "labels"])
+        #expect(manifest[path: ["metadata"]]?.keys == ["name", "namespace", "labels", "annotations"])
         #expect(manifest[path: ["metadata", "namespace"]] == .string("spark-b"))
         #expect(manifest[path: ["spec", "batchScheduler"]] == .string("yunikorn"))
         #expect(manifest[path: ["spec", "batchSchedulerOptions"]] == .object([.init("queue", .string("root.risk.fraud.tier1")),
