@@ -43,8 +43,12 @@ public final class DryRunTarget: ClusterTarget {
         let lock = NSLock()
         var requests: [RecordedRequest] = []
         var configMap: LiveQueueConfig?
-        var applications: [String: [String: Any]] = [:]
+        /// What a status read needs of each application created, by "namespace/name" (not the manifests: a
+        /// router in dry-run mode creates millions).
+        var applications: [String: CreatedSparkApplication] = [:]
         var revision = 1000
+        /// The journal, opened on the first write and kept open.
+        var handle: FileHandle?
 
         func withLock<T>(_ body: (Locked) throws -> T) rethrows -> T {
             lock.lock()
@@ -66,8 +70,12 @@ public final class DryRunTarget: ClusterTarget {
         }
     }
 
-    /// Every write recorded by this instance (replayed ones excluded), in order.
+    /// The writes recorded by this instance (replayed ones excluded), in order: the latest
+    /// `rememberedRequests` of them; the journal has them all.
     public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+
+    /// How many recorded writes are kept in memory for `requests`.
+    public static let rememberedRequests = 10_000
 
     /// Records the POST and keeps the application, with a synthetic uid and resourceVersion.
     public func createSparkApplication(namespace: String?, manifestJSON: [UInt8]) throws -> CreatedSparkApplication {
@@ -83,7 +91,7 @@ public final class DryRunTarget: ClusterTarget {
         return try state.withLock { state in
             let created = try createApplication(&manifest, namespace: namespace, path: path, state: state)
             try record(RecordedRequest(method: "POST", path: path, body: String(decoding: manifestJSON, as: UTF8.self)),
-                       state: state)
+                       rawBody: manifestJSON, state: state)
             return created
         }
     }
@@ -92,16 +100,13 @@ public final class DryRunTarget: ClusterTarget {
     public func sparkApplicationStatus(namespace: String?, name: String) throws -> SparkApplicationStatus {
         let namespace = namespace ?? sparkNamespace
         let path = KubernetesTarget.sparkApplicationsPath(namespace) + "/" + name
-        guard let object = state.withLock({ $0.applications["\(namespace)/\(name)"] }) else {
+        guard let created = state.withLock({ $0.applications["\(namespace)/\(name)"] }) else {
             throw ClusterError(.api, cluster: cluster, operation: "GET \(path)", status: 404, reason: "NotFound",
                                message: "sparkapplications.sparkoperator.k8s.io \"\(name)\" not found",
                                hint: "a dry run knows only the applications it created")
         }
-        do {
-            return try JSONObject.sparkStatus(object)
-        } catch {
-            throw ClusterError(.malformedResponse, cluster: cluster, operation: "GET \(path)", message: error.reason)
-        }
+        return SparkApplicationStatus(name: created.name, namespace: created.namespace, uid: created.uid,
+                                      state: SparkApplicationStatus.unknownState, resourceVersion: created.resourceVersion)
     }
 
     /// The ConfigMap as this dry run (and the journal it replayed) left it.
@@ -128,7 +133,7 @@ public final class DryRunTarget: ClusterTarget {
                                              operation: operation, state: state)
             let parts = operation.split(separator: " ", maxSplits: 1)
             try record(RecordedRequest(method: String(parts[0]), path: String(parts[1]),
-                                       body: String(decoding: body, as: UTF8.self)), state: state)
+                                       body: String(decoding: body, as: UTF8.self)), rawBody: body, state: state)
             return version
         }
     }
@@ -152,14 +157,10 @@ public final class DryRunTarget: ClusterTarget {
                                hint: "choose another metadata.name, or use metadata.generateName")
         }
         state.revision += 1
-        let uid = "dry-run-\(cluster)-\(state.revision)"
-        metadata["name"] = name
-        metadata["namespace"] = namespace
-        metadata["uid"] = uid
-        metadata["resourceVersion"] = String(state.revision)
-        manifest["metadata"] = metadata
-        state.applications[key] = manifest
-        return CreatedSparkApplication(name: name, namespace: namespace, uid: uid, resourceVersion: String(state.revision))
+        let created = CreatedSparkApplication(name: name, namespace: namespace, uid: "dry-run-\(cluster)-\(state.revision)",
+                                              resourceVersion: String(state.revision))
+        state.applications[key] = created
+        return created
     }
 
     /// Stores a ConfigMap body as the API server would: conditional on the resourceVersion, a new version after.
@@ -188,27 +189,35 @@ public final class DryRunTarget: ClusterTarget {
     }
 
     /// Keeps the request and appends it to the journal; a journal that cannot be written fails the call, since a
-    /// dry run's only product is its record.
-    private func record(_ request: RecordedRequest, state: Locked) throws {
+    /// dry run's only product is its record. The line is `{"body":…,"cluster":…,"method":…,"path":…}` with the
+    /// body spliced in as the JSON it already is (it was parsed before it got here).
+    private func record(_ request: RecordedRequest, rawBody: [UInt8], state: Locked) throws {
         state.requests.append(request)
+        if state.requests.count > 2 * Self.rememberedRequests {
+            state.requests.removeFirst(state.requests.count - Self.rememberedRequests)
+        }
         guard let journal else { return }
-        let bodyValue = (try? JSONSerialization.jsonObject(with: Data(request.body.utf8))) ?? request.body
-        let line: [String: Any] = ["cluster": cluster, "method": request.method, "path": request.path, "body": bodyValue]
+        var line = Array("{\"body\":".utf8)
+        line.reserveCapacity(rawBody.count + 128)
+        line += rawBody
+        line += Array(",\"cluster\":".utf8) + JSONObject.quoted(cluster)
+        line += Array(",\"method\":".utf8) + JSONObject.quoted(request.method)
+        line += Array(",\"path\":".utf8) + JSONObject.quoted(request.path)
+        line += Array("}\n".utf8)
         do {
-            var bytes = try JSONObject.serialize(line)
-            bytes.append(10)
-            let folder = (journal as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            if !FileManager.default.fileExists(atPath: journal) {
-                _ = FileManager.default.createFile(atPath: journal, contents: nil)
+            if state.handle == nil {
+                let folder = (journal as NSString).deletingLastPathComponent
+                if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+                if !FileManager.default.fileExists(atPath: journal) {
+                    _ = FileManager.default.createFile(atPath: journal, contents: nil)
+                }
+                guard let handle = FileHandle(forWritingAtPath: journal) else { throw CocoaError(.fileWriteNoPermission) }
+                try handle.seekToEnd()
+                state.handle = handle
             }
-            guard let handle = FileHandle(forWritingAtPath: journal) else {
-                throw CocoaError(.fileWriteNoPermission)
-            }
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(bytes))
+            try state.handle!.write(contentsOf: Data(line))
         } catch {
+            state.handle = nil
             throw ClusterError(.configuration, cluster: cluster, operation: "\(request.method) \(request.path)",
                                message: "the dry-run journal \(journal) cannot be written (\(error))",
                                hint: "check the folder exists and is writable, or choose another")
