@@ -79,7 +79,7 @@ let package = Package(
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
         // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
         .target(name: "Archer", dependencies: [
-            "InsightStore", "QueueConfig", "Allocation", "Router", "Clusters",
+            "InsightStore", "Store", "QueueConfig", "Allocation", "Router", "Clusters",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),

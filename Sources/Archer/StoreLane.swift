@@ -1,4 +1,5 @@
 import Foundation
+import Store
 public import InsightStore
 
 /// The one thread that talks to the store. SQLite and libpq calls block, so they never run on the HTTP
@@ -179,6 +180,11 @@ public final class StoreLane: @unchecked Sendable {
     private func openStore() throws -> InsightStore {
         if let store { return store }
         let opened = try InsightStore(location)
+        if opened.connection.dialect == .sqlite {
+            // The store's default suits bulk ingest (a 256 MiB WAL checkpointed rarely); a server wants short,
+            // frequent checkpoints, or every few seconds one submission waits half a second for a big one.
+            try opened.connection.execute("PRAGMA wal_autocheckpoint = 1000")
+        }
         store = opened
         return opened
     }

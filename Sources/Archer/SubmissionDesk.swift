@@ -4,14 +4,6 @@ import InsightStore
 import Router
 import Clusters
 
-/// What `POST /v1/submissions` answers.
-struct SubmissionAnswer: Encodable {
-    var appId: String
-    var state: String
-    var decision: RoutingDecision
-    var detail: String?
-}
-
 extension Archer {
     /// `POST /v1/submissions`: parse, authorise, decide, record (write-ahead), submit, record the outcome.
     /// Nothing is sent to a cluster unless the submission was recorded first: a store outage answers 503 and
@@ -160,14 +152,22 @@ struct PreparedSubmission: Sendable {
             updatedAt: time, manifest: String(decoding: manifestJSON, as: UTF8.self))
     }
 
-    /// `{"app_id":…,"state":…,"decision":{…},"manifest":{…}}`: the manifest is spliced in as the JSON it is.
+    /// `{"app_id":…,"decision":{…},"detail":…,"state":…,"manifest":{…}}`, written directly (this is every
+    /// submission's answer; the manifest is spliced in as the JSON it already is).
     func answer(state: String, detail: String?) -> [UInt8] {
-        let head = SubmissionAnswer(appId: appID, state: state, decision: decision, detail: detail)
-        var bytes = Array((try? JSONBody.encoder.encode(head)) ?? Data("{}".utf8))
-        bytes.removeLast()  // the closing brace
-        bytes += Array(",\"manifest\":".utf8)
-        bytes += manifestJSON
-        bytes += Array("}\n".utf8)
-        return bytes
+        var out: [UInt8] = []
+        out.reserveCapacity(manifestJSON.count + 512)
+        out += Array("{\"app_id\":".utf8) + GoJSON.string(appID)
+        out += Array(",\"decision\":{\"cluster\":".utf8) + GoJSON.string(decision.cluster)
+        out += Array(",\"fallback_used\":".utf8) + Array((decision.fallbackUsed ? "true" : "false").utf8)
+        out += Array(",\"namespace\":".utf8) + GoJSON.string(decision.namespace)
+        out += Array(",\"queue\":".utf8) + GoJSON.string(decision.queue)
+        out += Array(",\"reason\":".utf8) + GoJSON.string(decision.reason)
+        if let ruleID = decision.ruleID { out += Array(",\"rule_id\":".utf8) + GoJSON.string(ruleID) }
+        out += Array(",\"source\":".utf8) + GoJSON.string(decision.source.rawValue) + [0x7D]
+        if let detail { out += Array(",\"detail\":".utf8) + GoJSON.string(detail) }
+        out += Array(",\"state\":".utf8) + GoJSON.string(state)
+        out += Array(",\"manifest\":".utf8) + manifestJSON + Array("}\n".utf8)
+        return out
     }
 }
