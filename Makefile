@@ -28,3 +28,4 @@ bench: setup
 	bash Benchmarks/validate.sh
 	bash Benchmarks/ingest.sh
 	bash Benchmarks/allocate.sh
+	bash Benchmarks/router.sh
