@@ -88,9 +88,10 @@ public struct RoutingSnapshot: Sendable {
 }
 
 /// The decision-time indexes, built once per snapshot. Clusters are referred to by position so a decision
-/// does no name lookups for health. Each rule is filed under its most selective exact field (project,
-/// workflow, user, a label, org) so a decision tries only the rules that could match; the rest (prefix
-/// and tier-only rules) are tried for every submission. Candidate lists are ascending rule positions in
+/// does no name lookups for health. Each rule is filed under its most selective field (project, workflow,
+/// user, a label, org, project prefix) so a decision tries only the rules that could match; project-prefix
+/// and org rules are resolved per known project here, once, rather than per decision. Only rules with no
+/// such field (tier-only, workflow prefix, match-all) are tried for every submission. Candidate lists are ascending rule positions in
 /// one shared pool, so the first match found is the highest-priority one.
 ///
 /// A decision only reads this, and reads it often: the hot arrays are plain `ContiguousArray`s of small
@@ -147,8 +148,10 @@ final class Index: Sendable {
         var org: String?
         /// Per tier, the run of `routes` for it (nil org first, then by org).
         var tier1 = Candidates(), tier2 = Candidates(), tier3 = Candidates()
-        /// The rules naming this project exactly.
+        /// The rules naming this project exactly or by a prefix of its name.
         var rules = Candidates()
+        /// The rules naming this project's org (and no more selective field).
+        var orgRules = Candidates()
 
         func routes(tier: Int) -> Candidates {
             tier == 1 ? tier1 : (tier == 2 ? tier2 : tier3)
@@ -165,6 +168,8 @@ final class Index: Sendable {
     let byWorkflow: [String: Candidates]
     let byUser: [String: Candidates]
     let byOrg: [String: Candidates]
+    /// Every project-prefix rule, for projects the snapshot does not know.
+    let prefixRules: Candidates
     /// Rules filed under a label: per label name, by value.
     let byLabel: [(key: String, values: [String: Candidates])]
     let general: Candidates
@@ -218,6 +223,7 @@ final class Index: Sendable {
         var userRules: [String: [Int32]] = [:]
         var orgRules: [String: [Int32]] = [:]
         var labelRules: [String: [String: [Int32]]] = [:]
+        var prefixRules: [Int32] = []
         var generalRules: [Int32] = []
         for (position, rule) in sortedRules.enumerated() {
             let match = rule.match
@@ -252,6 +258,11 @@ final class Index: Sendable {
                 labelRules[label.key, default: [:]][label.value, default: []].append(at)
             } else if let org = match.org {
                 orgRules[org, default: []].append(at)
+            } else if let prefix = project.prefix {
+                prefixRules.append(at)
+                for (name, position) in projectPosition where name.utf8.starts(with: prefix) {
+                    projectRules[Int(position), default: []].append(at)
+                }
             } else {
                 generalRules.append(at)
             }
@@ -264,10 +275,16 @@ final class Index: Sendable {
             pool.append(contentsOf: list)
             return candidates
         }
-        for (position, list) in projectRules { projects[position].rules = run(list) }
+        // Rules were appended in priority order except where prefix rules joined a project's exact ones.
+        for (position, list) in projectRules { projects[position].rules = run(list.sorted()) }
         byWorkflow = workflowRules.mapValues(run)
         byUser = userRules.mapValues(run)
-        byOrg = orgRules.mapValues(run)
+        let byOrg = orgRules.mapValues(run)
+        self.byOrg = byOrg
+        for position in projects.indices {
+            if let org = projects[position].org, let candidates = byOrg[org] { projects[position].orgRules = candidates }
+        }
+        self.prefixRules = run(prefixRules)
         byLabel = labelRules.keys.sorted().map { key in (key, labelRules[key]!.mapValues(run)) }
         general = run(generalRules)
         self.pool = pool

@@ -38,7 +38,7 @@ public struct RoutingDecision: Sendable, Equatable, Codable {
     /// One sentence saying why, e.g. "rule ccr-moka-b (priority 100) sends 30% of workflows to moka-b;
     /// etl-daily hashes into that slice". The parts are kept and the sentence written when it is read:
     /// a decision is made far more often than its reason is shown in full.
-    public var reason: String { explanation.sentence }
+    public var reason: String { explanation.sentence(for: self) }
 
     enum CodingKeys: String, CodingKey { case cluster, queue, namespace, source, ruleID, fallbackUsed, reason }
 
@@ -73,19 +73,20 @@ public struct RoutingDecision: Sendable, Equatable, Codable {
     }
 }
 
-/// The parts of a decision's reason.
+/// The parts of a decision's reason that the decision does not already hold.
 enum Explanation: Sendable {
     enum QueueOrigin: Sendable { case override, routingTable, onboarding }
 
-    case rule(id: String, priority: Int, percent: Int, cluster: String, splitKey: String, isSplit: Bool,
-              unhealthy: String?, queueOrigin: QueueOrigin)
-    case routingTable(project: String, tier: Int, cluster: String, queue: String)
-    case onboarding(project: String, cluster: String, headroom: Double)
+    case rule(priority: Int, percent: Int, splitKey: String, isSplit: Bool, unhealthy: String?, queueOrigin: QueueOrigin)
+    case routingTable(project: String, tier: Int)
+    case onboarding(project: String, headroom: Double)
     case text(String)
 
-    var sentence: String {
+    func sentence(for decision: RoutingDecision) -> String {
+        let cluster = decision.cluster
         switch self {
-        case let .rule(id, priority, percent, cluster, splitKey, isSplit, unhealthy, queueOrigin):
+        case let .rule(priority, percent, splitKey, isSplit, unhealthy, queueOrigin):
+            let id = decision.ruleID ?? "?"
             var text = "rule \(id) (priority \(priority)) "
             if isSplit {
                 text += "sends \(percent)% of workflows to \(cluster); \(splitKey) hashes into that slice"
@@ -101,9 +102,9 @@ enum Explanation: Sendable {
             case .onboarding: text += "; the project has no route yet, so it runs in its onboarding queue"
             }
             return text
-        case let .routingTable(project, tier, cluster, queue):
-            return "no rule matches; the nightly routing table places \(project) tier \(tier) on \(cluster) in \(queue)"
-        case let .onboarding(project, cluster, headroom):
+        case let .routingTable(project, tier):
+            return "no rule matches; the nightly routing table places \(project) tier \(tier) on \(cluster) in \(decision.queue)"
+        case let .onboarding(project, headroom):
             let free = headroom == headroom.rounded() ? String(Int64(headroom)) : String(headroom)
             return "project \(project) has no route yet; it onboards on \(cluster), the healthy cluster with the most onboarding headroom (\(free) free)"
         case .text(let text):
@@ -161,7 +162,7 @@ public enum SubmissionRouter {
             let cluster = index.clusters[route.cluster]
             return RoutingDecision(cluster: cluster.name, queue: route.queue, namespace: cluster.state.sparkNamespace,
                                    source: .routingTable, ruleID: nil, fallbackUsed: false,
-                                   explanation: .routingTable(project: facts.project, tier: facts.tier, cluster: cluster.name, queue: route.queue))
+                                   explanation: .routingTable(project: facts.project, tier: facts.tier))
         }
         guard let position = index.onboardingCluster else {
             throw .noHealthyCluster(clusters: index.clusters.map(\.name),
@@ -170,7 +171,7 @@ public enum SubmissionRouter {
         let cluster = index.clusters[position]
         return RoutingDecision(cluster: cluster.name, queue: onboardingQueue(facts.project), namespace: cluster.state.sparkNamespace,
                                source: .onboarding, ruleID: nil, fallbackUsed: false,
-                               explanation: .onboarding(project: facts.project, cluster: cluster.name, headroom: cluster.state.onboardingHeadroom))
+                               explanation: .onboarding(project: facts.project, headroom: cluster.state.onboardingHeadroom))
     }
 
     /// `root.onboarding.<project>`, the project made a valid queue name.
@@ -196,13 +197,20 @@ public enum SubmissionRouter {
                 i += 1
             }
         }
-        if project >= 0 { scan(index.projects[project].rules) }
+        if project >= 0 { scan(index.projects[project].rules) } else { scan(index.prefixRules) }
         if !index.byWorkflow.isEmpty, let workflow = facts.workflow, let candidates = index.byWorkflow[workflow] { scan(candidates) }
         if !index.byUser.isEmpty, let candidates = index.byUser[user] { scan(candidates) }
         for label in index.byLabel {
             if let value = facts.labels[label.key], let candidates = label.values[value] { scan(candidates) }
         }
-        if !index.byOrg.isEmpty, let org, let candidates = index.byOrg[org] { scan(candidates) }
+        if !index.byOrg.isEmpty, let org {
+            // The project's own org was resolved when the index was built; another org needs a lookup.
+            if project >= 0, index.projects[project].org == org {
+                scan(index.projects[project].orgRules)
+            } else if let candidates = index.byOrg[org] {
+                scan(candidates)
+            }
+        }
         scan(index.general)
         return best == Int32.max ? -1 : Int(best)
     }
@@ -307,7 +315,7 @@ public enum SubmissionRouter {
         let splitKey = facts.workflow ?? facts.project
         return RoutingDecision(cluster: cluster.name, queue: queue, namespace: cluster.state.sparkNamespace, source: .rule,
                                ruleID: rule.pointee.id, fallbackUsed: fallbackUsed,
-                               explanation: .rule(id: rule.pointee.id, priority: rule.pointee.priority, percent: share.percent, cluster: cluster.name,
-                                                  splitKey: splitKey, isSplit: isSplit, unhealthy: unhealthyName, queueOrigin: origin))
+                               explanation: .rule(priority: rule.pointee.priority, percent: share.percent, splitKey: splitKey, isSplit: isSplit,
+                                                  unhealthy: unhealthyName, queueOrigin: origin))
     }
 }
