@@ -156,7 +156,7 @@ public enum RouterBenchmark {
                     rule.split = [ClusterShare(cluster: first, percent: percent), ClusterShare(cluster: second, percent: 100 - percent)]
                     if position % 3 != 0 { rule.fallback = healthy.first { $0 != first && $0 != second } }
                 case 13, 14:    // prefix matches over a hundred projects
-                    rule.match = RuleMatch(project: String(pickProject().prefix(7)) + "*", tier: Int(random.next() % 3) + 1)
+                    rule.match = RuleMatch(project: String(pickProject().prefix(8)) + "*", tier: Int(random.next() % 3) + 1)
                 case 15, 16:    // one workflow
                     rule.match = RuleMatch(workflow: "wf-\(pickProject())-\(random.next() % 4)")
                 case 17:        // an org's tier

@@ -87,13 +87,25 @@ public struct RoutingSnapshot: Sendable {
     public func ownership(of project: String) -> ProjectOwnership? { projects[project] }
 }
 
-/// The decision-time indexes. Clusters are referred to by position so a decision does no name lookups
-/// for health; rules are bucketed by exact project and exact workflow so a decision tries only the rules
-/// that could match, in priority order.
-struct Index: Sendable {
+/// The decision-time indexes, built once per snapshot. Clusters are referred to by position so a decision
+/// does no name lookups for health. Each rule is filed under its most selective field (project, workflow,
+/// user, a label, org, project prefix) so a decision tries only the rules that could match; project-prefix
+/// and org rules are resolved per known project here, once, rather than per decision. Only rules with no
+/// such field (tier-only, workflow prefix, match-all) are tried for every submission. Candidate lists are ascending rule positions in
+/// one shared pool, so the first match found is the highest-priority one.
+///
+/// A decision only reads this, and reads it often: the hot arrays are plain `ContiguousArray`s of small
+/// structs read through buffer pointers, which keeps a decision free of copies and reference counting.
+final class Index: Sendable {
     struct Cluster: Sendable {
         var name: String
         var state: ClusterState
+    }
+
+    /// A run of the candidate pool.
+    struct Candidates: Sendable {
+        var start: Int32 = 0
+        var count: Int32 = 0
     }
 
     struct Share: Sendable {
@@ -133,46 +145,86 @@ struct Index: Sendable {
     }
 
     struct Project: Sendable {
-        var ownership: ProjectOwnership?
-        /// Per tier (index tier-1), the routes by org, nil org first then by org.
-        var routes: [[Route]] = [[], [], []]
-        /// Positions in `rules` of the rules naming this project exactly, ascending.
-        var rules: [Int32] = []
+        var org: String?
+        /// Per tier, the run of `routes` for it (nil org first, then by org).
+        var tier1 = Candidates(), tier2 = Candidates(), tier3 = Candidates()
+        /// The rules naming this project exactly or by a prefix of its name.
+        var rules = Candidates()
+        /// The rules naming this project's org (and no more selective field).
+        var orgRules = Candidates()
+
+        func routes(tier: Int) -> Candidates {
+            tier == 1 ? tier1 : (tier == 2 ? tier2 : tier3)
+        }
     }
 
-    var clusters: [Cluster]
-    var clusterPosition: [String: Int]
-    var rules: [Rule]
-    var projects: [String: Project]
-    /// Rules naming a workflow exactly but no exact project, by workflow.
-    var workflowRules: [String: [Int32]]
-    /// Rules naming neither an exact project nor an exact workflow: tried for every submission.
-    var generalRules: [Int32]
+    let clusters: ContiguousArray<Cluster>
+    let rules: ContiguousArray<Rule>
+    let routes: ContiguousArray<Route>
+    let projects: ContiguousArray<Project>
+    let projectPosition: [String: Int32]
+    /// Every candidate list, back to back.
+    let pool: ContiguousArray<Int32>
+    let byWorkflow: [String: Candidates]
+    let byUser: [String: Candidates]
+    let byOrg: [String: Candidates]
+    /// Every project-prefix rule, for projects the snapshot does not know.
+    let prefixRules: Candidates
+    /// Rules filed under a label: per label name, by value.
+    let byLabel: [(key: String, values: [String: Candidates])]
+    let general: Candidates
     /// The healthy cluster with the most onboarding headroom (ties by name), if any.
-    var onboardingCluster: Int?
+    let onboardingCluster: Int?
 
-    init(rules sortedRules: [RoutingRule], routes: [RouteKey: RouteTarget], clusters: [String: ClusterState],
-         projects: [String: ProjectOwnership]) {
-        self.clusters = clusters.keys.sorted().map { Cluster(name: $0, state: clusters[$0]!) }
+    init(rules sortedRules: [RoutingRule], routes routeTable: [RouteKey: RouteTarget], clusters clusterStates: [String: ClusterState],
+         projects ownership: [String: ProjectOwnership]) {
+        let clusters = ContiguousArray(clusterStates.keys.sorted().map { Cluster(name: $0, state: clusterStates[$0]!) })
         var positions: [String: Int] = [:]
-        for (position, cluster) in self.clusters.enumerated() { positions[cluster.name] = position }
-        clusterPosition = positions
+        for (position, cluster) in clusters.enumerated() { positions[cluster.name] = position }
+        self.clusters = clusters
 
-        var byProject: [String: Project] = [:]
-        for (project, ownership) in projects { byProject[project, default: Project()].ownership = ownership }
-        for (key, target) in routes where (1...3).contains(key.tier) {
-            byProject[key.project, default: Project()].routes[key.tier - 1].append(
+        // Projects: every project that has an owner, a route or a rule of its own.
+        var projectNames = Set(ownership.keys)
+        for key in routeTable.keys { projectNames.insert(key.project) }
+        for rule in sortedRules {
+            if let project = rule.match.project, !project.hasSuffix("*") { projectNames.insert(project) }
+        }
+        let orderedProjects = projectNames.sorted()
+        var projectPosition: [String: Int32] = [:]
+        projectPosition.reserveCapacity(orderedProjects.count)
+        for (position, name) in orderedProjects.enumerated() { projectPosition[name] = Int32(position) }
+        var projects = ContiguousArray(orderedProjects.map { Project(org: ownership[$0]?.org) })
+
+        var routeLists: [[[Route]]] = Array(repeating: [[], [], []], count: orderedProjects.count)
+        for (key, target) in routeTable where (1...3).contains(key.tier) {
+            let position = Int(projectPosition[key.project]!)
+            routeLists[position][key.tier - 1].append(
                 Route(org: key.org, cluster: positions[target.cluster] ?? -1, clusterName: target.cluster, queue: target.queue))
         }
-        for name in byProject.keys {
+        var routes = ContiguousArray<Route>()
+        routes.reserveCapacity(routeTable.count)
+        for position in projects.indices {
             for tier in 0..<3 {
-                byProject[name]!.routes[tier].sort { ($0.org ?? "") < ($1.org ?? "") }
+                let list = routeLists[position][tier].sorted { ($0.org ?? "") < ($1.org ?? "") }
+                let run = Candidates(start: Int32(routes.count), count: Int32(list.count))
+                routes.append(contentsOf: list)
+                switch tier {
+                case 0: projects[position].tier1 = run
+                case 1: projects[position].tier2 = run
+                default: projects[position].tier3 = run
+                }
             }
         }
+        self.routes = routes
 
-        var compiled: [Rule] = []
+        var compiled = ContiguousArray<Rule>()
+        var projectRules: [Int: [Int32]] = [:]
         var workflowRules: [String: [Int32]] = [:]
-        var general: [Int32] = []
+        var userRules: [String: [Int32]] = [:]
+        var orgRules: [String: [Int32]] = [:]
+        var labelRules: [String: [String: [Int32]]] = [:]
+        var prefixRules: [Int32] = []
+        var generalRules: [Int32] = []
         for (position, rule) in sortedRules.enumerated() {
             let match = rule.match
             func split(_ pattern: String?) -> (exact: String?, prefix: [UInt8]?) {
@@ -189,28 +241,59 @@ struct Index: Sendable {
             }
             var fallback = -1
             if let name = rule.fallback { fallback = positions[name] ?? -2 }
+            let labels = match.labels.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
             compiled.append(Rule(id: rule.id, priority: rule.priority, org: match.org, projectExact: project.exact,
                                  projectPrefix: project.prefix, tier: match.tier, workflowExact: workflow.exact,
-                                 workflowPrefix: workflow.prefix, user: match.user,
-                                 labels: match.labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                 workflowPrefix: workflow.prefix, user: match.user, labels: labels,
                                  shares: shares, fallback: fallback, fallbackName: rule.fallback, queue: rule.queue,
                                  seed: StableHash.seed(rule.id)))
+            let at = Int32(position)
             if let exact = project.exact {
-                byProject[exact, default: Project()].rules.append(Int32(position))
+                projectRules[Int(projectPosition[exact]!), default: []].append(at)
             } else if let exact = workflow.exact {
-                workflowRules[exact, default: []].append(Int32(position))
+                workflowRules[exact, default: []].append(at)
+            } else if let user = match.user {
+                userRules[user, default: []].append(at)
+            } else if let label = labels.first {
+                labelRules[label.key, default: [:]][label.value, default: []].append(at)
+            } else if let org = match.org {
+                orgRules[org, default: []].append(at)
+            } else if let prefix = project.prefix {
+                prefixRules.append(at)
+                for (name, position) in projectPosition where name.utf8.starts(with: prefix) {
+                    projectRules[Int(position), default: []].append(at)
+                }
             } else {
-                general.append(Int32(position))
+                generalRules.append(at)
             }
         }
         self.rules = compiled
-        self.projects = byProject
-        self.workflowRules = workflowRules
-        self.generalRules = general
 
-        let healthy = self.clusters.indices.filter { self.clusters[$0].state.healthy }
+        var pool = ContiguousArray<Int32>()
+        func run(_ list: [Int32]) -> Candidates {
+            let candidates = Candidates(start: Int32(pool.count), count: Int32(list.count))
+            pool.append(contentsOf: list)
+            return candidates
+        }
+        // Rules were appended in priority order except where prefix rules joined a project's exact ones.
+        for (position, list) in projectRules { projects[position].rules = run(list.sorted()) }
+        byWorkflow = workflowRules.mapValues(run)
+        byUser = userRules.mapValues(run)
+        let byOrg = orgRules.mapValues(run)
+        self.byOrg = byOrg
+        for position in projects.indices {
+            if let org = projects[position].org, let candidates = byOrg[org] { projects[position].orgRules = candidates }
+        }
+        self.prefixRules = run(prefixRules)
+        byLabel = labelRules.keys.sorted().map { key in (key, labelRules[key]!.mapValues(run)) }
+        general = run(generalRules)
+        self.pool = pool
+        self.projects = projects
+        self.projectPosition = projectPosition
+
+        let healthy = clusters.indices.filter { clusters[$0].state.healthy }
         onboardingCluster = healthy.min { a, b in
-            let left = self.clusters[a], right = self.clusters[b]
+            let left = clusters[a], right = clusters[b]
             if left.state.onboardingHeadroom != right.state.onboardingHeadroom {
                 return left.state.onboardingHeadroom > right.state.onboardingHeadroom
             }

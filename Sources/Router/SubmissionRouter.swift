@@ -38,7 +38,7 @@ public struct RoutingDecision: Sendable, Equatable, Codable {
     /// One sentence saying why, e.g. "rule ccr-moka-b (priority 100) sends 30% of workflows to moka-b;
     /// etl-daily hashes into that slice". The parts are kept and the sentence written when it is read:
     /// a decision is made far more often than its reason is shown in full.
-    public var reason: String { explanation.sentence }
+    public var reason: String { explanation.sentence(for: self) }
 
     enum CodingKeys: String, CodingKey { case cluster, queue, namespace, source, ruleID, fallbackUsed, reason }
 
@@ -73,19 +73,20 @@ public struct RoutingDecision: Sendable, Equatable, Codable {
     }
 }
 
-/// The parts of a decision's reason.
+/// The parts of a decision's reason that the decision does not already hold.
 enum Explanation: Sendable {
     enum QueueOrigin: Sendable { case override, routingTable, onboarding }
 
-    case rule(id: String, priority: Int, percent: Int, cluster: String, splitKey: String, isSplit: Bool,
-              unhealthy: String?, queueOrigin: QueueOrigin)
-    case routingTable(project: String, tier: Int, cluster: String, queue: String)
-    case onboarding(project: String, cluster: String, headroom: Double)
+    case rule(priority: Int, percent: Int, splitKey: String, isSplit: Bool, unhealthy: String?, queueOrigin: QueueOrigin)
+    case routingTable(project: String, tier: Int)
+    case onboarding(project: String, headroom: Double)
     case text(String)
 
-    var sentence: String {
+    func sentence(for decision: RoutingDecision) -> String {
+        let cluster = decision.cluster
         switch self {
-        case let .rule(id, priority, percent, cluster, splitKey, isSplit, unhealthy, queueOrigin):
+        case let .rule(priority, percent, splitKey, isSplit, unhealthy, queueOrigin):
+            let id = decision.ruleID ?? "?"
             var text = "rule \(id) (priority \(priority)) "
             if isSplit {
                 text += "sends \(percent)% of workflows to \(cluster); \(splitKey) hashes into that slice"
@@ -101,9 +102,9 @@ enum Explanation: Sendable {
             case .onboarding: text += "; the project has no route yet, so it runs in its onboarding queue"
             }
             return text
-        case let .routingTable(project, tier, cluster, queue):
-            return "no rule matches; the nightly routing table places \(project) tier \(tier) on \(cluster) in \(queue)"
-        case let .onboarding(project, cluster, headroom):
+        case let .routingTable(project, tier):
+            return "no rule matches; the nightly routing table places \(project) tier \(tier) on \(cluster) in \(decision.queue)"
+        case let .onboarding(project, headroom):
             let free = headroom == headroom.rounded() ? String(Int64(headroom)) : String(headroom)
             return "project \(project) has no route yet; it onboards on \(cluster), the healthy cluster with the most onboarding headroom (\(free) free)"
         case .text(let text):
@@ -138,13 +139,21 @@ public enum SubmissionRouter {
     public static func decide(_ facts: SubmissionFacts, user: String, in snapshot: RoutingSnapshot) throws(RoutingError) -> RoutingDecision {
         guard facts.tier >= 1 && facts.tier <= 3 else { throw .invalidTier(facts.tier) }
         let index = snapshot.index
-        let project = index.projects[facts.project]
-        let org = facts.org ?? project?.ownership?.org
+        let projectPosition = index.projectPosition[facts.project].map(Int.init) ?? -1
+        let org = facts.org ?? (projectPosition >= 0 ? index.projects[projectPosition].org : nil)
 
-        if let position = firstMatch(facts, org: org, user: user, project: project, index: index) {
-            return try ruleDecision(index.rules[Int(position)], facts: facts, org: org, project: project, index: index)
+        let matched = index.rules.withUnsafeBufferPointer { rules in
+            index.pool.withUnsafeBufferPointer { pool in
+                firstMatch(facts, org: org, user: user, project: projectPosition, index: index, rules: rules, pool: pool)
+            }
         }
-        if let route = tableRoute(project, tier: facts.tier, org: org) {
+        if matched >= 0 {
+            return try index.rules.withUnsafeBufferPointer { rules throws(RoutingError) in
+                try ruleDecision(rules.baseAddress! + matched, facts: facts, org: org, project: projectPosition, index: index)
+            }
+        }
+        if let routePosition = tableRoute(index, project: projectPosition, tier: facts.tier, org: org) {
+            let route = index.routes[routePosition]
             guard index.isHealthy(route.cluster) else {
                 let state = route.cluster < 0 ? "is not a cluster the router knows" : "is unhealthy"
                 throw .noHealthyCluster(clusters: [route.clusterName],
@@ -153,7 +162,7 @@ public enum SubmissionRouter {
             let cluster = index.clusters[route.cluster]
             return RoutingDecision(cluster: cluster.name, queue: route.queue, namespace: cluster.state.sparkNamespace,
                                    source: .routingTable, ruleID: nil, fallbackUsed: false,
-                                   explanation: .routingTable(project: facts.project, tier: facts.tier, cluster: cluster.name, queue: route.queue))
+                                   explanation: .routingTable(project: facts.project, tier: facts.tier))
         }
         guard let position = index.onboardingCluster else {
             throw .noHealthyCluster(clusters: index.clusters.map(\.name),
@@ -162,7 +171,7 @@ public enum SubmissionRouter {
         let cluster = index.clusters[position]
         return RoutingDecision(cluster: cluster.name, queue: onboardingQueue(facts.project), namespace: cluster.state.sparkNamespace,
                                source: .onboarding, ruleID: nil, fallbackUsed: false,
-                               explanation: .onboarding(project: facts.project, cluster: cluster.name, headroom: cluster.state.onboardingHeadroom))
+                               explanation: .onboarding(project: facts.project, headroom: cluster.state.onboardingHeadroom))
     }
 
     /// `root.onboarding.<project>`, the project made a valid queue name.
@@ -170,42 +179,55 @@ public enum SubmissionRouter {
         "root.onboarding." + QueuePath.queueName(project)
     }
 
-    /// The rule positions that could match are the project's, the workflow's and the general ones, each
-    /// ascending; they are walked merged so the first match is the highest-priority one.
-    private static func firstMatch(_ facts: SubmissionFacts, org: String?, user: String, project: Index.Project?,
-                                   index: Index) -> Int32? {
-        let none: [Int32] = []
-        let projectRules = project?.rules ?? none
-        var workflowRules = none
-        if !index.workflowRules.isEmpty, let workflow = facts.workflow {
-            workflowRules = index.workflowRules[workflow] ?? none
+    /// The position of the highest-priority matching rule, or -1. Each candidate list is ascending, so
+    /// within a list the first match is its best, and a list is abandoned once past the best so far.
+    private static func firstMatch(_ facts: SubmissionFacts, org: String?, user: String, project: Int, index: Index,
+                                   rules: UnsafeBufferPointer<Index.Rule>, pool: UnsafeBufferPointer<Int32>) -> Int {
+        var best = Int32.max
+        @inline(__always) func scan(_ candidates: Index.Candidates) {
+            var i = Int(candidates.start)
+            let end = i + Int(candidates.count)
+            while i < end {
+                let position = pool[i]
+                if position >= best { return }
+                if matches(rules.baseAddress! + Int(position), facts, org: org, user: user) {
+                    best = position
+                    return
+                }
+                i += 1
+            }
         }
-        let general = index.generalRules
-        var p = 0, w = 0, g = 0
-        while true {
-            let nextP = p < projectRules.count ? projectRules[p] : Int32.max
-            let nextW = w < workflowRules.count ? workflowRules[w] : Int32.max
-            let nextG = g < general.count ? general[g] : Int32.max
-            let next = min(nextP, nextW, nextG)
-            if next == Int32.max { return nil }
-            if next == nextP { p += 1 } else if next == nextW { w += 1 } else { g += 1 }
-            if matches(index.rules[Int(next)], facts, org: org, user: user) { return next }
+        if project >= 0 { scan(index.projects[project].rules) } else { scan(index.prefixRules) }
+        if !index.byWorkflow.isEmpty, let workflow = facts.workflow, let candidates = index.byWorkflow[workflow] { scan(candidates) }
+        if !index.byUser.isEmpty, let candidates = index.byUser[user] { scan(candidates) }
+        for label in index.byLabel {
+            if let value = facts.labels[label.key], let candidates = label.values[value] { scan(candidates) }
         }
+        if !index.byOrg.isEmpty, let org {
+            // The project's own org was resolved when the index was built; another org needs a lookup.
+            if project >= 0, index.projects[project].org == org {
+                scan(index.projects[project].orgRules)
+            } else if let candidates = index.byOrg[org] {
+                scan(candidates)
+            }
+        }
+        scan(index.general)
+        return best == Int32.max ? -1 : Int(best)
     }
 
     @inline(__always)
-    private static func matches(_ rule: Index.Rule, _ facts: SubmissionFacts, org: String?, user: String) -> Bool {
-        if let tier = rule.tier, tier != facts.tier { return false }
-        if let exact = rule.projectExact, exact != facts.project { return false }
-        if let prefix = rule.projectPrefix, !hasPrefix(facts.project, prefix) { return false }
-        if let wanted = rule.org, wanted != org { return false }
-        if rule.workflowExact != nil || rule.workflowPrefix != nil {
+    private static func matches(_ rule: UnsafePointer<Index.Rule>, _ facts: SubmissionFacts, org: String?, user: String) -> Bool {
+        if let tier = rule.pointee.tier, tier != facts.tier { return false }
+        if let exact = rule.pointee.projectExact, exact != facts.project { return false }
+        if let prefix = rule.pointee.projectPrefix, !hasPrefix(facts.project, prefix) { return false }
+        if let wanted = rule.pointee.org, wanted != org { return false }
+        if rule.pointee.workflowExact != nil || rule.pointee.workflowPrefix != nil {
             guard let workflow = facts.workflow else { return false }
-            if let exact = rule.workflowExact, exact != workflow { return false }
-            if let prefix = rule.workflowPrefix, !hasPrefix(workflow, prefix) { return false }
+            if let exact = rule.pointee.workflowExact, exact != workflow { return false }
+            if let prefix = rule.pointee.workflowPrefix, !hasPrefix(workflow, prefix) { return false }
         }
-        if let wanted = rule.user, wanted != user { return false }
-        for label in rule.labels where facts.labels[label.key] != label.value { return false }
+        if let wanted = rule.pointee.user, wanted != user { return false }
+        for label in rule.pointee.labels where facts.labels[label.key] != label.value { return false }
         return true
     }
 
@@ -222,19 +244,27 @@ public enum SubmissionRouter {
         return true
     }
 
-    private static func tableRoute(_ project: Index.Project?, tier: Int, org: String?) -> Index.Route? {
-        guard let routes = project?.routes[tier - 1], let first = routes.first else { return nil }
-        guard let org else { return first }
-        for route in routes where route.org == nil || route.org == org { return route }
+    /// The routing table row for the project's tier: the one for the submission's org, or any when the org
+    /// is unknown (rows without an org serve every org).
+    private static func tableRoute(_ index: Index, project: Int, tier: Int, org: String?) -> Int? {
+        guard project >= 0 else { return nil }
+        let run = index.projects[project].routes(tier: tier)
+        guard run.count > 0 else { return nil }
+        let start = Int(run.start)
+        guard let org else { return start }
+        for position in start..<(start + Int(run.count)) {
+            let routeOrg = index.routes[position].org
+            if routeOrg == nil || routeOrg == org { return position }
+        }
         return nil
     }
 
-    private static func ruleDecision(_ rule: Index.Rule, facts: SubmissionFacts, org: String?, project: Index.Project?,
+    private static func ruleDecision(_ rule: UnsafePointer<Index.Rule>, facts: SubmissionFacts, org: String?, project: Int,
                                      index: Index) throws(RoutingError) -> RoutingDecision {
-        var share = rule.shares.last ?? Index.Share(cluster: -1, name: "(none)", upper: 100, percent: 100)
-        let isSplit = rule.shares.count > 1
+        var share = rule.pointee.shares.last ?? Index.Share(cluster: -1, name: "(none)", upper: 100, percent: 100)
+        let isSplit = rule.pointee.shares.count > 1
         if isSplit {
-            var hash = rule.seed
+            var hash = rule.pointee.seed
             if let workflow = facts.workflow {
                 StableHash.add(workflow, to: &hash)
             } else {
@@ -244,7 +274,7 @@ public enum SubmissionRouter {
                 StableHash.add(byte: UInt8(0x30 + facts.tier), to: &hash)
             }
             let bucket = Int(StableHash.finish(hash) % 100)
-            for candidate in rule.shares where bucket < candidate.upper {
+            for candidate in rule.pointee.shares where bucket < candidate.upper {
                 share = candidate
                 break
             }
@@ -254,29 +284,29 @@ public enum SubmissionRouter {
         var unhealthyName: String?
         if !index.isHealthy(chosen) {
             let chosenName = share.name
-            guard rule.fallback >= 0, index.isHealthy(rule.fallback) else {
+            guard rule.pointee.fallback >= 0, index.isHealthy(rule.pointee.fallback) else {
                 var names = [chosenName]
-                var detail = "rule \(rule.id) chose \(chosenName) (\(chosen >= 0 ? "unhealthy" : "unknown"))"
-                if let fallbackName = rule.fallbackName {
+                var detail = "rule \(rule.pointee.id) chose \(chosenName) (\(chosen >= 0 ? "unhealthy" : "unknown"))"
+                if let fallbackName = rule.pointee.fallbackName {
                     names.append(fallbackName)
-                    detail += " and its fallback \(fallbackName) is \(rule.fallback >= 0 ? "unhealthy" : "unknown")"
+                    detail += " and its fallback \(fallbackName) is \(rule.pointee.fallback >= 0 ? "unhealthy" : "unknown")"
                 } else {
                     detail += " and the rule has no fallback"
                 }
                 throw .noHealthyCluster(clusters: names, detail: detail + "; wait for the cluster or change the rule")
             }
             unhealthyName = chosenName
-            chosen = rule.fallback
+            chosen = rule.pointee.fallback
             fallbackUsed = true
         }
         let cluster = index.clusters[chosen]
         let queue: String
         let origin: Explanation.QueueOrigin
-        if let override = rule.queue {
+        if let override = rule.pointee.queue {
             queue = override
             origin = .override
-        } else if let route = tableRoute(project, tier: facts.tier, org: org) {
-            queue = route.queue
+        } else if let route = tableRoute(index, project: project, tier: facts.tier, org: org) {
+            queue = index.routes[route].queue
             origin = .routingTable
         } else {
             queue = onboardingQueue(facts.project)
@@ -284,8 +314,8 @@ public enum SubmissionRouter {
         }
         let splitKey = facts.workflow ?? facts.project
         return RoutingDecision(cluster: cluster.name, queue: queue, namespace: cluster.state.sparkNamespace, source: .rule,
-                               ruleID: rule.id, fallbackUsed: fallbackUsed,
-                               explanation: .rule(id: rule.id, priority: rule.priority, percent: share.percent, cluster: cluster.name,
-                                                  splitKey: splitKey, isSplit: isSplit, unhealthy: unhealthyName, queueOrigin: origin))
+                               ruleID: rule.pointee.id, fallbackUsed: fallbackUsed,
+                               explanation: .rule(priority: rule.pointee.priority, percent: share.percent, splitKey: splitKey, isSplit: isSplit,
+                                                  unhealthy: unhealthyName, queueOrigin: origin))
     }
 }
