@@ -47,12 +47,16 @@ extension Archer {
             outcome = SubmissionStateChange(appID: prepared.appID, state: "failed",
                                             detail: "no target is configured for cluster \(decision.cluster)", at: Archer.now())
         }
-        // The outcome is recorded before answering; if that fails the record still says `recorded`, and the
-        // caller learns what happened at the cluster from this answer.
-        do {
-            try await lane.record(outcome)
-        } catch {
-            logger.error("submission outcome not recorded", metadata: ["app_id": .string(prepared.appID), "error": .string("\(error)")])
+        // The outcome is recorded with the next group commit, without holding the answer for it: the submission
+        // itself is already durable. Should that write fail, the record stays `recorded` (the cluster has the
+        // truth: GET /v1/submissions/{app_id} asks it) and the failure is logged.
+        let lane = self.lane, logger = self.logger
+        Task {
+            do {
+                try await lane.record(outcome)
+            } catch {
+                logger.error("submission outcome not recorded", metadata: ["app_id": .string(outcome.appID), "error": .string("\(error)")])
+            }
         }
         if status == .created { metrics.submissionAccepted(after: ContinuousClock.now - started) }
         logger.debug("submission", metadata: [

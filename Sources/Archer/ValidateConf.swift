@@ -32,29 +32,29 @@ public enum GoJSON {
     /// The quoted JSON string.
     public static func string(_ value: String) -> [UInt8] {
         var out: [UInt8] = [0x22]
-        out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar.value {
+        out.reserveCapacity(value.utf8.count + 8)
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        let bytes = Array(value.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
             case 0x22: out += [0x5C, 0x22]
             case 0x5C: out += [0x5C, 0x5C]
             case 0x0A: out += [0x5C, 0x6E]
             case 0x0D: out += [0x5C, 0x72]
             case 0x09: out += [0x5C, 0x74]
-            case 0x00..<0x20, 0x3C, 0x3E, 0x26, 0x2028, 0x2029:
-                out += Array(String(format4: scalar.value).utf8)
-            default:
-                out += Array(String(scalar).utf8)
+            case 0x00..<0x20, 0x3C, 0x3E, 0x26:
+                out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            case 0xE2 where index + 1 < bytes.count && bytes[index] == 0x80 && (bytes[index + 1] == 0xA8 || bytes[index + 1] == 0xA9):
+                // U+2028 and U+2029 (UTF-8 E2 80 A8/A9).
+                out += [0x5C, 0x75, 0x32, 0x30, 0x32, bytes[index + 1] == 0xA8 ? 0x38 : 0x39]
+                index += 2
+            default: out.append(byte)
             }
         }
         out.append(0x22)
         return out
-    }
-}
-
-private extension String {
-    /// `\u00XX` in lower-case hex, as Go writes it.
-    init(format4 value: UInt32) {
-        let hex = Array("0123456789abcdef")
-        self = "\\u" + String([hex[Int(value >> 12) & 15], hex[Int(value >> 8) & 15], hex[Int(value >> 4) & 15], hex[Int(value) & 15]])
     }
 }

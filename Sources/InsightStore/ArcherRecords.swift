@@ -163,9 +163,10 @@ extension InsightStore {
         try connection.transaction {
             let insert = try prepared("""
                 INSERT INTO submissions (app_id, submitted_at, principal, org, project, tier, workflow, job, run_id,
-                    scheduled_at, cluster, queue, namespace, source, rule_id, reason, state, state_detail, updated_at, manifest)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    scheduled_at, cluster, queue, namespace, source, rule_id, reason, state, state_detail, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let manifest = try prepared("INSERT INTO submission_manifests (app_id, manifest) VALUES (?, ?)")
             // A job_apps row already there (the same app id from a mappings file) is the ingester's truth.
             let jobApp = try prepared("""
                 INSERT INTO job_apps (app_id, workflow, job, run_id, scheduled_at) VALUES (?, ?, ?, ?, ?)
@@ -177,8 +178,9 @@ extension InsightStore {
                     .text(record.project), .integer(Int64(record.tier)), .text(record.workflow), .text(record.job),
                     .text(record.runID), .integer(record.scheduledAt), .text(record.cluster), .text(record.queue),
                     .text(record.namespace), .text(record.source), .text(record.ruleID), .text(record.reason),
-                    .text(record.state), .text(record.stateDetail), .integer(record.updatedAt), .text(record.manifest),
+                    .text(record.state), .text(record.stateDetail), .integer(record.updatedAt),
                 ])
+                try manifest.run([.text(record.appID), .text(record.manifest)])
                 if let row = record.jobApp {
                     try jobApp.run([.text(record.appID), .text(row.workflow), .text(row.job), .text(row.runID),
                                     .integer(row.scheduledAt)])
@@ -201,9 +203,10 @@ extension InsightStore {
     /// One recorded submission.
     public func submission(appID: String) throws -> SubmissionRecord? {
         try prepared("""
-            SELECT app_id, submitted_at, principal, org, project, tier, workflow, job, run_id, scheduled_at, cluster,
-                queue, namespace, source, rule_id, reason, state, state_detail, updated_at, manifest
-            FROM submissions WHERE app_id = ?
+            SELECT s.app_id, s.submitted_at, s.principal, s.org, s.project, s.tier, s.workflow, s.job, s.run_id,
+                s.scheduled_at, s.cluster, s.queue, s.namespace, s.source, s.rule_id, s.reason, s.state, s.state_detail,
+                s.updated_at, m.manifest
+            FROM submissions s LEFT JOIN submission_manifests m ON m.app_id = s.app_id WHERE s.app_id = ?
             """).query([.text(appID)]).first.map { row in
             SubmissionRecord(
                 appID: row[0].string ?? "", submittedAt: row[1].int64 ?? 0, principal: row[2].string ?? "",

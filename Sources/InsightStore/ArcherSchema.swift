@@ -2,7 +2,8 @@ extension Schema {
     /// The router's tables (`bursar serve`):
     /// - `submissions`: every accepted submission, the decision taken for it and what became of it at the
     ///   cluster. This is the decision log; the app id → workflow run rows it implies go to `job_apps`, which
-    ///   the ingester reads, in the same transaction.
+    ///   the ingester reads, in the same transaction. The manifest as sent is kept apart in
+    ///   `submission_manifests`, so recording the cluster's answer rewrites a small row, not the manifest.
     /// - `routing_rules`: the explicit cross-cluster routing rules, one JSON body per rule with a revision
     ///   for optimistic concurrency.
     /// - `audit_log`: every change (rules, deploys, cordons): who, what, when, before and after.
@@ -27,10 +28,13 @@ extension Schema {
             reason TEXT NOT NULL,
             state TEXT NOT NULL,
             state_detail TEXT,
-            updated_at BIGINT NOT NULL,
-            manifest TEXT NOT NULL
+            updated_at BIGINT NOT NULL
         );
         CREATE INDEX submissions_by_time ON submissions (submitted_at);
+        CREATE TABLE submission_manifests (
+            app_id TEXT PRIMARY KEY,
+            manifest TEXT NOT NULL
+        );
         CREATE TABLE routing_rules (
             id TEXT PRIMARY KEY,
             priority BIGINT NOT NULL,

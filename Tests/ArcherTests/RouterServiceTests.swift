@@ -37,9 +37,16 @@ struct RouterServiceTests {
 
         // Recorded, with the job_apps row the ingester reads.
         let store = try router.store()
-        let record = try #require(try store.submission(appID: appID))
+        var record = try #require(try store.submission(appID: appID))
         #expect(record.principal == "alice")
+        // The cluster's answer is recorded with the next group commit, after the response.
+        for _ in 0..<500 where record.state == "recorded" {
+            try await Task.sleep(for: .milliseconds(10))
+            record = try #require(try store.submission(appID: appID))
+        }
         #expect(record.state == "submitted")
+        #expect(record.stateDetail?.hasPrefix("uid ") == true)
+        #expect(record.manifest.contains("\"yunikorn.apache.org/app-id\":\"\(appID)\""))
         #expect(record.cluster == "moka-a")
         let jobApp = try #require(try store.mappings().jobApps[appID])
         #expect(jobApp.workflow == "ledger-features")
