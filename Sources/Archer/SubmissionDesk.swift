@@ -32,9 +32,10 @@ extension Archer {
         if let target = options.targets[decision.cluster] {
             let manifest = prepared.manifestJSON
             do {
-                let created = try await onCluster {
-                    try target.createSparkApplication(namespace: decision.namespace, manifestJSON: manifest)
-                }
+                // A dry run answers from memory: no reason to hop to another thread for it.
+                let created = target.waitsOnNetwork
+                    ? try await onCluster { try target.createSparkApplication(namespace: decision.namespace, manifestJSON: manifest) }
+                    : try target.createSparkApplication(namespace: decision.namespace, manifestJSON: manifest)
                 outcome = SubmissionStateChange(appID: prepared.appID, state: "submitted",
                                                 detail: "uid \(created.uid)", at: Archer.now())
             } catch {

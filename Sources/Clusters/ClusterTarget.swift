@@ -90,6 +90,9 @@ public protocol ClusterTarget: Sendable {
     var cluster: String { get }
     /// "kubernetes" or "dry-run", for reports.
     var kind: String { get }
+    /// Whether calls wait on the network (callers then keep them off threads that must not block). A dry run
+    /// answers from memory and a local file.
+    var waitsOnNetwork: Bool { get }
 
     /// Creates a SparkApplication from its JSON manifest in `namespace` (nil: the cluster's `spark_namespace`).
     func createSparkApplication(namespace: String?, manifestJSON: [UInt8]) throws -> CreatedSparkApplication
@@ -107,6 +110,9 @@ public protocol ClusterTarget: Sendable {
 }
 
 extension ClusterTarget {
+    /// Targets talk to a server unless they say otherwise.
+    public var waitsOnNetwork: Bool { true }
+
     /// How many times `deployQueueConfig` reads and writes before giving up on a ConfigMap that keeps changing.
     public static var defaultDeployAttempts: Int { 5 }
 

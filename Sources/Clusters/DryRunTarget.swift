@@ -29,6 +29,8 @@ public final class DryRunTarget: ClusterTarget {
     public let cluster: String
     /// "dry-run".
     public var kind: String { "dry-run" }
+    /// Never: everything stays in memory and the journal.
+    public var waitsOnNetwork: Bool { false }
     /// YuniKorn's namespace in the recorded paths.
     public let namespace: String
     /// Where SparkApplications go when no namespace is given.
@@ -81,15 +83,15 @@ public final class DryRunTarget: ClusterTarget {
     public func createSparkApplication(namespace: String?, manifestJSON: [UInt8]) throws -> CreatedSparkApplication {
         let namespace = namespace ?? sparkNamespace
         let path = KubernetesTarget.sparkApplicationsPath(namespace)
-        var manifest: [String: Any]
+        let head: ManifestHead
         do {
-            manifest = try JSONObject.parse(manifestJSON)
+            head = try ManifestHead.read(manifestJSON)
         } catch {
             throw ClusterError(.invalidRequest, cluster: cluster, operation: "POST \(path)", message: error.reason,
                                hint: "send a SparkApplication manifest as a JSON object")
         }
         return try state.withLock { state in
-            let created = try createApplication(&manifest, namespace: namespace, path: path, state: state)
+            let created = try createApplication(head, namespace: namespace, path: path, state: state)
             try record(RecordedRequest(method: "POST", path: path, body: String(decoding: manifestJSON, as: UTF8.self)),
                        rawBody: manifestJSON, state: state)
             return created
@@ -140,10 +142,9 @@ public final class DryRunTarget: ClusterTarget {
 
     // MARK: - State
 
-    private func createApplication(_ manifest: inout [String: Any], namespace: String, path: String,
+    private func createApplication(_ head: ManifestHead, namespace: String, path: String,
                                    state: Locked) throws -> CreatedSparkApplication {
-        var metadata = manifest["metadata"] as? [String: Any] ?? [:]
-        guard let name = (metadata["name"] as? String) ?? (metadata["generateName"] as? String).map({
+        guard let name = head.metadata?.name ?? head.metadata?.generateName.map({
             $0 + String(state.revision + 1, radix: 36)
         }) else {
             throw ClusterError(.api, cluster: cluster, operation: "POST \(path)", status: 422, reason: "Invalid",
@@ -238,10 +239,33 @@ public final class DryRunTarget: ClusterTarget {
                 if path.contains("/configmaps") {
                     _ = try storeConfigMap(bytes, expecting: state.configMap?.resourceVersion, creating: method == "POST",
                                            operation: "\(method) \(path)", state: state)
-                } else if var manifest = body as? [String: Any], let namespace = path.split(separator: "/").dropFirst(4).first {
-                    _ = try createApplication(&manifest, namespace: String(namespace), path: path, state: state)
+                } else if let head = try? ManifestHead.read(bytes), let namespace = path.split(separator: "/").dropFirst(4).first {
+                    _ = try createApplication(head, namespace: String(namespace), path: path, state: state)
                 }
             }
+        }
+    }
+}
+
+/// The part of a SparkApplication a dry run needs: its name. Decoding only that skips building the whole
+/// manifest as Foundation objects on every submission.
+struct ManifestHead: Decodable {
+    struct Metadata: Decodable {
+        var name: String?
+        var generateName: String?
+    }
+
+    var metadata: Metadata?
+
+    private static let decoder = JSONDecoder()
+
+    static func read(_ bytes: [UInt8]) throws(QueueConfigMap.Malformed) -> ManifestHead {
+        do {
+            return try decoder.decode(ManifestHead.self, from: Data(bytes))
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw QueueConfigMap.Malformed(reason: "the body is JSON but not an object")
+        } catch {
+            throw QueueConfigMap.Malformed(reason: "the body is not a JSON object with string metadata fields")
         }
     }
 }
