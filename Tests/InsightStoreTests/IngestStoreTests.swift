@@ -51,11 +51,11 @@ struct IngestStoreTests {
     @Test(arguments: Backend.available)
     func migratesOnceAndReopens(backend: Backend) throws {
         let location = try backend.freshLocation()
-        // Version 2: derived tables once per run (#3); version 3: the routing table (#4).
-        #expect(try InsightStore(location).schemaVersion() == 3)
+        // Version 2: derived tables once per run (#3); 3: the routing table (#4); 4: the router's tables (#5).
+        #expect(try InsightStore(location).schemaVersion() == 4)
         let again = try InsightStore(location)
-        #expect(try again.schemaVersion() == 3)
-        #expect(try again.connection.execute("SELECT COUNT(*) FROM schema_migrations").first?.first?.int64 == 3)
+        #expect(try again.schemaVersion() == 4)
+        #expect(try again.connection.execute("SELECT COUNT(*) FROM schema_migrations").first?.first?.int64 == 4)
     }
 
     @Test(arguments: Backend.available)
