@@ -92,6 +92,7 @@ public final class Ingester {
     public func ingest(_ arguments: [String], mappings update: MappingUpdate? = nil) throws -> IngestReport {
         var report = IngestReport()
         let clock = ContinuousClock.now
+        let cpuAtStart = Self.threadCPUSeconds()
         (waitTime, writeTime) = (.zero, .zero)
         let stored = try store.mappings()
         let merge = update.map { MappingMerge(stored: stored, files: $0.mappings, present: $0.files) }
@@ -156,7 +157,7 @@ public final class Ingester {
             trace("\(objects[index].name): \(ContinuousClock.now - started) writing")
         }
 
-        trace("sources: writer waited \(waitTime) for parsed batches and spent \(writeTime) writing them")
+        trace("sources: writer waited \(waitTime) for parsed batches and spent \(writeTime) writing them; writer CPU so far \(Self.threadCPUSeconds() - cpuAtStart) s")
         let finishing = ContinuousClock.now
         derived.hourly.merge(context.hourly.take())
         let runs = try derived.runs(book: book.wait(), merge: merge, previousNewest: state.newestFinish, store: store)
@@ -166,7 +167,7 @@ public final class Ingester {
             hourly: derived.hourly, runs: runs,
             state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: derived.newestFinish)),
             trace: options.environment["BURSAR_TRACE"] == nil ? nil : { self.trace($0) })
-        trace("derived tables: \(runs.count) runs computed in \(computed - finishing), written in \(ContinuousClock.now - computed)")
+        trace("derived tables: \(runs.count) runs computed in \(computed - finishing), written in \(ContinuousClock.now - computed); writer CPU in all \(Self.threadCPUSeconds() - cpuAtStart) s")
         return report
     }
 
@@ -225,6 +226,14 @@ public final class Ingester {
             report.rejects += current.rejects.count
             report.rejected += current.rejects.prefix(IngestReport.rejectedKept - report.rejected.count)
         }
+    }
+
+    /// CPU time of the calling thread: unlike wall time, hardly changed by other processes on the machine,
+    /// so traces stay comparable on a busy host.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Phase timings on standard error when BURSAR_TRACE is set, for finding where time goes.

@@ -228,6 +228,7 @@ enum Schema {
             INSERT INTO ingest_state (name, value) SELECT 'newest_finish', COALESCE(MAX(finished_at), 0) FROM apps;
             """),
         routingMigration,
+        appKeysMigration,
     ]
 
     /// A migration's text in `dialect`.
@@ -249,6 +250,7 @@ enum Schema {
     /// digests and tests).
     static let tables: [(name: String, columns: String, key: String)] = [
         ("apps", appColumns, "cluster, app_id"),
+        ("app_keys", "app_id, cluster", "app_id, cluster"),
         ("queue_hours", "*", "cluster, queue, hour"),
         ("queue_hours_other", "*", "cluster, queue, hour, resource"),
         ("rejects", "*", "source, line"),
