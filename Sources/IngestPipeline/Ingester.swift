@@ -102,6 +102,8 @@ public final class Ingester {
         let book = Future { RunBook(mappings) }
         // Rows in key order go into job_apps' index as appends rather than scattered inserts.
         let newJobApps = Future { merge.newJobApps.sorted { $0.appID < $1.appID } }
+        // The runs new job_apps rows belong to, gathered on a worker while the sources are read.
+        let runsOfNewJobApps = Future { Set(merge.newJobApps.map { RunKey(workflow: $0.run.workflow, runID: $0.run.runID) }) }
         trace("mappings: \(stored.jobApps.count) job_apps stored, \(merge.newJobApps.count) new, in \(ContinuousClock.now - clock)")
 
         // What the derived tables lack: applications stored by a run that stopped before its end.
@@ -132,6 +134,7 @@ public final class Ingester {
         for object in objects {
             checkpoints.append(options.rescan ? nil : try store.checkpoint(source: object.name))
         }
+        trace("sources: \(objects.count) listed, reading from \(ContinuousClock.now - clock) into the run")
         let lookahead = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var loading: [Int: Future<Result<LoadedSource, SourceError>>] = [:]
         let reader = SourceReader(environment: options.environment)
@@ -160,7 +163,8 @@ public final class Ingester {
         trace("sources: writer waited \(waitTime) for parsed batches and spent \(writeTime) writing them; writer CPU so far \(Self.threadCPUSeconds() - cpuAtStart) s")
         let finishing = ContinuousClock.now
         derived.hourly.merge(context.hourly.take())
-        let runs = try derived.runs(book: book.wait(), merge: merge, previousNewest: state.newestFinish, store: store)
+        let runs = try derived.runs(book: book.wait(), merge: merge, runsOfNewJobApps: runsOfNewJobApps.wait(),
+                                    previousNewest: state.newestFinish, store: store)
         let computed = ContinuousClock.now
         try store.commit(DerivedUpdate(
             mappings: mappings, replacedTables: merge.changedTables, newJobApps: newJobApps.wait(),
@@ -333,9 +337,10 @@ struct DerivedAccumulator {
     /// The runs to store: those with new applications or new job_apps rows, those still pending when
     /// the newest data moved on, and every run when the workflows, projects or owners changed; each
     /// with its stored progress plus this run's.
-    func runs(book: RunBook, merge: MappingMerge, previousNewest: Int64, store: InsightStore) throws -> [StoredRun] {
-        var touched = Set(progress.keys)
-        for (_, run) in merge.newJobApps { touched.insert(RunKey(workflow: run.workflow, runID: run.runID)) }
+    func runs(book: RunBook, merge: MappingMerge, runsOfNewJobApps: Set<RunKey>, previousNewest: Int64,
+              store: InsightStore) throws -> [StoredRun] {
+        var touched = runsOfNewJobApps
+        touched.formUnion(progress.keys)
         let all = !merge.changedTables.isEmpty
         var stored: [RunKey: RunProgress] = [:]
         if try store.hasWorkflowRuns() {
