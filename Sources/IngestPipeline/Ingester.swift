@@ -99,7 +99,12 @@ public final class Ingester {
             ?? MappingMerge(stored: stored)
         report.mappingConflicts = merge.problems
         let mappings = merge.merged
-        let book = Future { RunBook(mappings) }
+        // With its runs in key order, sorted on the worker: workflow_runs takes rows in key order as appends
+        // to its key index rather than scattered inserts (1.3 s instead of 2.2-2.8 s for the benchmark's 355k runs).
+        let book = Future { () -> (RunBook, [RunKey]) in
+            let book = RunBook(mappings)
+            return (book, book.schedules.keys.sorted())
+        }
         // Rows in key order go into job_apps' index as appends rather than scattered inserts.
         let newJobApps = Future { merge.newJobApps.sorted { $0.appID < $1.appID } }
         // The runs new job_apps rows belong to, gathered on a worker while the sources are read.
@@ -163,7 +168,9 @@ public final class Ingester {
         trace("sources: writer waited \(waitTime) for parsed batches and spent \(writeTime) writing them; writer CPU so far \(Self.threadCPUSeconds() - cpuAtStart) s")
         let finishing = ContinuousClock.now
         derived.hourly.merge(context.hourly.take())
-        let runs = try derived.runs(book: book.wait(), merge: merge, runsOfNewJobApps: runsOfNewJobApps.wait(),
+        let (runBook, runsInOrder) = book.wait()
+        let runs = try derived.runs(book: runBook, runsInOrder: runsInOrder, merge: merge,
+                                    runsOfNewJobApps: runsOfNewJobApps.wait(),
                                     previousNewest: state.newestFinish, store: store)
         let computed = ContinuousClock.now
         try store.commit(DerivedUpdate(
@@ -334,11 +341,11 @@ struct DerivedAccumulator {
         progress[run, default: RunProgress()].add(start: start, finish: finish)
     }
 
-    /// The runs to store: those with new applications or new job_apps rows, those still pending when
-    /// the newest data moved on, and every run when the workflows, projects or owners changed; each
-    /// with its stored progress plus this run's.
-    func runs(book: RunBook, merge: MappingMerge, runsOfNewJobApps: Set<RunKey>, previousNewest: Int64,
-              store: InsightStore) throws -> [StoredRun] {
+    /// The runs to store, in key order: those with new applications or new job_apps rows, those still
+    /// pending when the newest data moved on, and every run when the workflows, projects or owners
+    /// changed; each with its stored progress plus this run's.
+    func runs(book: RunBook, runsInOrder: [RunKey], merge: MappingMerge, runsOfNewJobApps: Set<RunKey>,
+              previousNewest: Int64, store: InsightStore) throws -> [StoredRun] {
         var touched = runsOfNewJobApps
         touched.formUnion(progress.keys)
         let all = !merge.changedTables.isEmpty
@@ -356,7 +363,8 @@ struct DerivedAccumulator {
                 stored.merge(try store.runProgress(touched.filter { stored[$0] == nil })) { a, _ in a }
             }
         }
-        let keys = all ? Array(book.schedules.keys) : Array(touched)
+        // In key order (`runsInOrder` is the book's keys sorted).
+        let keys = all ? runsInOrder : touched.sorted()
         return keys.compactMap { key in
             var total = stored[key] ?? RunProgress()
             if let added = progress[key] { total.merge(added) }
