@@ -32,7 +32,7 @@ struct BulkInsert {
         ("placeholder", "text"), ("basis", "text"), ("org", "text"), ("project", "text"), ("tier", "bigint"),
         ("workflow", "text"), ("job", "text"), ("run_id", "text"), ("demand_queue", "text"), ("source", "text"),
         ("line", "bigint"),
-    ], conflict: "ON CONFLICT (app_id, cluster) DO NOTHING")
+    ], conflict: "")
 
     static let queueHours = BulkInsert(table: "queue_hours", columns: [
         ("cluster", "text"), ("queue", "text"), ("hour", "bigint"), ("app_ms", "bigint"), ("apps_started", "bigint"),
@@ -132,34 +132,12 @@ extension InsightStore {
         }
     }
 
-    /// Inserts applications not stored yet, numbering the new ones from `nextSeq` on; returns, per
-    /// application, whether it was new, and the next free number.
-    func insertApps(_ apps: [AppRecord], nextSeq: Int64) throws -> (isNew: [Bool], nextSeq: Int64) {
-        guard !apps.isEmpty else { return ([], nextSeq) }
-        var seq = nextSeq
-        if connection.dialect == .sqlite {
-            // One at a time, so a skipped duplicate leaves no gap: numbers follow the order of first reading.
-            var isNew: [Bool] = []
-            isNew.reserveCapacity(apps.count)
-            guard let statement = try prepared(BulkInsert.apps.sqlite) as? SQLiteStatement else {
-                preconditionFailure("a SQLite connection prepares SQLite statements")
-            }
-            for i in apps.indices {
-                statement.rewind()
-                var binder = RowBinder(sqlite: statement, columns: [])
-                try Self.bind(apps[i], seq: seq, &binder)
-                let inserted = try statement.runBound() > 0
-                isNew.append(inserted)
-                if inserted { seq += 1 }
-            }
-            return (isNew, seq)
+    /// Inserts the applications marked new, numbering them from `firstSeq` on in their order.
+    func insertApps(_ apps: [AppRecord], isNew: [Bool], firstSeq: Int64) throws {
+        let new = apps.indices.filter { isNew[$0] }
+        try bulkInsert(.apps, Array(zip(new, firstSeq...))) { binder, row in
+            try Self.bind(apps[row.0], seq: row.1, &binder)
         }
-        let numbered = Array(zip(apps, Int64(seq)...))
-        let returned = try bulkInsert(.apps, numbered, returning: "RETURNING cluster, app_id") { binder, entry in
-            try Self.bind(entry.0, seq: entry.1, &binder)
-        }.returned
-        let new = Set(returned.map { ($0[0].string ?? "") + "\u{0}" + ($0[1].string ?? "") })
-        return (apps.map { new.contains($0.cluster + "\u{0}" + $0.summary.applicationID) }, seq + Int64(apps.count))
     }
 
     private static func bind(_ app: AppRecord, seq: Int64, _ binder: inout RowBinder) throws {

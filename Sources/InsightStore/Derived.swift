@@ -73,7 +73,10 @@ extension InsightStore {
     /// The start and finish of stored applications numbered up to `seq` with one of `appIDs` (on any
     /// cluster).
     public func appTimes(_ appIDs: [String], through seq: Int64) throws -> [(appID: String, start: Int64, finish: Int64)] {
-        let statement = try prepared("SELECT started_at, finished_at FROM apps WHERE app_id = ? AND seq <= ?")
+        let statement = try prepared("""
+            SELECT a.started_at, a.finished_at FROM app_keys k JOIN apps a ON a.seq = k.seq
+            WHERE k.app_id = ? AND k.seq <= ?
+            """)
         var times: [(appID: String, start: Int64, finish: Int64)] = []
         for app in appIDs {
             for row in try statement.query([.text(app), .integer(seq)]) {
@@ -141,6 +144,8 @@ extension InsightStore {
             lap("job_apps")
             try addQueueHours(update.hourly)
             lap("queue hours")
+            try keyApps(after: try derivedState().throughSeq, through: update.state.throughSeq)
+            lap("app keys")
             try bulkInsert(.workflowRuns, update.runs) { binder, run in
                 try binder.text(run.key.workflow)
                 try binder.text(run.key.runID)

@@ -54,6 +54,7 @@ public struct AppRecord: Sendable, Equatable {
     public var run: RunKey?
     /// The queue its usage counts against (see `Attribution.demandQueue`).
     public let demandQueue: String
+    let key: AppKey
     // The usage columns as stored, rendered when the record is made: that happens on the parsing
     // workers, not on the single thread that writes to the store.
     let usageText: String
@@ -69,9 +70,35 @@ public struct AppRecord: Sendable, Equatable {
         self.source = source
         self.line = line
         demandQueue = attribution.demandQueue(ranIn: summary.queue)
+        key = AppKey(cluster: cluster, appID: summary.applicationID)
         usageText = InsightStore.encode(summary.usage)
         preemptedText = InsightStore.encode(summary.preempted)
         placeholderText = InsightStore.encode(summary.placeholder)
+    }
+}
+
+/// What tells applications apart: cluster and app id, with their hash worked out when the key is made,
+/// which for parsed applications is on the parsing workers rather than on the store's single writer.
+struct AppKey: Hashable {
+    let cluster: String
+    let appID: String
+    private let hash: Int
+
+    init(cluster: String, appID: String) {
+        self.cluster = cluster
+        self.appID = appID
+        var hasher = Hasher()
+        hasher.combine(cluster)
+        hasher.combine(appID)
+        hash = hasher.finalize()
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
+    }
+
+    static func == (a: AppKey, b: AppKey) -> Bool {
+        a.hash == b.hash && a.appID == b.appID && a.cluster == b.cluster
     }
 }
 
@@ -146,6 +173,11 @@ public final class InsightStore {
     private var statements: [String: any SQLStatement] = [:]
     /// The sequence number the next new application gets (read from the store on first use).
     private var nextSeq: Int64?
+    /// Applications told apart from stored ones in memory: those numbered after `derived_through_seq`
+    /// (not in `app_keys` yet), loaded on the first write and kept up to date by each one.
+    private var unkeyedApps: Set<AppKey>?
+    /// Whether `app_keys` has any row (when not, no application needs looking up there).
+    private var appKeysStored = true
 
     /// Opens (creating the SQLite file and its folder if needed) and migrates the store.
     public init(_ location: StoreLocation) throws {
@@ -252,11 +284,16 @@ public final class InsightStore {
     /// Writes one batch in one transaction: new applications (existing ones are duplicates and keep their
     /// first reading), numbered in the order they were first read, rejects, and the checkpoint. A failure
     /// or kill leaves the store as it was before the batch.
+    ///
+    /// New applications are told from stored ones without an index probe per insert: those stored since
+    /// the derived tables were last written are known in memory, earlier ones are looked up in
+    /// `app_keys`. So one store at a time may ingest (a second writer's numbers collide and fail).
     public func write(_ batch: IngestBatch) throws -> BatchOutcome {
         let first = try nextSeq ?? (lastAppSeq() + 1)
-        let (outcome, next) = try connection.transaction {
-            let (isNew, next) = try insertApps(batch.apps, nextSeq: first)
-            var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0, isNew: isNew)
+        var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0, isNew: [])
+        do {
+            let isNew = try newApps(batch.apps)
+            outcome.isNew = isNew
             for i in batch.apps.indices {
                 if isNew[i] {
                     outcome.inserted += 1
@@ -265,12 +302,90 @@ public final class InsightStore {
                     outcome.duplicates += 1
                 }
             }
-            try insertRejects(batch.rejects)
-            try saveCheckpoint(batch.checkpoint)
-            return (outcome, next)
+            try connection.transaction {
+                try insertApps(batch.apps, isNew: isNew, firstSeq: first)
+                try insertRejects(batch.rejects)
+                try saveCheckpoint(batch.checkpoint)
+            }
+        } catch {
+            // The batch's applications were counted as stored; read back what really is.
+            unkeyedApps = nil
+            throw error
         }
-        nextSeq = next  // only once committed: a rolled-back batch hands its numbers out again
+        // Only once committed: a rolled-back batch hands its numbers out again.
+        nextSeq = first + Int64(outcome.inserted)
         return outcome
+    }
+
+    /// Per application, whether it is neither stored nor an earlier one of `apps`.
+    private func newApps(_ apps: [AppRecord]) throws -> [Bool] {
+        if unkeyedApps == nil {
+            let through = try derivedState().throughSeq
+            var keys = Set<AppKey>()
+            for row in try prepared("SELECT cluster, app_id FROM apps WHERE seq > ?").query([.integer(through)]) {
+                keys.insert(AppKey(cluster: row[0].string ?? "", appID: row[1].string ?? ""))
+            }
+            unkeyedApps = keys
+            appKeysStored = !(try connection.execute("SELECT 1 FROM app_keys LIMIT 1").isEmpty)
+        }
+        var isNew: [Bool] = []
+        isNew.reserveCapacity(apps.count)
+        // Taken out while it changes, so the set is not copied on write.
+        var unkeyed = unkeyedApps.take()!
+        defer { unkeyedApps = unkeyed }
+        var toLookUp: [Int] = []
+        for i in apps.indices {
+            // Added here already (a repeat later in the batch is a duplicate); `write` drops the set if
+            // the batch is not committed.
+            let new = unkeyed.insert(apps[i].key).inserted
+            isNew.append(new)
+            if new && appKeysStored { toLookUp.append(i) }
+        }
+        for i in try keyed(toLookUp.map { apps[$0].key }) {
+            isNew[toLookUp[i]] = false
+            unkeyed.remove(apps[toLookUp[i]].key)
+        }
+        return isNew
+    }
+
+    /// The positions of `keys` found in `app_keys`.
+    private func keyed(_ keys: [AppKey]) throws -> [Int] {
+        guard !keys.isEmpty else { return [] }
+        switch connection.dialect {
+        case .sqlite:
+            let statement = try prepared("SELECT 1 FROM app_keys WHERE app_id = ? AND cluster = ?")
+            return try keys.indices.filter { i in
+                !(try statement.query([.text(keys[i].appID), .text(keys[i].cluster)]).isEmpty)
+            }
+        case .postgres:
+            // One round trip per chunk: the chunk's keys as two arrays, joined against the table.
+            let statement = try prepared("""
+                SELECT b.position FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS b(app_id, cluster, position)
+                JOIN app_keys k ON k.app_id = b.app_id AND k.cluster = b.cluster
+                """)
+            var found: [Int] = []
+            for start in stride(from: 0, to: keys.count, by: Self.postgresChunk) {
+                let chunk = keys[start..<min(start + Self.postgresChunk, keys.count)]
+                let rows = try statement.query([
+                    .text(PostgresConnection.arrayLiteral(chunk.map { .text($0.appID) })),
+                    .text(PostgresConnection.arrayLiteral(chunk.map { .text($0.cluster) })),
+                ])
+                found += rows.compactMap { $0[0].int64.map { start + Int($0) - 1 } }
+            }
+            return found
+        }
+    }
+
+    /// Adds to `app_keys` every application numbered in `(after, through]`, in key order, so the index
+    /// grows by sorted appends once per run instead of by a scattered insert per application.
+    func keyApps(after: Int64, through: Int64) throws {
+        guard through > after else { return }
+        try prepared("""
+            INSERT INTO app_keys (app_id, cluster, seq)
+            SELECT app_id, cluster, seq FROM apps WHERE seq > ? AND seq <= ? ORDER BY app_id, cluster
+            """).run([.integer(after), .integer(through)])
+        // Those keys are in the table now; later writes look them up there.
+        unkeyedApps = nil
     }
 
     /// The sequence number of the newest stored application, 0 when there is none.

@@ -231,6 +231,7 @@ enum Schema {
             """),
         routingMigration,
         archerMigration,
+        appKeysMigration,
     ]
 
     /// A migration's text in `dialect`.
@@ -253,6 +254,7 @@ enum Schema {
     /// digests and tests).
     static let tables: [(name: String, columns: String, key: String)] = [
         ("apps", appColumns, "cluster, app_id"),
+        ("app_keys", "app_id, cluster", "app_id, cluster"),
         ("queue_hours", "*", "cluster, queue, hour"),
         ("queue_hours_other", "*", "cluster, queue, hour, resource"),
         ("rejects", "*", "source, line"),

@@ -1,13 +1,28 @@
 public import Ingest
 
-/// A workflow run's identity.
+/// A workflow run's identity. Its hash is worked out once, when the key is made: for parsed
+/// applications that is on the parsing workers, so the ingest's single writer, which looks a run up for
+/// every new application, does not hash the two strings again each time.
 public struct RunKey: Hashable, Sendable, Comparable {
-    public var workflow: String
-    public var runID: String
+    public let workflow: String
+    public let runID: String
+    private let hash: Int
 
     public init(workflow: String, runID: String) {
         self.workflow = workflow
         self.runID = runID
+        var hasher = Hasher()
+        hasher.combine(workflow)
+        hasher.combine(runID)
+        hash = hasher.finalize()
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
+    }
+
+    public static func == (a: RunKey, b: RunKey) -> Bool {
+        a.hash == b.hash && a.workflow == b.workflow && a.runID == b.runID
     }
 
     public static func < (a: RunKey, b: RunKey) -> Bool { (a.workflow, a.runID) < (b.workflow, b.runID) }

@@ -94,6 +94,9 @@ struct IngestCommand: ParsableCommand {
         options.rescan = rescan
         let report = try Ingester(store: insights, options: options).ingest(sources, mappings: update)
         let seconds = (ContinuousClock.now - started).seconds
+        if ProcessInfo.processInfo.environment["BURSAR_TRACE"] != nil {
+            printError("trace: ingest returned \(ContinuousClock.now - started) after the store was opened")
+        }
         for problem in report.mappingConflicts.map(\.description) {
             printError("bursar: mappings: \(problem)")
             mappingErrors.append(problem)

@@ -51,11 +51,13 @@ struct IngestStoreTests {
     @Test(arguments: Backend.available)
     func migratesOnceAndReopens(backend: Backend) throws {
         let location = try backend.freshLocation()
-        // Version 2: derived tables once per run (#3); 3: the routing table (#4); 4: the router's tables (#5).
-        #expect(try InsightStore(location).schemaVersion() == 4)
+        // Version 2: derived tables once per run (#3); 3: the routing table (#4); 4: the router's tables (#5);
+        // 5: apps keyed in app_keys instead of a unique index (#3).
+        #expect(try InsightStore(location).schemaVersion() == 5)
         let again = try InsightStore(location)
-        #expect(try again.schemaVersion() == 4)
-        #expect(try again.connection.execute("SELECT COUNT(*) FROM schema_migrations").first?.first?.int64 == 4)
+        #expect(try again.schemaVersion() == 5)
+        let applied = try again.connection.execute("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.first?.int64 }
+        #expect(applied == [1, 2, 3, 4, 5])
     }
 
     @Test(arguments: Backend.available)
@@ -205,6 +207,43 @@ struct IngestStoreTests {
         try store.connection.execute("CREATE TABLE ingest_sources (source TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, size BIGINT NOT NULL, offset_bytes BIGINT NOT NULL, lines BIGINT NOT NULL, complete BIGINT NOT NULL, updated_at BIGINT NOT NULL)")
         #expect(try store.write(broken).isNew == [true])
         #expect(try store.connection.execute("SELECT seq FROM apps").first?.first?.int64 == 1)
+    }
+
+    /// Duplicates are found without a unique index on apps: in memory for applications stored since the
+    /// derived tables were last written (also when repeated inside one batch), in app_keys for earlier ones,
+    /// also by a store opened afresh; the same app id on another cluster is another application.
+    @Test(arguments: Backend.available)
+    func duplicatesAreFoundBeforeAndAfterAppsAreKeyed(backend: Backend) throws {
+        let location = try backend.freshLocation()
+        func app(_ id: String, cluster: String = "c", finish: Int64 = 1) -> AppRecord {
+            AppRecord(cluster: cluster, summary: AppSummary(format: .yunikorn, applicationID: id, rmID: cluster,
+                                                            submissionTime: 0, startTime: 0, finishTime: finish,
+                                                            user: "u", queue: "root.q", state: "Completed", usage: ["vcore": 1]),
+                      attribution: .unattributed, source: "s", line: 1)
+        }
+        var line: Int64 = 0
+        func batch(_ apps: [AppRecord]) -> IngestBatch {
+            line += 1
+            return IngestBatch(apps: apps, rejects: [], checkpoint: SourceCheckpoint(
+                source: "s", fingerprint: "f", size: 9, offset: line, lines: line, complete: false))
+        }
+        let store = try InsightStore(location)
+        #expect(try store.write(batch([app("a"), app("a", finish: 2), app("b")])).isNew == [true, false, true])
+        #expect(try store.write(batch([app("a"), app("c"), app("a", cluster: "d")])).isNew == [false, true, true])
+        #expect(try store.connection.execute("SELECT COUNT(*) FROM app_keys").first?.first?.int64 == 0)
+
+        try store.commit(DerivedUpdate(mappings: Mappings(), replacedTables: [], newJobApps: [], hourly: HourlyUsage(),
+                                       runs: [], state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: 1)))
+        let keys = try store.connection.execute("SELECT app_id, cluster, seq FROM app_keys ORDER BY app_id, cluster")
+            .map { $0.map { $0.string ?? "NULL" }.joined(separator: "|") }
+        #expect(keys == ["a|c|1", "a|d|4", "b|c|2", "c|c|3"])
+        // Keyed applications are found by this store and by one opened afresh.
+        #expect(try store.write(batch([app("b"), app("e")])).isNew == [false, true])
+        let reopened = try InsightStore(location)
+        #expect(try reopened.write(batch([app("c"), app("e"), app("f")])).isNew == [false, false, true])
+        #expect(try reopened.connection.execute("SELECT COUNT(*) FROM apps").first?.first?.int64 == 6)
+        // The first reading of "a" on cluster c is the one stored.
+        #expect(try reopened.appTimes(["a"], through: 4).map(\.finish).sorted() == [1, 1])
     }
 
     @Test func storeLocationsParseAndHidePasswords() throws {

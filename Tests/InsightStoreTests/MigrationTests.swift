@@ -39,6 +39,16 @@ struct MigrationTests {
         let seqs = try store.connection.execute("SELECT app_id, seq FROM apps ORDER BY seq").map { "\($0[0].string!)=\($0[1].int64!)" }
         #expect(seqs == ["spark-a=1", "spark-b=2"])
         #expect(try store.derivedState() == DerivedState(throughSeq: 2, newestFinish: 7_200_000))
+        // Version 5 keys the applications the derived tables include in app_keys, and no longer in apps.
+        let keys = try store.connection.execute("SELECT app_id, cluster, seq FROM app_keys ORDER BY app_id")
+            .map { $0.map { $0.string ?? "NULL" }.joined(separator: "|") }
+        #expect(keys == ["spark-a|moka-a|1", "spark-b|moka-a|2"])
+        try store.connection.execute("""
+            INSERT INTO apps SELECT 3, cluster, app_id, format, queue, user_name, state, submitted_at, started_at,
+                finished_at, vcore_seconds, memory_seconds, usage, preempted, placeholder, basis, org, project, tier,
+                workflow, job, run_id, demand_queue, source, line FROM apps WHERE seq = 1
+            """)
+        try store.connection.execute("DELETE FROM apps WHERE seq = 3")
         // Long hourly rows become one row per queue hour, other resources kept beside it.
         #expect(try store.queueHours(from: 0, to: 1) == [
             QueueHour(cluster: "moka-a", queue: "root.o.p.tier1", hour: 0, usage: ["vcore": 15, "nvidia.com/gpu": 2],
