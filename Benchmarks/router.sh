@@ -29,7 +29,7 @@ printf 'principals:\n  - name: bench\n    teams: [payments-core]\n    roles: [su
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin" serve --port "$port" --store "$store" --tokens "$work/tokens.yaml" --clusters "$work/Queues/clusters.yaml" \
     --policy "$work/Queues/policy.yaml" --queues "$work/Queues" --dry-run --dry-run-dir "$work/dry-run" \
-    --log-level warning 2>"$work/serve.log" &
+    --log-level warning ${EVENT_LOOPS:+--event-loops "$EVENT_LOOPS"} 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 

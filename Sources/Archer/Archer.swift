@@ -9,6 +9,7 @@ public import Router
 public import Clusters
 import ServiceLifecycle
 import NIOCore
+import NIOPosix
 
 /// How the router is set up (`bursar serve` fills it from flags and files).
 public struct ArcherOptions: Sendable {
@@ -24,6 +25,9 @@ public struct ArcherOptions: Sendable {
     public var tokens: TokenBook
     /// Where each cluster's work goes: Kubernetes or a dry-run record, by cluster name.
     public var targets: [String: any ClusterTarget]
+    /// Threads accepting and parsing HTTP (nil: one per core). Request handlers run on Swift's cooperative
+    /// pool and the store on its own thread, so on a small machine fewer event loops leave them more room.
+    public var eventLoops: Int?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20,
                 refreshInterval: Duration = .seconds(5), clusters: [Cluster], queuesDirectory: URL,
@@ -37,6 +41,7 @@ public struct ArcherOptions: Sendable {
         self.policy = policy
         self.tokens = tokens
         self.targets = targets
+        eventLoops = nil
     }
 }
 
@@ -127,6 +132,8 @@ public final class Archer: Sendable {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "bursar"),
             services: [SnapshotRefresher(archer: self)],
             onServerRunning: onServerRunning,
+            eventLoopGroupProvider: options.eventLoops.map { .shared(MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0))) }
+                ?? .singleton,
             logger: logger)
     }
 

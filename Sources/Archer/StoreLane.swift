@@ -92,6 +92,42 @@ public final class StoreLane: @unchecked Sendable {
         condition.signal()
         while !finished { condition.wait() }
         condition.unlock()
+        checkpointer.lock()
+        checkpointerStopping = true
+        checkpointer.broadcast()
+        while checkpointerRunning { checkpointer.wait() }
+        checkpointer.unlock()
+    }
+
+    // MARK: WAL checkpoints (SQLite)
+
+    private let checkpointer = NSCondition()
+    // Guarded by `checkpointer`.
+    private var checkpointerRunning = false
+    private var checkpointerStopping = false
+
+    /// Checkpoints the WAL every half second (and once more at shutdown) on a thread of its own.
+    private func startCheckpointer() {
+        checkpointer.lock()
+        defer { checkpointer.unlock() }
+        guard !checkpointerRunning else { return }
+        checkpointerRunning = true
+        let location = self.location
+        let thread = Thread { [unowned self] in
+            let connection = try? InsightStore(location)
+            self.checkpointer.lock()
+            while !self.checkpointerStopping {
+                _ = self.checkpointer.wait(until: Date().addingTimeInterval(0.5))
+                self.checkpointer.unlock()
+                _ = try? connection?.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self.checkpointer.lock()
+            }
+            self.checkpointerRunning = false
+            self.checkpointer.broadcast()
+            self.checkpointer.unlock()
+        }
+        thread.name = "bursar-checkpoint"
+        thread.start()
     }
 
     private func runBlocking(_ body: @escaping (InsightStore) throws -> Void) throws {
@@ -181,9 +217,11 @@ public final class StoreLane: @unchecked Sendable {
         if let store { return store }
         let opened = try InsightStore(location)
         if opened.connection.dialect == .sqlite {
-            // The store's default suits bulk ingest (a 256 MiB WAL checkpointed rarely); a server wants short,
-            // frequent checkpoints, or every few seconds one submission waits half a second for a big one.
-            try opened.connection.execute("PRAGMA wal_autocheckpoint = 1000")
+            // A checkpoint syncs the database file to disk, which takes milliseconds; run on this thread it would
+            // hold every waiting submission for that long, many times a second. The checkpointer thread does it
+            // instead, with its own connection (WAL checkpoints run beside writers).
+            try opened.connection.execute("PRAGMA wal_autocheckpoint = 0")
+            startCheckpointer()
         }
         store = opened
         return opened

@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between reloads of the routing snapshot (rules, routes, owners, cordons).")
     var refresh = 5.0
 
+    @Option(help: "HTTP event-loop threads (default: one per core).")
+    var eventLoops: Int?
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel = "info"
 
@@ -104,9 +107,12 @@ struct ServeCommand: AsyncParsableCommand {
             for cluster in registry {
                 targets[cluster.name] = try ClusterTargets.target(for: cluster, dryRun: dryRun, dryRunFolder: dryRunDir)
             }
-            return ArcherOptions(host: host, port: port, maxBodyBytes: maxBody,
-                                 refreshInterval: .milliseconds(Int64((refresh * 1000).rounded())), clusters: registry,
-                                 queuesDirectory: URL(fileURLWithPath: queues), policy: policyValue, tokens: book, targets: targets)
+            var options = ArcherOptions(host: host, port: port, maxBodyBytes: maxBody,
+                                        refreshInterval: .milliseconds(Int64((refresh * 1000).rounded())), clusters: registry,
+                                        queuesDirectory: URL(fileURLWithPath: queues), policy: policyValue, tokens: book,
+                                        targets: targets)
+            options.eventLoops = eventLoops
+            return options
         } catch let error as ExitCode {
             throw error
         } catch {
