@@ -56,6 +56,8 @@ public final class Archer: Sendable {
     /// Blocking cluster calls (libcurl) run here, off the event loops and the cooperative pool.
     let clusterQueue = DispatchQueue(label: "bursar.clusters", attributes: .concurrent)
     private let version = Mutex<Int64>(0)
+    /// Onboarding room per cluster, re-read only when a `queues.yaml` changes.
+    private let rooms = OnboardingRooms()
 
     /// Opens the store (migrating it) and loads the first snapshot; fails if either is impossible, so a
     /// misconfigured router never starts.
@@ -65,27 +67,30 @@ public final class Archer: Sendable {
         self.logger = logger
         self.metrics = metrics
         lane = try StoreLane(location: store, batchObserver: { metrics.committed(batch: $0) })
-        let stored = try await lane.run(StoredRouting.read)
-        let facts = ClusterFacts.load(clusters: options.clusters, queuesDirectory: options.queuesDirectory)
-        let (snapshot, skipped) = SnapshotBuilder.build(stored, facts, version: 1)
-        for problem in skipped { logger.warning("skipping a stored rule", metadata: ["problem": .string(problem)]) }
-        state = RoutingState(snapshot)
+        state = RoutingState(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, version: 1, logger: logger))
         version.withLock { $0 = 1 }
+    }
+
+    /// Reads the store and the `Queues/` files into a snapshot (the one way both start-up and refresh load it).
+    private static func loadSnapshot(lane: StoreLane, options: ArcherOptions, rooms: OnboardingRooms, version: Int64,
+                                     logger: Logger) async throws -> RoutingSnapshot {
+        let stored = try await lane.run(StoredRouting.read)
+        let facts = ClusterFacts(clusters: options.clusters,
+                                 onboardingRoom: rooms.read(options.clusters, queuesDirectory: options.queuesDirectory))
+        let (snapshot, skipped) = SnapshotBuilder.build(stored, facts, version: version)
+        for problem in skipped { logger.warning("skipping a stored rule", metadata: ["problem": .string(problem)]) }
+        return snapshot
     }
 
     /// Reloads the snapshot now (after a rule change, and every `refreshInterval`). On failure the old
     /// snapshot stays in use.
     func refresh() async {
         do {
-            let stored = try await lane.run(StoredRouting.read)
-            let facts = ClusterFacts.load(clusters: options.clusters, queuesDirectory: options.queuesDirectory)
             let next = version.withLock { value -> Int64 in
                 value += 1
                 return value
             }
-            let (snapshot, skipped) = SnapshotBuilder.build(stored, facts, version: next)
-            for problem in skipped { logger.warning("skipping a stored rule", metadata: ["problem": .string(problem)]) }
-            state.replace(snapshot)
+            state.replace(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, version: next, logger: logger))
         } catch {
             state.refreshFailed("\(error)")
             metrics.snapshotRefreshFailed()
@@ -122,7 +127,7 @@ public final class Archer: Sendable {
         api.put("rules/{id}") { request, context in try await self.putRule(request, context) }
         api.delete("rules/{id}") { request, context in try await self.deleteRule(request, context) }
         api.get("audit") { request, context in try await self.audit(request, context) }
-        api.get("clusters") { _, context in try self.listClusters(context) }
+        api.get("clusters") { _, context in try await self.listClusters(context) }
         api.post("clusters/{name}/cordon") { request, context in try await self.cordon(request, context) }
         api.delete("clusters/{name}/cordon") { _, context in try await self.uncordon(context) }
         api.post("clusters/{name}/queues:deploy") { request, context in try await self.deploy(request, context) }

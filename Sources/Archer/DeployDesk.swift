@@ -40,28 +40,25 @@ extension Archer {
             }
         } catch {
             logger.error("deploy failed", metadata: ["cluster": .string(name), "error": .string("\(error)")])
-            try? await lane.run { store in
-                try store.appendAudit([AuditEntry(at: Archer.now(), principal: principal.name, action: "deploy.failed",
-                                                  target: "cluster/\(name)", before: nil, after: nil, detail: "\(error)")])
-            }
+            await audit(AuditEntry(at: Archer.now(), principal: principal.name, action: "deploy.failed",
+                                   target: "cluster/\(name)", before: nil, after: nil, detail: "\(error)"))
             throw APIError(.badGateway, "cluster_error", "the cluster API failed: \(error)")
         }
         let reportJSON = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        // The report's diff is the before/after of the configuration; unchanged deploys change nothing to audit.
+        let action: String? = switch report.outcome {
+        case .applied: report.forced ? "deploy.forced" : "deploy"
+        case .refused, .invalid: "deploy.\(report.outcome.rawValue)"
+        case .unchanged: nil
+        }
+        if let action {
+            await audit(AuditEntry(at: Archer.now(), principal: principal.name, action: action, target: "cluster/\(name)",
+                                   before: nil, after: report.resourceVersion, detail: reportJSON))
+        }
         if report.outcome == .applied {
-            try await storeCall { store in
-                try store.appendAudit([AuditEntry(
-                    at: Archer.now(), principal: principal.name, action: report.forced ? "deploy.forced" : "deploy",
-                    target: "cluster/\(name)", before: report.shrinks.isEmpty ? nil : "tier-1 cuts: \(report.shrinks.count)",
-                    after: report.resourceVersion, detail: reportJSON)])
-            }
             logger.notice("queue configuration deployed", metadata: [
                 "cluster": .string(name), "resource_version": .string(report.resourceVersion ?? ""), "forced": .stringConvertible(report.forced),
             ])
-        } else if report.outcome == .refused || report.outcome == .invalid {
-            try? await lane.run { store in
-                try store.appendAudit([AuditEntry(at: Archer.now(), principal: principal.name, action: "deploy.\(report.outcome.rawValue)",
-                                                  target: "cluster/\(name)", before: nil, after: nil, detail: reportJSON)])
-            }
         }
         let status: HTTPResponse.Status = switch report.outcome {
         case .applied, .unchanged: .ok
@@ -69,5 +66,18 @@ extension Archer {
         case .invalid: .unprocessableContent
         }
         return JSONBody.response(Array(reportJSON.utf8) + [0x0A], status: status)
+    }
+
+    /// Audits a deploy. What happened at the cluster has happened whatever the store says, so a failed audit write
+    /// is logged (with the entry, so it is not lost) rather than turned into an error answer.
+    private func audit(_ entry: AuditEntry) async {
+        do {
+            try await lane.run { try $0.appendAudit([entry]) }
+        } catch {
+            logger.error("audit entry not written", metadata: [
+                "action": .string(entry.action), "target": .string(entry.target), "detail": .string(entry.detail ?? ""),
+                "error": .string("\(error)"),
+            ])
+        }
     }
 }

@@ -46,14 +46,38 @@ struct ClusterFacts: Sendable {
     var clusters: [Cluster]
     /// Free onboarding vcore per cluster.
     var onboardingRoom: [String: Double]
+}
 
-    static func load(clusters: [Cluster], queuesDirectory: URL) -> ClusterFacts {
+/// Each cluster's free onboarding room, from its `queues.yaml`. The snapshot is reloaded every few seconds but
+/// the files change once a night, so a file is read and validated again only when its size or modification
+/// time changed.
+final class OnboardingRooms: Sendable {
+    private struct Seen: Sendable {
+        var size: Int
+        var modified: Date
+        var vcore: Double
+    }
+
+    private let seen = Mutex<[String: Seen]>([:])
+
+    func read(_ clusters: [Cluster], queuesDirectory: URL) -> [String: Double] {
         var room: [String: Double] = [:]
         for cluster in clusters {
-            let file = queuesDirectory.appendingPathComponent(cluster.name).appendingPathComponent("queues.yaml")
-            room[cluster.name] = (try? String(contentsOf: file, encoding: .utf8)).map(OnboardingRoom.vcore(in:)) ?? 0
+            let path = queuesDirectory.appendingPathComponent(cluster.name).appendingPathComponent("queues.yaml").path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let size = (attributes[.size] as? NSNumber)?.intValue, let modified = attributes[.modificationDate] as? Date else {
+                room[cluster.name] = 0
+                continue
+            }
+            if let known = seen.withLock({ $0[path] }), known.size == size, known.modified == modified {
+                room[cluster.name] = known.vcore
+                continue
+            }
+            let vcore = (try? String(contentsOfFile: path, encoding: .utf8)).map(OnboardingRoom.vcore(in:)) ?? 0
+            seen.withLock { $0[path] = Seen(size: size, modified: modified, vcore: vcore) }
+            room[cluster.name] = vcore
         }
-        return ClusterFacts(clusters: clusters, onboardingRoom: room)
+        return room
     }
 }
 

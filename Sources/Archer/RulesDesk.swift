@@ -40,7 +40,11 @@ extension Archer {
         let stored = try await storeCall { try $0.routingRules() }
         var views: [RuleView] = []
         for rule in stored {
-            guard let decoded = try? SnapshotBuilder.decoder.decode(RoutingRule.self, from: Data(rule.body.utf8)) else { continue }
+            guard let decoded = try? SnapshotBuilder.decoder.decode(RoutingRule.self, from: Data(rule.body.utf8)) else {
+                logger.warning("stored rule does not decode; left out of the listing and of routing",
+                               metadata: ["rule": .string(rule.id)])
+                continue
+            }
             views.append(RuleView(id: rule.id, priority: rule.priority, revision: rule.revision, updatedAt: rule.updatedAt,
                                   updatedBy: rule.updatedBy, rule: decoded))
         }
@@ -111,12 +115,15 @@ extension Archer {
     }
 
     /// `GET /v1/clusters`: each cluster with its routing health and onboarding room.
-    func listClusters(_ context: ArcherContext) throws -> Response {
+    func listClusters(_ context: ArcherContext) async throws -> Response {
         _ = try context.caller()
         let snapshot = state.snapshot
+        // Why a cluster is cordoned is only in the store; without it the listing still says which are.
+        let cordons = (try? await lane.run { try $0.cordons() }) ?? []
         let views = options.clusters.map { cluster in
             let live = snapshot.clusters[cluster.name]
-            return ClusterView(name: cluster.name, healthy: live?.healthy ?? false, cordon: nil,
+            return ClusterView(name: cluster.name, healthy: live?.healthy ?? false,
+                               cordon: cordons.first { $0.cluster == cluster.name }.map { "\($0.reason) (\($0.by))" },
                                sparkNamespace: live?.sparkNamespace ?? "", onboardingHeadroomVcore: live?.onboardingHeadroom ?? 0,
                                target: options.targets[cluster.name].map { "\(type(of: $0))" } ?? "none")
         }

@@ -59,30 +59,28 @@ public final class StoreLane: @unchecked Sendable {
 
     /// Records one submission; returns once the transaction holding it committed.
     public func record(_ submission: SubmissionRecord) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            condition.lock()
-            if stopping {
-                condition.unlock()
-                return continuation.resume(throwing: StoreError("the router is shutting down"))
-            }
-            submissions.append((submission, continuation))
-            condition.signal()
-            condition.unlock()
+        try await withCheckedThrowingContinuation { continuation in
+            enqueueGrouped(continuation) { $0.submissions.append((submission, continuation)) }
         }
     }
 
     /// Records what the cluster answered for a submission; grouped like `record`.
     public func record(_ change: SubmissionStateChange) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            condition.lock()
-            if stopping {
-                condition.unlock()
-                return continuation.resume(throwing: StoreError("the router is shutting down"))
-            }
-            stateChanges.append((change, continuation))
-            condition.signal()
-            condition.unlock()
+        try await withCheckedThrowingContinuation { continuation in
+            enqueueGrouped(continuation) { $0.stateChanges.append((change, continuation)) }
         }
+    }
+
+    /// Queues a grouped write (under the lock), or refuses it when the lane is stopping.
+    private func enqueueGrouped(_ continuation: CheckedContinuation<Void, any Error>, _ add: (StoreLane) -> Void) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            return continuation.resume(throwing: StoreError("the router is shutting down"))
+        }
+        add(self)
+        condition.signal()
+        condition.unlock()
     }
 
     /// Finishes the work already queued, then stops the thread and closes the store.

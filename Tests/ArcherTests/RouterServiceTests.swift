@@ -150,6 +150,10 @@ struct RouterServiceTests {
         let fallback = try #require(try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON()).json["decision"] as? [String: Any])
         #expect(fallback["cluster"] as? String == "moka-a")
         #expect(fallback["fallback_used"] as? Bool == true)
+        let listing = try await router.call(.get, "/v1/clusters")
+        let mokaB = (listing.json["clusters"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "moka-b" }
+        #expect(mokaB?["healthy"] as? Bool == false)
+        #expect((mokaB?["cordon"] as? String)?.hasPrefix("upgrade") == true, "\(listing.text)")
         #expect(try await router.call(.delete, "/v1/clusters/moka-b/cordon", token: TestRouter.root).status == 204)
 
         // A stale revision is refused; an invalid rule gets every problem.
