@@ -22,7 +22,7 @@ extension Archer {
             force = object["force"] as? Bool ?? false
         }
         guard let target = options.targets[name] else {
-            throw APIError(.badGateway, "cluster_error", "no target is configured for cluster \(name)")
+            throw APIError(.badGateway, "cluster_error", "no target is configured for cluster \(name); restart the router after adding it to clusters.yaml")
         }
         let file = options.queuesDirectory.appendingPathComponent(name).appendingPathComponent("queues.yaml")
         let text: String

@@ -46,7 +46,7 @@ extension Archer {
         } else {
             status = .badGateway
             outcome = SubmissionStateChange(appID: prepared.appID, state: "failed",
-                                            detail: "no target is configured for cluster \(decision.cluster)", at: Archer.now())
+                                            detail: "cluster \(decision.cluster) (from \(decision.source.rawValue)) is not in clusters.yaml; add it there and restart the router, or fix the rule / re-run bursar allocate", at: Archer.now())
         }
         // The outcome is recorded with the next group commit, without holding the answer for it: the submission
         // itself is already durable. Should that write fail, the record stays `recorded` (the cluster has the
@@ -132,6 +132,7 @@ extension Archer {
         do {
             decision = try SubmissionRouter.decide(submission.facts, user: principal.name, in: snapshot)
         } catch {
+            if case .invalidTier = error { throw APIError.badRequest("invalid_submission", "\(error)", field: "tier") }
             throw APIError(.serviceUnavailable, "no_cluster", "\(error)")
         }
         let appID = AppID.make(name: submission.facts.name, workflow: submission.facts.workflow,
