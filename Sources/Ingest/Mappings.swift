@@ -81,7 +81,12 @@ extension Mappings {
     /// Reads one mapping file's text into these mappings (later rows for a key already read are refused,
     /// not silently overriding). Returns the problems: each names the line and what to fix.
     @discardableResult
-    public mutating func load(_ file: MappingFile, text: String, fileName: String? = nil) -> [MappingProblem] {
+    ///
+    /// `lineOffset` is added to the line of every row after the header: for a piece of a larger file (see
+    /// `pieces(of:parts:)`), whose own header is a copy of the file's.
+    public mutating func load(_ file: MappingFile, text: String, fileName: String? = nil, lineOffset: Int = 0)
+        -> [MappingProblem]
+    {
         let name = fileName ?? file.rawValue
         let records: [CSV.Record]
         do {
@@ -109,7 +114,9 @@ extension Mappings {
         // scheduled_at repeats for every application of a run: parse each distinct text once.
         var scheduledTimes: [String: Int64] = [:]
         for record in records.dropFirst() {
-            func problem(_ message: String) { problems.append(MappingProblem(file: name, line: record.line, message: message)) }
+            func problem(_ message: String) {
+                problems.append(MappingProblem(file: name, line: record.line + lineOffset, message: message))
+            }
             if record.fields.count < names.count {
                 problem("\(record.fields.count) field(s), the header has \(names.count); add the missing values")
                 continue
@@ -174,6 +181,62 @@ extension Mappings {
             }
         }
         return problems
+    }
+
+    /// Cuts a mapping file into `parts` pieces at line ends, to be read in parallel: each piece is the
+    /// file's first line (the header) followed by its share of the rows, with the `lineOffset` that makes
+    /// `load` name the file's own line numbers. A quoted field may hold a line break, so a piece ends only
+    /// at a line break with an even number of quotes before it (in CSV, `""` inside quotes keeps the count
+    /// even). Nil when the file is small or has no such break.
+    public static func pieces(of bytes: [UInt8], parts: Int, minimumBytes: Int = 4 << 20)
+        -> [(text: String, lineOffset: Int)]?
+    {
+        guard parts > 1, bytes.count >= minimumBytes, let headerEnd = bytes.firstIndex(of: 10),
+              !bytes[...headerEnd].contains(UInt8(ascii: "\"")) else { return nil }
+        // A row boundary at or after `target`: the first line break outside quotes.
+        func rowEnd(from start: Int, target: Int) -> Int {
+            var quotes = 0
+            for byte in bytes[start..<target] where byte == UInt8(ascii: "\"") { quotes += 1 }
+            var position = target
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") { quotes += 1 } else if byte == 10 && quotes % 2 == 0 { return position + 1 }
+                position += 1
+            }
+            return bytes.count
+        }
+        let header = bytes[...headerEnd]
+        var pieces: [(text: String, lineOffset: Int)] = []
+        var start = headerEnd + 1
+        var linesBefore = 1
+        for part in 1...parts {
+            guard start < bytes.count else { break }
+            var end = bytes.count
+            if part < parts {
+                let target = max(start, headerEnd + 1 + (bytes.count - headerEnd - 1) * part / parts)
+                end = rowEnd(from: start, target: target)
+            }
+            let body = bytes[start..<end]
+            // Row k of the piece (k ≥ 2, after its header copy) is line linesBefore + k − 1 of the file.
+            pieces.append((String(decoding: header + body, as: UTF8.self), linesBefore - 1))
+            linesBefore += body.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            start = end
+        }
+        return pieces
+    }
+
+    /// These mappings with the job_apps rows of `pieces` (read from the pieces of one job_apps.csv, in
+    /// order) added. Nil when an application is in two pieces: only a serial read reports that repeat at
+    /// its own line, so the caller then reads the file again that way.
+    public func addingJobApps(of pieces: [Mappings]) -> Mappings? {
+        var joined = self
+        joined.jobApps.reserveCapacity(jobApps.count + pieces.reduce(0) { $0 + $1.jobApps.count })
+        for piece in pieces {
+            for (app, row) in piece.jobApps {
+                guard joined.jobApps.updateValue(row, forKey: app) == nil else { return nil }
+            }
+        }
+        return joined
     }
 
     /// `1`, `tier1` or `Tier 1` → 1; nil outside 1…3.

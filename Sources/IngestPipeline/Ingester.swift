@@ -90,6 +90,10 @@ public final class Ingester {
     /// Sources are read, decompressed and parsed ahead on worker threads (as many as there are cores)
     /// while this thread writes the current one, so the store's single writer is kept busy.
     public func ingest(_ arguments: [String], mappings update: MappingUpdate? = nil) throws -> IngestReport {
+        try store.bulkLoad { try run(arguments, mappings: update) }
+    }
+
+    private func run(_ arguments: [String], mappings update: MappingUpdate?) throws -> IngestReport {
         var report = IngestReport()
         let clock = ContinuousClock.now
         let cpuAtStart = Self.threadCPUSeconds()
@@ -103,10 +107,10 @@ public final class Ingester {
         // to its key index rather than scattered inserts (1.3 s instead of 2.2-2.8 s for the benchmark's 355k runs).
         let book = Future { () -> (RunBook, [RunKey]) in
             let book = RunBook(mappings)
-            return (book, book.schedules.keys.sorted())
+            return (book, ByteOrder.sorted(Array(book.schedules.keys), by: \.workflow, then: \.runID))
         }
         // Rows in key order go into job_apps' index as appends rather than scattered inserts.
-        let newJobApps = Future { merge.newJobApps.sorted { $0.appID < $1.appID } }
+        let newJobApps = Future { ByteOrder.sorted(merge.newJobApps, by: \.appID) }
         // The runs new job_apps rows belong to, gathered on a worker while the sources are read.
         let runsOfNewJobApps = Future { Set(merge.newJobApps.map { RunKey(workflow: $0.run.workflow, runID: $0.run.runID) }) }
         trace("mappings: \(stored.jobApps.count) job_apps stored, \(merge.newJobApps.count) new, in \(ContinuousClock.now - clock)")
@@ -168,17 +172,23 @@ public final class Ingester {
         trace("sources: writer waited \(waitTime) for parsed batches and spent \(writeTime) writing them; writer CPU so far \(Self.threadCPUSeconds() - cpuAtStart) s")
         let finishing = ContinuousClock.now
         derived.hourly.merge(context.hourly.take())
-        let (runBook, runsInOrder) = book.wait()
-        let runs = try derived.runs(book: runBook, runsInOrder: runsInOrder, merge: merge,
-                                    runsOfNewJobApps: runsOfNewJobApps.wait(),
-                                    previousNewest: state.newestFinish, store: store)
+        // The stored progress of the runs this ingest touches is read here, on the store's thread; the runs
+        // and the queue hours are then worked out on workers while the writer stores the job_apps rows.
+        let touched = try derived.storedProgress(merge: merge, runsOfNewJobApps: runsOfNewJobApps.wait(),
+                                                 previousNewest: state.newestFinish, book: { book.wait().0 }, store: store)
+        let finalDerived = derived
+        let runs = Future { () -> [StoredRun] in
+            let (runBook, runsInOrder) = book.wait()
+            return finalDerived.runs(book: runBook, runsInOrder: runsInOrder, touched: touched)
+        }
+        let queueHours = Future { finalDerived.hourly.queueHours }
         let computed = ContinuousClock.now
         try store.commit(DerivedUpdate(
             mappings: mappings, replacedTables: merge.changedTables, newJobApps: newJobApps.wait(),
-            hourly: derived.hourly, runs: runs,
+            queueHours: { queueHours.wait() }, runs: { runs.wait() },
             state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: derived.newestFinish)),
             trace: options.environment["BURSAR_TRACE"] == nil ? nil : { self.trace($0) })
-        trace("derived tables: \(runs.count) runs computed in \(computed - finishing), written in \(ContinuousClock.now - computed); writer CPU in all \(Self.threadCPUSeconds() - cpuAtStart) s")
+        trace("derived tables: \(runs.wait().count) runs; stored progress read in \(computed - finishing), all written in \(ContinuousClock.now - computed); writer CPU in all \(Self.threadCPUSeconds() - cpuAtStart) s")
         return report
     }
 
@@ -319,7 +329,7 @@ final class SharedHourly: @unchecked Sendable {
 
 /// What an ingest run adds to the derived tables: hourly usage, and the progress of the workflow runs
 /// its new applications belong to.
-struct DerivedAccumulator {
+struct DerivedAccumulator: Sendable {
     let mappings: Mappings
     var hourly = HourlyUsage()
     var progress: [RunKey: RunProgress] = [:]
@@ -341,11 +351,11 @@ struct DerivedAccumulator {
         progress[run, default: RunProgress()].add(start: start, finish: finish)
     }
 
-    /// The runs to store, in key order: those with new applications or new job_apps rows, those still
-    /// pending when the newest data moved on, and every run when the workflows, projects or owners
-    /// changed; each with its stored progress plus this run's.
-    func runs(book: RunBook, runsInOrder: [RunKey], merge: MappingMerge, runsOfNewJobApps: Set<RunKey>,
-              previousNewest: Int64, store: InsightStore) throws -> [StoredRun] {
+    /// What the runs to store need from the store: which runs they are (`all` when the workflows, projects
+    /// or owners changed; else those with new applications or new job_apps rows, and those still pending
+    /// when the newest data moved on) and their stored progress.
+    func storedProgress(merge: MappingMerge, runsOfNewJobApps: Set<RunKey>, previousNewest: Int64,
+                        book: () -> RunBook, store: InsightStore) throws -> TouchedRuns {
         var touched = runsOfNewJobApps
         touched.formUnion(progress.keys)
         let all = !merge.changedTables.isEmpty
@@ -356,21 +366,33 @@ struct DerivedAccumulator {
             } else {
                 if newestFinish > previousNewest {
                     // Only a run whose deadline was still ahead of the newest data can be pending.
-                    let pending = try store.pendingRunProgress(scheduledFrom: previousNewest - book.longestSLOMillis)
+                    let pending = try store.pendingRunProgress(scheduledFrom: previousNewest - book().longestSLOMillis)
                     touched.formUnion(pending.keys)
                     stored = pending
                 }
                 stored.merge(try store.runProgress(touched.filter { stored[$0] == nil })) { a, _ in a }
             }
         }
-        // In key order (`runsInOrder` is the book's keys sorted).
-        let keys = all ? runsInOrder : touched.sorted()
+        return TouchedRuns(all: all, touched: touched, stored: stored)
+    }
+
+    /// The runs to store, in key order, each with its stored progress plus this ingest's (pure: runs on a
+    /// worker). `runsInOrder` is the book's keys sorted.
+    func runs(book: RunBook, runsInOrder: [RunKey], touched: TouchedRuns) -> [StoredRun] {
+        let keys = touched.all ? runsInOrder : ByteOrder.sorted(Array(touched.touched), by: \.workflow, then: \.runID)
         return keys.compactMap { key in
-            var total = stored[key] ?? RunProgress()
+            var total = touched.stored[key] ?? RunProgress()
             if let added = progress[key] { total.merge(added) }
             return book.run(key, progress: total, newestData: newestFinish)
         }
     }
+}
+
+/// The runs an ingest changes and their progress as stored before it.
+struct TouchedRuns: Sendable {
+    var all: Bool
+    var touched: Set<RunKey>
+    var stored: [RunKey: RunProgress]
 }
 
 /// A source read, decompressed and split into batches (and, when small, already parsed) on a worker.

@@ -28,11 +28,12 @@ struct BulkInsert {
     static let apps = BulkInsert(table: "apps", columns: [
         ("seq", "bigint"), ("cluster", "text"), ("app_id", "text"), ("format", "text"), ("queue", "text"), ("user_name", "text"),
         ("state", "text"), ("submitted_at", "bigint"), ("started_at", "bigint"), ("finished_at", "bigint"),
-        ("vcore_seconds", "bigint"), ("memory_seconds", "bigint"), ("usage", "text"), ("preempted", "text"),
+        ("vcore_seconds", "bigint"), ("memory_seconds", "bigint"), ("other_usage", "text"), ("preempted", "text"),
         ("placeholder", "text"), ("basis", "text"), ("org", "text"), ("project", "text"), ("tier", "bigint"),
-        ("workflow", "text"), ("job", "text"), ("run_id", "text"), ("demand_queue", "text"), ("source", "text"),
-        ("line", "bigint"),
+        ("workflow", "text"), ("source_id", "bigint"), ("line", "bigint"),
     ], conflict: "")
+
+    static let appKeys = BulkInsert(table: "app_keys", columns: [("app_hash", "bigint"), ("seq", "bigint")], conflict: "")
 
     static let queueHours = BulkInsert(table: "queue_hours", columns: [
         ("cluster", "text"), ("queue", "text"), ("hour", "bigint"), ("app_ms", "bigint"), ("apps_started", "bigint"),
@@ -132,51 +133,60 @@ extension InsightStore {
         }
     }
 
-    /// Inserts the applications marked new, numbering them from `firstSeq` on in their order.
-    func insertApps(_ apps: [AppRecord], isNew: [Bool], firstSeq: Int64) throws {
+    /// Inserts the applications marked new, numbering them from `firstSeq` on in their order; `sourceID`
+    /// gives each one's `source_names` id.
+    func insertApps(_ apps: [AppRecord], isNew: [Bool], firstSeq: Int64, sourceID: (String) throws -> Int64) throws {
         let new = apps.indices.filter { isNew[$0] }
-        try bulkInsert(.apps, Array(zip(new, firstSeq...))) { binder, row in
-            try Self.bind(apps[row.0], seq: row.1, &binder)
+        var seq = firstSeq
+        var lastSource: (name: String, id: Int64)?
+        try bulkInsert(.apps, new) { binder, index in
+            // By index into `apps`: copying a record would retain and release each of its strings.
+            let source = apps[index].source
+            let id: Int64
+            if let lastSource, lastSource.name == source { id = lastSource.id } else {
+                id = try sourceID(source)
+                lastSource = (source, id)
+            }
+            try Self.bind(apps[index], seq: seq, sourceID: id, &binder)
+            seq += 1
         }
     }
 
-    private static func bind(_ app: AppRecord, seq: Int64, _ binder: inout RowBinder) throws {
-        let s = app.summary
-        let a = app.attribution
+    private static func bind(_ app: AppRecord, seq: Int64, sourceID: Int64, _ binder: inout RowBinder) throws {
         try binder.integer(seq)
         try binder.text(app.cluster)
-        try binder.text(s.applicationID)
-        try binder.text(s.format.rawValue)
-        try binder.text(s.queue)
-        try binder.text(s.user)
-        try binder.text(s.state)
-        try binder.integer(s.submissionTime)
-        try binder.integer(s.startTime)
-        try binder.integer(s.finishTime)
-        try binder.integer(s.usage["vcore"] ?? 0)
-        try binder.integer(s.usage["memory"] ?? 0)
-        try binder.text(app.usageText)
+        try binder.text(app.summary.applicationID)
+        try binder.text(app.summary.format.rawValue)
+        try binder.text(app.summary.queue)
+        try binder.text(app.summary.user)
+        try binder.text(app.summary.state)
+        try binder.integer(app.summary.submissionTime)
+        try binder.integer(app.summary.startTime)
+        try binder.integer(app.summary.finishTime)
+        try binder.integer(app.vcoreSeconds)
+        try binder.integer(app.memorySeconds)
+        try binder.text(app.otherUsageText)
         try binder.text(app.preemptedText)
         try binder.text(app.placeholderText)
-        try binder.text(a.basis.rawValue)
-        try binder.text(a.org)
-        try binder.text(a.project)
-        try binder.integer(a.tier.map(Int64.init))
-        try binder.text(a.workflow)
-        try binder.text(a.job)
-        try binder.text(a.runID)
-        try binder.text(app.demandQueue)
-        try binder.text(app.source)
+        try binder.text(app.attribution.basis.rawValue)
+        try binder.text(app.attribution.org)
+        try binder.text(app.attribution.project)
+        try binder.integer(app.attribution.tier.map(Int64.init))
+        try binder.text(app.attribution.workflow)
+        try binder.integer(sourceID)
         try binder.integer(app.line)
     }
 
+    /// The resources with columns of their own in `apps` (`vcore_seconds`, `memory_seconds`).
+    static let columnResources: Set<String> = ["vcore", "memory"]
+
     /// `memory=96636764160,pods=180,vcore=180000`: every resource, sorted by name.
-    static func encode(_ usage: [String: Int64]) -> String {
+    static func encode(_ usage: [String: Int64], leavingOut: Set<String> = []) -> String {
         guard !usage.isEmpty else { return "" }
         // Runs once per application: build the text directly rather than through sorted/map/joined.
         var text = ""
         text.reserveCapacity(usage.count * 24)
-        for name in usage.keys.sorted() {
+        for name in usage.keys.sorted() where !leavingOut.contains(name) {
             if !text.isEmpty { text += "," }
             text += name
             text += "="
@@ -196,8 +206,7 @@ extension InsightStore {
     }
 
     /// Adds hourly usage to what is stored.
-    func addQueueHours(_ hourly: HourlyUsage) throws {
-        let hours = hourly.queueHours
+    func addQueueHours(_ hours: [HourlyUsage.QueueHourAmounts]) throws {
         try bulkInsert(.queueHours, hours) { binder, hour in
             try binder.text(hour.queue.cluster)
             try binder.text(hour.queue.queue)

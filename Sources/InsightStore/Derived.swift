@@ -27,22 +27,35 @@ public struct StoredApp: Sendable, Equatable {
 /// Everything an ingest run writes at its end, in one transaction: the mapping tables it changed, new
 /// job_apps rows, the hourly usage of the applications it added, the workflow runs they (or the new
 /// mappings) changed, and the new `DerivedState`.
+///
+/// The queue hours and the runs are asked for only when the transaction gets to them, so a caller can
+/// still be computing them on other threads while the job_apps rows are written.
 public struct DerivedUpdate: Sendable {
     public var mappings: Mappings
     public var replacedTables: Set<MappingFile>
     public var newJobApps: [(appID: String, run: Mappings.JobApp)]
-    public var hourly: HourlyUsage
-    public var runs: [StoredRun]
+    /// Hourly usage per queue, in key order.
+    public var queueHours: @Sendable () -> [HourlyUsage.QueueHourAmounts]
+    /// The runs to store, in key order.
+    public var runs: @Sendable () -> [StoredRun]
     public var state: DerivedState
 
     public init(mappings: Mappings, replacedTables: Set<MappingFile>, newJobApps: [(appID: String, run: Mappings.JobApp)],
-                hourly: HourlyUsage, runs: [StoredRun], state: DerivedState) {
+                queueHours: @escaping @Sendable () -> [HourlyUsage.QueueHourAmounts],
+                runs: @escaping @Sendable () -> [StoredRun], state: DerivedState) {
         self.mappings = mappings
         self.replacedTables = replacedTables
         self.newJobApps = newJobApps
-        self.hourly = hourly
+        self.queueHours = queueHours
         self.runs = runs
         self.state = state
+    }
+
+    /// An update with its hourly usage and runs already worked out.
+    public init(mappings: Mappings, replacedTables: Set<MappingFile>, newJobApps: [(appID: String, run: Mappings.JobApp)],
+                hourly: HourlyUsage, runs: [StoredRun], state: DerivedState) {
+        self.init(mappings: mappings, replacedTables: replacedTables, newJobApps: newJobApps,
+                  queueHours: { hourly.queueHours }, runs: { runs }, state: state)
     }
 }
 
@@ -63,10 +76,20 @@ extension InsightStore {
     /// the derived tables.
     public func apps(after seq: Int64) throws -> [StoredApp] {
         try prepared("""
-            SELECT cluster, app_id, demand_queue, started_at, finished_at, usage FROM apps WHERE seq > ? ORDER BY seq
+            SELECT cluster, app_id, queue, org, project, tier, started_at, finished_at, vcore_seconds, memory_seconds,
+                   other_usage
+            FROM apps WHERE seq > ? ORDER BY seq
             """).query([.integer(seq)]).map { row in
-            StoredApp(cluster: row[0].string ?? "", appID: row[1].string ?? "", demandQueue: row[2].string ?? "",
-                      startedAt: row[3].int64 ?? 0, finishedAt: row[4].int64 ?? 0, usage: Self.decode(row[5].string ?? ""))
+            let queue = row[2].string ?? ""
+            let attribution = Attribution(basis: .queue, org: row[3].string, project: row[4].string,
+                                          tier: row[5].int64.map { Int($0) })
+            // Rows from before version 6 list vcore and memory in other_usage too; the columns win.
+            var usage = Self.decode(row[10].string ?? "")
+            usage["vcore"] = row[8].int64 ?? 0
+            usage["memory"] = row[9].int64 ?? 0
+            return StoredApp(cluster: row[0].string ?? "", appID: row[1].string ?? "",
+                             demandQueue: attribution.demandQueue(ranIn: queue),
+                             startedAt: row[6].int64 ?? 0, finishedAt: row[7].int64 ?? 0, usage: usage)
         }
     }
 
@@ -75,11 +98,11 @@ extension InsightStore {
     public func appTimes(_ appIDs: [String], through seq: Int64) throws -> [(appID: String, start: Int64, finish: Int64)] {
         let statement = try prepared("""
             SELECT a.started_at, a.finished_at FROM app_keys k JOIN apps a ON a.seq = k.seq
-            WHERE k.app_id = ? AND k.seq <= ?
+            WHERE k.app_hash = ? AND a.app_id = ? AND k.seq <= ?
             """)
         var times: [(appID: String, start: Int64, finish: Int64)] = []
         for app in appIDs {
-            for row in try statement.query([.text(app), .integer(seq)]) {
+            for row in try statement.query([.integer(AppKey.hash(app)), .text(app), .integer(seq)]) {
                 times.append((app, row[0].int64 ?? 0, row[1].int64 ?? 0))
             }
         }
@@ -142,11 +165,11 @@ extension InsightStore {
             lap("mapping tables")
             try addJobApps(update.newJobApps)
             lap("job_apps")
-            try addQueueHours(update.hourly)
+            try addQueueHours(update.queueHours())
             lap("queue hours")
             try keyApps(after: try derivedState().throughSeq, through: update.state.throughSeq)
             lap("app keys")
-            try bulkInsert(.workflowRuns, update.runs) { binder, run in
+            try bulkInsert(.workflowRuns, update.runs()) { binder, run in
                 try binder.text(run.key.workflow)
                 try binder.text(run.key.runID)
                 try binder.text(run.project)

@@ -57,7 +57,9 @@ public struct AppRecord: Sendable, Equatable {
     let key: AppKey
     // The usage columns as stored, rendered when the record is made: that happens on the parsing
     // workers, not on the single thread that writes to the store.
-    let usageText: String
+    let vcoreSeconds: Int64
+    let memorySeconds: Int64
+    let otherUsageText: String
     let preemptedText: String
     let placeholderText: String
 
@@ -71,34 +73,44 @@ public struct AppRecord: Sendable, Equatable {
         self.line = line
         demandQueue = attribution.demandQueue(ranIn: summary.queue)
         key = AppKey(cluster: cluster, appID: summary.applicationID)
-        usageText = InsightStore.encode(summary.usage)
+        vcoreSeconds = summary.usage["vcore"] ?? 0
+        memorySeconds = summary.usage["memory"] ?? 0
+        otherUsageText = InsightStore.encode(summary.usage, leavingOut: InsightStore.columnResources)
         preemptedText = InsightStore.encode(summary.preempted)
         placeholderText = InsightStore.encode(summary.placeholder)
     }
 }
 
-/// What tells applications apart: cluster and app id, with their hash worked out when the key is made,
-/// which for parsed applications is on the parsing workers rather than on the store's single writer.
+/// What tells applications apart: cluster and app id, with the id's hash (`app_keys.app_hash`) worked
+/// out when the key is made, which for parsed applications is on the parsing workers rather than on the
+/// store's single writer.
 struct AppKey: Hashable {
     let cluster: String
     let appID: String
-    private let hash: Int
+    let appHash: Int64
 
     init(cluster: String, appID: String) {
         self.cluster = cluster
         self.appID = appID
-        var hasher = Hasher()
-        hasher.combine(cluster)
-        hasher.combine(appID)
-        hash = hasher.finalize()
+        appHash = Self.hash(appID)
+    }
+
+    /// FNV-1a (64 bits) of the id's UTF-8 bytes: the same in every process and on every platform, as a
+    /// stored key must be (Swift's `Hasher` is seeded per process).
+    static func hash(_ appID: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in appID.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
     }
 
     func hash(into hasher: inout Hasher) {
-        hasher.combine(hash)
+        hasher.combine(appHash)
     }
 
     static func == (a: AppKey, b: AppKey) -> Bool {
-        a.hash == b.hash && a.appID == b.appID && a.cluster == b.cluster
+        a.appHash == b.appHash && a.appID == b.appID && a.cluster == b.cluster
     }
 }
 
@@ -173,9 +185,11 @@ public final class InsightStore {
     private var statements: [String: any SQLStatement] = [:]
     /// The sequence number the next new application gets (read from the store on first use).
     private var nextSeq: Int64?
-    /// Applications told apart from stored ones in memory: those numbered after `derived_through_seq`
-    /// (not in `app_keys` yet), loaded on the first write and kept up to date by each one.
-    private var unkeyedApps: Set<AppKey>?
+    /// Applications told apart from stored ones in memory, with their numbers: those numbered after
+    /// `derived_through_seq` (not in `app_keys` yet), loaded on the first write and kept up to date by each one.
+    private var unkeyedApps: [AppKey: Int64]?
+    /// `source_names` ids of the sources written so far.
+    private var sourceIDs: [String: Int64] = [:]
     /// Whether `app_keys` has any row (when not, no application needs looking up there).
     private var appKeysStored = true
 
@@ -199,7 +213,7 @@ public final class InsightStore {
                 PRAGMA synchronous = NORMAL;
                 PRAGMA cache_size = -262144;
                 PRAGMA temp_store = MEMORY;
-                PRAGMA wal_autocheckpoint = 65536;
+                PRAGMA wal_autocheckpoint = \(Self.walAutocheckpointPages);
                 """)
             connection = sqlite
         case let .postgres(url):
@@ -212,6 +226,24 @@ public final class InsightStore {
         }
         try migrate()
     }
+
+    /// Runs a bulk write (an ingest) with the SQLite write-ahead log copied back into the database on a
+    /// thread of its own rather than inside the commits that cross `wal_autocheckpoint`: those stalled the
+    /// single writer for seconds at a time (a copy of up to 256 MiB and a file sync each). PostgreSQL
+    /// checkpoints on its own; there `body` just runs.
+    public func bulkLoad<T>(_ body: () throws -> T) throws -> T {
+        guard case let .sqlite(path) = location, path != ":memory:" else { return try body() }
+        try connection.executeScript("PRAGMA wal_autocheckpoint = 0")
+        let checkpointer = WALCheckpointer(path: path, every: 0.25)
+        defer {
+            checkpointer.stop()
+            try? connection.executeScript("PRAGMA wal_autocheckpoint = \(Self.walAutocheckpointPages)")
+        }
+        return try body()
+    }
+
+    /// Pages of WAL after which a commit checkpoints, outside `bulkLoad`.
+    static let walAutocheckpointPages = 65536
 
     // MARK: Migrations
 
@@ -237,6 +269,7 @@ public final class InsightStore {
                     .run([.integer(Int64(migration.version)), .text(migration.name), .integer(Self.now())])
             }
         }
+        try refillAppKeysIfFlagged()
     }
 
     // MARK: Statements
@@ -292,7 +325,7 @@ public final class InsightStore {
         let first = try nextSeq ?? (lastAppSeq() + 1)
         var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0, isNew: [])
         do {
-            let isNew = try newApps(batch.apps)
+            let isNew = try newApps(batch.apps, firstSeq: first)
             outcome.isNew = isNew
             for i in batch.apps.indices {
                 if isNew[i] {
@@ -303,13 +336,15 @@ public final class InsightStore {
                 }
             }
             try connection.transaction {
-                try insertApps(batch.apps, isNew: isNew, firstSeq: first)
+                try insertApps(batch.apps, isNew: isNew, firstSeq: first, sourceID: sourceID)
                 try insertRejects(batch.rejects)
                 try saveCheckpoint(batch.checkpoint)
             }
         } catch {
-            // The batch's applications were counted as stored; read back what really is.
+            // The batch's applications were counted as stored, and source ids made in it are gone: read back
+            // what really is.
             unkeyedApps = nil
+            sourceIDs = [:]
             throw error
         }
         // Only once committed: a rolled-back batch hands its numbers out again.
@@ -317,56 +352,80 @@ public final class InsightStore {
         return outcome
     }
 
-    /// Per application, whether it is neither stored nor an earlier one of `apps`.
-    private func newApps(_ apps: [AppRecord]) throws -> [Bool] {
+    /// The `source_names` id of a source, made on first use (inside the caller's transaction).
+    private func sourceID(_ source: String) throws -> Int64 {
+        if let known = sourceIDs[source] { return known }
+        try prepared("INSERT INTO source_names (source) VALUES (?) ON CONFLICT (source) DO NOTHING").run([.text(source)])
+        guard let id = try prepared("SELECT id FROM source_names WHERE source = ?").query([.text(source)]).first?.first?.int64 else {
+            throw StoreError("source_names has no row for \(source) right after it was added")
+        }
+        sourceIDs[source] = id
+        return id
+    }
+
+    /// Per application, whether it is neither stored nor an earlier one of `apps`; the new ones are
+    /// numbered from `firstSeq` on, in their order.
+    private func newApps(_ apps: [AppRecord], firstSeq: Int64) throws -> [Bool] {
         if unkeyedApps == nil {
             let through = try derivedState().throughSeq
-            var keys = Set<AppKey>()
-            for row in try prepared("SELECT cluster, app_id FROM apps WHERE seq > ?").query([.integer(through)]) {
-                keys.insert(AppKey(cluster: row[0].string ?? "", appID: row[1].string ?? ""))
+            var keys: [AppKey: Int64] = [:]
+            for row in try prepared("SELECT cluster, app_id, seq FROM apps WHERE seq > ?").query([.integer(through)]) {
+                keys[AppKey(cluster: row[0].string ?? "", appID: row[1].string ?? "")] = row[2].int64 ?? 0
             }
             unkeyedApps = keys
             appKeysStored = !(try connection.execute("SELECT 1 FROM app_keys LIMIT 1").isEmpty)
         }
         var isNew: [Bool] = []
         isNew.reserveCapacity(apps.count)
-        // Taken out while it changes, so the set is not copied on write.
+        // Taken out while it changes, so the dictionary is not copied on write.
         var unkeyed = unkeyedApps.take()!
         defer { unkeyedApps = unkeyed }
         var toLookUp: [Int] = []
         for i in apps.indices {
-            // Added here already (a repeat later in the batch is a duplicate); `write` drops the set if
-            // the batch is not committed.
-            let new = unkeyed.insert(apps[i].key).inserted
+            // Added here already (a repeat later in the batch is a duplicate); `write` drops the dictionary
+            // if the batch is not committed.
+            let new = unkeyed[apps[i].key] == nil
+            if new { unkeyed[apps[i].key] = 0 }
             isNew.append(new)
             if new && appKeysStored { toLookUp.append(i) }
         }
         for i in try keyed(toLookUp.map { apps[$0].key }) {
             isNew[toLookUp[i]] = false
-            unkeyed.remove(apps[toLookUp[i]].key)
+            unkeyed.removeValue(forKey: apps[toLookUp[i]].key)
+        }
+        var seq = firstSeq
+        for i in apps.indices where isNew[i] {
+            unkeyed[apps[i].key] = seq
+            seq += 1
         }
         return isNew
     }
 
-    /// The positions of `keys` found in `app_keys`.
+    /// The positions of `keys` found in `app_keys` (a hash match whose stored row has the same id and cluster).
     private func keyed(_ keys: [AppKey]) throws -> [Int] {
         guard !keys.isEmpty else { return [] }
         switch connection.dialect {
         case .sqlite:
-            let statement = try prepared("SELECT 1 FROM app_keys WHERE app_id = ? AND cluster = ?")
+            let statement = try prepared("""
+                SELECT 1 FROM app_keys k JOIN apps a ON a.seq = k.seq
+                WHERE k.app_hash = ? AND a.app_id = ? AND a.cluster = ? LIMIT 1
+                """)
             return try keys.indices.filter { i in
-                !(try statement.query([.text(keys[i].appID), .text(keys[i].cluster)]).isEmpty)
+                !(try statement.query([.integer(keys[i].appHash), .text(keys[i].appID), .text(keys[i].cluster)]).isEmpty)
             }
         case .postgres:
-            // One round trip per chunk: the chunk's keys as two arrays, joined against the table.
+            // One round trip per chunk: the chunk's keys as arrays, matched against the table.
             let statement = try prepared("""
-                SELECT b.position FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS b(app_id, cluster, position)
-                JOIN app_keys k ON k.app_id = b.app_id AND k.cluster = b.cluster
+                SELECT b.position FROM unnest(?::bigint[], ?::text[], ?::text[])
+                    WITH ORDINALITY AS b(app_hash, app_id, cluster, position)
+                WHERE EXISTS (SELECT 1 FROM app_keys k JOIN apps a ON a.seq = k.seq
+                              WHERE k.app_hash = b.app_hash AND a.app_id = b.app_id AND a.cluster = b.cluster)
                 """)
             var found: [Int] = []
             for start in stride(from: 0, to: keys.count, by: Self.postgresChunk) {
                 let chunk = keys[start..<min(start + Self.postgresChunk, keys.count)]
                 let rows = try statement.query([
+                    .text(PostgresConnection.arrayLiteral(chunk.map { .integer($0.appHash) })),
                     .text(PostgresConnection.arrayLiteral(chunk.map { .text($0.appID) })),
                     .text(PostgresConnection.arrayLiteral(chunk.map { .text($0.cluster) })),
                 ])
@@ -377,15 +436,46 @@ public final class InsightStore {
     }
 
     /// Adds to `app_keys` every application numbered in `(after, through]`, in key order, so the index
-    /// grows by sorted appends once per run instead of by a scattered insert per application.
+    /// grows by sorted appends once per run instead of by a scattered insert per application. The keys
+    /// come from memory when this store wrote or loaded them, else from `apps`.
     func keyApps(after: Int64, through: Int64) throws {
         guard through > after else { return }
-        try prepared("""
-            INSERT INTO app_keys (app_id, cluster, seq)
-            SELECT app_id, cluster, seq FROM apps WHERE seq > ? AND seq <= ? ORDER BY app_id, cluster
-            """).run([.integer(after), .integer(through)])
+        var rows: [(hash: Int64, seq: Int64)]
+        if let unkeyed = unkeyedApps {
+            rows = unkeyed.compactMap { key, seq in seq > after && seq <= through ? (key.appHash, seq) : nil }
+        } else {
+            rows = try appHashes(after: after, through: through)
+        }
+        rows.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.seq < $1.seq }
+        try bulkInsert(.appKeys, rows) { binder, row in
+            try binder.integer(row.hash)
+            try binder.integer(row.seq)
+        }
         // Those keys are in the table now; later writes look them up there.
         unkeyedApps = nil
+    }
+
+    /// The id hash and number of every application numbered in `(after, through]`.
+    private func appHashes(after: Int64, through: Int64) throws -> [(hash: Int64, seq: Int64)] {
+        try prepared("SELECT app_id, seq FROM apps WHERE seq > ? AND seq <= ?")
+            .query([.integer(after), .integer(through)])
+            .map { (AppKey.hash($0[0].string ?? ""), $0[1].int64 ?? 0) }
+    }
+
+    /// Fills `app_keys` for a store migrated to version 6, which could not compute the hashes in SQL.
+    func refillAppKeysIfFlagged() throws {
+        let flagged = try connection.execute("SELECT 1 FROM ingest_state WHERE name = 'app_keys_refill'")
+        guard !flagged.isEmpty else { return }
+        try connection.transaction {
+            let through = try derivedState().throughSeq
+            var rows = try appHashes(after: 0, through: through)
+            rows.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.seq < $1.seq }
+            try bulkInsert(.appKeys, rows) { binder, row in
+                try binder.integer(row.hash)
+                try binder.integer(row.seq)
+            }
+            try connection.execute("DELETE FROM ingest_state WHERE name = 'app_keys_refill'")
+        }
     }
 
     /// The sequence number of the newest stored application, 0 when there is none.

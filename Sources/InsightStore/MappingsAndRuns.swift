@@ -96,7 +96,7 @@ extension InsightStore {
     public func digest() throws -> [String: [String]] {
         var digest: [String: [String]] = [:]
         for table in Schema.tables {
-            let rows = try connection.execute("SELECT \(table.columns) FROM \(table.name) ORDER BY \(table.key)")
+            let rows = try connection.execute("SELECT \(table.columns) FROM \(table.from) ORDER BY \(table.key)")
             digest[table.name] = rows.map { row in
                 row.map { $0.string ?? "NULL" }.joined(separator: "|")
             }

@@ -232,6 +232,7 @@ enum Schema {
         routingMigration,
         archerMigration,
         appKeysMigration,
+        slimAppsMigration,
     ]
 
     /// A migration's text in `dialect`.
@@ -243,25 +244,25 @@ enum Schema {
             .replacingOccurrences(of: "$AUTO_KEY", with: sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY")
     }
 
-    /// The columns of `apps` a digest compares (all but the sequence number).
+    /// The columns of an application a digest compares (all but the sequence number), from `app_details`.
     static let appColumns = """
         cluster, app_id, format, queue, user_name, state, submitted_at, started_at, finished_at, vcore_seconds,
-        memory_seconds, usage, preempted, placeholder, basis, org, project, tier, workflow, job, run_id,
+        memory_seconds, other_usage, preempted, placeholder, basis, org, project, tier, workflow, job, run_id,
         demand_queue, source, line
         """
 
-    /// The insight tables with the columns a digest compares and their key, in a stable order (for
-    /// digests and tests).
-    static let tables: [(name: String, columns: String, key: String)] = [
-        ("apps", appColumns, "cluster, app_id"),
-        ("app_keys", "app_id, cluster", "app_id, cluster"),
-        ("queue_hours", "*", "cluster, queue, hour"),
-        ("queue_hours_other", "*", "cluster, queue, hour, resource"),
-        ("rejects", "*", "source, line"),
-        ("map_workflows", "*", "workflow"),
-        ("map_projects", "*", "project"),
-        ("map_owners", "*", "owner"),
-        ("job_apps", "*", "app_id"),
-        ("workflow_runs", "*", "workflow, run_id"),
+    /// The insight tables with the columns a digest compares, where they are read from and their key, in
+    /// a stable order (for digests and tests).
+    static let tables: [(name: String, columns: String, from: String, key: String)] = [
+        ("apps", appColumns, "app_details", "cluster, app_id"),
+        ("app_keys", "k.app_hash, a.app_id, a.cluster", "app_keys k JOIN apps a ON a.seq = k.seq", "a.app_id, a.cluster"),
+        ("queue_hours", "*", "queue_hours", "cluster, queue, hour"),
+        ("queue_hours_other", "*", "queue_hours_other", "cluster, queue, hour, resource"),
+        ("rejects", "*", "rejects", "source, line"),
+        ("map_workflows", "*", "map_workflows", "workflow"),
+        ("map_projects", "*", "map_projects", "project"),
+        ("map_owners", "*", "map_owners", "owner"),
+        ("job_apps", "*", "job_apps", "app_id"),
+        ("workflow_runs", "*", "workflow_runs", "workflow, run_id"),
     ]
 }

@@ -140,18 +140,49 @@ struct IngestCommand: ParsableCommand {
         for file in MappingFile.allCases {
             let path = (folder as NSString).appendingPathComponent(file.rawValue)
             guard let data = FileManager.default.contents(atPath: path) else { continue }
-            guard let text = String(data: data, encoding: .utf8) else {
+            let bytes = [UInt8](data)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
                 problems.append(MappingProblem(file: path, line: 0, message: "not UTF-8 text; save it as UTF-8"))
                 continue
             }
-            problems += mappings.load(file, text: text, fileName: path)
             present.insert(file)
+            // job_apps.csv runs to a row per application: read it in pieces, one per core.
+            if file == .jobApps, let loaded = Self.readInPieces(bytes, file: file, path: path, into: mappings) {
+                mappings = loaded.mappings
+                problems += loaded.problems
+                continue
+            }
+            problems += mappings.load(file, text: text, fileName: path)
         }
         if present.isEmpty {
             return (mappings, [], problems,
                     "--mappings \(folder): none of workflows.csv, projects.csv, owners.csv, job_apps.csv is there")
         }
         return (mappings, present, problems, nil)
+    }
+
+    /// `file` read in parallel pieces on top of `mappings`; nil when it cannot be cut into pieces, or when an
+    /// application repeats across pieces (a serial read then names the repeat's line).
+    static func readInPieces(_ bytes: [UInt8], file: MappingFile, path: String, into mappings: Mappings)
+        -> (mappings: Mappings, problems: [MappingProblem])?
+    {
+        let parts = ProcessInfo.processInfo.activeProcessorCount
+        guard let pieces = Mappings.pieces(of: bytes, parts: parts) else { return nil }
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            // Guarded by `lock`.
+            var slots: [(Mappings, [MappingProblem])?]
+            init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+        }
+        let results = Results(pieces.count)
+        DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
+            var piece = Mappings()
+            let problems = piece.load(file, text: pieces[index].text, fileName: path, lineOffset: pieces[index].lineOffset)
+            results.lock.withLock { results.slots[index] = (piece, problems) }
+        }
+        let read = results.slots.compactMap { $0 }
+        guard read.count == pieces.count, let joined = mappings.addingJobApps(of: read.map(\.0)) else { return nil }
+        return (joined, read.flatMap(\.1))
     }
 
     private func text(_ r: IngestReport, seconds: Double, mappingErrors: Int, location: StoreLocation) -> String {

@@ -22,6 +22,48 @@ struct MappingsTests {
         #expect(problems[2].message.contains("listed twice"))
     }
 
+    /// job_apps.csv read in pieces (one per core) must give exactly what a serial read gives: the same rows,
+    /// and the same problems at the same lines, even when a quoted field holds a line break near a cut.
+    @Test(arguments: [2, 3, 7])
+    func jobAppsReadInPiecesEqualsASerialRead(parts: Int) throws {
+        var text = "app_id,workflow,job,run_id,scheduled_at\n"
+        for i in 0..<400 {
+            switch i % 50 {
+            case 7: text += "app-\(i),wf,\"multi\nline, job\",wf-\(i / 10),2026-11-20T02:00:00Z\n"
+            case 13: text += "app-\(i),wf,job,wf-\(i / 10),yesterday\n"
+            case 21: text += "app-\(i),,job,wf-\(i / 10),2026-11-20T02:00:00Z\n"
+            default: text += "app-\(i),wf,\"say \"\"hi\"\"\",wf-\(i / 10),2026-11-20T02:00:00Z\n"
+            }
+        }
+        var serial = Mappings()
+        let serialProblems = serial.load(.jobApps, text: text, fileName: "job_apps.csv")
+        #expect(serialProblems.count == 16)
+        let pieces = try #require(Mappings.pieces(of: Array(text.utf8), parts: parts, minimumBytes: 0))
+        #expect(pieces.count == parts)
+        var read: [Mappings] = []
+        var problems: [MappingProblem] = []
+        for piece in pieces {
+            var mappings = Mappings()
+            problems += mappings.load(.jobApps, text: piece.text, fileName: "job_apps.csv", lineOffset: piece.lineOffset)
+            read.append(mappings)
+        }
+        #expect(Mappings().addingJobApps(of: read) == serial)
+        #expect(problems == serialProblems)
+    }
+
+    @Test func jobAppsRepeatedAcrossPiecesAreLeftToASerialRead() throws {
+        var text = "app_id,workflow,job,run_id,scheduled_at\n"
+        for i in 0..<100 { text += "app-\(i % 60),wf,job,wf-1,2026-11-20T02:00:00Z\n" }
+        let pieces = try #require(Mappings.pieces(of: Array(text.utf8), parts: 2, minimumBytes: 0))
+        let read = pieces.map { piece in
+            var mappings = Mappings()
+            _ = mappings.load(.jobApps, text: piece.text, lineOffset: piece.lineOffset)
+            return mappings
+        }
+        #expect(Mappings().addingJobApps(of: read) == nil)
+        #expect(Mappings.pieces(of: Array(text.utf8), parts: 2) == nil, "small files are read whole")
+    }
+
     @Test func headerColumnsInAnyOrderAndMissingColumnsNamed() {
         var mappings = Mappings()
         #expect(mappings.load(.owners, text: "org,owner\npayments,team-ledger\n").isEmpty)
@@ -82,5 +124,28 @@ struct MappingsTests {
         #expect(mappings.attribute(applicationID: "a3", queue: "root.search.index.tier4").basis == .unattributed)
         #expect(mappings.attribute(applicationID: "a3", queue: "root.search.tier1").basis == .unattributed)
         #expect(mappings.attribute(applicationID: "a3", queue: "root.a.b.tier10").basis == .unattributed)
+    }
+}
+
+/// Byte order is SQLite's BINARY collation: the order rows must come in to be appended to a text key.
+struct ByteOrderTests {
+    @Test func sortsByUTF8BytesThenBySecondKey() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "b", "z", "A", "0", "-", "é", "ß", "日"]
+        let items: [(String, String)] = (0..<2_000).map { _ in
+            let length = Int.random(in: 0...20, using: &generator)
+            let first = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+            return (first, String(Int.random(in: 0...3, using: &generator)))
+        }
+        let expected = items.sorted { a, b in
+            if Array(a.0.utf8) != Array(b.0.utf8) { return Array(a.0.utf8).lexicographicallyPrecedes(Array(b.0.utf8)) }
+            return Array(a.1.utf8).lexicographicallyPrecedes(Array(b.1.utf8))
+        }
+        let sorted = ByteOrder.sorted(items, by: \.0, then: \.1)
+        #expect(sorted.map(\.0) == expected.map(\.0))
+        #expect(sorted.map(\.1) == expected.map(\.1))
+        #expect(ByteOrder.compare("spark-10", "spark-1") > 0)
+        #expect(ByteOrder.compare("é", "z") > 0)  // 0xC3 after 0x7A
+        #expect(ByteOrder.compare("application_1794009442514_0001", "application_1794009442514_0001") == 0)
     }
 }

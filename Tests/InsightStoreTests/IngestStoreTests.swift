@@ -1,7 +1,7 @@
 import Foundation
 import Ingest
 import IngestPipeline
-import InsightStore
+@testable import InsightStore
 import Insights
 import Store
 import Testing
@@ -52,12 +52,12 @@ struct IngestStoreTests {
     func migratesOnceAndReopens(backend: Backend) throws {
         let location = try backend.freshLocation()
         // Version 2: derived tables once per run (#3); 3: the routing table (#4); 4: the router's tables (#5);
-        // 5: apps keyed in app_keys instead of a unique index (#3).
-        #expect(try InsightStore(location).schemaVersion() == 5)
+        // 5: apps keyed in app_keys instead of a unique index (#3); 6: slimmer apps rows, app_keys by id hash (#3).
+        #expect(try InsightStore(location).schemaVersion() == 6)
         let again = try InsightStore(location)
-        #expect(try again.schemaVersion() == 5)
+        #expect(try again.schemaVersion() == 6)
         let applied = try again.connection.execute("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.first?.int64 }
-        #expect(applied == [1, 2, 3, 4, 5])
+        #expect(applied == [1, 2, 3, 4, 5, 6])
     }
 
     @Test(arguments: Backend.available)
@@ -76,11 +76,13 @@ struct IngestStoreTests {
         #expect(report.unattributed == 1)  // spark-2 in root.default; spark-3 via job_apps; others via the queue path
 
         let rows = try store.connection.execute(
-            "SELECT app_id, cluster, basis, org, project, tier, workflow, demand_queue, memory_seconds FROM apps ORDER BY app_id")
+            "SELECT app_id, cluster, basis, org, project, tier, workflow, demand_queue, memory_seconds, job, run_id FROM app_details ORDER BY app_id")
         let byApp = Dictionary(uniqueKeysWithValues: rows.map { ($0[0].string!, $0) })
         #expect(byApp["spark-3"]?[2].string == "job_apps")
         #expect(byApp["spark-3"]?[7].string == "root.payments.ledger.tier1")
         #expect(byApp["spark-3"]?[6].string == "nightly-ledger")
+        #expect(byApp["spark-3"]?[9].string != nil && byApp["spark-3"]?[10].string != nil)  // job and run from job_apps
+        #expect(byApp["spark-1"]?[9].string == nil)
         #expect(byApp["spark-1"]?[2].string == "queue")
         #expect(byApp["spark-2"]?[2].string == "unattributed")
         #expect(byApp["spark-2"]?[7].string == "root.default")
@@ -234,14 +236,19 @@ struct IngestStoreTests {
 
         try store.commit(DerivedUpdate(mappings: Mappings(), replacedTables: [], newJobApps: [], hourly: HourlyUsage(),
                                        runs: [], state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: 1)))
-        let keys = try store.connection.execute("SELECT app_id, cluster, seq FROM app_keys ORDER BY app_id, cluster")
-            .map { $0.map { $0.string ?? "NULL" }.joined(separator: "|") }
-        #expect(keys == ["a|c|1", "a|d|4", "b|c|2", "c|c|3"])
+        let keys = try store.connection.execute("""
+            SELECT a.app_id, a.cluster, k.seq, k.app_hash FROM app_keys k JOIN apps a ON a.seq = k.seq
+            ORDER BY a.app_id, a.cluster
+            """).map { $0.map { $0.string ?? "NULL" }.joined(separator: "|") }
+        #expect(keys == ["a|c|1|\(AppKey.hash("a"))", "a|d|4|\(AppKey.hash("a"))", "b|c|2|\(AppKey.hash("b"))",
+                         "c|c|3|\(AppKey.hash("c"))"])
+        // A hash match is only a candidate: "zz" filed under b's number (as a colliding hash would be) is still new.
+        try store.connection.execute("INSERT INTO app_keys (app_hash, seq) VALUES (\(AppKey.hash("zz")), 2)")
         // Keyed applications are found by this store and by one opened afresh.
-        #expect(try store.write(batch([app("b"), app("e")])).isNew == [false, true])
+        #expect(try store.write(batch([app("b"), app("e"), app("zz")])).isNew == [false, true, true])
         let reopened = try InsightStore(location)
-        #expect(try reopened.write(batch([app("c"), app("e"), app("f")])).isNew == [false, false, true])
-        #expect(try reopened.connection.execute("SELECT COUNT(*) FROM apps").first?.first?.int64 == 6)
+        #expect(try reopened.write(batch([app("c"), app("e"), app("f"), app("zz")])).isNew == [false, false, true, false])
+        #expect(try reopened.connection.execute("SELECT COUNT(*) FROM apps").first?.first?.int64 == 7)
         // The first reading of "a" on cluster c is the one stored.
         #expect(try reopened.appTimes(["a"], through: 4).map(\.finish).sorted() == [1, 1])
     }

@@ -39,14 +39,24 @@ struct MigrationTests {
         let seqs = try store.connection.execute("SELECT app_id, seq FROM apps ORDER BY seq").map { "\($0[0].string!)=\($0[1].int64!)" }
         #expect(seqs == ["spark-a=1", "spark-b=2"])
         #expect(try store.derivedState() == DerivedState(throughSeq: 2, newestFinish: 7_200_000))
-        // Version 5 keys the applications the derived tables include in app_keys, and no longer in apps.
-        let keys = try store.connection.execute("SELECT app_id, cluster, seq FROM app_keys ORDER BY app_id")
+        // Version 6 keys the applications the derived tables include in app_keys by a hash of their id,
+        // filled when the store is opened after the migration.
+        let keys = try store.connection.execute(
+            "SELECT a.app_id, a.cluster, k.seq, k.app_hash FROM app_keys k JOIN apps a ON a.seq = k.seq ORDER BY a.app_id")
             .map { $0.map { $0.string ?? "NULL" }.joined(separator: "|") }
-        #expect(keys == ["spark-a|moka-a|1", "spark-b|moka-a|2"])
+        #expect(keys == ["spark-a|moka-a|1|\(AppKey.hash("spark-a"))", "spark-b|moka-a|2|\(AppKey.hash("spark-b"))"])
+        #expect(try store.connection.execute("SELECT 1 FROM ingest_state WHERE name = 'app_keys_refill'").isEmpty)
+        // What version 6 no longer stores on each row is still shown by app_details.
+        let details = try store.connection.execute("""
+            SELECT app_id, job, run_id, demand_queue, source, other_usage, vcore_seconds FROM app_details ORDER BY app_id
+            """).map { $0.map { $0.string ?? "NULL" }.joined(separator: "|") }
+        #expect(details == ["spark-a|NULL|NULL|root.o.p.tier1|f.log|memory=20,vcore=10|10",
+                            "spark-b|load|r1|root.o.p.tier1|f.log|memory=20,vcore=10|10"])
+        #expect(try store.apps(after: 0).map(\.usage) == [["memory": 20, "vcore": 10], ["memory": 20, "vcore": 10]])
         try store.connection.execute("""
             INSERT INTO apps SELECT 3, cluster, app_id, format, queue, user_name, state, submitted_at, started_at,
-                finished_at, vcore_seconds, memory_seconds, usage, preempted, placeholder, basis, org, project, tier,
-                workflow, job, run_id, demand_queue, source, line FROM apps WHERE seq = 1
+                finished_at, vcore_seconds, memory_seconds, other_usage, preempted, placeholder, basis, org, project, tier,
+                workflow, source_id, line FROM apps WHERE seq = 1
             """)
         try store.connection.execute("DELETE FROM apps WHERE seq = 3")
         // Long hourly rows become one row per queue hour, other resources kept beside it.
