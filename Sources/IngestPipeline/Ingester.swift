@@ -171,7 +171,6 @@ public final class Ingester {
 
         trace("sources: writer waited \(waitTime) for parsed batches and spent \(writeTime) writing them; writer CPU so far \(Self.threadCPUSeconds() - cpuAtStart) s")
         let finishing = ContinuousClock.now
-        derived.hourly.merge(context.hourly.take())
         // The stored progress of the runs this ingest touches is read here, on the store's thread; the runs
         // and the queue hours are then worked out on workers while the writer stores the job_apps rows.
         let touched = try derived.storedProgress(merge: merge, runsOfNewJobApps: runsOfNewJobApps.wait(),
@@ -181,7 +180,12 @@ public final class Ingester {
             let (runBook, runsInOrder) = book.wait()
             return finalDerived.runs(book: runBook, runsInOrder: runsInOrder, touched: touched)
         }
-        let queueHours = Future { finalDerived.hourly.queueHours }
+        let sharedHourly = context.hourly
+        let queueHours = Future { () -> [HourlyUsage.QueueHourAmounts] in
+            var hourly = finalDerived.hourly
+            hourly.merge(sharedHourly.take())
+            return hourly.queueHours
+        }
         let computed = ContinuousClock.now
         try store.commit(DerivedUpdate(
             mappings: mappings, replacedTables: merge.changedTables, newJobApps: newJobApps.wait(),
@@ -356,30 +360,29 @@ struct DerivedAccumulator: Sendable {
     /// when the newest data moved on) and their stored progress.
     func storedProgress(merge: MappingMerge, runsOfNewJobApps: Set<RunKey>, previousNewest: Int64,
                         book: () -> RunBook, store: InsightStore) throws -> TouchedRuns {
-        var touched = runsOfNewJobApps
-        touched.formUnion(progress.keys)
-        let all = !merge.changedTables.isEmpty
-        var stored: [RunKey: RunProgress] = [:]
-        if try store.hasWorkflowRuns() {
-            if all {
-                stored = try store.allRunProgress()
-            } else {
-                if newestFinish > previousNewest {
-                    // Only a run whose deadline was still ahead of the newest data can be pending.
-                    let pending = try store.pendingRunProgress(scheduledFrom: previousNewest - book().longestSLOMillis)
-                    touched.formUnion(pending.keys)
-                    stored = pending
-                }
-                stored.merge(try store.runProgress(touched.filter { stored[$0] == nil })) { a, _ in a }
-            }
+        var touched = TouchedRuns(all: !merge.changedTables.isEmpty, extra: runsOfNewJobApps, stored: [:])
+        // With no run stored (a first ingest) there is nothing to read, and the set of touched runs is left
+        // to the worker that computes them.
+        guard try store.hasWorkflowRuns() else { return touched }
+        if touched.all {
+            touched.stored = try store.allRunProgress()
+            return touched
         }
-        return TouchedRuns(all: all, touched: touched, stored: stored)
+        if newestFinish > previousNewest {
+            // Only a run whose deadline was still ahead of the newest data can be pending.
+            let pending = try store.pendingRunProgress(scheduledFrom: previousNewest - book().longestSLOMillis)
+            touched.extra.formUnion(pending.keys)
+            touched.stored = pending
+        }
+        let unread = touched.keys(progress).filter { touched.stored[$0] == nil }
+        touched.stored.merge(try store.runProgress(unread)) { a, _ in a }
+        return touched
     }
 
     /// The runs to store, in key order, each with its stored progress plus this ingest's (pure: runs on a
     /// worker). `runsInOrder` is the book's keys sorted.
     func runs(book: RunBook, runsInOrder: [RunKey], touched: TouchedRuns) -> [StoredRun] {
-        let keys = touched.all ? runsInOrder : ByteOrder.sorted(Array(touched.touched), by: \.workflow, then: \.runID)
+        let keys = touched.all ? runsInOrder : ByteOrder.sorted(Array(touched.keys(progress)), by: \.workflow, then: \.runID)
         return keys.compactMap { key in
             var total = touched.stored[key] ?? RunProgress()
             if let added = progress[key] { total.merge(added) }
@@ -388,11 +391,17 @@ struct DerivedAccumulator: Sendable {
     }
 }
 
-/// The runs an ingest changes and their progress as stored before it.
+/// The runs an ingest changes and their progress as stored before it: every run when `all` (the workflows,
+/// projects or owners changed), else those with new applications, plus `extra` (those with new job_apps
+/// rows, and those still pending when the newest data moved on).
 struct TouchedRuns: Sendable {
     var all: Bool
-    var touched: Set<RunKey>
+    var extra: Set<RunKey>
     var stored: [RunKey: RunProgress]
+
+    func keys(_ progress: [RunKey: RunProgress]) -> Set<RunKey> {
+        extra.union(progress.keys)
+    }
 }
 
 /// A source read, decompressed and split into batches (and, when small, already parsed) on a worker.

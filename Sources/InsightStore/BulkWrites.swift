@@ -139,20 +139,21 @@ extension InsightStore {
         let new = apps.indices.filter { isNew[$0] }
         var seq = firstSeq
         var lastSource: (name: String, id: Int64)?
-        try bulkInsert(.apps, new) { binder, index in
-            // By index into `apps`: copying a record would retain and release each of its strings.
-            let source = apps[index].source
-            let id: Int64
-            if let lastSource, lastSource.name == source { id = lastSource.id } else {
-                id = try sourceID(source)
-                lastSource = (source, id)
+        try apps.withUnsafeBufferPointer { records in
+            try bulkInsert(.apps, new) { binder, index in
+                // Borrowed in place: copying a record would retain and release each of its strings.
+                let id: Int64
+                if let lastSource, lastSource.name == records[index].source { id = lastSource.id } else {
+                    id = try sourceID(records[index].source)
+                    lastSource = (records[index].source, id)
+                }
+                try Self.bind(records[index], seq: seq, sourceID: id, &binder)
+                seq += 1
             }
-            try Self.bind(apps[index], seq: seq, sourceID: id, &binder)
-            seq += 1
         }
     }
 
-    private static func bind(_ app: AppRecord, seq: Int64, sourceID: Int64, _ binder: inout RowBinder) throws {
+    private static func bind(_ app: borrowing AppRecord, seq: Int64, sourceID: Int64, _ binder: inout RowBinder) throws {
         try binder.integer(seq)
         try binder.text(app.cluster)
         try binder.text(app.summary.applicationID)

@@ -165,10 +165,11 @@ extension InsightStore {
             lap("mapping tables")
             try addJobApps(update.newJobApps)
             lap("job_apps")
-            try addQueueHours(update.queueHours())
-            lap("queue hours")
+            // The keys first: they are ready, while the queue hours and runs may still be being worked out.
             try keyApps(after: try derivedState().throughSeq, through: update.state.throughSeq)
             lap("app keys")
+            try addQueueHours(update.queueHours())
+            lap("queue hours")
             try bulkInsert(.workflowRuns, update.runs()) { binder, run in
                 try binder.text(run.key.workflow)
                 try binder.text(run.key.runID)
