@@ -94,6 +94,10 @@ public protocol ClusterTarget: Sendable {
     /// answers from memory and a local file.
     var waitsOnNetwork: Bool { get }
 
+    /// Asks whether the cluster can take work now (a Kubernetes API server's `/readyz`); throws the reason
+    /// when it cannot. The router probes each cluster with it to route around one that is down.
+    func checkReady() throws
+
     /// Creates a SparkApplication from its JSON manifest in `namespace` (nil: the cluster's `spark_namespace`).
     func createSparkApplication(namespace: String?, manifestJSON: [UInt8]) throws -> CreatedSparkApplication
 

@@ -80,6 +80,9 @@ public final class DryRunTarget: ClusterTarget {
     public static let rememberedRequests = 10_000
 
     /// Records the POST and keeps the application, with a synthetic uid and resourceVersion.
+    /// A dry run is always ready: nothing is sent anywhere.
+    public func checkReady() throws {}
+
     public func createSparkApplication(namespace: String?, manifestJSON: [UInt8]) throws -> CreatedSparkApplication {
         let namespace = namespace ?? sparkNamespace
         let path = KubernetesTarget.sparkApplicationsPath(namespace)

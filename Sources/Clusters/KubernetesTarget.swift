@@ -35,6 +35,11 @@ public final class KubernetesTarget: ClusterTarget {
         "/api/v1/namespaces/\(namespace)/configmaps"
     }
 
+    /// GETs `/readyz`: the API server answers 200 only when it and its storage can serve requests.
+    public func checkReady() throws {
+        _ = try callRaw(.get, "/readyz")
+    }
+
     /// POSTs the manifest to the SparkApplication collection; a taken name is a 409 `AlreadyExists` error.
     public func createSparkApplication(namespace: String?, manifestJSON: [UInt8]) throws -> CreatedSparkApplication {
         let namespace = try checkedName(namespace ?? endpoint.sparkNamespace, what: "namespace")

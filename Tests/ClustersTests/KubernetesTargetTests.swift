@@ -49,6 +49,29 @@ struct KubernetesTargetTests {
         #expect(missing?.reason == "NotFound")
     }
 
+    /// The readiness probe the router routes by: /readyz's 200, its 500 with the failing check, and no answer.
+    @Test func readinessIsReadFromReadyz() throws {
+        let fake = try FakeKubeAPIServer()
+        defer { fake.stop() }
+        let target = KubernetesTarget(cluster: "moka-a", endpoint: try fake.endpoint())
+        try target.checkReady()
+        try fake.hook("set-ready", ["ready": false])
+        let notReady = #expect(throws: ClusterError.self) { try target.checkReady() }
+        #expect(notReady?.kind == .api)
+        #expect(notReady?.status == 500)
+        #expect(notReady?.message.contains("etcd failed") == true)
+        try fake.hook("set-ready", ["ready": true])
+        try target.checkReady()
+
+        var unreachable = try fake.endpoint()
+        unreachable.server = "https://127.0.0.1:9"  // discard port: nothing listens
+        let gone = #expect(throws: ClusterError.self) {
+            try KubernetesTarget(cluster: "moka-a", endpoint: unreachable, timeout: .seconds(5)).checkReady()
+        }
+        #expect(gone?.kind == .transport)
+        #expect(gone?.hint?.contains("server:") == true)
+    }
+
     @Test func refusesADuplicateNameWithAlreadyExists() throws {
         let fake = try FakeKubeAPIServer()
         defer { fake.stop() }

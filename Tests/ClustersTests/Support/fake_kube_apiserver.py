@@ -54,6 +54,8 @@ class Store:
         self.unconditional_puts = 0
         self.conflicts = 0
         self.pending_concurrent_writes = []
+        # What /readyz answers: a real API server fails it while etcd or an informer is not ready.
+        self.ready = True
 
     def next_version(self):
         self.revision += 1
@@ -171,6 +173,15 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def reply_text(self, code, text):
+        data = text.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        self.wfile.write(data)
+
     def read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
@@ -198,6 +209,12 @@ class Handler(BaseHTTPRequestHandler):
                                    "authorization": self.headers.get("Authorization") is not None})
         if not self.authenticated():
             return self.reply(*status(401, "Unauthorized", "Unauthorized"))
+        if path == "/readyz" and method == "GET":
+            with STORE.lock:
+                ready = STORE.ready
+            if ready:
+                return self.reply_text(200, "ok")
+            return self.reply_text(500, "[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed\n")
         for pattern, resource, api_version in ((SPARK, "sparkapplications", "sparkoperator.k8s.io/v1beta2"),
                                                (CONFIGMAPS, "configmaps", "v1")):
             match = pattern.match(path)
@@ -236,6 +253,9 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(*not_found("configmaps", args["name"]))
                 concurrent_write(obj, args.get("data", {}))
                 return self.reply(200, obj)
+            if path == "/_test/set-ready":
+                STORE.ready = bool(args["ready"])
+                return self.reply(200, {})
             if path == "/_test/set-status":
                 obj = STORE.objects.get(("sparkapplications", args["namespace"], args["name"]))
                 if obj is None:
