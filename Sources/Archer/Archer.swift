@@ -25,6 +25,11 @@ public struct ArcherOptions: Sendable {
     public var tokens: TokenBook
     /// Where each cluster's work goes: Kubernetes or a dry-run record, by cluster name.
     public var targets: [String: any ClusterTarget]
+    /// The clusters whose readiness is probed, and how (usually Kubernetes targets with a short timeout); a
+    /// cluster failing its probes is routed around until it answers again. Empty: no probing (dry runs).
+    public var probeTargets: [String: any ClusterTarget] = [:]
+    /// How often each cluster in `probeTargets` is probed.
+    public var probeInterval: Duration = .seconds(10)
     /// Threads accepting and parsing HTTP (nil: one per core). Request handlers run on Swift's cooperative
     /// pool and the store on its own thread, so on a small machine fewer event loops leave them more room.
     public var eventLoops: Int?
@@ -58,6 +63,8 @@ public final class Archer: Sendable {
     private let version = Mutex<Int64>(0)
     /// Onboarding room per cluster, re-read only when a `queues.yaml` changes.
     private let rooms = OnboardingRooms()
+    /// What the readiness probes found, per probed cluster.
+    let health = HealthBook()
 
     /// Opens the store (migrating it) and loads the first snapshot; fails if either is impossible, so a
     /// misconfigured router never starts.
@@ -67,16 +74,18 @@ public final class Archer: Sendable {
         self.logger = logger
         self.metrics = metrics
         lane = try StoreLane(location: store, batchObserver: { metrics.committed(batch: $0) })
-        state = RoutingState(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, version: 1, logger: logger))
+        state = RoutingState(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, health: health, version: 1,
+                                                         logger: logger))
         version.withLock { $0 = 1 }
     }
 
     /// Reads the store and the `Queues/` files into a snapshot (the one way both start-up and refresh load it).
-    private static func loadSnapshot(lane: StoreLane, options: ArcherOptions, rooms: OnboardingRooms, version: Int64,
-                                     logger: Logger) async throws -> RoutingSnapshot {
+    private static func loadSnapshot(lane: StoreLane, options: ArcherOptions, rooms: OnboardingRooms, health: HealthBook,
+                                     version: Int64, logger: Logger) async throws -> RoutingSnapshot {
         let stored = try await lane.run(StoredRouting.read)
         let facts = ClusterFacts(clusters: options.clusters,
-                                 onboardingRoom: rooms.read(options.clusters, queuesDirectory: options.queuesDirectory))
+                                 onboardingRoom: rooms.read(options.clusters, queuesDirectory: options.queuesDirectory),
+                                 health: health.current)
         let (snapshot, skipped) = SnapshotBuilder.build(stored, facts, version: version)
         for problem in skipped { logger.warning("skipping a stored rule", metadata: ["problem": .string(problem)]) }
         return snapshot
@@ -90,7 +99,8 @@ public final class Archer: Sendable {
                 value += 1
                 return value
             }
-            state.replace(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, version: next, logger: logger))
+            state.replace(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, health: health, version: next,
+                                                      logger: logger))
         } catch {
             state.refreshFailed("\(error)")
             metrics.snapshotRefreshFailed()
@@ -135,7 +145,8 @@ public final class Archer: Sendable {
         return Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "bursar"),
-            services: [SnapshotRefresher(archer: self)],
+            services: options.probeTargets.isEmpty ? [SnapshotRefresher(archer: self)]
+                : [SnapshotRefresher(archer: self), ClusterProbeService(archer: self)],
             onServerRunning: onServerRunning,
             eventLoopGroupProvider: options.eventLoops.map { .shared(MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0))) }
                 ?? .singleton,

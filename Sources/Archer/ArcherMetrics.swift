@@ -48,6 +48,12 @@ public final class ArcherMetrics: Sendable {
     func clusterFailed() { clusterFailures.increment() }
     func committed(batch: Int) { commitBatch.record(Double(batch)) }
     func snapshot(age seconds: Double) { snapshotAge.set(seconds) }
+    func cluster(_ name: String, healthy: Bool) {
+        registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "bursar", subsystem: "cluster", metricName: "ready",
+            helpText: "1 while a cluster passes its readiness probes, 0 while traffic is routed around it"),
+            labels: [("cluster", name)]).set(Double(healthy ? 1 : 0))
+    }
     func snapshotRefreshFailed() { snapshotFailures.increment() }
 
     /// The text exposition format for `/metrics`.

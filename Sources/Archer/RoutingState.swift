@@ -1,3 +1,4 @@
+import Clusters
 import Foundation
 import Synchronization
 import Logging
@@ -46,6 +47,8 @@ struct ClusterFacts: Sendable {
     var clusters: [Cluster]
     /// Free onboarding vcore per cluster.
     var onboardingRoom: [String: Double]
+    /// What the readiness probes found, for the probed clusters.
+    var health: [String: ClusterHealth] = [:]
 }
 
 /// Each cluster's free onboarding room, from its `queues.yaml`. The snapshot is reloaded every few seconds but
@@ -119,7 +122,7 @@ enum SnapshotBuilder {
         var clusters: [String: ClusterState] = [:]
         for cluster in facts.clusters {
             clusters[cluster.name] = ClusterState(
-                healthy: !cordoned.contains(cluster.name),
+                healthy: !cordoned.contains(cluster.name) && facts.health[cluster.name]?.healthy != false,
                 sparkNamespace: cluster.kubernetes?.sparkNamespace ?? "spark",
                 onboardingHeadroom: facts.onboardingRoom[cluster.name] ?? 0)
         }

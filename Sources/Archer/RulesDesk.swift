@@ -1,3 +1,4 @@
+import Clusters
 import Foundation
 import Hummingbird
 import InsightStore
@@ -28,9 +29,28 @@ struct ClusterView: Encodable {
     var name: String
     var healthy: Bool
     var cordon: String?
+    /// What the readiness probes found (nil when the cluster is not probed).
+    var probe: ProbeView?
     var sparkNamespace: String
     var onboardingHeadroomVcore: Double
     var target: String
+}
+
+/// A cluster's readiness probes as `GET /v1/clusters` shows them.
+struct ProbeView: Encodable {
+    var ready: Bool
+    var lastProbeAt: Int64?
+    var consecutiveFailures: Int
+    var lastError: String?
+    var changedAt: Int64?
+
+    init(_ health: ClusterHealth) {
+        ready = health.healthy
+        lastProbeAt = health.lastProbeAt
+        consecutiveFailures = health.consecutiveFailures
+        lastError = health.lastError
+        changedAt = health.changedAt
+    }
 }
 
 extension Archer {
@@ -120,10 +140,13 @@ extension Archer {
         let snapshot = state.snapshot
         // Why a cluster is cordoned is only in the store; without it the listing still says which are.
         let cordons = (try? await lane.run { try $0.cordons() }) ?? []
+        let probes = health.current
         let views = options.clusters.map { cluster in
             let live = snapshot.clusters[cluster.name]
             return ClusterView(name: cluster.name, healthy: live?.healthy ?? false,
                                cordon: cordons.first { $0.cluster == cluster.name }.map { "\($0.reason) (\($0.by))" },
+                               probe: options.probeTargets[cluster.name] == nil ? nil
+                                   : ProbeView(probes[cluster.name] ?? ClusterHealth()),
                                sparkNamespace: live?.sparkNamespace ?? "", onboardingHeadroomVcore: live?.onboardingHeadroom ?? 0,
                                target: options.targets[cluster.name].map { "\(type(of: $0))" } ?? "none")
         }

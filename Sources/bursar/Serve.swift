@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between reloads of the routing snapshot (rules, routes, owners, cordons).")
     var refresh = 5.0
 
+    @Option(help: "Seconds between readiness probes of each Kubernetes cluster (GET /readyz); a cluster failing 3 in a row is routed around until it passes 2. 0 turns probing off.")
+    var probeInterval = 10.0
+
     @Option(help: "HTTP event-loop threads (default: one per core).")
     var eventLoops: Int?
 
@@ -112,8 +115,18 @@ struct ServeCommand: AsyncParsableCommand {
                                         queuesDirectory: URL(fileURLWithPath: queues), policy: policyValue, tokens: book,
                                         targets: targets)
             options.eventLoops = eventLoops
+            guard probeInterval >= 0 else { throw ValidationError("--probe-interval \(probeInterval): give seconds >= 0 (0 turns probing off)") }
+            if probeInterval > 0 && !dryRun {
+                // Probes get their own targets with a short timeout: a cluster that does not answer in 5 s is failing.
+                for cluster in registry where cluster.kubernetes != nil {
+                    options.probeTargets[cluster.name] = try ClusterTargets.target(for: cluster, timeout: .seconds(5))
+                }
+                options.probeInterval = .milliseconds(Int64((probeInterval * 1000).rounded()))
+            }
             return options
         } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
             throw error
         } catch {
             printError("bursar serve: \(error)")

@@ -54,7 +54,8 @@ final class TestRouter: @unchecked Sendable {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:]) async throws {
+    init(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
+         probeTargets: [String: any ClusterTarget] = [:]) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-archer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         location = try backend.freshLocation(in: folder)
@@ -101,10 +102,12 @@ final class TestRouter: @unchecked Sendable {
                 roles: [admin]
                 token_sha256: \(TokenBook.hash(Self.root))
             """, file: "tokens.yaml")
-        let options = ArcherOptions(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, refreshInterval: .seconds(3600),
+        var options = ArcherOptions(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, refreshInterval: .seconds(3600),
                                     clusters: clusters, queuesDirectory: folder.appendingPathComponent("Queues"),
                                     policy: try AllocationPolicy.parse("window_days: 14\n", file: "policy.yaml"),
                                     tokens: tokens, targets: targets)
+        options.probeTargets = probeTargets
+        options.probeInterval = .seconds(3600)  // tests run probe rounds themselves, after the one at start-up
         var logger = Logger(label: "test.archer")
         logger.logLevel = .critical
         let archer = try await Archer(options: options, store: location, logger: logger)
