@@ -10,7 +10,7 @@
 # Prints the machine, the parameters and every figure. Timing never fails anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-connections="${CONNECTIONS:-32}"
+connections="${CONNECTIONS:-16}"
 threads="${THREADS:-1}"
 duration="${DURATION:-20s}"
 swift build -c release --product bursar >/dev/null

@@ -219,6 +219,10 @@ public final class StoreLane: @unchecked Sendable {
             // hold every waiting submission for that long, many times a second. The checkpointer thread does it
             // instead, with its own connection (WAL checkpoints run beside writers).
             try opened.connection.execute("PRAGMA wal_autocheckpoint = 0")
+            // The lane's page cache is emptied often under load, and emptying walks its whole hash of cached pages:
+            // at the store's bulk-ingest size (256 MiB) that walk was 8% of the router's CPU under wrk. 16 MiB holds
+            // what submissions touch (the tails of their tables and indexes) and made the router 12% faster.
+            try opened.connection.execute("PRAGMA cache_size = -16384")
             startCheckpointer()
         }
         store = opened
