@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Store
 public import InsightStore
 
@@ -90,42 +91,19 @@ public final class StoreLane: @unchecked Sendable {
         condition.signal()
         while !finished { condition.wait() }
         condition.unlock()
-        checkpointer.lock()
-        checkpointerStopping = true
-        checkpointer.broadcast()
-        while checkpointerRunning { checkpointer.wait() }
-        checkpointer.unlock()
+        checkpointer.withLock { $0.take() }?.stop()
     }
 
     // MARK: WAL checkpoints (SQLite)
 
-    private let checkpointer = NSCondition()
-    // Guarded by `checkpointer`.
-    private var checkpointerRunning = false
-    private var checkpointerStopping = false
+    private let checkpointer = Mutex<WALCheckpointer?>(nil)
 
-    /// Checkpoints the WAL every half second (and once more at shutdown) on a thread of its own.
+    /// Checkpoints the WAL every half second on a thread of its own (once, however often the store reconnects).
     private func startCheckpointer() {
-        checkpointer.lock()
-        defer { checkpointer.unlock() }
-        guard !checkpointerRunning else { return }
-        checkpointerRunning = true
-        let location = self.location
-        let thread = Thread { [unowned self] in
-            let connection = try? InsightStore(location)
-            self.checkpointer.lock()
-            while !self.checkpointerStopping {
-                _ = self.checkpointer.wait(until: Date().addingTimeInterval(0.5))
-                self.checkpointer.unlock()
-                _ = try? connection?.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                self.checkpointer.lock()
-            }
-            self.checkpointerRunning = false
-            self.checkpointer.broadcast()
-            self.checkpointer.unlock()
+        guard case let .sqlite(path) = location else { return }
+        checkpointer.withLock { running in
+            if running == nil { running = WALCheckpointer(path: path, every: 0.5) }
         }
-        thread.name = "bursar-checkpoint"
-        thread.start()
     }
 
     private func runBlocking(_ body: @escaping (InsightStore) throws -> Void) throws {
