@@ -31,11 +31,11 @@ public enum GzipError: Error, Equatable, CustomStringConvertible {
 /// Gzip (RFC 1952) compression and decompression through the system zlib.
 public enum Gzip {
     /// zlib counts are 32-bit; feed and drain at most this much per call.
-    private static let maxChunk = 1 << 30
+    static let maxChunk = 1 << 30
     /// Output is produced in pieces of this size and appended, so memory grows with the output only.
     private static let outputChunk = 1 << 18
     /// windowBits for zlib: 15 (the maximum) plus 16 selects the gzip wrapper instead of zlib's.
-    private static let gzipWindowBits: Int32 = 15 + 16
+    static let gzipWindowBits: Int32 = 15 + 16
 
     /// Whether `data` starts with the gzip magic bytes; says nothing about the rest being valid.
     public static func isGzip(_ data: [UInt8]) -> Bool {
@@ -51,61 +51,20 @@ public enum Gzip {
     public static func decompress(_ data: [UInt8], maxOutputSize: Int = .max) throws(GzipError) -> [UInt8] {
         if data.count == 1 && data[0] == 0x1F { throw .truncated }
         guard isGzip(data) else { throw .notGzip }
-        return try data.withUnsafeBufferPointer { input throws(GzipError) -> [UInt8] in
-            var stream = z_stream()
-            let initCode = czlib_inflate_init2(&stream, gzipWindowBits)
-            guard initCode == Z_OK else { throw zlibFailure(initCode, stream) }
-            defer { inflateEnd(&stream) }
-
-            var output: [UInt8] = []
-            output.reserveCapacity(min(maxOutputSize, sizeHint(input)))
-            var chunk = [UInt8](repeating: 0, count: outputChunk)
-            var offset = 0  // input bytes consumed by zlib so far
-
-            while true {
-                let feed = min(maxChunk, input.count - offset)
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + offset)
-                stream.avail_in = UInt32(feed)
-                var code: Int32 = Z_OK
-                repeat {
-                    let produced = chunk.withUnsafeMutableBufferPointer { buffer -> Int in
-                        stream.next_out = buffer.baseAddress
-                        stream.avail_out = UInt32(buffer.count)
-                        code = inflate(&stream, Z_NO_FLUSH)
-                        return buffer.count - Int(stream.avail_out)
-                    }
-                    switch code {
-                    case Z_OK, Z_STREAM_END, Z_BUF_ERROR: break
-                    case Z_NEED_DICT: throw .corrupt("member requires a preset dictionary")
-                    case Z_DATA_ERROR: throw .corrupt(message(of: stream) ?? "invalid deflate data")
-                    default: throw zlibFailure(code, stream)
-                    }
-                    guard produced <= maxOutputSize - output.count else {
-                        throw .outputTooLarge(limit: maxOutputSize)
-                    }
-                    output.append(contentsOf: chunk[0..<produced])
-                    // Stop when the member ends, or when zlib has used up this feed and had room left
-                    // (it needs more input; Z_BUF_ERROR is the "no progress possible" form of that).
-                } while code == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
-                // zlib never reports "no progress" with input left; if it did, looping would spin forever.
-                if code == Z_BUF_ERROR && stream.avail_in > 0 { throw zlibFailure(code, stream) }
-                offset += feed - Int(stream.avail_in)
-
-                if code == Z_STREAM_END {
-                    let rest = input[offset...]
-                    if rest.isEmpty { return output }
-                    if rest.count >= 2 && rest[offset] == 0x1F && rest[offset + 1] == 0x8B {
-                        guard inflateReset(&stream) == Z_OK else { throw zlibFailure(Z_STREAM_ERROR, stream) }
-                        continue
-                    }
-                    if rest.allSatisfy({ $0 == 0 }) { return output }
-                    // A lone 1f at the very end is a next member cut off after its first byte.
-                    if rest.count == 1 && rest[offset] == 0x1F { throw .truncated }
-                    throw .trailingGarbage(offset: offset)
-                }
-                if offset >= input.count { throw .truncated }
+        let inflater = try GzipInflater(maxOutputSize: maxOutputSize, pieceSize: outputChunk)
+        var output: [UInt8] = []
+        do {
+            try data.withUnsafeBufferPointer { input throws(GzipFeedError<Never>) in
+                output.reserveCapacity(min(maxOutputSize, sizeHint(input)))
+                try inflater.feed(UnsafeRawBufferPointer(input)) { piece in output.append(contentsOf: piece) }
+            }
+        } catch {
+            switch error {
+            case let .gzip(failure): throw failure
             }
         }
+        try inflater.finish()
+        return output
     }
 
     /// Guesses the decompressed size to reserve memory once: a gzip trailer ends with the last member's
@@ -164,11 +123,11 @@ public enum Gzip {
         }
     }
 
-    private static func message(of stream: z_stream) -> String? {
+    static func message(of stream: z_stream) -> String? {
         stream.msg.map { String(cString: $0) }
     }
 
-    private static func zlibFailure(_ code: Int32, _ stream: z_stream) -> GzipError {
+    static func zlibFailure(_ code: Int32, _ stream: z_stream) -> GzipError {
         .zlibFailure(code: code, message: message(of: stream) ?? String(cString: zError(code)))
     }
 }

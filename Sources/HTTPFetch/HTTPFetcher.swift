@@ -175,9 +175,39 @@ private final class BodySink {
     var headers: [HTTPHeader] = []
     let limit: Int
     var exceeded = false
+    /// When not -1, the body is written here instead of kept in `bytes`.
+    let file: Int32
+    var written = 0
+    /// errno of a failed write to `file`.
+    var writeFailure: Int32 = 0
 
-    init(limit: Int) {
+    init(limit: Int, file: Int32 = -1) {
         self.limit = limit
+        self.file = file
+    }
+
+    /// Takes one piece of the body; false stops the transfer (too large, or the file cannot take it).
+    func take(_ data: UnsafeRawBufferPointer) -> Bool {
+        guard data.count <= limit - written else {
+            exceeded = true
+            return false
+        }
+        written += data.count
+        guard file >= 0 else {
+            bytes.append(contentsOf: data)
+            return true
+        }
+        var done = 0
+        while done < data.count {
+            let wrote = write(file, data.baseAddress! + done, data.count - done)
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                writeFailure = errno
+                return false
+            }
+            done += wrote
+        }
+        return true
     }
 }
 
@@ -237,7 +267,16 @@ public final class HTTPFetcher {
     /// Sends a request and returns the status, body and headers; throws only when no HTTP response was received
     /// (or the request itself is malformed, such as a header line holding a line break).
     public func perform(_ request: HTTPRequest) throws(HTTPFetchError) -> HTTPResponse {
-        let sink = BodySink(limit: maxBodyBytes)
+        try perform(request, sink: BodySink(limit: maxBodyBytes))
+    }
+
+    /// Sends a request and writes the body (whatever the status) to the open file `file` as it arrives, so a
+    /// body of any size (up to `maxBodyBytes`) takes no memory; the response's `body` is empty.
+    public func perform(_ request: HTTPRequest, bodyTo file: Int32) throws(HTTPFetchError) -> HTTPResponse {
+        try perform(request, sink: BodySink(limit: maxBodyBytes, file: file))
+    }
+
+    private func perform(_ request: HTTPRequest, sink: BodySink) throws(HTTPFetchError) -> HTTPResponse {
         let source = UploadSource(bytes: request.body)
         errorBuffer[0] = 0
         // Options persist on a reused handle; reset so one request's settings never leak into the next.
@@ -274,6 +313,12 @@ public final class HTTPFetcher {
                     code: HTTPFetchError.bodyTooLarge, message: "body exceeds \(maxBodyBytes) bytes", url: request.url,
                     method: request.method.rawValue)
             }
+            if sink.writeFailure != 0 {
+                throw HTTPFetchError(
+                    code: Int32(CURLE_WRITE_ERROR.rawValue),
+                    message: "cannot write the body to disk: \(String(cString: strerror(sink.writeFailure)))",
+                    url: request.url, method: request.method.rawValue)
+            }
             let detail = String(cString: errorBuffer)
             throw HTTPFetchError(
                 code: Int32(code.rawValue),
@@ -306,14 +351,9 @@ public final class HTTPFetcher {
                 ccurl_easy_setopt_write_callback(self.handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                     let sink = Unmanaged<BodySink>.fromOpaque(context!).takeUnretainedValue()
                     let length = size * count
-                    guard length <= sink.limit - sink.bytes.count else {
-                        sink.exceeded = true
-                        return 0  // anything but `length` makes libcurl abort with CURLE_WRITE_ERROR
-                    }
-                    if let data, length > 0 {
-                        sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length))
-                    }
-                    return length
+                    guard let data, length > 0 else { return length }
+                    // Anything but `length` makes libcurl abort with CURLE_WRITE_ERROR.
+                    return sink.take(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
                 }
             },
             { ccurl_easy_setopt_pointer(self.handle, CURLOPT_HEADERDATA, sink) },

@@ -1,3 +1,4 @@
+import Foundation
 /// One object in a bucket listing.
 public struct S3Object: Sendable, Hashable {
     /// The full key.
@@ -118,6 +119,21 @@ public final class S3Client {
         return response.body
     }
 
+    /// Writes the bytes of the object at `key`, exactly as stored, to the open file `file` as they arrive (up to
+    /// `maxBodyBytes`), so an object of any size takes no memory.
+    public func download(key: String, to file: Int32) throws(S3Error) {
+        let operation = "GET \(try location(key, operation: "GET", needsKey: true))"
+        let url = configuration.url(bucket: bucket, key: key)
+        let response = try send(.get, operation: operation, url: url, bodyTo: file)
+        guard response.status == 200 else {
+            // The error document went to the file: read it back (it is small) for the message.
+            var body = [UInt8](repeating: 0, count: 4096)
+            let count = pread(file, &body, body.count, 0)
+            throw S3Error.service(operation: operation, status: response.status, body: Array(body.prefix(max(0, count))),
+                                  url: url)
+        }
+    }
+
     /// Stores `bytes` at `key`, replacing any object there.
     ///
     /// The payload is sent as `UNSIGNED-PAYLOAD` (S3 accepts it in header-signed requests): libcurl can hash only
@@ -156,7 +172,8 @@ public final class S3Client {
 
     /// Sends one signed request; every S3 request carries the payload hash and, for temporary credentials, the token.
     private func send(
-        _ method: HTTPRequest.Method, operation: String, url: String, body: [UInt8] = [], headers: [String] = []
+        _ method: HTTPRequest.Method, operation: String, url: String, body: [UInt8] = [], headers: [String] = [],
+        bodyTo file: Int32? = nil
     ) throws(S3Error) -> HTTPResponse {
         var headers = headers
         headers.append("x-amz-content-sha256: \(method == .put ? "UNSIGNED-PAYLOAD" : Self.emptyPayloadSHA256)")
@@ -171,6 +188,7 @@ public final class S3Client {
                 secretAccessKey: credentials.secretAccessKey),
             pathAsIs: true)
         do {
+            if let file { return try fetcher.perform(request, bodyTo: file) }
             return try fetcher.perform(request)
         } catch {
             throw S3Error.transport(operation: operation, error, usesCustomEndpoint: configuration.endpoint != nil)

@@ -15,6 +15,15 @@ public enum SummaryLine {
         parse(Bytes(bytes))
     }
 
+    /// Classifies a line longer than `limit` bytes (the reader may have cut it to `limit + 1`) without
+    /// parsing it: rejected when it carries a summary marker, else skipped like other log output.
+    public static func oversized(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> LineOutcome {
+        let line = Bytes(bytes)
+        guard line.find(ykMarker) != nil || line.find(yarnLogger) != nil
+            || (line.find(yarnAppID) != nil && line.find(Array("memorySeconds=".utf8)) != nil) else { return .skipped }
+        return .rejected("line longer than \(limit) bytes: not read as a summary (a summary is a few hundred bytes)")
+    }
+
     static func parse(_ line: Bytes, unwrapped: Bool = false) -> LineOutcome {
         // A Fluent Bit record holds the original line JSON-escaped: unwrap it first.
         if !unwrapped, let first = line.firstNonBlank, line.byte(first) == 123, line.find(logKey) != nil {
@@ -193,6 +202,12 @@ struct UsageTotals {
 
     mutating func add(_ resource: String, _ value: Int64) -> String? {
         guard value >= 0 else { return "negative usage \(resource)=\(value)" }
+        guard resource.utf8.count <= SummaryLimits.resourceNameBytes else {
+            return "resource name of \(resource.utf8.count) bytes is longer than \(SummaryLimits.resourceNameBytes)"
+        }
+        guard amounts.count < SummaryLimits.resourcesPerMap || amounts[resource] != nil else {
+            return "more than \(SummaryLimits.resourcesPerMap) distinct resource names"
+        }
         // Through the defaulting subscript's accessor: one hash per entry rather than a lookup and a store.
         return Self.accumulate(&amounts[resource, default: 0], value, resource)
     }
@@ -212,5 +227,6 @@ func finished(_ summary: consuming AppSummary) -> LineOutcome {
         return .rejected("finish time \(summary.finishTime) is before start time \(summary.startTime)")
     }
     if summary.startTime < 0 || summary.submissionTime < 0 { return .rejected("negative timestamp") }
+    if let problem = SummaryLimits.problem(with: summary) { return .rejected(problem) }
     return .summary(summary)
 }

@@ -24,7 +24,7 @@ enum BatchParser {
     static let rejectTextLimit = 2_048
 
     static func parse(_ content: [UInt8], range: Range<Int>, firstLine: Int64, source: String, clusterOverride: String?,
-                      folderCluster: String, mappings: Mappings) -> ParsedBatch {
+                      folderCluster: String, lineBytes: Int = SummaryLimits.lineBytes, mappings: Mappings) -> ParsedBatch {
         var batch = ParsedBatch()
         var seen = Set<AppKey>()
         // Attribution by queue path is the same for every app of a queue: parse each path once per batch.
@@ -38,7 +38,8 @@ enum BatchParser {
                 var lineEnd = end
                 if lineEnd > start && buffer[lineEnd - 1] == 13 { lineEnd -= 1 }
                 let line = UnsafeBufferPointer(rebasing: buffer[start..<lineEnd])
-                switch SummaryLine.parse(line) {
+                let outcome = line.count > lineBytes ? SummaryLine.oversized(line, limit: lineBytes) : SummaryLine.parse(line)
+                switch outcome {
                 case .skipped:
                     batch.skipped += 1
                 case let .rejected(reason):

@@ -13,6 +13,11 @@ public struct IngestOptions: Sendable {
     public var rescan: Bool = false
     /// The process environment (S3 credentials), injected for tests.
     public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Content read from one source at a time (a segment of whole lines): with the few segments parsed
+    /// ahead, what bounds the ingester's memory however large a log is.
+    public var segmentBytes: Int = 32 << 20
+    /// Longest line read; a longer one is skipped, or rejected when it carries a summary marker.
+    public var lineBytes: Int = SummaryLimits.lineBytes
 
     public init() {}
 }
@@ -148,12 +153,15 @@ public final class Ingester {
         var loading: [Int: Future<Result<LoadedSource, SourceError>>] = [:]
         let reader = SourceReader(environment: options.environment)
         let context = ParseContext(clusterOverride: options.cluster, mappings: mappings,
-                                   linesPerBatch: max(1, options.batchLines), hourly: SharedHourly())
+                                   linesPerBatch: max(1, options.batchLines), lineBytes: max(1, options.lineBytes),
+                                   hourly: SharedHourly())
+        let segmentBytes = options.segmentBytes
         for index in objects.indices {
             for ahead in index..<min(index + lookahead + 1, objects.count) where loading[ahead] == nil {
                 let object = objects[ahead], previous = checkpoints[ahead]
                 loading[ahead] = Future { Result { () throws(SourceError) in
-                    try LoadedSource.load(object, previous: previous, reader: reader, context: context)
+                    try LoadedSource.load(object, previous: previous, reader: reader, segmentBytes: segmentBytes,
+                                          context: context)
                 } }
             }
             let started = ContinuousClock.now
@@ -199,34 +207,60 @@ public final class Ingester {
     private func write(_ loaded: LoadedSource, context: ParseContext, into report: inout IngestReport,
                        derived: inout DerivedAccumulator) throws {
         report.files += 1
-        if loaded.unchanged {
+        guard let stream = loaded.stream else {
             report.unchangedFiles += 1
             return
         }
-        report.bytes += Int64(loaded.content.count)
-        let batches = loaded.batches
-        guard !batches.isEmpty else {
-            try store.record(SourceCheckpoint(source: loaded.name, fingerprint: loaded.fingerprint, size: loaded.rawSize,
-                                              offset: Int64(loaded.content.count), lines: loaded.linesBefore,
-                                              complete: true))
-            return
+        // Segment by segment: the next one is read on a worker while this one's batches are written.
+        var segment = loaded.first
+        var linesSoFar = loaded.linesBefore
+        var completed = false
+        while let current = segment {
+            let next: Future<Result<LoadedSegment?, SourceError>>? = current.isLast ? nil : Future {
+                Result { () throws(SourceError) in
+                    try LoadedSegment.read(stream, linesBefore: current.linesAfter, context: context, parseAll: false)
+                }
+            }
+            try write(current, of: loaded, context: context, into: &report, derived: &derived)
+            linesSoFar = current.linesAfter
+            completed = current.isLast
+            guard let next else { break }
+            switch next.wait() {
+            case let .success(following): segment = following
+            case let .failure(error):
+                // What was written stays (it is checkpointed); the rest is read again next time.
+                report.errors.append(error)
+                return
+            }
         }
-        let firstLines = loaded.firstLines
-        // Batches the loader did not parse (large sources) are parsed here, `lookahead` ahead on workers.
+        if !completed {
+            // The content ended on a segment boundary (or had nothing new): mark the source read to its end.
+            try store.record(SourceCheckpoint(source: loaded.name, fingerprint: loaded.fingerprint, size: loaded.rawSize,
+                                              offset: stream.contentOffset, lines: linesSoFar, complete: true))
+        }
+    }
+
+    /// Writes one segment's batches, each a transaction ending with the source's checkpoint.
+    private func write(_ segment: LoadedSegment, of loaded: LoadedSource, context: ParseContext,
+                       into report: inout IngestReport, derived: inout DerivedAccumulator) throws {
+        report.bytes += segment.contentEnd - segment.contentStart
+        let batches = segment.batches
+        // Batches the loader did not parse are parsed here, `lookahead` ahead on workers.
         let lookahead = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var inFlight: [Int: Future<ParsedBatch>] = [:]
         for index in batches.indices {
             for ahead in index..<min(index + lookahead + 1, batches.count)
-            where ahead >= loaded.parsed.count && inFlight[ahead] == nil {
-                inFlight[ahead] = Future { loaded.parse(ahead, context: context) }
+            where ahead >= segment.parsed.count && inFlight[ahead] == nil {
+                inFlight[ahead] = Future { segment.parse(ahead, context: context) }
             }
             let w0 = ContinuousClock.now
-            let current = index < loaded.parsed.count ? loaded.parsed[index] : inFlight.removeValue(forKey: index)!.wait()
+            let current = index < segment.parsed.count ? segment.parsed[index] : inFlight.removeValue(forKey: index)!.wait()
             waitTime += ContinuousClock.now - w0
-            let end = batches[index].range.upperBound
+            let isEnd = index == batches.count - 1
             let checkpoint = SourceCheckpoint(source: loaded.name, fingerprint: loaded.fingerprint, size: loaded.rawSize,
-                                              offset: Int64(end), lines: firstLines[index] + Int64(batches[index].lines) - 1,
-                                              complete: end == loaded.content.count)
+                                              offset: segment.contentOffset(after: index),
+                                              lines: segment.firstLines[index] + Int64(batches[index].lines) - 1,
+                                              complete: isEnd && segment.isLast)
             let w1 = ContinuousClock.now
             let outcome = try store.write(IngestBatch(apps: current.apps, rejects: current.rejects, checkpoint: checkpoint))
             writeTime += ContinuousClock.now - w1
@@ -306,6 +340,8 @@ struct ParseContext: Sendable {
     var clusterOverride: String?
     var mappings: Mappings
     var linesPerBatch: Int
+    /// Longest line parsed; longer ones are classified without being parsed.
+    var lineBytes: Int
     var hourly: SharedHourly
 }
 
@@ -404,76 +440,108 @@ struct TouchedRuns: Sendable {
     }
 }
 
-/// A source read, decompressed and split into batches (and, when small, already parsed) on a worker.
+/// A source opened on a worker, with its first segment read and parsed (for most logs, the whole source).
 final class LoadedSource: Sendable {
-    /// Sources up to this size are parsed whole by the loader; larger ones batch by batch as written,
-    /// which bounds memory to a few batches however large a log is.
-    static let parseWholeLimit = 64 << 20
-
     let name: String
-    let folderName: String
     let fingerprint: String
     let rawSize: Int64
-    let unchanged: Bool
-    let content: [UInt8]
-    let batches: [Ingester.Batch]
-    /// Lines already read before `batches` (from the checkpoint).
+    /// The open source, positioned after `first`; nil when its checkpoint shows it complete and unchanged.
+    let stream: SourceStream?
+    let first: LoadedSegment?
+    /// Lines already read before this run (from the checkpoint).
     let linesBefore: Int64
-    /// The line number of each batch's first line.
-    let firstLines: [Int64]
-    let parsed: [ParsedBatch]
 
-    private init(name: String, folderName: String, fingerprint: String, rawSize: Int64, unchanged: Bool,
-                 content: [UInt8], batches: [Ingester.Batch], linesBefore: Int64, parsed: [ParsedBatch]) {
+    private init(name: String, fingerprint: String, rawSize: Int64, stream: SourceStream?, first: LoadedSegment?,
+                 linesBefore: Int64) {
         self.name = name
-        self.folderName = folderName
         self.fingerprint = fingerprint
         self.rawSize = rawSize
-        self.unchanged = unchanged
-        self.content = content
-        self.batches = batches
+        self.stream = stream
+        self.first = first
         self.linesBefore = linesBefore
+    }
+
+    static func load(_ object: SourceObject, previous: SourceCheckpoint?, reader: SourceReader, segmentBytes: Int,
+                     context: ParseContext) throws(SourceError) -> LoadedSource {
+        var stream = try SourceStream.open(object, reader: reader, segmentBytes: segmentBytes, lineBytes: context.lineBytes)
+        if let previous, previous.complete, previous.fingerprint == stream.fingerprint, previous.size == stream.rawSize {
+            return LoadedSource(name: object.name, fingerprint: stream.fingerprint, rawSize: stream.rawSize, stream: nil,
+                                first: nil, linesBefore: 0)
+        }
+        // Resume only where the content is provably the same one that was read before.
+        var lines: Int64 = 0
+        if let previous, previous.fingerprint == stream.fingerprint, previous.offset > 0 {
+            if try stream.skip(to: previous.offset) {
+                lines = previous.lines
+            } else {
+                // Shorter than what was read before: not the same content after all; read it from the start.
+                stream = try SourceStream.open(object, reader: reader, segmentBytes: segmentBytes, lineBytes: context.lineBytes)
+            }
+        }
+        let first = try LoadedSegment.read(stream, linesBefore: lines, context: context, parseAll: true)
+        return LoadedSource(name: object.name, fingerprint: stream.fingerprint, rawSize: stream.rawSize, stream: stream,
+                            first: first, linesBefore: lines)
+    }
+}
+
+/// One segment of a source (whole lines), split into batches, and parsed when it was read ahead.
+final class LoadedSegment: Sendable {
+    let name: String
+    let folderName: String
+    let content: [UInt8]
+    let batches: [Ingester.Batch]
+    /// The line number of each batch's first line.
+    let firstLines: [Int64]
+    /// The number of the segment's last line.
+    let linesAfter: Int64
+    let contentStart: Int64
+    let contentEnd: Int64
+    let isLast: Bool
+    /// Every batch parsed, or none (then the writer parses them on workers).
+    let parsed: [ParsedBatch]
+
+    private init(name: String, folderName: String, segment: SourceStream.Segment, batches: [Ingester.Batch],
+                 linesBefore: Int64, parsed: [ParsedBatch]) {
+        self.name = name
+        self.folderName = folderName
+        content = segment.bytes
+        self.batches = batches
         var next = linesBefore + 1
         firstLines = batches.map { batch in
             defer { next += Int64(batch.lines) }
             return next
         }
+        linesAfter = next - 1
+        contentStart = segment.contentStart
+        contentEnd = segment.contentEnd
+        isLast = segment.isLast
         self.parsed = parsed
     }
 
-    static func load(_ object: SourceObject, previous: SourceCheckpoint?, reader: SourceReader,
-                     context: ParseContext) throws(SourceError) -> LoadedSource {
-        let raw = try reader.raw(object)
-        let fingerprint = SourceReader.fingerprint(raw)
-        if let previous, previous.complete, previous.fingerprint == fingerprint, previous.size == Int64(raw.count) {
-            return LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
-                                rawSize: Int64(raw.count), unchanged: true, content: [], batches: [], linesBefore: 0,
-                                parsed: [])
-        }
-        let content = try reader.content(of: raw, name: object.name)
-        // Resume only where the content is provably the same one that was read before.
-        var offset = 0
-        var lines: Int64 = 0
-        if let previous, previous.fingerprint == fingerprint, previous.offset <= Int64(content.count) {
-            offset = Int(previous.offset)
-            lines = previous.lines
-        }
-        let batches = Ingester.split(content, from: offset, linesPerBatch: context.linesPerBatch)
-        let partial = LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
-                                   rawSize: Int64(raw.count), unchanged: false, content: content, batches: batches,
-                                   linesBefore: lines, parsed: [])
-        guard content.count - offset <= parseWholeLimit else { return partial }
-        let parsed = batches.indices.map { partial.parse($0, context: context) }
-        return LoadedSource(name: object.name, folderName: object.folderName, fingerprint: fingerprint,
-                            rawSize: Int64(raw.count), unchanged: false, content: content, batches: batches,
-                            linesBefore: lines, parsed: parsed)
+    /// The next segment of `stream`, or nil at its end; parsed whole when `parseAll`.
+    static func read(_ stream: SourceStream, linesBefore: Int64, context: ParseContext,
+                     parseAll: Bool) throws(SourceError) -> LoadedSegment? {
+        guard let segment = try stream.nextSegment() else { return nil }
+        let batches = Ingester.split(segment.bytes, from: 0, linesPerBatch: context.linesPerBatch)
+        let unparsed = LoadedSegment(name: stream.name, folderName: stream.folderName, segment: segment, batches: batches,
+                                     linesBefore: linesBefore, parsed: [])
+        guard parseAll else { return unparsed }
+        return LoadedSegment(name: stream.name, folderName: stream.folderName, segment: segment, batches: batches,
+                             linesBefore: linesBefore, parsed: batches.indices.map { unparsed.parse($0, context: context) })
+    }
+
+    /// Where batch `index` ends in the source's content: its checkpoint offset. (A cut line makes the
+    /// segment's content end past its bytes; such a segment holds only that line.)
+    func contentOffset(after index: Int) -> Int64 {
+        let end = batches[index].range.upperBound
+        return end == content.count ? contentEnd : contentStart + Int64(end)
     }
 
     /// Parses one batch and adds its hourly usage to the run's (the writer takes duplicates away).
     func parse(_ index: Int, context: ParseContext) -> ParsedBatch {
         var batch = BatchParser.parse(content, range: batches[index].range, firstLine: firstLines[index], source: name,
                                       clusterOverride: context.clusterOverride, folderCluster: folderName,
-                                      mappings: context.mappings)
+                                      lineBytes: context.lineBytes, mappings: context.mappings)
         context.hourly.add(batch.hourly)
         batch.hourly = HourlyUsage()
         return batch

@@ -109,95 +109,58 @@ enum SourceCatalog {
     }
 }
 
-/// Reads a source's raw bytes, and decompresses gzip (by its magic number, whatever the name).
+/// How remote sources are fetched, and the largest content accepted from one source.
 struct SourceReader {
     var environment: [String: String]
-    /// Largest decompressed size accepted for one object.
+    /// Largest downloaded size, and largest decompressed size of one gzip source (a guard against
+    /// decompression bombs). Plain local files have no limit: they are read in segments.
     var maxBytes: Int = 8 << 30
+    /// A whole download may take this long (large logs over slow links).
+    var downloadTimeout: Duration = .seconds(3_600)
 
-    /// The raw bytes (as stored) of an object.
-    func raw(_ object: SourceObject) throws(SourceError) -> [UInt8] {
-        switch object.location {
-        case let .file(path):
-            return try Self.readFile(path, name: object.name)
-        case let .http(url):
-            do {
-                let response = try HTTPFetcher(maxBodyBytes: maxBytes).get(url: url)
+    /// Downloads a remote object to a temporary file, unlinked at once so nothing is left behind however
+    /// the process ends, and returns the open file positioned at its start.
+    func download(_ object: SourceObject) throws(SourceError) -> Int32 {
+        var template = Array((NSTemporaryDirectory() + "/bursar-source.XXXXXX").utf8CString)
+        let file = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard file >= 0 else {
+            throw SourceError(source: object.name,
+                              message: "cannot create a temporary file for the download: \(String(cString: strerror(errno))) (set TMPDIR to a writable folder)")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        do {
+            switch object.location {
+            case .file:
+                break
+            case let .http(url):
+                let response = try HTTPFetcher(timeout: downloadTimeout, maxBodyBytes: maxBytes).perform(HTTPRequest(url: url), bodyTo: file)
                 guard (200..<300).contains(response.status) else {
                     throw SourceError(source: url, message: "HTTP \(response.status); check the URL and that the server serves the log")
                 }
-                return response.body
-            } catch let error as SourceError {
-                throw error
-            } catch {
-                throw SourceError(source: url, message: "\(error)")
-            }
-        case let .s3(url):
-            do {
+            case let .s3(url):
                 let location = try S3Location(parsing: url)
                 let client = try S3Client(bucket: location.bucket, configuration: try S3Configuration(environment: environment),
-                                          maxBodyBytes: maxBytes)
-                return try client.get(key: location.key)
-            } catch {
-                throw SourceError(source: url, message: error.description)
+                                          timeout: downloadTimeout, maxBodyBytes: maxBytes)
+                try client.download(key: location.key, to: file)
             }
+        } catch {
+            close(file)
+            if let error = error as? SourceError { throw error }
+            if let error = error as? S3Error { throw SourceError(source: object.name, message: error.description) }
+            throw SourceError(source: object.name, message: "\(error)")
         }
+        guard lseek(file, 0, SEEK_SET) == 0 else {
+            close(file)
+            throw SourceError(source: object.name, message: "cannot read the downloaded file back: \(String(cString: strerror(errno)))")
+        }
+        return file
     }
 
-    /// The content as lines live in it: decompressed when the bytes are gzip.
-    func content(of raw: [UInt8], name: String) throws(SourceError) -> [UInt8] {
-        var content = raw
-        if Gzip.isGzip(raw) {
-            do {
-                content = try Gzip.decompress(raw, maxOutputSize: maxBytes)
-            } catch {
-                throw SourceError(source: name, message: "cannot decompress: \(error) (is the .gz file complete?)")
-            }
-        }
-        // Logs are text: a NUL early on means a binary file (an archive, a database) given by mistake.
-        if content.prefix(4096).contains(0) {
-            throw SourceError(source: name, message: "binary content, not a text log (only plain or gzipped logs are read)")
-        }
-        return content
-    }
-
-    static func readFile(_ path: String, name: String) throws(SourceError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw SourceError(source: name, message: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            throw SourceError(source: name, message: "cannot stat: \(String(cString: strerror(errno)))")
-        }
-        let size = Int(info.st_size)
-        var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            var done = 0
-            while done < size {
-                let got = read(descriptor, buffer.baseAddress! + done, size - done)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if got == 0 { break }
-                done += got
-            }
-            count = done
-        }
-        if failure != 0 {
-            throw SourceError(source: name, message: "cannot read: \(String(cString: strerror(failure)))")
-        }
-        return bytes
-    }
-
-    /// Size plus a hash of the first 4 KiB of the raw bytes: a log that only grew keeps its fingerprint's
-    /// hash, a replaced or rotated one does not.
-    static func fingerprint(_ raw: [UInt8]) -> String {
+    /// A hash of the first 4 KiB of the raw bytes (`head`): a log that only grew keeps its fingerprint, a
+    /// replaced or rotated one does not.
+    static func fingerprint(_ head: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in raw.prefix(4096) {
+        for byte in head.prefix(4096) {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         return String(hash, radix: 16)

@@ -5,6 +5,9 @@
 /// Amounts are integers apportioned with cumulative floors, so an application's hourly shares always sum
 /// to exactly its total and the tables come out identical whatever order or batches the apps arrive in
 /// (a resumed ingest must equal a clean one, bit for bit).
+///
+/// Sums wrap instead of trapping, so no input can stop a run: adding and then taking away an application is
+/// exact even past 64 bits, and the ingester's limits (`SummaryLimits`) keep any real sum far below them.
 public struct HourlyUsage: Sendable {
     /// Milliseconds in an hour.
     public static let hourMillis: Int64 = 3_600_000
@@ -48,9 +51,16 @@ public struct HourlyUsage: Sendable {
     private var queueIndex: [QueueKey: UInt32] = [:]
     private var resources: [String] = []
     private var resourceIndex: [String: UInt32] = [:]
-    // Packed keys (queue 24 bits | resource 8 bits | hour 32 bits) keep the hot dictionary cheap to hash.
-    private var amounts: [UInt64: Int64] = [:]
+    // Packed keys keep the hot dictionaries cheap to hash: a queue hour is queue 32 bits | hour 32 bits, an
+    // amount's cell adds the resource. Ids are 32 bits, so no input can run out of them before memory.
+    private var amounts: [CellKey: Int64] = [:]
     private var occupancy: [UInt64: (millis: Int64, started: Int64)] = [:]
+
+    private struct CellKey: Hashable {
+        /// queue 32 bits | hour 32 bits, as in `occupancy`.
+        var queueHour: UInt64
+        var resource: UInt32
+    }
 
     public init() {}
 
@@ -65,18 +75,18 @@ public struct HourlyUsage: Sendable {
         let lastHour = finish > start ? Self.hourIndex(finish - 1) : firstHour
         let duration = finish - start
 
-        Self.bump(&occupancy, Self.pack(q, 0, firstHour), millis: 0, started: sign)
+        Self.bump(&occupancy, Self.pack(q, firstHour), millis: 0, started: sign)
         if duration > 0 {
             for hour in firstHour...lastHour {
                 let overlap = Self.overlap(start, finish, hour)
-                Self.bump(&occupancy, Self.pack(q, 0, hour), millis: sign * overlap, started: 0)
+                Self.bump(&occupancy, Self.pack(q, hour), millis: sign &* overlap, started: 0)
             }
         }
 
         for (resource, total) in usage where total != 0 {
             let r = resourceID(resource)
             if duration <= 0 || firstHour == lastHour {
-                amounts[Self.pack(q, r, firstHour), default: 0] += sign * total
+                amounts[CellKey(queueHour: Self.pack(q, firstHour), resource: r), default: 0] &+= sign &* total
                 continue
             }
             // Cumulative floors: share(h) = ⌊total·elapsed(h)/d⌋ − ⌊total·elapsed(h−1)/d⌋, in 128 bits.
@@ -85,7 +95,7 @@ public struct HourlyUsage: Sendable {
             for hour in firstHour...lastHour {
                 elapsed += Self.overlap(start, finish, hour)
                 let cumulative = Self.scaled(total, elapsed, duration)
-                amounts[Self.pack(q, r, hour), default: 0] += sign * (cumulative - previous)
+                amounts[CellKey(queueHour: Self.pack(q, hour), resource: r), default: 0] &+= sign &* (cumulative &- previous)
                 previous = cumulative
             }
         }
@@ -96,8 +106,8 @@ public struct HourlyUsage: Sendable {
     public var cells: [Cell] {
         amounts.compactMap { key, amount -> Cell? in
             guard amount != 0 else { return nil }
-            let (q, r, hour) = Self.unpack(key)
-            return Cell(queue: queues[Int(q)], hour: hour, resource: resources[Int(r)], amount: amount)
+            let (q, hour) = Self.unpack(key.queueHour)
+            return Cell(queue: queues[Int(q)], hour: hour, resource: resources[Int(key.resource)], amount: amount)
         }.sorted { a, b in
             (a.queue.cluster, a.queue.queue, a.hour, a.resource) < (b.queue.cluster, b.queue.queue, b.hour, b.resource)
         }
@@ -107,7 +117,7 @@ public struct HourlyUsage: Sendable {
     public var occupancies: [Occupancy] {
         occupancy.compactMap { key, value -> Occupancy? in
             guard value.millis != 0 || value.started != 0 else { return nil }
-            let (q, _, hour) = Self.unpack(key)
+            let (q, hour) = Self.unpack(key)
             return Occupancy(queue: queues[Int(q)], hour: hour, appMillis: value.millis, appsStarted: value.started)
         }.sorted { a, b in (a.queue.cluster, a.queue.queue, a.hour) < (b.queue.cluster, b.queue.queue, b.hour) }
     }
@@ -119,14 +129,11 @@ public struct HourlyUsage: Sendable {
         let resourceMap = other.resources.map { resourceID($0) }
         amounts.reserveCapacity(amounts.count + other.amounts.count)
         for (key, amount) in other.amounts {
-            let (q, r, _) = Self.unpack(key)
-            let moved = Self.pack(queueMap[Int(q)], resourceMap[Int(r)], Int64(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)))
-            amounts[moved, default: 0] += sign * amount
+            let moved = CellKey(queueHour: Self.moved(key.queueHour, queueMap), resource: resourceMap[Int(key.resource)])
+            amounts[moved, default: 0] &+= sign &* amount
         }
         for (key, value) in other.occupancy {
-            let (q, _, _) = Self.unpack(key)
-            let moved = Self.pack(queueMap[Int(q)], 0, Int64(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)))
-            Self.bump(&occupancy, moved, millis: sign * value.millis, started: sign * value.started)
+            Self.bump(&occupancy, Self.moved(key, queueMap), millis: sign &* value.millis, started: sign &* value.started)
         }
     }
 
@@ -153,14 +160,12 @@ public struct HourlyUsage: Sendable {
     /// key, so writing them appends to its index instead of jumping around it).
     public var queueHours: [QueueHourAmounts] {
         let hourBits: UInt64 = 0xFFFF_FFFF
-        let queueBits: UInt64 = ~((1 << 40) - 1)
         var rows: [QueueHourAmounts] = []
         var rowIndex: [UInt64: Int] = [:]
         rowIndex.reserveCapacity(occupancy.count)
-        func row(_ key: UInt64) -> Int {
-            let rowKey = key & (queueBits | hourBits)
+        func row(_ rowKey: UInt64) -> Int {
             if let known = rowIndex[rowKey] { return known }
-            let (q, _, hour) = Self.unpack(rowKey)
+            let (q, hour) = Self.unpack(rowKey)
             rowIndex[rowKey] = rows.count
             rows.append(QueueHourAmounts(queue: queues[Int(q)], hour: hour, appMillis: 0, appsStarted: 0, vcore: 0,
                                          memory: 0, pods: 0, other: []))
@@ -172,9 +177,8 @@ public struct HourlyUsage: Sendable {
             rows[index].appsStarted = value.started
         }
         for (key, amount) in amounts where amount != 0 {
-            let index = row(key)
-            let (_, r, _) = Self.unpack(key)
-            switch resources[Int(r)] {
+            let index = row(key.queueHour)
+            switch resources[Int(key.resource)] {
             case "vcore": rows[index].vcore = amount
             case "memory": rows[index].memory = amount
             case "pods": rows[index].pods = amount
@@ -184,7 +188,7 @@ public struct HourlyUsage: Sendable {
         let rank = Self.ranks(of: queues)
         var order = Array(rowIndex)
         order.sort { a, b in
-            let (qa, qb) = (rank[Int(a.key >> 40)], rank[Int(b.key >> 40)])
+            let (qa, qb) = (rank[Int(a.key >> 32)], rank[Int(b.key >> 32)])
             return qa != qb ? qa < qb : Int32(truncatingIfNeeded: a.key & hourBits) < Int32(truncatingIfNeeded: b.key & hourBits)
         }
         return order.map { entry in
@@ -205,7 +209,6 @@ public struct HourlyUsage: Sendable {
     private mutating func queueID(_ key: QueueKey) -> UInt32 {
         if let known = queueIndex[key] { return known }
         let q = UInt32(queues.count)
-        precondition(q < 1 << 24, "more than 16M queues")
         queues.append(key)
         queueIndex[key] = q
         return q
@@ -214,7 +217,6 @@ public struct HourlyUsage: Sendable {
     private mutating func resourceID(_ resource: String) -> UInt32 {
         if let known = resourceIndex[resource] { return known }
         let r = UInt32(resources.count)
-        precondition(r < 255, "more than 255 resource names in one batch")
         resources.append(resource)
         resourceIndex[resource] = r
         return r
@@ -224,8 +226,8 @@ public struct HourlyUsage: Sendable {
     // here made Swift copy the whole dictionary on every call.
     private static func bump(_ table: inout [UInt64: (millis: Int64, started: Int64)], _ key: UInt64, millis: Int64,
                              started: Int64) {
-        table[key, default: (0, 0)].millis += millis
-        table[key, default: (0, 0)].started += started
+        table[key, default: (0, 0)].millis &+= millis
+        table[key, default: (0, 0)].started &+= started
     }
 
     /// Hours since the epoch (floor, also for times before 1970).
@@ -245,11 +247,18 @@ public struct HourlyUsage: Sendable {
         return whole.dividingFullWidth(product).quotient
     }
 
-    private static func pack(_ queue: UInt32, _ resource: UInt32, _ hour: Int64) -> UInt64 {
-        UInt64(queue) << 40 | UInt64(resource) << 32 | UInt64(UInt32(truncatingIfNeeded: hour))
+    /// A queue hour's key; hours are kept in 32 bits (±245,000 years), the hours of times the ingester accepts
+    /// (2000 to 2100) with room to spare.
+    private static func pack(_ queue: UInt32, _ hour: Int64) -> UInt64 {
+        UInt64(queue) << 32 | UInt64(UInt32(truncatingIfNeeded: hour))
     }
 
-    private static func unpack(_ key: UInt64) -> (UInt32, UInt32, Int64) {
-        (UInt32(key >> 40), UInt32((key >> 32) & 0xFF), Int64(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)) * hourMillis)
+    private static func unpack(_ key: UInt64) -> (UInt32, Int64) {
+        (UInt32(key >> 32), Int64(Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)) * hourMillis)
+    }
+
+    /// The same queue hour with the queue renumbered through `queueMap`.
+    private static func moved(_ key: UInt64, _ queueMap: [UInt32]) -> UInt64 {
+        UInt64(queueMap[Int(key >> 32)]) << 32 | key & 0xFFFF_FFFF
     }
 }

@@ -58,7 +58,7 @@ struct SummaryLineTests {
                   reason: "ResourceUsage: not a number"),
         Malformed(name: "json truncated", line: "YK_APP_SUMMARY:\t{\"appID\": \"a\", \"submissionTime\": 1, \"startT", reason: "summary JSON"),
         Malformed(name: "json negative usage",
-                  line: "YK_APP_SUMMARY:\t{\"appID\": \"a\", \"submissionTime\": 1, \"startTime\": 2, \"finishTime\": 3, \"resourceUsage\": {\"UNKNOWN\":{\"memory\":-5}}}",
+                  line: "YK_APP_SUMMARY:\t{\"appID\": \"a\", \"submissionTime\": 1714557600001, \"startTime\": 1714557600002, \"finishTime\": 1714557600003, \"resourceUsage\": {\"UNKNOWN\":{\"memory\":-5}}}",
                   reason: "negative usage memory=-5"),
         Malformed(name: "yarn truncated", line: "appId=application_1_0001,name=x,user=bob,queue=root.a,state=FINISHED,submitTime=1",
                   reason: "has no startTime"),
@@ -101,7 +101,7 @@ struct SummaryLineTests {
             return "{\"date\":1714557781.8,\"log\":\"\(escaped)\\n\",\"stream\":\"stdout\",\"kubernetes\":{\"pod_name\":\"yunikorn-scheduler-0\"}}"
         }
         #expect(try summary(wrap(Self.zapPrefix + Self.modern)) == summary(Self.modern))
-        let json = "YK_APP_SUMMARY:\t{\"appID\": \"a\", \"submissionTime\": 1, \"startTime\": 2, \"finishTime\": 3, \"queue\": \"root.q\", \"resourceUsage\": {\"UNKNOWN\":{\"vcore\":7}}}"
+        let json = "YK_APP_SUMMARY:\t{\"appID\": \"a\", \"submissionTime\": 1714557600001, \"startTime\": 1714557600002, \"finishTime\": 1714557600003, \"queue\": \"root.q\", \"resourceUsage\": {\"UNKNOWN\":{\"vcore\":7}}}"
         #expect(try summary(wrap(json)).usage == ["vcore": 7])
         #expect(SummaryLine.parse("{\"log\":\"some other line\\n\",\"stream\":\"stderr\"}") == .skipped)
     }
