@@ -120,6 +120,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store", "HTTPFetch"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store", "HTTPFetch", "Synth"], swiftSettings: swiftSettings),
     ]
 )

@@ -46,9 +46,10 @@ extension SummaryLimits {
         if summary.queue.utf8.count > queueBytes {
             return "queue path of \(summary.queue.utf8.count) bytes is longer than \(queueBytes)"
         }
-        // Whole seconds, at least one: a zero-length run may still report a moment's usage. The run is at
-        // most 31 days, so the product cannot overflow.
-        let ceiling = max(1, (runMillis + 999) / 1000) * unitsPerSecond
+        // Whole seconds, at least one: a zero-length run may still report a moment's usage. Past about 24 days
+        // the ceiling is beyond 64 bits, and any amount is within it.
+        let product = max(1, (runMillis + 999) / 1000).multipliedReportingOverflow(by: unitsPerSecond)
+        let ceiling = product.overflow ? Int64.max : product.partialValue
         return rate("ResourceUsage", summary.usage, ceiling) ?? rate("PreemptedResource", summary.preempted, ceiling)
             ?? rate("PlaceholderResource", summary.placeholder, ceiling)
     }

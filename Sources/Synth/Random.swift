@@ -15,12 +15,13 @@ struct SplitMix64 {
 /// xoshiro256** (Blackman, Vigna): the generator behind every random choice of Synth.
 /// Every helper below is written out here rather than taken from the standard library
 /// (`Int.random(in:using:)` and friends), whose algorithms may change between toolchains: the same seed
-/// must give the same bytes on any Swift version.
-struct SynthRandom {
+/// must give the same bytes on any Swift version. Public for tests that need a seeded, stable stream
+/// (the ingest fuzz test).
+public struct SynthRandom {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// An independent stream for `seed` and a stream label (a day, a cluster, a purpose).
-    init(seed: UInt64, stream: UInt64...) {
+    public init(seed: UInt64, stream: UInt64...) {
         var mixer = SplitMix64(state: seed)
         var key = mixer.next()
         for label in stream {
@@ -34,7 +35,7 @@ struct SynthRandom {
 
     @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
-    @inline(__always) mutating func next() -> UInt64 {
+    @inline(__always) public mutating func next() -> UInt64 {
         let result = Self.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
@@ -44,10 +45,10 @@ struct SynthRandom {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
-    @inline(__always) mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    @inline(__always) public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// Uniform in the range (Lemire's multiply-high; the tiny bias does not matter here, determinism does).
-    @inline(__always) mutating func int(_ range: ClosedRange<Int>) -> Int {
+    @inline(__always) public mutating func int(_ range: ClosedRange<Int>) -> Int {
         let span = UInt64(range.upperBound - range.lowerBound) &+ 1
         if span == 0 { return Int(bitPattern: UInt(next())) }
         return range.lowerBound + Int(next().multipliedFullWidth(by: span).high)
@@ -58,11 +59,11 @@ struct SynthRandom {
         return range.lowerBound + Int64(next().multipliedFullWidth(by: span).high)
     }
 
-    @inline(__always) mutating func chance(_ probability: Double) -> Bool { unit() < probability }
+    @inline(__always) public mutating func chance(_ probability: Double) -> Bool { unit() < probability }
 
     mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
 
-    mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
+    public mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
 
     /// Standard normal by Box–Muller (one of the pair; simplicity over speed).
     mutating func normal() -> Double {
