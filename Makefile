@@ -27,5 +27,6 @@ test: setup
 bench: setup
 	bash Benchmarks/validate.sh
 	bash Benchmarks/ingest.sh
+	bash Benchmarks/ingest_single.sh
 	bash Benchmarks/allocate.sh
 	bash Benchmarks/router.sh

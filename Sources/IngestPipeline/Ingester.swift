@@ -218,7 +218,7 @@ public final class Ingester {
         while let current = segment {
             let next: Future<Result<LoadedSegment?, SourceError>>? = current.isLast ? nil : Future {
                 Result { () throws(SourceError) in
-                    try LoadedSegment.read(stream, linesBefore: current.linesAfter, context: context, parseAll: false)
+                    try LoadedSegment.read(stream, linesBefore: current.linesAfter, context: context, parseAll: true)
                 }
             }
             try write(current, of: loaded, context: context, into: &report, derived: &derived)

@@ -32,7 +32,6 @@ final class SourceStream: @unchecked Sendable {
     private var decoded: Int64 = 0
     private let segmentBytes: Int
     private let lineBytes: Int
-    private let maxContentBytes: Int
 
     /// Raw bytes read per call: small for gzip, so one piece of a decompression bomb stays small.
     private static let plainChunk = 4 << 20
@@ -45,7 +44,6 @@ final class SourceStream: @unchecked Sendable {
         self.file = file
         self.segmentBytes = max(segmentBytes, lineBytes + 2)
         self.lineBytes = lineBytes
-        self.maxContentBytes = maxContentBytes
         var info = stat()
         guard fstat(file, &info) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -205,9 +203,6 @@ final class SourceStream: @unchecked Sendable {
             throw Self.binary(name)
         }
         decoded += Int64(buffer.count - before)
-        guard decoded <= Int64(maxContentBytes) else {
-            throw SourceError(source: name, message: "content exceeds \(maxContentBytes) bytes; split the log")
-        }
     }
 
     /// The file ended before the size it had when opened: it was truncated while being read.
