@@ -17,7 +17,7 @@ bin="$PWD/.build/release/bursar"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); GLPK $(glpsol --version | head -1 | awk '{print $NF}'), HiGHS $(python3 -c 'import highspy; print(highspy.Highs().version())' 2>/dev/null || echo 'not installed')"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); GLPK $(glpsol --version | head -1 | awk '{print $NF}'), HiGHS $(python3 -c 'import importlib.metadata as m; print(m.version("highspy"))' 2>/dev/null || echo 'not installed')"
 for size in "5000 5" "10000 10"; do
     set -- $size
     queues=$1 clusters=$2

@@ -13,12 +13,13 @@ rejects malformed summaries with the same rules as Bursar's parser (non-numeric 
 finish before start, negative usage, truncated lines), de-duplicates by (cluster, application id) and
 aggregates vcore and memory resource-seconds per queue and per queue and hour into a DuckDB database.
 All parsing happens inside DuckDB (regexp_extract, json_extract); Python only lists files and prints.
+Lambdas use the `lambda x: ...` form (DuckDB 1.3 and later; 2.0 dropped the old `x -> ...` arrow).
 
 Tables written: `apps` (one row per distinct (cluster, application id); the cluster is the RmID, or
 for YARN the folder the file is in), `queue_usage` (per cluster and queue), `queue_hourly_usage`
 (usage spread over the clock hours each application ran in) and `ingest_stats`.
 
-Prints one line of JSON on stdout: input (files, bytes on disk, uncompressed bytes, lines), wall time,
+Prints one line of JSON on stdout (and nothing else there: whatever a library prints goes to stderr): input (files, bytes on disk, uncompressed bytes, lines), wall time,
 MB/s, summary lines, distinct summaries, rejected and skipped lines, and, when the folder has a
 `manifest.json` (written by `bursar synth`), whether every count and per-queue total matches it.
 
@@ -32,7 +33,11 @@ import platform
 import sys
 import time
 
-import duckdb
+import result_stream
+
+# Before duckdb is loaded: anything it prints on descriptor 1 goes to standard error, not into the JSON.
+RESULT = result_stream.claim()
+import duckdb  # noqa: E402
 
 # Zap >= 1.5 summary fields, one small regex each, every one anchored on its own key and the next: a
 # truncated line loses a later key and so a field. (One regex with eleven lazy groups was 20x slower
@@ -62,24 +67,24 @@ def sql_string(text):
 def entries(column):
     """`TrackedResource{inst:res=n,...}` as a list of [resource, amount-text] pairs (parsed once per row)."""
     return (f"list_transform(string_split({column}[17:-2], ','), "
-            f"x -> string_split(split_part(x, ':', -1), '='))")
+            f"lambda x: string_split(split_part(x, ':', -1), '='))")
 
 
 def tracked_sum(column, resource):
     """Sum of one resource over instance types, from `entries`."""
-    return (f"coalesce(list_sum(list_transform(list_filter({column}, x -> x[1] = {sql_string(resource)}), "
-            f"x -> TRY_CAST(x[2] AS HUGEINT))), 0)")
+    return (f"coalesce(list_sum(list_transform(list_filter({column}, lambda x: x[1] = {sql_string(resource)}), "
+            f"lambda x: TRY_CAST(x[2] AS HUGEINT))), 0)")
 
 
 def json_sum(column, key, resource):
     """Sum of one resource over instance types in a 1.3/1.4 `{inst: {res: n}}` map."""
     path = sql_string(f'$.{key}.*."{resource}"')
-    return f"coalesce(list_sum(list_transform(json_extract({column}, {path}), x -> x::HUGEINT)), 0)"
+    return f"coalesce(list_sum(list_transform(json_extract({column}, {path}), lambda x: x::HUGEINT)), 0)"
 
 
 def json_min(column, key):
     path = sql_string(f"$.{key}.*.*")
-    return f"coalesce(list_min(list_transform(json_extract({column}, {path}), x -> x::DOUBLE)), 0)"
+    return f"coalesce(list_min(list_transform(json_extract({column}, {path}), lambda x: x::DOUBLE)), 0)"
 
 
 def yarn_field(key):
@@ -348,7 +353,8 @@ def ingest(args, files, stored_bytes, db):
         result["manifest"] = {"path": manifest_path, "matches": not problems, "differences": problems[:20]}
         status = 3 if problems else 0
     con.close()
-    print(json.dumps(result))
+    RESULT.write(json.dumps(result) + "\n")
+    RESULT.flush()
     return status
 
 

@@ -8,7 +8,9 @@ with HiGHS, and compares them with what Bursar's GLPK-based solver found (DIR/mo
 - alloc-*.lp: the allocation stage LPs Bursar solved. Objective and every column value must agree to 1e-6
   relative.
 
-Prints one JSON object (HiGHS times, objectives, worst differences) and exits 1 if a check fails.
+Prints one JSON object (HiGHS times, objectives, worst differences) on standard output, or writes it to
+--output FILE, and exits 1 if a check fails. Whatever HiGHS itself prints (its banner, from highspy 1.16 on)
+goes to standard error, so the output is always that JSON alone.
 """
 import argparse
 import json
@@ -16,10 +18,10 @@ import os
 import sys
 import time
 
-import highspy
+import result_stream
 
 
-def solve(path, mip_gap=None, time_limit=None):
+def solve(highspy, path, mip_gap=None, time_limit=None):
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     if mip_gap is not None:
@@ -55,7 +57,11 @@ def main():
     parser.add_argument("dir")
     parser.add_argument("--mip-gap", type=float, default=0.005)
     parser.add_argument("--time-limit", type=float, default=120)
+    parser.add_argument("--output", default=None, help="write the JSON result here instead of standard output")
     args = parser.parse_args()
+    # Before highspy is loaded: from here on anything printed on descriptor 1 goes to standard error.
+    result = result_stream.claim(args.output)
+    import highspy
     manifest = json.load(open(os.path.join(args.dir, "models.json")))
     failures = []
     out = {"highs_version": highspy.Highs().version()}
@@ -63,7 +69,7 @@ def main():
     placement_path = os.path.join(args.dir, "placement.lp")
     if os.path.exists(placement_path):
         ours = manifest["placement"]
-        highs = solve(placement_path, mip_gap=args.mip_gap, time_limit=args.time_limit)
+        highs = solve(highspy, placement_path, mip_gap=args.mip_gap, time_limit=args.time_limit)
         optimum = highs["objective"]
         bound = highs["bound"] if highs["bound"] is not None else optimum
         ratio = ours["objective"] / optimum if optimum > 0 else (1.0 if abs(ours["objective"]) < 1e-9 else float("inf"))
@@ -93,7 +99,7 @@ def main():
         if not model["file"].startswith("alloc-"):
             continue
         count += 1
-        highs = solve(os.path.join(args.dir, model["file"]))
+        highs = solve(highspy, os.path.join(args.dir, model["file"]))
         highs_seconds += highs["seconds"]
         bursar_seconds += model["seconds"]
         if highs["status"] != "Optimal":
@@ -114,7 +120,8 @@ def main():
     if worst_objective > 1e-6 or worst_value > 1e-6:
         failures.append(f"allocation: differs from HiGHS by {max(worst_objective, worst_value):.2e} relative (limit 1e-6)")
     out["failures"] = failures
-    print(json.dumps(out, indent=1, sort_keys=True))
+    result.write(json.dumps(out, indent=1, sort_keys=True) + "\n")
+    result.close()
     sys.exit(1 if failures else 0)
 
 

@@ -34,15 +34,34 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
-# Python tools for the tests and benchmarks only (the product itself needs none of them):
-# moto's server is the S3-compatible endpoint the S3 source is tested against on loopback;
-# duckdb is the baseline the ingest benchmark is compared with; highspy checks the allocation models.
-python_missing=()
-python3 -c 'import moto.server' 2>/dev/null || python_missing+=('moto[server]>=5,<6')
-python3 -c 'import duckdb' 2>/dev/null || python_missing+=('duckdb==1.*')
-# highspy (HiGHS) cross-checks the allocator's exported models in the tests and the benchmark.
-python3 -c 'import highspy' 2>/dev/null || python_missing+=('highspy>=1.7')
-if [ "${#python_missing[@]}" -gt 0 ]; then
-    echo "setup.sh: pip installing ${python_missing[*]}"
-    python3 -m pip install --quiet --disable-pip-version-check "${python_missing[@]}"
+# Python tools for the tests and benchmarks only (the product itself needs none of them), each pinned to
+# the exact version the tests were last run with: a fresh machine otherwise gets whatever PyPI has newest
+# (duckdb 2.0 dropped the `x -> ...` lambdas; highspy 1.16 prints a banner on standard output).
+#   moto's server is the S3-compatible endpoint the S3 source is tested against on loopback;
+#   duckdb is the baseline the ingest benchmark is compared with;
+#   highspy (HiGHS) cross-checks the allocator's exported models in the tests and the benchmark.
+# Each entry: the pin, then a module that must import (a package recorded as installed can still be broken,
+# and moto's server needs its extras). The installed version is what counts, not importability: a machine
+# with another version gets the pinned one.
+python_packages=(
+    'moto[server]==5.2.1 moto.server'
+    'duckdb==1.5.6 duckdb'
+    'highspy==1.16.0 highspy'
+)
+python_stale=()
+for entry in "${python_packages[@]}"; do
+    read -r pin module <<<"$entry"
+    name="${pin%%[[=]*}"
+    want="${pin##*==}"
+    # Last line only: whatever the import itself prints comes before the version.
+    have="$(python3 -c 'import importlib, importlib.metadata, sys
+importlib.import_module(sys.argv[2])
+print(importlib.metadata.version(sys.argv[1]))' "$name" "$module" 2>/dev/null | tail -n 1)" || have=""
+    if [ "$have" != "$want" ]; then
+        python_stale+=("$pin")
+    fi
+done
+if [ "${#python_stale[@]}" -gt 0 ]; then
+    echo "setup.sh: pip installing ${python_stale[*]}"
+    python3 -m pip install --quiet --disable-pip-version-check "${python_stale[@]}"
 fi

@@ -90,8 +90,14 @@ struct AllocationModelTests {
         #expect(abs(result.queues[1].max - 500) < 1e-6)
     }
 
-    /// Random blocks: the stage LPs' answer must satisfy the model's rules (capacity, minimums, shares).
-    @Test(arguments: 1...20) func randomBlocksKeepTheRules(seed: UInt64) throws {
+    static let randomSeeds: ClosedRange<UInt64> = 1...20
+    /// The seeds whose random block has more tier-1 demand than usable capacity: no allocation exists, and the
+    /// solver must say so with its tier-1 message. Every other seed must solve and keep the rules. (None of the
+    /// twenty is infeasible.)
+    static let tierOneOverCapacitySeeds: Set<UInt64> = []
+
+    /// A block of 3 to 14 queues with 40% to 119% of its total demand usable.
+    static func randomBlock(seed: UInt64) -> (queues: [BlockQueue], usable: Double) {
         var random = SeededRandom(seed: seed)
         let count = 3 + Int(random.next() % 12)
         let queues = (0..<count).map { _ in
@@ -99,8 +105,36 @@ struct AllocationModelTests {
                        previous: random.next() % 3 == 0 ? nil : Double(random.next() % 1000) / 10)
         }
         let total = queues.reduce(0) { $0 + $1.demand }
-        let usable = total * (0.4 + Double(random.next() % 80) / 100)
-        guard let result = try? solve(queues, usable: usable) else { return }  // tier 1 alone too big: nothing to check
+        return (queues, total * (0.4 + Double(random.next() % 80) / 100))
+    }
+
+    /// How many random blocks reach the rule checks: exactly the seeds not listed as infeasible, and most of
+    /// them, so the generator keeps making blocks worth checking.
+    @Test func randomBlocksAreMostlyFeasible() throws {
+        var checked = 0
+        for seed in Self.randomSeeds {
+            let (queues, usable) = Self.randomBlock(seed: seed)
+            do {
+                _ = try solve(queues, usable: usable)
+                checked += 1
+                #expect(!Self.tierOneOverCapacitySeeds.contains(seed), "seed \(seed) solves; it is listed as infeasible")
+            } catch let error as AllocationInfeasible where error.description.hasPrefix("tier-1 demand on ") {
+                #expect(Self.tierOneOverCapacitySeeds.contains(seed), "seed \(seed): \(error)")
+            }
+        }
+        #expect(checked == Self.randomSeeds.count - Self.tierOneOverCapacitySeeds.count)
+        #expect(checked * 4 >= Self.randomSeeds.count * 3, "only \(checked) of \(Self.randomSeeds.count) random blocks are feasible")
+    }
+
+    /// Random blocks: the stage LPs' answer must satisfy the model's rules (capacity, minimums, shares).
+    @Test(arguments: randomSeeds) func randomBlocksKeepTheRules(seed: UInt64) throws {
+        let (queues, usable) = Self.randomBlock(seed: seed)
+        if Self.tierOneOverCapacitySeeds.contains(seed) {
+            let error = #expect(throws: AllocationInfeasible.self) { try self.solve(queues, usable: usable) }
+            #expect(error?.description.hasPrefix("tier-1 demand on c1 ") == true, "\(String(describing: error))")
+            return
+        }
+        let result = try solve(queues, usable: usable)
         let used = result.queues.reduce(0) { $0 + $1.guaranteed }
         #expect(used <= usable * (1 + 1e-9) + 1e-9)
         for (q, a) in zip(queues, result.queues) {

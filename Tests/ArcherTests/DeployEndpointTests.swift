@@ -30,41 +30,41 @@ struct DeployEndpointTests {
     }
 
     @Test func deployIsGuardedAndAudited() async throws {
-        let router = try await TestRouter(.sqlite, queuesYAML: ["moka-a": Self.config(ledgerVcore: 100)])
-        defer { Task { await router.stop() } }
-        let path = "/v1/clusters/moka-a/queues:deploy"
-        #expect(try await router.call(.post, path, token: TestRouter.alice).status == 403)
-        #expect(try await router.call(.post, "/v1/clusters/nowhere/queues:deploy", token: TestRouter.root).status == 404)
+        try await withRouter(.sqlite, queuesYAML: ["moka-a": Self.config(ledgerVcore: 100)]) { router in
+            let path = "/v1/clusters/moka-a/queues:deploy"
+            #expect(try await router.call(.post, path, token: TestRouter.alice).status == 403)
+            #expect(try await router.call(.post, "/v1/clusters/nowhere/queues:deploy", token: TestRouter.root).status == 404)
 
-        let first = try await router.call(.post, path, token: TestRouter.root)
-        #expect(first.status == 200, "\(first.text)")
-        #expect(first.json["outcome"] as? String == "applied")
-        #expect((first.json["diff"] as? String ?? "").contains("+"))
-        #expect(try await router.call(.post, path, token: TestRouter.root).json["outcome"] as? String == "unchanged")
+            let first = try await router.call(.post, path, token: TestRouter.root)
+            #expect(first.status == 200, "\(first.text)")
+            #expect(first.json["outcome"] as? String == "applied")
+            #expect((first.json["diff"] as? String ?? "").contains("+"))
+            #expect(try await router.call(.post, path, token: TestRouter.root).json["outcome"] as? String == "unchanged")
 
-        // Halving ledger's tier-1 guarantee is past the allowance: refused, nothing written, unless forced.
-        let file = router.folder.appendingPathComponent("Queues/moka-a/queues.yaml")
-        try Data(Self.config(ledgerVcore: 50).utf8).write(to: file)
-        let refused = try await router.call(.post, path, token: TestRouter.root)
-        #expect(refused.status == 409, "\(refused.text)")
-        #expect(refused.json["outcome"] as? String == "refused")
-        let shrinks = try #require(refused.json["shrinks"] as? [[String: Any]])
-        #expect(shrinks.first?["queue"] as? String == "root.payments.ledger.tier1")
-        let forced = try await router.call(.post, path, token: TestRouter.root, body: "{\"force\": true}")
-        #expect(forced.status == 200, "\(forced.text)")
-        #expect(forced.json["forced"] as? Bool == true)
+            // Halving ledger's tier-1 guarantee is past the allowance: refused, nothing written, unless forced.
+            let file = router.folder.appendingPathComponent("Queues/moka-a/queues.yaml")
+            try Data(Self.config(ledgerVcore: 50).utf8).write(to: file)
+            let refused = try await router.call(.post, path, token: TestRouter.root)
+            #expect(refused.status == 409, "\(refused.text)")
+            #expect(refused.json["outcome"] as? String == "refused")
+            let shrinks = try #require(refused.json["shrinks"] as? [[String: Any]])
+            #expect(shrinks.first?["queue"] as? String == "root.payments.ledger.tier1")
+            let forced = try await router.call(.post, path, token: TestRouter.root, body: "{\"force\": true}")
+            #expect(forced.status == 200, "\(forced.text)")
+            #expect(forced.json["forced"] as? Bool == true)
 
-        // An invalid configuration never reaches the cluster.
-        try Data("partitions:\n  - name: default\n    queues:\n      - name: root\n        resources: {max: {memory: 10GB}}\n".utf8).write(to: file)
-        let invalid = try await router.call(.post, path, token: TestRouter.root)
-        #expect(invalid.status == 422, "\(invalid.text)")
-        #expect(invalid.json["valid"] as? Bool == false)
-        #expect(try await router.call(.post, path, token: TestRouter.root, body: "{\"forse\": true}").status == 400)
+            // An invalid configuration never reaches the cluster.
+            try Data("partitions:\n  - name: default\n    queues:\n      - name: root\n        resources: {max: {memory: 10GB}}\n".utf8).write(to: file)
+            let invalid = try await router.call(.post, path, token: TestRouter.root)
+            #expect(invalid.status == 422, "\(invalid.text)")
+            #expect(invalid.json["valid"] as? Bool == false)
+            #expect(try await router.call(.post, path, token: TestRouter.root, body: "{\"forse\": true}").status == 400)
 
-        let audit = try await router.call(.get, "/v1/audit", token: TestRouter.root)
-        let actions = (audit.json["entries"] as? [[String: Any]] ?? []).map { $0["action"] as? String ?? "" }
-        #expect(actions == ["deploy.invalid", "deploy.forced", "deploy.refused", "deploy"])
-        // What the dry-run target was sent: two ConfigMap writes (the first and the forced one).
-        #expect(router.targets["moka-a"]!.requests.filter { $0.path.contains("configmaps") }.count == 2)
+            let audit = try await router.call(.get, "/v1/audit", token: TestRouter.root)
+            let actions = (audit.json["entries"] as? [[String: Any]] ?? []).map { $0["action"] as? String ?? "" }
+            #expect(actions == ["deploy.invalid", "deploy.forced", "deploy.refused", "deploy"])
+            // What the dry-run target was sent: two ConfigMap writes (the first and the forced one).
+            #expect(router.targets["moka-a"]!.requests.filter { $0.path.contains("configmaps") }.count == 2)
+        }
     }
 }

@@ -114,6 +114,8 @@ final class TestRouter: @unchecked Sendable {
         self.archer = archer
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         task = Task {
+            // Finished on every path: a server that fails to start must not leave the test waiting for a port.
+            defer { continuation.finish() }
             try await archer.application { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
@@ -121,6 +123,11 @@ final class TestRouter: @unchecked Sendable {
         }
         var iterator = stream.makeAsyncIterator()
         port = await iterator.next() ?? 0
+        if port == 0 {
+            let failure = await task.result
+            archer.shutdown()
+            throw StoreError("the test router did not start: \(failure)")
+        }
     }
 
     func stop() async {
@@ -152,6 +159,23 @@ final class TestRouter: @unchecked Sendable {
 
     /// A store of its own for checks (the router's lane owns the other connection).
     func store() throws -> InsightStore { try InsightStore(location) }
+}
+
+/// Runs `body` against a router started as `TestRouter(...)` starts one, and stops it, awaited, before
+/// returning, on every path (a thrown error or a failed `#require` included). A router stopped from a detached
+/// task instead outlives its test: its port, store connections and threads stay busy while later tests run.
+func withRouter<Result>(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
+                        probeTargets: [String: any ClusterTarget] = [:],
+                        _ body: (TestRouter) async throws -> Result) async throws -> Result {
+    let router = try await TestRouter(backend, maxBody: maxBody, queuesYAML: queuesYAML, probeTargets: probeTargets)
+    let result: Swift.Result<Result, any Error>
+    do {
+        result = .success(try await body(router))
+    } catch {
+        result = .failure(error)
+    }
+    await router.stop()
+    return try result.get()
 }
 
 /// Manifests for the tests.

@@ -16,42 +16,39 @@ struct ValidateConfTests {
     static let casesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../../shared/fixtures/yunikorn/cases").standardized
 
-    @Test func answersLikeYuniKornOnEveryFixture() async throws {
-        let results = Self.casesFolder.appendingPathComponent("results.jsonl")
-        guard let text = try? String(contentsOf: results, encoding: .utf8) else {
-            // A user's clone has no shared/ folder: nothing to compare against.
-            return
-        }
+    /// A user's clone has no shared/ folder: skipped there (visibly), failed under CI, which has a copy.
+    @Test(.requires(.yunikornFixtures)) func answersLikeYuniKornOnEveryFixture() async throws {
+        let text = try String(contentsOf: Self.casesFolder.appendingPathComponent("results.jsonl"), encoding: .utf8)
         let cases = try text.split(separator: "\n").map { try JSONDecoder().decode(Case.self, from: Data($0.utf8)) }
         #expect(cases.count >= 100)
-        let router = try await TestRouter(.sqlite, maxBody: 1 << 20)
-        defer { Task { await router.stop() } }
-        for item in cases {
-            let body = try String(contentsOf: Self.casesFolder.appendingPathComponent(item.file), encoding: .utf8)
-            let request = HTTPRequest(method: .post, url: router.base + "/ws/v1/validate-conf",
-                                      headers: ["Content-Type: application/json"], body: Array(body.utf8))
-            let response = try await TestRouter.perform(request)
-            #expect(response.status == 200)
-            #expect(response.header("Content-Type") == "application/json; charset=UTF-8")
-            #expect(response.header("Access-Control-Allow-Origin") == "*")
-            let answer = String(decoding: response.body, as: UTF8.self)
-            if item.expected == "valid" {
-                #expect(answer == "{\"allowed\":true}\n", "\(item.file)")
-            } else {
-                let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-                #expect(json["allowed"] as? Bool == false, "\(item.file)")
-                #expect(json["reason"] as? String == item.error, "\(item.file)")
-                #expect(answer.hasPrefix("{\"allowed\":false,\"reason\":\"") && answer.hasSuffix("\"}\n"))
+        try await withRouter(.sqlite, maxBody: 1 << 20) { router in
+            for item in cases {
+                let body = try String(contentsOf: Self.casesFolder.appendingPathComponent(item.file), encoding: .utf8)
+                let request = HTTPRequest(method: .post, url: router.base + "/ws/v1/validate-conf",
+                                          headers: ["Content-Type: application/json"], body: Array(body.utf8))
+                let response = try await TestRouter.perform(request)
+                #expect(response.status == 200)
+                #expect(response.header("Content-Type") == "application/json; charset=UTF-8")
+                #expect(response.header("Access-Control-Allow-Origin") == "*")
+                let answer = String(decoding: response.body, as: UTF8.self)
+                if item.expected == "valid" {
+                    #expect(answer == "{\"allowed\":true}\n", "\(item.file)")
+                } else {
+                    let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+                    #expect(json["allowed"] as? Bool == false, "\(item.file)")
+                    #expect(json["reason"] as? String == item.error, "\(item.file)")
+                    #expect(answer.hasPrefix("{\"allowed\":false,\"reason\":\"") && answer.hasSuffix("\"}\n"))
+                }
             }
         }
     }
 
     @Test func emptyBodyIsAllowedAndNoTokenIsNeeded() async throws {
-        let router = try await TestRouter(.sqlite)
-        defer { Task { await router.stop() } }
-        let answer = try await router.call(.post, "/ws/v1/validate-conf", token: nil, body: "")
-        #expect(answer.status == 200)
-        #expect(answer.text == "{\"allowed\":true}\n")
+        try await withRouter(.sqlite) { router in
+            let answer = try await router.call(.post, "/ws/v1/validate-conf", token: nil, body: "")
+            #expect(answer.status == 200)
+            #expect(answer.text == "{\"allowed\":true}\n")
+        }
     }
 
     @Test(arguments: [("a<b>&c", "\"a\\u003cb\\u003e\\u0026c\""), ("line\nnext\t\"q\"", "\"line\\nnext\\t\\\"q\\\"\""),

@@ -80,10 +80,24 @@ struct IngestCommandTests {
 
     /// Kills an ingest with SIGKILL part-way (after some batches committed), re-runs it, and checks the
     /// tables equal those of one clean run.
+    ///
+    /// The log is split in two around a named pipe that no one writes (a.log, b.log the pipe, c.log; sources
+    /// are read in path order): the first run commits batches of a.log, then blocks opening b.log, so it cannot
+    /// finish however fast it is or however slowly this test is scheduled. The test waits for committed lines
+    /// in the store (the deadline only stops a hung run), kills it, removes the pipe, and resumes.
     @Test func killedIngestResumesToTheSameTables() throws {
         let logs = try Self.makeLogs(count: 60_000)
         let killedStore = logs.path + "-killed.sqlite"
         let cleanStore = logs.path + "-clean.sqlite"
+        let cluster = logs.appendingPathComponent("moka-a")
+        let lines = try String(contentsOf: cluster.appendingPathComponent("yk.log"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        try (lines.prefix(30_000).joined(separator: "\n") + "\n").write(to: cluster.appendingPathComponent("a.log"), atomically: true, encoding: .utf8)
+        try (lines.dropFirst(30_000).joined(separator: "\n") + "\n").write(to: cluster.appendingPathComponent("c.log"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: cluster.appendingPathComponent("yk.log"))
+        let pipe = cluster.appendingPathComponent("b.log").path
+        #expect(mkfifo(pipe, 0o600) == 0, "mkfifo: \(String(cString: strerror(errno)))")
+        defer { unlink(pipe) }
 
         let process = Process()
         process.executableURL = ValidateCommandTests.binary
@@ -91,18 +105,30 @@ struct IngestCommandTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Whatever fails below, the blocked child must not outlive the test.
+        defer {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
         // Wait until some batches are committed (the checkpoint has moved), then kill without warning.
         var committed: Int64 = 0
-        while process.isRunning && committed < 2_000 {
+        let deadline = ContinuousClock.now + .seconds(300)
+        while process.isRunning && committed < 2_000 && ContinuousClock.now < deadline {
             usleep(2_000)
             committed = (try? Self.checkpointLines(killedStore)) ?? 0
         }
+        #expect(committed >= 2_000, "the ingest committed \(committed) lines before stopping or the deadline")
         let killedMidway = process.isRunning
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(killedMidway, "the ingest finished before it could be killed; make the input larger")
+        #expect(killedMidway, "the ingest ended before it was killed (status \(process.terminationStatus)); it should block on the pipe")
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
         let linesAtKill = try Self.checkpointLines(killedStore)
         #expect(linesAtKill > 0 && linesAtKill < 60_000)
+        #expect(linesAtKill <= 30_000, "nothing after the pipe can have been read")
+        unlink(pipe)
 
         let resumed = try cli.run(["ingest", logs.path, "--store", "sqlite:" + killedStore, "--format", "json"])
         #expect(resumed.status == 0, "\(resumed.stderr)")

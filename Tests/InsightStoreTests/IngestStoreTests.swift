@@ -178,8 +178,10 @@ struct IngestStoreTests {
         #expect(a["apps"]?.count == 28)  // 34 summary lines, 6 of them repeat an app id
     }
 
-    @Test func bothBackendsStoreTheSameTables() throws {
-        guard Backend.available.contains(.postgres) else { return }
+    /// Skipped (visibly) without a PostgreSQL server; under CI `available` lists PostgreSQL anyway, so a
+    /// missing server fails in `freshLocation` instead.
+    @Test(.enabled(if: Backend.available.contains(.postgres), "BURSAR_TEST_POSTGRES_URL is not set; run under scripts/with-postgres.sh"))
+    func bothBackendsStoreTheSameTables() throws {
         let folder = try Self.sampleFolder()
         var digests: [[String: [String]]] = []
         for backend in Backend.allCases {
