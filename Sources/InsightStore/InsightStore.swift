@@ -231,10 +231,23 @@ public final class InsightStore {
     /// thread of its own rather than inside the commits that cross `wal_autocheckpoint`: those stalled the
     /// single writer for seconds at a time (a copy of up to 256 MiB and a file sync each). PostgreSQL
     /// checkpoints on its own; there `body` just runs.
+    ///
+    /// Throws, before `body` runs and with autocheckpoints left on, when the checkpointer cannot open its
+    /// connection: without either, the log would grow for the whole ingest.
     public func bulkLoad<T>(_ body: () throws -> T) throws -> T {
         guard case let .sqlite(path) = location, path != ":memory:" else { return try body() }
-        try connection.executeScript("PRAGMA wal_autocheckpoint = 0")
-        let checkpointer = WALCheckpointer(path: path, every: 0.25)
+        let checkpointer: WALCheckpointer
+        do {
+            checkpointer = try WALCheckpointer(path: path, every: 0.25)
+        } catch {
+            throw StoreError("cannot open a second connection to \(path) to checkpoint its write-ahead log during the ingest: \(error)")
+        }
+        do {
+            try connection.executeScript("PRAGMA wal_autocheckpoint = 0")
+        } catch {
+            checkpointer.stop()
+            throw error
+        }
         defer {
             checkpointer.stop()
             try? connection.executeScript("PRAGMA wal_autocheckpoint = \(Self.walAutocheckpointPages)")
