@@ -50,7 +50,7 @@ public final class ArcherMetrics: Sendable {
     func snapshot(age seconds: Double) { snapshotAge.set(seconds) }
     func cluster(_ name: String, healthy: Bool) {
         registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "bursar", subsystem: "cluster", metricName: "ready",
+            namespace: "bursar", subsystem: "cluster", metricName: "ready", unitName: "",
             helpText: "1 while a cluster passes its readiness probes, 0 while traffic is routed around it"),
             labels: [("cluster", name)]).set(Double(healthy ? 1 : 0))
     }

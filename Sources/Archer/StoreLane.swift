@@ -32,14 +32,29 @@ public final class StoreLane: @unchecked Sendable {
     private var batchObserver: (@Sendable (Int) -> Void)?
 
     /// Starts the lane's thread; the store is opened (and migrated) on it, now, so a bad location fails here.
-    public init(location: StoreLocation, maxBatch: Int = 1024, batchObserver: (@Sendable (Int) -> Void)? = nil) throws {
+    public convenience init(location: StoreLocation, maxBatch: Int = 1024, batchObserver: (@Sendable (Int) -> Void)? = nil) throws {
+        try self.init(location: location, maxBatch: maxBatch, batchObserver: batchObserver,
+                      openCheckpointer: { try WALCheckpointer(path: $0, every: 0.5) })
+    }
+
+    /// The lane with the WAL checkpointer made by `openCheckpointer` (given the SQLite path), so tests can
+    /// make it fail.
+    init(location: StoreLocation, maxBatch: Int, batchObserver: (@Sendable (Int) -> Void)?,
+         openCheckpointer: @escaping @Sendable (String) throws -> WALCheckpointer) throws {
         self.location = location
         self.maxBatch = maxBatch
         self.batchObserver = batchObserver
+        self.openCheckpointer = openCheckpointer
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = "bursar-store"
         thread.start()
-        try runBlocking { _ in }
+        do {
+            try runBlocking { _ in }
+        } catch {
+            // The thread would otherwise wait for calls forever.
+            shutdown()
+            throw error
+        }
     }
 
     /// Runs `body` with the store on the lane's thread.
@@ -97,12 +112,20 @@ public final class StoreLane: @unchecked Sendable {
     // MARK: WAL checkpoints (SQLite)
 
     private let checkpointer = Mutex<WALCheckpointer?>(nil)
+    private let openCheckpointer: @Sendable (String) throws -> WALCheckpointer
 
     /// Checkpoints the WAL every half second on a thread of its own (once, however often the store reconnects).
-    private func startCheckpointer() {
-        guard case let .sqlite(path) = location else { return }
-        checkpointer.withLock { running in
-            if running == nil { running = WALCheckpointer(path: path, every: 0.5) }
+    /// Throws when the checkpointer cannot open its connection; the store's own autocheckpoint must then
+    /// stay on.
+    private func startCheckpointer(path: String) throws {
+        try checkpointer.withLock { running in
+            if running == nil {
+                do {
+                    running = try openCheckpointer(path)
+                } catch {
+                    throw StoreError("cannot open a second connection to \(path) to checkpoint its write-ahead log: \(error)")
+                }
+            }
         }
     }
 
@@ -192,16 +215,19 @@ public final class StoreLane: @unchecked Sendable {
     private func openStore() throws -> InsightStore {
         if let store { return store }
         let opened = try InsightStore(location)
-        if opened.connection.dialect == .sqlite {
+        if case let .sqlite(path) = location {
             // A checkpoint syncs the database file to disk, which takes milliseconds; run on this thread it would
             // hold every waiting submission for that long, many times a second. The checkpointer thread does it
-            // instead, with its own connection (WAL checkpoints run beside writers).
-            try opened.connection.execute("PRAGMA wal_autocheckpoint = 0")
+            // instead, with its own connection (WAL checkpoints run beside writers). Only once it runs is the
+            // connection's own autocheckpoint turned off: a lane without it fails rather than let the log grow.
+            if path != ":memory:" {
+                try startCheckpointer(path: path)
+                try opened.connection.execute("PRAGMA wal_autocheckpoint = 0")
+            }
             // The lane's page cache is emptied often under load, and emptying walks its whole hash of cached pages:
             // at the store's bulk-ingest size (256 MiB) that walk was 8% of the router's CPU under wrk. 16 MiB holds
             // what submissions touch (the tails of their tables and indexes) and made the router 12% faster.
             try opened.connection.execute("PRAGMA cache_size = -16384")
-            startCheckpointer()
         }
         store = opened
         return opened

@@ -139,7 +139,7 @@ extension InsightStore {
         let new = apps.indices.filter { isNew[$0] }
         var seq = firstSeq
         var lastSource: (name: String, id: Int64)?
-        try apps.withUnsafeBufferPointer { records in
+        _ = try apps.withUnsafeBufferPointer { records in
             try bulkInsert(.apps, new) { binder, index in
                 // Borrowed in place: copying a record would retain and release each of its strings.
                 let id: Int64

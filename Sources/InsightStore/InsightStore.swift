@@ -231,10 +231,23 @@ public final class InsightStore {
     /// thread of its own rather than inside the commits that cross `wal_autocheckpoint`: those stalled the
     /// single writer for seconds at a time (a copy of up to 256 MiB and a file sync each). PostgreSQL
     /// checkpoints on its own; there `body` just runs.
+    ///
+    /// Throws, before `body` runs and with autocheckpoints left on, when the checkpointer cannot open its
+    /// connection: without either, the log would grow for the whole ingest.
     public func bulkLoad<T>(_ body: () throws -> T) throws -> T {
         guard case let .sqlite(path) = location, path != ":memory:" else { return try body() }
-        try connection.executeScript("PRAGMA wal_autocheckpoint = 0")
-        let checkpointer = WALCheckpointer(path: path, every: 0.25)
+        let checkpointer: WALCheckpointer
+        do {
+            checkpointer = try WALCheckpointer(path: path, every: 0.25)
+        } catch {
+            throw StoreError("cannot open a second connection to \(path) to checkpoint its write-ahead log during the ingest: \(error)")
+        }
+        do {
+            try connection.executeScript("PRAGMA wal_autocheckpoint = 0")
+        } catch {
+            checkpointer.stop()
+            throw error
+        }
         defer {
             checkpointer.stop()
             try? connection.executeScript("PRAGMA wal_autocheckpoint = \(Self.walAutocheckpointPages)")
@@ -252,24 +265,50 @@ public final class InsightStore {
         Int(try connection.execute("SELECT MAX(version) FROM schema_migrations").first?.first?.int64 ?? 0)
     }
 
+    /// Brings the schema to this bursar's version. Several processes may open a new store at once (the router,
+    /// an ingest, a report): the check and every step run in one exclusive transaction (SQLite's write lock,
+    /// a PostgreSQL advisory lock), so each process sees the schema as the one before it left it, and only the
+    /// first applies anything. A store already at this version is only read, without waiting for writers.
     private func migrate() throws {
-        try connection.executeScript("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
-            """)
-        let applied = Set(try connection.execute("SELECT version FROM schema_migrations").compactMap { $0.first?.int64 })
         let known = Set(Schema.migrations.map { Int64($0.version) })
-        if let newest = applied.max(), !known.contains(newest) {
-            throw StoreError("the store \(location) is at schema version \(newest), newer than this bursar knows (\(known.max() ?? 0)); upgrade bursar")
-        }
-        for migration in Schema.migrations where !applied.contains(Int64(migration.version)) {
-            try connection.transaction {
+        if try isMigrated(to: known) { return }
+        try connection.exclusiveTransaction(lock: Self.migrationLock) {
+            try connection.executeScript("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                """)
+            // Read under the lock: another process may have migrated since `isMigrated` looked.
+            let applied = Set(try connection.execute("SELECT version FROM schema_migrations").compactMap { $0.first?.int64 })
+            if let newest = applied.max(), !known.contains(newest) {
+                throw StoreError("the store \(location) is at schema version \(newest), newer than this bursar knows (\(known.max() ?? 0)); upgrade bursar")
+            }
+            for migration in Schema.migrations where !applied.contains(Int64(migration.version)) {
                 try connection.executeScript(Schema.sql(migration, dialect: connection.dialect))
                 try prepared("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
                     .run([.integer(Int64(migration.version)), .text(migration.name), .integer(Self.now())])
             }
+            try refillAppKeysIfFlaggedInTransaction()
         }
-        try refillAppKeysIfFlagged()
+    }
+
+    /// The PostgreSQL advisory lock key migrations hold: "bursar" in ASCII, so other applications sharing the
+    /// database are unlikely to pick it.
+    static let migrationLock: Int64 = 0x62_75_72_73_61_72
+
+    /// Whether every known migration is applied and nothing is left to do after them, read without a lock.
+    private func isMigrated(to known: Set<Int64>) throws -> Bool {
+        let exists: [[SQLValue]]
+        switch connection.dialect {
+        case .sqlite:
+            exists = try connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+        case .postgres:
+            exists = try connection.execute("SELECT 1 WHERE to_regclass('schema_migrations') IS NOT NULL")
+        }
+        guard !exists.isEmpty else { return false }
+        let applied = Set(try connection.execute("SELECT version FROM schema_migrations").compactMap { $0.first?.int64 })
+        // A newer store is refused, with its version, under the lock.
+        guard applied == known else { return false }
+        return try connection.execute("SELECT 1 FROM ingest_state WHERE name = 'app_keys_refill'").isEmpty
     }
 
     // MARK: Statements
@@ -462,20 +501,19 @@ public final class InsightStore {
             .map { (AppKey.hash($0[0].string ?? ""), $0[1].int64 ?? 0) }
     }
 
-    /// Fills `app_keys` for a store migrated to version 6, which could not compute the hashes in SQL.
-    func refillAppKeysIfFlagged() throws {
+    /// Fills `app_keys` for a store migrated to version 6, which could not compute the hashes in SQL; runs
+    /// inside the migrations' transaction, so two processes opening the store never both fill it.
+    private func refillAppKeysIfFlaggedInTransaction() throws {
         let flagged = try connection.execute("SELECT 1 FROM ingest_state WHERE name = 'app_keys_refill'")
         guard !flagged.isEmpty else { return }
-        try connection.transaction {
-            let through = try derivedState().throughSeq
-            var rows = try appHashes(after: 0, through: through)
-            rows.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.seq < $1.seq }
-            try bulkInsert(.appKeys, rows) { binder, row in
-                try binder.integer(row.hash)
-                try binder.integer(row.seq)
-            }
-            try connection.execute("DELETE FROM ingest_state WHERE name = 'app_keys_refill'")
+        let through = try derivedState().throughSeq
+        var rows = try appHashes(after: 0, through: through)
+        rows.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.seq < $1.seq }
+        try bulkInsert(.appKeys, rows) { binder, row in
+            try binder.integer(row.hash)
+            try binder.integer(row.seq)
         }
+        try connection.execute("DELETE FROM ingest_state WHERE name = 'app_keys_refill'")
     }
 
     /// The sequence number of the newest stored application, 0 when there is none.

@@ -93,6 +93,32 @@ extension SQLConnection {
     /// failure (or a kill, which never reaches COMMIT) leaves nothing half-written.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")
+        return try finishTransaction(body)
+    }
+
+    /// Runs `body` inside one transaction that no other connection, in this process or another, runs an
+    /// exclusive transaction with the same `lock` beside: schema migrations, which must see the schema as
+    /// the previous one left it. SQLite takes its one write lock at the start (`BEGIN IMMEDIATE`, waiting
+    /// as long as the connection's busy timeout), so `lock` does not matter there; PostgreSQL takes the
+    /// transaction-scoped advisory lock `lock` (`pg_advisory_xact_lock`), released by the commit or rollback.
+    public func exclusiveTransaction<T>(lock: Int64, _ body: () throws -> T) throws -> T {
+        switch dialect {
+        case .sqlite:
+            try execute("BEGIN IMMEDIATE")
+        case .postgres:
+            try execute("BEGIN")
+            do {
+                try execute("SELECT pg_advisory_xact_lock($1::bigint)", [.integer(lock)])
+            } catch {
+                _ = try? execute("ROLLBACK")
+                throw error
+            }
+        }
+        return try finishTransaction(body)
+    }
+
+    /// Runs `body` in the transaction just begun and commits it, or rolls it back when anything throws.
+    private func finishTransaction<T>(_ body: () throws -> T) throws -> T {
         do {
             let result = try body()
             try execute("COMMIT")

@@ -25,10 +25,11 @@ public final class SQLiteConnection: SQLConnection {
     /// Always `.sqlite`.
     public var dialect: SQLDialect { .sqlite }
 
-    /// Opens (creating it if needed) the database at `path`; ":memory:" gives a private in-memory database.
-    public init(path: String) throws(SQLiteError) {
+    /// Opens (creating it if needed, unless `create` is false) the database at `path`; ":memory:" gives a
+    /// private in-memory database.
+    public init(path: String, create: Bool = true) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_URI
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             // sqlite3_open_v2 allocates a handle even on failure, only to carry the message.

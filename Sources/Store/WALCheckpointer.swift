@@ -12,17 +12,33 @@ public final class WALCheckpointer: @unchecked Sendable {
     private var running = true
     private var stopping = false
 
-    /// Starts checkpointing the database at `path` every `interval` with its own connection.
-    public init(path: String, every interval: Double) {
+    /// Starts checkpointing the database at `path` every `interval` with its own connection. Throws when
+    /// that connection cannot be opened (the database must already exist): a caller that turned
+    /// `wal_autocheckpoint` off for this checkpointer must turn it back on, or nothing would bound the log.
+    public init(path: String, every interval: Double) throws(SQLiteError) {
+        // The connection is opened on the thread that uses it; the outcome is handed back here.
+        nonisolated(unsafe) var opened: Result<Void, SQLiteError>?
         let thread = Thread { [self] in
-            let connection = try? SQLiteConnection(path: path)
-            try? connection?.executeScript("PRAGMA busy_timeout = 10000")
+            let connection: SQLiteConnection
+            do throws(SQLiteError) {
+                connection = try SQLiteConnection(path: path, create: false)
+                try connection.executeScript("PRAGMA busy_timeout = 10000")
+            } catch {
+                condition.lock()
+                opened = .failure(error)
+                running = false
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
             condition.lock()
+            opened = .success(())
+            condition.broadcast()
             while !stopping {
                 _ = condition.wait(until: Date().addingTimeInterval(interval))
                 condition.unlock()
                 // A failure (busy, I/O) only leaves the log longer; the next round or the close copies it.
-                try? connection?.executeScript("PRAGMA wal_checkpoint(PASSIVE)")
+                try? connection.executeScript("PRAGMA wal_checkpoint(PASSIVE)")
                 condition.lock()
             }
             running = false
@@ -31,6 +47,11 @@ public final class WALCheckpointer: @unchecked Sendable {
         }
         thread.name = "bursar-wal-checkpoint"
         thread.start()
+        condition.lock()
+        while opened == nil { condition.wait() }
+        let outcome = opened!
+        condition.unlock()
+        try outcome.get()
     }
 
     /// Stops the thread after the checkpoint in progress (if any) and waits for it.

@@ -15,8 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the submission router (\"Archer\"): route, record and submit Spark jobs; manage rules; deploy queue configs.",
         discussion: """
         The API is documented in the README and in Archer/openapi.yaml. Every /v1 call needs \
-        `Authorization: Bearer <token>`; tokens are listed, hashed, in the tokens file (create one with \
-        `bursar token new`). /healthz, /metrics and /ws/v1/validate-conf are open.
+        `Authorization: Bearer <token>`; tokens are listed, hashed, in the tokens file (create or extend one \
+        with `bursar token new --file tokens.yaml`). /healthz, /metrics and /ws/v1/validate-conf are open.
 
         Clusters with a kubernetes: section in clusters.yaml get the Kubernetes target; the others, or all \
         with --dry-run, get the dry-run target, which records what would be sent in --dry-run-dir. \
@@ -99,7 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         guard let tokensPath = tokens ?? ProcessInfo.processInfo.environment["BURSAR_TOKENS"] else {
-            printError("bursar serve: no tokens file; pass --tokens FILE (or BURSAR_TOKENS). Create one with: bursar token new --principal NAME --team TEAM [--admin] >> tokens.yaml")
+            printError("bursar serve: no tokens file; pass --tokens FILE (or BURSAR_TOKENS). Create one with: bursar token new --principal NAME --team TEAM [--admin] --file tokens.yaml")
             throw ExitCode(2)
         }
         do {

@@ -7,13 +7,22 @@ struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Create router bearer tokens (only their SHA-256 goes in the tokens file).",
-        subcommands: [New.self, Hash.self]
+        subcommands: [New.self, Hash.self, Check.self]
     )
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a new token on standard error and its tokens-file entry on standard output.",
-            discussion: "Example: bursar token new --principal alice --team data-platform >> tokens.yaml (give alice the token printed on standard error; it is not stored anywhere).")
+            abstract: "Print a new token on standard error and add its entry to the tokens file.",
+            discussion: """
+                Example: bursar token new --principal alice --team data-platform --file tokens.yaml
+                (give alice the token printed on standard error; it is not stored anywhere). --file creates the \
+                file with its principals: header when it does not exist, and replaces it only with a file that \
+                bursar serve accepts (so a duplicate name is refused).
+
+                Without --file the entry goes to standard output, preceded by the principals: header when \
+                standard output is an empty file, so both `>> tokens.yaml` on a new file and on an existing \
+                one give a valid tokens file.
+                """)
 
         @Option(help: "The principal's name (shown in the audit log).")
         var principal: String
@@ -24,18 +33,26 @@ struct TokenCommand: ParsableCommand {
         @Flag(help: "Give the admin role (rule changes, cordons, deploys, the audit log).")
         var admin = false
 
+        @Option(help: ArgumentHelp("Add the entry to this tokens file (created if absent), atomically.", valueName: "tokens-file"))
+        var file: String?
+
         func run() throws {
             var generator = SystemRandomNumberGenerator()
             let token = TokenBook.newToken(random: &generator)
+            let entry = TokensFile.entry(principal: principal, teams: team, admin: admin, tokenSHA256: TokenBook.hash(token))
+            if let file {
+                do {
+                    let count = try TokensFile.add(entry, to: file)
+                    printError(token)
+                    print("added \(principal) to \(file) (\(count) principal\(count == 1 ? "" : "s"))")
+                } catch {
+                    printError("bursar token new: \(error.description)")
+                    throw ExitCode(2)
+                }
+                return
+            }
             printError(token)
-            let teams = team.map { "\"\($0)\"" }.joined(separator: ", ")
-            let roles = admin ? "[admin]" : "[submitter]"
-            print("""
-              - name: "\(principal)"
-                teams: [\(teams)]
-                roles: \(roles)
-                token_sha256: \(TokenBook.hash(token))
-            """)
+            print((TokensFile.standardOutputIsEmptyFile() ? TokensFile.header : "") + entry, terminator: "")
         }
     }
 
@@ -49,4 +66,177 @@ struct TokenCommand: ParsableCommand {
             print(TokenBook.hash(line.trimmingCharacters(in: .whitespaces)))
         }
     }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a tokens file as bursar serve reads it; print its principals (exit 2 when it is refused).")
+
+        @Argument(help: "The tokens file.")
+        var file: String
+
+        func run() throws {
+            do {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                for principal in try TokenBook.parse(text, file: file).principals {
+                    print("\(principal.name)\tteams: \(principal.teams.joined(separator: ","))\troles: \(principal.roles.map(\.rawValue).joined(separator: ","))")
+                }
+            } catch let error as TokenBookError {
+                printError("bursar token check: \(error)")
+                throw ExitCode(2)
+            } catch {
+                printError("bursar token check: cannot read \(file): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+/// The tokens file as text: the entry `token new` writes, and adding one to a file in place.
+enum TokensFile {
+    /// The first line of a tokens file.
+    static let header = "principals:\n"
+
+    /// One principal's entry, as an item of the `principals` list (two spaces in, ending in a newline).
+    static func entry(principal: String, teams: [String], admin: Bool, tokenSHA256: String) -> String {
+        """
+          - name: \(quoted(principal))
+            teams: [\(teams.map(quoted).joined(separator: ", "))]
+            roles: \(admin ? "[admin]" : "[submitter]")
+            token_sha256: \(tokenSHA256)
+
+        """
+    }
+
+    /// A YAML double-quoted scalar.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\x" + String(format: "%02X", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Whether standard output is a regular file with nothing in it yet (`>> tokens.yaml` on a new file),
+    /// where the entry alone would not be a tokens file.
+    static func standardOutputIsEmptyFile() -> Bool {
+        var status = stat()
+        guard fstat(STDOUT_FILENO, &status) == 0 else { return false }
+        return (status.st_mode & S_IFMT) == S_IFREG && status.st_size == 0
+    }
+
+    /// What went wrong adding an entry; `description` says what and what to do.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Adds `entry` to the tokens file at `path` and returns how many principals it then lists. The file is
+    /// created with the header when absent (or empty), and replaced by a renamed temporary file, only once
+    /// the new text parses as `bursar serve` reads it: a reader never sees half an entry, and a refused
+    /// entry (a duplicate name, a file laid out differently) leaves the file as it was.
+    static func add(_ entry: String, to path: String) throws(Failure) -> Int {
+        // A symlink (a mounted secret, say) keeps pointing at the file: its target is what is replaced.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let directory = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
+        // Two `token new --file` at once would each add to the text they read and the second rename would drop
+        // the first entry; a lock on the folder (the file itself is replaced, so it cannot hold the lock) orders them.
+        let folder = open(directory, O_RDONLY | O_DIRECTORY)
+        guard folder >= 0 else { throw Failure(description: "cannot open the folder of \(path): \(errnoText())") }
+        defer { close(folder) }
+        guard flock(folder, LOCK_EX) == 0 else { throw Failure(description: "cannot lock the folder of \(path): \(errnoText())") }
+        defer { flock(folder, LOCK_UN) }
+
+        var existing = ""
+        var mode: mode_t = 0o644
+        var status = stat()
+        if stat(target, &status) == 0 {
+            mode = status.st_mode & 0o7777
+            do {
+                existing = try String(contentsOfFile: target, encoding: .utf8)
+            } catch {
+                throw Failure(description: "cannot read \(path): \(error.localizedDescription)")
+            }
+        } else if errno != ENOENT {
+            throw Failure(description: "cannot read \(path): \(errnoText())")
+        }
+
+        let text = appended(entry, to: existing, file: path)
+        let book: TokenBook
+        do {
+            book = try TokenBook.parse(text, file: path)
+        } catch {
+            throw Failure(description: "not adding the entry, the result would be refused: \(error)")
+        }
+        try replace(target, in: directory, with: text, mode: mode, shownAs: path)
+        return book.principals.count
+    }
+
+    /// The file's text with `entry` added: after the header when the file has no YAML in it yet, else at the
+    /// end, indented as the file's list is (two spaces, as `token new` writes, or none).
+    static func appended(_ entry: String, to existing: String, file: String) -> String {
+        let hasContent = existing.split(separator: "\n").contains { line in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return !trimmed.isEmpty && !trimmed.hasPrefix("#")
+        }
+        let base = existing.isEmpty || existing.hasSuffix("\n") ? existing : existing + "\n"
+        guard hasContent else { return base + header + entry }
+        let indented = base + entry
+        if (try? TokenBook.parse(indented, file: file)) != nil { return indented }
+        let flush = base + entry.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("  ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
+        if (try? TokenBook.parse(flush, file: file)) != nil { return flush }
+        // Neither fits: report what the loader says about the plain append.
+        return indented
+    }
+
+    /// Writes `text` to a temporary file beside `target`, syncs it, and renames it over `target`.
+    private static func replace(_ target: String, in directory: String, with text: String, mode: mode_t,
+                                shownAs path: String) throws(Failure) {
+        var template = Array((directory + "/.tokens-new-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw Failure(description: "cannot create a temporary file beside \(path): \(errnoText())") }
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var renamed = false
+        defer {
+            if !renamed { unlink(temporary) }
+        }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let reason = errnoText()
+                close(descriptor)
+                throw Failure(description: "cannot write beside \(path): \(reason)")
+            }
+            written += count
+        }
+        guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else {
+            let reason = errnoText()
+            close(descriptor)
+            throw Failure(description: "cannot write beside \(path): \(reason)")
+        }
+        close(descriptor)
+        guard rename(temporary, target) == 0 else { throw Failure(description: "cannot replace \(path): \(errnoText())") }
+        renamed = true
+        // The rename itself is durable once the folder is synced.
+        let folder = open(directory, O_RDONLY | O_DIRECTORY)
+        if folder >= 0 {
+            fsync(folder)
+            close(folder)
+        }
+    }
+
+    private static func errnoText() -> String { String(cString: strerror(errno)) }
 }
