@@ -13,6 +13,7 @@ packages=(
     python3                  # the HTTP server in the libcurl tests
     openssl                  # test certificates for the Kubernetes API client's TLS tests
     wrk                      # the router benchmark's HTTP load generator
+    time                     # GNU time: the single-log ingest benchmark's peak memory
 )
 
 missing=()

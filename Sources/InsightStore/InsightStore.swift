@@ -185,9 +185,9 @@ public final class InsightStore {
     private var statements: [String: any SQLStatement] = [:]
     /// The sequence number the next new application gets (read from the store on first use).
     private var nextSeq: Int64?
-    /// Applications told apart from stored ones in memory, with their numbers: those numbered after
+    /// Applications told apart from stored ones in memory, by id hash: those numbered after
     /// `derived_through_seq` (not in `app_keys` yet), loaded on the first write and kept up to date by each one.
-    private var unkeyedApps: [AppKey: Int64]?
+    private var unkeyedApps: AppHashIndex?
     /// `source_names` ids of the sources written so far.
     private var sourceIDs: [String: Int64] = [:]
     /// Whether `app_keys` has any row (when not, no application needs looking up there).
@@ -407,37 +407,67 @@ public final class InsightStore {
     private func newApps(_ apps: [AppRecord], firstSeq: Int64) throws -> [Bool] {
         if unkeyedApps == nil {
             let through = try derivedState().throughSeq
-            var keys: [AppKey: Int64] = [:]
-            for row in try prepared("SELECT cluster, app_id, seq FROM apps WHERE seq > ?").query([.integer(through)]) {
-                keys[AppKey(cluster: row[0].string ?? "", appID: row[1].string ?? "")] = row[2].int64 ?? 0
+            var index = AppHashIndex()
+            for row in try prepared("SELECT app_id, seq FROM apps WHERE seq > ?").query([.integer(through)]) {
+                index.insert(hash: AppKey.hash(row[0].string ?? ""), seq: row[1].int64 ?? 0)
             }
-            unkeyedApps = keys
+            unkeyedApps = index
             appKeysStored = !(try connection.execute("SELECT 1 FROM app_keys LIMIT 1").isEmpty)
         }
-        var isNew: [Bool] = []
-        isNew.reserveCapacity(apps.count)
-        // Taken out while it changes, so the dictionary is not copied on write.
-        var unkeyed = unkeyedApps.take()!
-        defer { unkeyedApps = unkeyed }
-        var toLookUp: [Int] = []
+        var isNew = Array(repeating: true, count: apps.count)
+        // Repeats within the batch (the parser drops them already; this keeps the store right on its own).
+        var inBatch = Set<AppKey>(minimumCapacity: apps.count)
+        var candidates: [(app: Int, seqs: [Int64])] = []
         for i in apps.indices {
-            // Added here already (a repeat later in the batch is a duplicate); `write` drops the dictionary
-            // if the batch is not committed.
-            let new = unkeyed[apps[i].key] == nil
-            if new { unkeyed[apps[i].key] = 0 }
-            isNew.append(new)
-            if new && appKeysStored { toLookUp.append(i) }
+            guard inBatch.insert(apps[i].key).inserted else {
+                isNew[i] = false
+                continue
+            }
+            if unkeyedApps!.contains(apps[i].key.appHash) {
+                candidates.append((i, unkeyedApps!.seqs(for: apps[i].key.appHash)))
+            }
         }
-        for i in try keyed(toLookUp.map { apps[$0].key }) {
-            isNew[toLookUp[i]] = false
-            unkeyed.removeValue(forKey: apps[toLookUp[i]].key)
+        // A hash hit is a repeat only when a stored row with that number has the same id and cluster.
+        if !candidates.isEmpty {
+            let stored = try storedKeys(candidates.flatMap(\.seqs))
+            for candidate in candidates where candidate.seqs.contains(where: { stored[$0] == apps[candidate.app].key }) {
+                isNew[candidate.app] = false
+            }
+        }
+        if appKeysStored {
+            let toLookUp = apps.indices.filter { isNew[$0] }
+            for i in try keyed(toLookUp.map { apps[$0].key }) { isNew[toLookUp[i]] = false }
         }
         var seq = firstSeq
         for i in apps.indices where isNew[i] {
-            unkeyed[apps[i].key] = seq
+            unkeyedApps!.insert(hash: apps[i].key.appHash, seq: seq)
             seq += 1
         }
         return isNew
+    }
+
+    /// The id and cluster of each stored application numbered in `seqs`.
+    private func storedKeys(_ seqs: [Int64]) throws -> [Int64: AppKey] {
+        var keys: [Int64: AppKey] = [:]
+        switch connection.dialect {
+        case .sqlite:
+            let statement = try prepared("SELECT app_id, cluster FROM apps WHERE seq = ?")
+            for seq in Set(seqs) {
+                if let row = try statement.query([.integer(seq)]).first {
+                    keys[seq] = AppKey(cluster: row[1].string ?? "", appID: row[0].string ?? "")
+                }
+            }
+        case .postgres:
+            let statement = try prepared("SELECT seq, app_id, cluster FROM apps WHERE seq = ANY(?::bigint[])")
+            let unique = Array(Set(seqs))
+            for start in stride(from: 0, to: unique.count, by: Self.postgresChunk) {
+                let chunk = unique[start..<min(start + Self.postgresChunk, unique.count)]
+                for row in try statement.query([.text(PostgresConnection.arrayLiteral(chunk.map { .integer($0) }))]) {
+                    keys[row[0].int64 ?? 0] = AppKey(cluster: row[2].string ?? "", appID: row[1].string ?? "")
+                }
+            }
+        }
+        return keys
     }
 
     /// The positions of `keys` found in `app_keys` (a hash match whose stored row has the same id and cluster).
@@ -481,7 +511,11 @@ public final class InsightStore {
         guard through > after else { return }
         var rows: [(hash: Int64, seq: Int64)]
         if let unkeyed = unkeyedApps {
-            rows = unkeyed.compactMap { key, seq in seq > after && seq <= through ? (key.appHash, seq) : nil }
+            rows = []
+            rows.reserveCapacity(unkeyed.count)
+            unkeyed.forEach { hash, seq in
+                if seq > after && seq <= through { rows.append((hash, seq)) }
+            }
         } else {
             rows = try appHashes(after: after, through: through)
         }

@@ -75,4 +75,11 @@ extension Requirement {
     static let glpsol = Requirement.command(
         "glpsol (GLPK's command-line solver)", remedy: "bash scripts/setup.sh installs it (Debian package glpk-utils)",
         "glpsol", ["--version"])
+
+    /// The throwaway server the test command starts (scripts/with-postgres.sh sets its URL).
+    static let postgres = Requirement(
+        "a PostgreSQL server (BURSAR_TEST_POSTGRES_URL)",
+        remedy: "run the tests as `make test` or under scripts/with-postgres.sh, which starts one") {
+        ProcessInfo.processInfo.environment["BURSAR_TEST_POSTGRES_URL"] != nil
+    }
 }
