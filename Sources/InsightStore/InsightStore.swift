@@ -207,9 +207,9 @@ public final class InsightStore {
             // every committed batch consistent (a power cut may only lose the last ones, which a re-run
             // reads again from the checkpoint before them). Checkpointing the WAL every 256 MiB rather
             // than every 4 MiB cut bulk ingest time by a third; a much larger WAL slows page lookups.
+            try sqlite.executeScript("PRAGMA busy_timeout = 10000")
+            try Self.useWriteAheadLog(sqlite, path: path)
             try sqlite.executeScript("""
-                PRAGMA busy_timeout = 10000;
-                PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = NORMAL;
                 PRAGMA cache_size = -262144;
                 PRAGMA temp_store = MEMORY;
@@ -225,6 +225,24 @@ public final class InsightStore {
             try connection.execute("SET client_min_messages = warning")
         }
         try migrate()
+    }
+
+    /// Switches a SQLite database to write-ahead logging (a setting kept in the file). Switching needs the file
+    /// to itself, and SQLite answers "busy" at once rather than waiting when another connection is opening the
+    /// same new file: so the mode is read first (only the first opener of a new file switches it) and a busy
+    /// switch is tried again for up to 10 s.
+    private static func useWriteAheadLog(_ sqlite: SQLiteConnection, path: String) throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            let mode = try sqlite.execute("PRAGMA journal_mode").first?.first?.string?.lowercased()
+            if mode == "wal" || path == ":memory:" { return }
+            do {
+                try sqlite.executeScript("PRAGMA journal_mode = WAL")
+            } catch {
+                guard error.code & 0xFF == 5, ContinuousClock.now < deadline else { throw error }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
     }
 
     /// Runs a bulk write (an ingest) with the SQLite write-ahead log copied back into the database on a
