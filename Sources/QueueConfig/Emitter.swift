@@ -2,6 +2,13 @@
 /// quoted only where YAML would misread them, children in model order. Reading the output
 /// back gives the same model: `StrictDecoder.decode(Emitter.yaml(x)).config == x`.
 public enum Emitter {
+    /// A string as a YAML scalar, plain when that reads back as the same string, else quoted: how every YAML
+    /// file Bursar writes (queue configurations, token files) spells its strings. `inFlow` for an item of a
+    /// `[a, b]` list, where commas and brackets need quoting too.
+    public static func scalar(_ value: String, inFlow: Bool = false) -> String {
+        YAMLWriter.scalar(value, inFlow: inFlow)
+    }
+
     /// The canonical text of `config`. With `withChecksum`, a `checksum:` line carrying YuniKorn's
     /// checksum of the text is appended (YuniKorn strips that line before hashing, so it matches).
     public static func yaml(_ config: SchedulerConfig, withChecksum: Bool = false) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import enum QueueConfig.Emitter
 import Router
 
 /// `bursar token`: make bearer tokens for the router's tokens file.
@@ -99,32 +100,12 @@ enum TokensFile {
     /// One principal's entry, as an item of the `principals` list (two spaces in, ending in a newline).
     static func entry(principal: String, teams: [String], admin: Bool, tokenSHA256: String) -> String {
         """
-          - name: \(quoted(principal))
-            teams: [\(teams.map(quoted).joined(separator: ", "))]
+          - name: \(Emitter.scalar(principal))
+            teams: [\(teams.map { Emitter.scalar($0, inFlow: true) }.joined(separator: ", "))]
             roles: \(admin ? "[admin]" : "[submitter]")
             token_sha256: \(tokenSHA256)
 
         """
-    }
-
-    /// A YAML double-quoted scalar.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + String(format: "%02X", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 
     /// Whether standard output is a regular file with nothing in it yet (`>> tokens.yaml` on a new file),

@@ -1,6 +1,7 @@
 @testable import Allocation
 import Foundation
 import Testing
+import TestSupport
 
 /// The models GLPK solved, exported and solved again by HiGHS (Benchmarks/highs_check.py): the allocation
 /// must equal HiGHS's optimum to 1e-6; the placement's bound must be a real bound and its reported gap an

@@ -1,6 +1,7 @@
 @testable import Allocation
 import Foundation
 import Testing
+import TestSupport
 
 /// `Solver/allocation.mod` run by glpsol must give the allocation the Swift stage LPs give, on the small
 /// case committed as `Solver/small.dat` and on random cases. The glpsol tests need glpsol

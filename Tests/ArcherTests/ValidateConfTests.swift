@@ -2,6 +2,7 @@ import Archer
 import Foundation
 import HTTPFetch
 import Testing
+import TestSupport
 
 /// `POST /ws/v1/validate-conf` answers as yunikorn-core's endpoint: for every case in the shared fixtures, the
 /// same verdict and the same first error, in Go's JSON encoding, with YuniKorn's headers.

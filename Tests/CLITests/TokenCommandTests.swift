@@ -52,7 +52,7 @@ struct TokenCommandTests {
         let tokens = folder.appendingPathComponent("tokens.yaml").path
         let first = try append(["token", "new", "--principal", "alice", "--team", "payments-core"], to: tokens)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(try String(contentsOfFile: tokens, encoding: .utf8).hasPrefix("principals:\n  - name: \"alice\"\n"))
+        #expect(try String(contentsOfFile: tokens, encoding: .utf8).hasPrefix("principals:\n  - name: alice\n"))
         #expect(try principals(in: tokens) == ["alice"])
         try serveAccepts(tokens, in: folder)
 
@@ -72,7 +72,7 @@ struct TokenCommandTests {
     @Test func toAPipeOnlyTheEntryIsPrinted() throws {
         let made = try cli.run(["token", "new", "--principal", "carol"])
         #expect(made.status == 0)
-        #expect(made.stdout.hasPrefix("  - name: \"carol\"\n    teams: []\n    roles: [submitter]\n    token_sha256: "))
+        #expect(made.stdout.hasPrefix("  - name: carol\n    teams: []\n    roles: [submitter]\n    token_sha256: "))
     }
 
     @Test func fileOptionCreatesThenAddsToTheFile() throws {

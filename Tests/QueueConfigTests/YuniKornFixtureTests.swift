@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import QueueConfig
 
 /// The cases yunikorn-core itself was run on (`shared/fixtures/yunikorn/cases`): our verdict,

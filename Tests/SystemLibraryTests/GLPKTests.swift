@@ -1,6 +1,7 @@
 import Foundation
 import LinearSolver
 import Testing
+import TestSupport
 
 /// Real calls into GLPK through `LinearProgram`. Each test is synchronous so a problem's whole life stays
 /// on one thread, as GLPK's per-thread environment requires.

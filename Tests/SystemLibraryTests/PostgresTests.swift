@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import Testing
+import TestSupport
 
 /// Real calls into a PostgreSQL server through libpq. They need a server, so they run only when
 /// BURSAR_TEST_POSTGRES_URL is set (scripts/with-postgres.sh starts a throwaway one and sets it); without
