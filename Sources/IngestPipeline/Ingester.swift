@@ -190,8 +190,10 @@ public final class Ingester {
         }
         let sharedHourly = context.hourly
         let queueHours = Future { () -> [HourlyUsage.QueueHourAmounts] in
-            var hourly = finalDerived.hourly
-            hourly.merge(sharedHourly.take())
+            // The parsed batches' table is the big one: the writer's adjustments are merged into it, not it
+            // into a copy of them.
+            var hourly = sharedHourly.take()
+            hourly.merge(finalDerived.hourly)
             return hourly.queueHours
         }
         let computed = ContinuousClock.now

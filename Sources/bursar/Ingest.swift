@@ -127,6 +127,9 @@ struct IngestCommand: ParsableCommand {
     }
 
     /// Reads whichever mapping files the folder has.
+    /// The largest mapping file read (job_apps.csv of ten million applications is about 1 GiB).
+    static let mappingFileBytes = 4 << 30
+
     static func readMappings(_ folder: String)
         -> (Mappings, Set<MappingFile>, [MappingProblem], unreadable: String?)
     {
@@ -139,7 +142,17 @@ struct IngestCommand: ParsableCommand {
         var problems: [MappingProblem] = []
         for file in MappingFile.allCases {
             let path = (folder as NSString).appendingPathComponent(file.rawValue)
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            // A mapping file is read whole: one larger than any real platform's is refused, not read.
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            guard size <= mappingFileBytes else {
+                // None of the folder's files is applied: a half-read set of mappings would re-attribute.
+                return (Mappings(), [], problems,
+                        "\(path): \(size) bytes is over the \(mappingFileBytes >> 30) GiB a mapping file may have; split the history or keep job_apps in the store (the router writes it there); no mapping file of the folder was applied")
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                return (Mappings(), [], problems, "\(path): cannot be read; check its permissions (no mapping file of the folder was applied)")
+            }
             let bytes = [UInt8](data)
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 problems.append(MappingProblem(file: path, line: 0, message: "not UTF-8 text; save it as UTF-8"))

@@ -156,4 +156,17 @@ struct IngestCommandTests {
         try db.executeScript("PRAGMA busy_timeout = 1000")
         return try db.execute("SELECT COALESCE(SUM(lines), 0) FROM ingest_sources").first?.first?.int64 ?? 0
     }
+
+    /// A mapping file that exists but cannot be read is an error naming it, and none of the folder's files is
+    /// applied (before, it was silently taken as absent, and the other files replaced the stored mappings).
+    @Test func anUnreadableMappingFileIsAnErrorAndNothingIsApplied() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-map-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("workflows.csv"), withIntermediateDirectories: true)
+        try "project,owner\nledger,team-ledger\n".write(to: folder.appendingPathComponent("projects.csv"), atomically: true, encoding: .utf8)
+        let store = folder.path + "/s.sqlite"
+        let result = try cli.run(["ingest", "--mappings", folder.path, "--store", "sqlite:" + store])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(folder.appendingPathComponent("workflows.csv").path + ": cannot be read"), "\(result.stderr)")
+        #expect(try InsightStore(.sqlite(path: store)).digest()["map_projects"] == [])
+    }
 }
