@@ -197,7 +197,7 @@ private struct EventWalker {
                 if aliases > limits.maxAliases {
                     return DocumentLimitError(
                         limit: .aliases, line: line, column: column,
-                        message: "more than \(limits.maxAliases) alias references (*name) in one document; write the values out instead of aliasing them")
+                        message: "alias references: more than the limit of \(limits.maxAliases) (*name) in one document; write the values out instead of aliasing them")
                 }
                 // An undefined alias is a syntax error the composer words; count it as one node.
                 let cost = Self.text(event.data.alias.anchor).flatMap { anchors[$0] } ?? Cost(nodes: 1, size: 1)
@@ -227,7 +227,7 @@ private struct EventWalker {
         guard expandedSize > maxExpandedSize else { return nil }
         return DocumentLimitError(
             limit: .expansion, line: line, column: column,
-            message: "alias expansion: the document expands to more than \(maxExpandedSize) bytes (\(limits.maxExpansionRatio) times its size, at least 64 KiB); write the values out or alias less")
+            message: "alias expansion: the document expands past the limit of \(maxExpandedSize) bytes (\(limits.maxExpansionRatio) times its size, at least 64 KiB each); write the values out or alias less")
     }
 
     private static func text(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
