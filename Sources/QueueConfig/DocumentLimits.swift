@@ -227,7 +227,7 @@ private struct EventWalker {
         guard expandedSize > maxExpandedSize else { return nil }
         return DocumentLimitError(
             limit: .expansion, line: line, column: column,
-            message: "alias expansion: the document expands past the limit of \(maxExpandedSize) bytes (\(limits.maxExpansionRatio) times its size, at least 64 KiB each); write the values out or alias less")
+            message: "alias expansion: the document expands past the limit of \(maxExpandedSize) bytes (\(limits.maxExpansionRatio) times its size, a small document counted as 64 KiB); write the values out or alias less")
     }
 
     private static func text(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
