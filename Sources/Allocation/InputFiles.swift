@@ -39,7 +39,15 @@ struct StrictYAML {
     init(file: String) { self.file = file }
 
     /// The root node, or nil with a problem recorded.
+    /// The text is checked against `DocumentLimits.configFile` first, so aliases cannot expand it.
     mutating func compose(_ text: String) -> Node? {
+        do {
+            try DocumentLimits.configFile.check(text)
+        } catch {
+            problems.append(InputProblem(file: file, line: error.line ?? 0, column: error.column ?? 0, field: "",
+                                         message: error.message))
+            return nil
+        }
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 problems.append(InputProblem(file: file, line: 1, column: 1, field: "", message: "the file is empty"))

@@ -9,20 +9,26 @@ struct BlockYAMLReader {
     private var line = 1
     private var lineStart = 0
     private var tree: YAMLTree
+    /// Open collections, and the most allowed: deeper documents are left to the general reader, whose
+    /// limit check words the error (and recursion here stays shallow on hostile input).
+    private var depth = 0
+    private let maxDepth: Int
 
     private struct GiveUp: Error {}
 
-    /// Reads the first document of `text`; nil when the text needs the general reader.
-    static func read(_ text: String) -> YAMLTree? {
+    /// Reads the first document of `text`; nil when the text needs the general reader (including
+    /// when it nests deeper than `maxDepth`).
+    static func read(_ text: String, maxDepth: Int = DocumentLimits.queueConfig.maxDepth) -> YAMLTree? {
         var copy = text
         return copy.withUTF8 { buffer in
-            var reader = BlockYAMLReader(bytes: buffer)
+            var reader = BlockYAMLReader(bytes: buffer, maxDepth: maxDepth)
             return try? reader.document()
         }
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
+        self.maxDepth = maxDepth
         // About one node per 16 bytes in typical queue files.
         tree = YAMLTree(capacity: bytes.count / 16)
     }
@@ -138,6 +144,8 @@ struct BlockYAMLReader {
     }
 
     private mutating func blockSequence(indent: Int, parent: Int32, indentless: Bool) throws {
+        try enter()
+        defer { depth -= 1 }
         let sequence = tree.add(.sequence, style: .block, line: line, column: column(of: pos), parent: parent)
         while true {
             // pos is at "-" of an entry on a line with indentation `indent`.
@@ -170,6 +178,8 @@ struct BlockYAMLReader {
     }
 
     private mutating func blockMapping(indent: Int, parent: Int32) throws {
+        try enter()
+        defer { depth -= 1 }
         let mapping = tree.add(.mapping, style: .block, line: line, column: column(of: pos), parent: parent)
         var keys: [String] = []
         while true {
@@ -280,6 +290,11 @@ struct BlockYAMLReader {
         return value
     }
 
+    private mutating func enter() throws {
+        depth += 1
+        if depth > maxDepth { throw GiveUp() }
+    }
+
     // MARK: Inline values
 
     /// A value on the rest of the current line: plain, quoted or a flow collection.
@@ -357,6 +372,8 @@ struct BlockYAMLReader {
 
     /// `[a, b]` or `{k: v}` on one line, possibly nested.
     private mutating func flowCollection(parent: Int32) throws {
+        try enter()
+        defer { depth -= 1 }
         let open = bytes[pos]
         let isMapping = open == 123
         let node = tree.add(isMapping ? .mapping : .sequence, style: .flow, line: line, column: column(of: pos), parent: parent)

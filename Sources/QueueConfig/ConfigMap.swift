@@ -29,7 +29,9 @@ public enum ConfigMap {
     public static func classify(_ text: String) throws -> Content {
         // Cheap test first: most inputs are plain queue files and must not be parsed twice.
         guard hasTopLevelKindLine(text) else { return .queuesYAML(text) }
-        guard let node = try? Yams.compose(yaml: text), case .mapping(let mapping) = node,
+        // A text over the limits is read as a queue file, whose check then names the limit.
+        guard (try? DocumentLimits.queueConfig.check(text)) != nil,
+              let node = try? Yams.compose(yaml: text), case .mapping(let mapping) = node,
               mapping["kind"]?.string == "ConfigMap" else {
             return .queuesYAML(text)
         }
@@ -49,13 +51,17 @@ public enum ConfigMap {
                     throw ReadError(description: "ConfigMap \(name): binaryData.\(key) is not valid base64")
                 }
                 do {
-                    let plain = try Gzip.decompress(Array(bytes))
+                    // Unzipped past the document limit, the text would be refused anyway: stop there.
+                    let limit = DocumentLimits.queueConfig.maxBytes
+                    let plain = try Gzip.decompress(Array(bytes), maxOutputSize: limit)
                     guard let string = String(validating: plain, as: UTF8.self) else {
                         throw ReadError(description: "ConfigMap \(name): binaryData.\(key) does not hold UTF-8 text")
                     }
                     found = ("binaryData.\(key)", string)
                 } catch let error as ReadError {
                     throw error
+                } catch let error as GzipError where error.isOutputTooLarge {
+                    throw ReadError(description: "ConfigMap \(name): binaryData.\(key) unzips to more than \(DocumentLimits.queueConfig.maxBytes) bytes, over the document-size limit for a queue configuration; send a smaller one")
                 } catch {
                     throw ReadError(description: "ConfigMap \(name): binaryData.\(key) is not valid gzip (\(error))")
                 }
@@ -102,5 +108,12 @@ public enum ConfigMap {
             out += line.isEmpty ? "\n" : "    \(line)\n"
         }
         return out
+    }
+}
+
+private extension GzipError {
+    var isOutputTooLarge: Bool {
+        if case .outputTooLarge = self { return true }
+        return false
     }
 }

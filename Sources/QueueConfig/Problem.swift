@@ -90,6 +90,8 @@ public enum Severity: String, Sendable, Codable {
 /// What kind of problem; stable identifiers for scripts and tests (wording may change, kinds do not).
 public enum ProblemKind: String, Sendable, Codable, CaseIterable {
     case yamlSyntax = "yaml-syntax"
+    /// Over one of Bursar's document limits (size, nesting, aliases): refused before it is read.
+    case documentLimit = "document-limit"
     case unknownField = "unknown-field"
     case wrongType = "wrong-type"
     case duplicateKey = "duplicate-key"

@@ -17,11 +17,24 @@ public struct DecodedConfig: Sendable {
 /// and only the first YAML document counts, as in `configs.ParseAndValidateConfig`.
 public enum StrictDecoder {
     /// Decodes `text`; never throws: every problem is reported in the result.
-    public static func decode(_ text: String, for version: YuniKornVersion = .latest) -> DecodedConfig {
+    /// `limits` bound the document before it is read (see `DocumentLimits`); a document over them is one
+    /// `document-limit` problem.
+    public static func decode(_ text: String, for version: YuniKornVersion = .latest,
+                              limits: DocumentLimits = .queueConfig) -> DecodedConfig {
         let tree: YAMLTree
-        if let fast = BlockYAMLReader.read(text) {
+        if text.utf8.count > limits.maxBytes {
+            do { try limits.check(text) } catch { return limitExceeded(error) }
+        }
+        // The fast reader has no aliases and gives up past the depth limit, so a document it reads is
+        // within every limit; anything else is checked before libyaml composes (and expands) it.
+        if let fast = BlockYAMLReader.read(text, maxDepth: limits.maxDepth) {
             tree = fast
         } else {
+            do {
+                try limits.check(text)
+            } catch {
+                return limitExceeded(error)
+            }
             do {
                 tree = try YAMLTree.libyaml(text)
             } catch let error as YamlError {
@@ -44,6 +57,15 @@ public enum StrictDecoder {
         let yunikorn = decoder.typeErrors.isEmpty ? nil
             : "yaml: unmarshal errors:\n  " + decoder.typeErrors.joined(separator: "\n  ")
         return DecodedConfig(config: config, sourceMap: sourceMap, problems: decoder.problems, yunikornError: yunikorn)
+    }
+
+    /// The one problem of a document over a limit; YuniKorn's reason carries Bursar's message.
+    static func limitExceeded(_ error: DocumentLimitError) -> DecodedConfig {
+        let location = error.line.map { SourceLocation(line: $0, column: error.column ?? 1) }
+        let problem = Problem(severity: .error, kind: .documentLimit, path: .root, location: location,
+                              message: error.message, yunikornMessage: nil)
+        let reason = "yaml: " + (error.line.map { "line \($0): " } ?? "") + error.message
+        return DecodedConfig(config: nil, sourceMap: SourceMap(), problems: [problem], yunikornError: reason)
     }
 
     private static func syntaxProblem(_ error: YamlError, text: String) -> (problem: Problem, yunikorn: String) {

@@ -88,6 +88,11 @@ public struct TokenBook: Sendable {
         func fail(_ node: Node?, _ field: String, _ message: String) -> TokenBookError {
             TokenBookError(file: file, line: node?.mark?.line, column: node?.mark?.column, field: field, message: message)
         }
+        do {
+            try DocumentLimits.configFile.check(text)
+        } catch {
+            throw TokenBookError(file: file, line: error.line, column: error.column, field: "", message: error.message)
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -1,3 +1,4 @@
+internal import QueueConfig
 internal import Yams
 
 /// A parsed document that still knows where each value was written, so an error about a value can name
@@ -57,7 +58,14 @@ struct SyntaxError: Error {
 enum YAMLSource {
     /// Reads the first document through libyaml (via Yams), resolving scalars the way Kubernetes' YAML
     /// reader does (YAML 1.1 booleans included). Duplicate keys and merge keys are refused.
-    static func parse(_ text: String) throws(SyntaxError) -> SourceNode? {
+    /// The document is checked against `limits` first, before anything is composed, so aliases
+    /// cannot expand a small body into a large manifest.
+    static func parse(_ text: String, limits: DocumentLimits = .submission) throws(SyntaxError) -> SourceNode? {
+        do {
+            try limits.check(text)
+        } catch {
+            throw SyntaxError(message: error.message, line: error.line, column: error.column)
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -206,8 +214,9 @@ struct JSONSource {
     private var lineStart = 0
     private var depth = 0
 
-    /// Nesting deeper than this is refused rather than risking the stack on hostile input.
-    static let maximumDepth = 200
+    /// Nesting deeper than this is refused rather than risking the stack on hostile input; the same
+    /// bound as for YAML submissions.
+    static let maximumDepth = DocumentLimits.submission.maxDepth
 
     static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> SourceNode {
         var reader = JSONSource(bytes: bytes)
@@ -288,7 +297,7 @@ struct JSONSource {
 
     private mutating func object(path: String) throws(SyntaxError) -> SourceNode.Value {
         depth += 1
-        guard depth <= JSONSource.maximumDepth else { throw error("nesting deeper than \(JSONSource.maximumDepth) levels") }
+        guard depth <= JSONSource.maximumDepth else { throw SyntaxError(message: "nesting is deeper than the limit of \(JSONSource.maximumDepth) levels; flatten the document", line: line, column: column, field: path) }
         defer { depth -= 1 }
         index += 1
         var members: [(key: String, node: SourceNode)] = []
@@ -324,7 +333,7 @@ struct JSONSource {
 
     private mutating func array(path: String) throws(SyntaxError) -> SourceNode.Value {
         depth += 1
-        guard depth <= JSONSource.maximumDepth else { throw error("nesting deeper than \(JSONSource.maximumDepth) levels") }
+        guard depth <= JSONSource.maximumDepth else { throw SyntaxError(message: "nesting is deeper than the limit of \(JSONSource.maximumDepth) levels; flatten the document", line: line, column: column, field: path) }
         defer { depth -= 1 }
         index += 1
         var elements: [SourceNode] = []

@@ -80,7 +80,14 @@ enum InputFiles {
 
     static func read(_ argument: String) -> [(String, Result<String, ReadError>)] {
         if argument == "-" {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
+            // Read no more than one byte past the limit: the rest would be refused anyway.
+            var data = Data()
+            while data.count <= sizeLimit {
+                let chunk = FileHandle.standardInput.readData(ofLength: min(1 << 20, sizeLimit + 1 - data.count))
+                if chunk.isEmpty { break }
+                data.append(chunk)
+            }
+            if data.count > sizeLimit { return [("-", .failure(tooLarge(nil)))] }
             return [("-", decode(data, name: "standard input"))]
         }
         var isDirectory: ObjCBool = false
@@ -97,6 +104,15 @@ enum InputFiles {
         return [(argument, readFile(argument))]
     }
 
+    /// The largest queue configuration read (`DocumentLimits.queueConfig`); its other limits (nesting,
+    /// aliases) are checked by the validator, which reports them as problems (exit 3).
+    static let sizeLimit = DocumentLimits.queueConfig.maxBytes
+
+    static func tooLarge(_ size: UInt64?) -> ReadError {
+        let what = size.map { "is \($0) bytes, over" } ?? "is over"
+        return ReadError(description: "\(what) the document-size limit of \(sizeLimit) bytes for a queue configuration; split the configuration or check that this is the right file")
+    }
+
     static func readFile(_ path: String) -> Result<String, ReadError> {
         // Read straight into the string's own storage: large configs are read once, not copied.
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -106,6 +122,8 @@ enum InputFiles {
         guard let size = try? handle.seekToEnd(), (try? handle.seek(toOffset: 0)) != nil else {
             return .failure(ReadError(description: "cannot be read"))
         }
+        // Not read at all past the limit (exit 2, as for any file that cannot be read).
+        if size > UInt64(sizeLimit) { return .failure(tooLarge(size)) }
         var failed = false
         var valid = true
         let raw = String(unsafeUninitializedCapacity: Int(size)) { buffer in
