@@ -1,7 +1,7 @@
 import Foundation
 public import Hummingbird
 import Logging
-public import NIOCore
+import NIOCore
 public import Router
 
 /// The request context: Hummingbird's core storage plus the caller, once authenticated.

@@ -324,7 +324,7 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if let deadline, timer == nil || deadline.at < timer!.at { schedule(context, at: deadline.at) }
+        if !closing, let deadline, timer == nil || deadline.at < timer!.at { schedule(context, at: deadline.at) }
         context.fireChannelReadComplete()
     }
 
@@ -349,7 +349,7 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
                 if let promise { written.futureResult.cascade(to: promise) }
                 context.writeAndFlush(data, promise: written)
                 closing = true
-                written.futureResult.hop(to: context.eventLoop).whenComplete { [self] _ in self.close(context, linger: true) }
+                written.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in self.close(context, linger: true) }
                 return
             }
             if requestsOpen == 0, !readingBody, let id {
@@ -432,7 +432,7 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
-        written.futureResult.hop(to: context.eventLoop).whenComplete { [self] _ in self.close(context, linger: linger) }
+        written.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { [self] _ in self.close(context, linger: linger) }
     }
 
     /// Closes the connection. With request bytes possibly still on their way (`linger`), the output is closed
@@ -440,6 +440,7 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
     /// reset can destroy the answer before the client reads it.
     private func close(_ context: ChannelHandlerContext, linger: Bool = false) {
         closing = true
+        deadline = nil
         timer?.task.cancel()
         timer = nil
         guard linger, context.channel.isActive else {

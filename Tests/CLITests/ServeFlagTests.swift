@@ -13,12 +13,12 @@ struct ServeFlagTests {
 
     static let cases: [Case] = [
         Case(arguments: ["--refresh", "0"], mentions: "--refresh 0: the snapshot must be reloaded"),
-        Case(arguments: ["--refresh", "-1"], mentions: "--refresh -1.0: give seconds from 0.1 to 3600"),
+        Case(arguments: ["--refresh=-1"], mentions: "--refresh -1.0: give seconds from 0.1 to 3600"),
         Case(arguments: ["--max-body", "0"], mentions: "--max-body 0: give bytes from 1 to 67108864"),
         Case(arguments: ["--max-body", "1000000000"], mentions: "--max-body 1000000000: give bytes from 1 to 67108864"),
         Case(arguments: ["--max-connections", "0"], mentions: "--max-connections 0: give a count from 1 to 1000000"),
         Case(arguments: ["--header-timeout", "0"], mentions: "--header-timeout 0.0: give seconds from 0.1 to 3600"),
-        Case(arguments: ["--body-timeout", "-2"], mentions: "--body-timeout -2.0: give seconds from 0.1 to 3600"),
+        Case(arguments: ["--body-timeout=-2"], mentions: "--body-timeout -2.0: give seconds from 0.1 to 3600"),
         Case(arguments: ["--idle-timeout", "100000"], mentions: "--idle-timeout 100000.0: give seconds from 0.1 to 3600"),
     ]
 
