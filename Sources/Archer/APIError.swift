@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 public import HTTPTypes
+import NIOHTTP1
 
 /// Every error the API answers with, in one JSON shape:
 /// `{"error":{"status":400,"code":"invalid_manifest","message":"…","field":"…","line":3}}`.
@@ -65,6 +66,45 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     static func tooLarge(limit: Int) -> APIError {
         APIError(.contentTooLarge, "body_too_large",
                  "the request body is larger than \(limit) bytes; send a smaller manifest (mount big files from storage) or start the router with a larger --max-body")
+    }
+
+    // MARK: Answered by the connection gate, before or instead of a handler
+
+    static func tooManyConnections(limit: Int) -> APIError {
+        var error = APIError(.serviceUnavailable, "too_many_connections",
+                             "the router is busy with \(limit) requests in progress (its --max-connections); retry shortly")
+        error.headers = [(.retryAfter, "1")]
+        return error
+    }
+
+    static func requestTimeout(_ phase: RequestPhase, after limit: Duration) -> APIError {
+        switch phase {
+        case .header:
+            return APIError(.requestTimeout, "request_timeout",
+                            "the request's headers did not arrive within \(seconds(limit)) s of connecting (the router's --header-timeout); send the request as soon as the connection is open")
+        case .body:
+            return APIError(.requestTimeout, "request_timeout",
+                            "the request's body did not arrive within \(seconds(limit)) s of its headers (the router's --body-timeout); send the whole body at once")
+        }
+    }
+
+    /// An HTTP message the decoder could not read: headers over the limit get 431, the rest 400.
+    static func malformed(_ error: HTTPParserError) -> APIError {
+        switch error {
+        case .headerOverflow:
+            return APIError(.init(code: 431, reasonPhrase: "Request Header Fields Too Large"), "headers_too_large",
+                            "the request's headers are larger than the router accepts (80 KiB in all); send fewer or shorter headers")
+        case .invalidChunkSize, .invalidContentLength, .unexpectedContentLength, .invalidEOFState, .trailingGarbage:
+            return APIError(.badRequest, "malformed_request",
+                            "the request's body framing is invalid (\(error)); send a valid Content-Length or chunked body")
+        default:
+            return APIError(.badRequest, "malformed_request", "the request is not valid HTTP/1.1 (\(error))")
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return value == value.rounded() ? "\(Int(value))" : "\(value)"
     }
 }
 

@@ -8,6 +8,7 @@ public import Allocation
 public import Router
 public import Clusters
 import ServiceLifecycle
+import HummingbirdCore
 import NIOCore
 import NIOPosix
 
@@ -33,6 +34,8 @@ public struct ArcherOptions: Sendable {
     /// Threads accepting and parsing HTTP (nil: one per core). Request handlers run on Swift's cooperative
     /// pool and the store on its own thread, so on a small machine fewer event loops leave them more room.
     public var eventLoops: Int?
+    /// The connection cap and the request read timeouts (see `ConnectionLimits`).
+    public var connections = ConnectionLimits()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20,
                 refreshInterval: Duration = .seconds(5), clusters: [Cluster], queuesDirectory: URL,
@@ -65,6 +68,8 @@ public final class Archer: Sendable {
     private let rooms = OnboardingRooms()
     /// What the readiness probes found, per probed cluster.
     let health = HealthBook()
+    /// Failed authentications, counted and logged (rate-limited).
+    let authFailures: AuthFailureLog
 
     /// Opens the store (migrating it) and loads the first snapshot; fails if either is impossible, so a
     /// misconfigured router never starts.
@@ -73,6 +78,7 @@ public final class Archer: Sendable {
         self.options = options
         self.logger = logger
         self.metrics = metrics
+        authFailures = AuthFailureLog(metrics: metrics, logger: logger)
         lane = try StoreLane(location: store, batchObserver: { metrics.committed(batch: $0) })
         state = RoutingState(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, health: health, version: 1,
                                                          logger: logger))
@@ -129,7 +135,7 @@ public final class Archer: Sendable {
             return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }
         router.post("ws/v1/validate-conf") { request, _ in try await self.validateConf(request) }
-        let api = router.group("v1").add(middleware: BearerAuthentication(tokens: options.tokens))
+        let api = router.group("v1").add(middleware: BearerAuthentication(tokens: options.tokens, failures: authFailures))
         api.post("submissions") { request, context in try await self.submit(request, context) }
         api.get("submissions/{app_id}") { _, context in try await self.submission(context) }
         api.post("decisions") { request, context in try await self.explain(request, context) }
@@ -142,8 +148,14 @@ public final class Archer: Sendable {
         api.delete("clusters/{name}/cordon") { _, context in try await self.uncordon(context) }
         api.post("clusters/{name}/queues:deploy") { request, context in try await self.deploy(request, context) }
 
+        // Every connection passes one gate, shared through the ledger: the cap, the read timeouts, and the API's
+        // JSON answers to what the HTTP decoder cannot read.
+        let ledger = ConnectionLedger(limit: options.connections.maxConnections, metrics: metrics)
+        let events = ConnectionEvents(metrics: metrics, limits: options.connections, logger: logger)
         return Application(
             router: router,
+            server: .http1(configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [ConnectionGate(ledger: ledger, events: events)])),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "bursar"),
             services: options.probeTargets.isEmpty ? [SnapshotRefresher(archer: self)]
                 : [SnapshotRefresher(archer: self), ClusterProbeService(archer: self)],
@@ -177,7 +189,8 @@ public final class Archer: Sendable {
         return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: ValidateConf.answer(body))))
     }
 
-    /// The request body, at most `maxBodyBytes` (413 beyond, checked on Content-Length first).
+    /// The request body, at most `maxBodyBytes` (413 beyond, checked on Content-Length first, then while a
+    /// chunked body is read).
     func readBody(_ request: Request) async throws -> [UInt8] {
         let limit = options.maxBodyBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
@@ -187,6 +200,8 @@ public final class Archer: Sendable {
         do {
             let buffer = try await request.collectBody(upTo: limit)
             return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge(limit: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.tooLarge(limit: limit)
         }

@@ -12,6 +12,13 @@ public final class ArcherMetrics: Sendable {
     private let snapshotAge: Gauge
     private let snapshotFailures: Counter
     private let decision: DurationHistogram
+    private let connectionsOpen: Gauge
+    private let connectionsWaiting: Gauge
+    private let connectionsRefused: Counter
+    private let connectionsReclaimed: Counter
+    private let headerTimeouts: Counter
+    private let bodyTimeouts: Counter
+    private let authFailureCounters: [AuthFailure: Counter]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -36,6 +43,29 @@ public final class ArcherMetrics: Sendable {
                                              helpText: "Time from a submission's arrival to its answer"),
             buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
                       .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(2)])
+        connectionsOpen = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "bursar", subsystem: "http", metricName: "connections_open", unitName: "",
+            helpText: "HTTP connections open (at most --max-connections)"))
+        connectionsWaiting = registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "bursar", subsystem: "http", metricName: "connections_waiting", unitName: "",
+            helpText: "Open HTTP connections with no request in progress (new or kept alive); the first reclaimed at the cap"))
+        connectionsRefused = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "bursar", subsystem: "http", metricName: "connections_refused", unitName: "total",
+            helpText: "New connections answered 503 and closed: the cap was reached with every connection busy"))
+        connectionsReclaimed = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "bursar", subsystem: "http", metricName: "connections_reclaimed", unitName: "total",
+            helpText: "Connections with no request in progress closed at the cap to admit a new connection"))
+        let timeouts = MetricNameDescriptor(namespace: "bursar", subsystem: "http", metricName: "request_timeouts", unitName: "total",
+                                            helpText: "Requests whose headers or body did not arrive in time (408, connection closed)")
+        headerTimeouts = registry.makeCounter(descriptor: timeouts, labels: [("phase", RequestPhase.header.rawValue)])
+        bodyTimeouts = registry.makeCounter(descriptor: timeouts, labels: [("phase", RequestPhase.body.rawValue)])
+        let failures = MetricNameDescriptor(namespace: "bursar", subsystem: "auth", metricName: "failures", unitName: "total",
+                                            helpText: "Requests to /v1 refused with 401, by reason")
+        var counters: [AuthFailure: Counter] = [:]
+        for reason in AuthFailure.allCases {
+            counters[reason] = registry.makeCounter(descriptor: failures, labels: [("reason", reason.rawValue)])
+        }
+        authFailureCounters = counters
     }
 
     func submissionAccepted(after duration: Duration) {
@@ -55,6 +85,22 @@ public final class ArcherMetrics: Sendable {
             labels: [("cluster", name)]).set(Double(healthy ? 1 : 0))
     }
     func snapshotRefreshFailed() { snapshotFailures.increment() }
+    func connections(open: Int, waiting: Int) {
+        connectionsOpen.set(Double(open))
+        connectionsWaiting.set(Double(waiting))
+    }
+    func connections(waiting: Int) { connectionsWaiting.set(Double(waiting)) }
+    func connectionRefused() { connectionsRefused.increment() }
+    func connectionReclaimed() { connectionsReclaimed.increment() }
+    func requestTimedOut(_ phase: RequestPhase) { (phase == .header ? headerTimeouts : bodyTimeouts).increment() }
+    /// Requests the HTTP decoder could not read, by the code they were answered with (made on first use: rare).
+    func badRequest(_ code: String) {
+        registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "bursar", subsystem: "http", metricName: "malformed_requests", unitName: "total",
+            helpText: "Requests the HTTP decoder could not read (431 headers too large, 400 malformed), answered and closed"),
+            labels: [("code", code)]).increment()
+    }
+    func authFailed(_ reason: AuthFailure) { authFailureCounters[reason]?.increment() }
 
     /// The text exposition format for `/metrics`.
     public func exposition() -> [UInt8] {
@@ -62,4 +108,14 @@ public final class ArcherMetrics: Sendable {
         registry.emit(into: &buffer)
         return buffer
     }
+}
+
+/// Why a request to `/v1` was not authenticated.
+enum AuthFailure: String, CaseIterable, Sendable {
+    /// No Authorization header.
+    case missing
+    /// An Authorization header that is not `Bearer <token>`.
+    case notBearer = "not_bearer"
+    /// A bearer token no principal in the tokens file has.
+    case unknownToken = "unknown_token"
 }

@@ -48,11 +48,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Where the dry-run target writes what it would send (one JSON line per request).")
     var dryRunDir = ".bursar/dry-run"
 
-    @Option(help: "Largest accepted request body, in bytes.")
+    @Option(help: "Largest accepted request body, in bytes (1 to 67108864).")
     var maxBody = 1 << 20
 
-    @Option(help: "Seconds between reloads of the routing snapshot (rules, routes, owners, cordons).")
+    @Option(help: "Seconds between reloads of the routing snapshot (rules, routes, owners, cordons); 0.1 to 3600.")
     var refresh = 5.0
+
+    @Option(help: "Connections held open at once (1 to 1000000). At the cap a new connection replaces the one that has waited longest without sending a request; only when all are busy with requests is it answered 503 and closed.")
+    var maxConnections = 4096
+
+    @Option(help: "Seconds from connecting to the end of the first request's headers (0.1 to 3600); later, 408 and closed.")
+    var headerTimeout = 10.0
+
+    @Option(help: "Seconds from the end of a request's headers to the end of its body (0.1 to 3600); later, 408 and closed.")
+    var bodyTimeout = 10.0
+
+    @Option(help: "Seconds a kept-alive connection may wait for its next request (0.1 to 3600); later, closed.")
+    var idleTimeout = 60.0
 
     @Option(help: "Seconds between readiness probes of each Kubernetes cluster (GET /readyz); a cluster failing 3 in a row is routed around until it passes 2. 0 turns probing off.")
     var probeInterval = 10.0
@@ -64,6 +76,31 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     @OptionGroup var store: StoreOption
+
+    /// Every flag's range, all problems at once; a value out of range exits 1 naming the flag.
+    func validate() throws {
+        var problems: [String] = []
+        func seconds(_ flag: String, _ value: Double) {
+            if !(value >= 0.1 && value <= 3600) { problems.append("--\(flag) \(value): give seconds from 0.1 to 3600") }
+        }
+        if !(1...(64 << 20)).contains(maxBody) {
+            problems.append("--max-body \(maxBody): give bytes from 1 to 67108864 (64 MiB); manifests are small, and each request's body is held in memory")
+        }
+        if refresh == 0 {
+            problems.append("--refresh 0: the snapshot must be reloaded (rules and routes written elsewhere reach the router only so); give seconds from 0.1 to 3600")
+        } else {
+            seconds("refresh", refresh)
+        }
+        if !(1...1_000_000).contains(maxConnections) { problems.append("--max-connections \(maxConnections): give a count from 1 to 1000000") }
+        seconds("header-timeout", headerTimeout)
+        seconds("body-timeout", bodyTimeout)
+        seconds("idle-timeout", idleTimeout)
+        if !(probeInterval >= 0 && probeInterval <= 3600) {
+            problems.append("--probe-interval \(probeInterval): give seconds from 0 to 3600 (0 turns probing off)")
+        }
+        if let eventLoops, !(1...256).contains(eventLoops) { problems.append("--event-loops \(eventLoops): give a count from 1 to 256") }
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+    }
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -88,6 +125,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("listening", metadata: ["address": .string(address)])
         }
     }
+
+    private static func duration(_ seconds: Double) -> Duration { .milliseconds(Int64((seconds * 1000).rounded())) }
 
     private func loadOptions() throws -> ArcherOptions {
         func read(_ path: String, _ what: String) throws -> String {
@@ -115,7 +154,8 @@ struct ServeCommand: AsyncParsableCommand {
                                         queuesDirectory: URL(fileURLWithPath: queues), policy: policyValue, tokens: book,
                                         targets: targets)
             options.eventLoops = eventLoops
-            guard probeInterval >= 0 else { throw ValidationError("--probe-interval \(probeInterval): give seconds >= 0 (0 turns probing off)") }
+            options.connections = ConnectionLimits(maxConnections: maxConnections, headerTimeout: Self.duration(headerTimeout),
+                                                   bodyTimeout: Self.duration(bodyTimeout), idleTimeout: Self.duration(idleTimeout))
             if probeInterval > 0 && !dryRun {
                 // Probes get their own targets with a short timeout: a cluster that does not answer in 5 s is failing.
                 for cluster in registry where cluster.kubernetes != nil {

@@ -55,7 +55,7 @@ final class TestRouter: @unchecked Sendable {
     var base: String { "http://127.0.0.1:\(port)" }
 
     init(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
-         probeTargets: [String: any ClusterTarget] = [:]) async throws {
+         probeTargets: [String: any ClusterTarget] = [:], configure: (inout ArcherOptions) -> Void = { _ in }) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-archer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         location = try backend.freshLocation(in: folder)
@@ -108,6 +108,7 @@ final class TestRouter: @unchecked Sendable {
                                     tokens: tokens, targets: targets)
         options.probeTargets = probeTargets
         options.probeInterval = .seconds(3600)  // tests run probe rounds themselves, after the one at start-up
+        configure(&options)
         var logger = Logger(label: "test.archer")
         logger.logLevel = .critical
         let archer = try await Archer(options: options, store: location, logger: logger)
@@ -165,9 +166,10 @@ final class TestRouter: @unchecked Sendable {
 /// returning, on every path (a thrown error or a failed `#require` included). A router stopped from a detached
 /// task instead outlives its test: its port, store connections and threads stay busy while later tests run.
 func withRouter<Result>(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
-                        probeTargets: [String: any ClusterTarget] = [:],
+                        probeTargets: [String: any ClusterTarget] = [:], configure: (inout ArcherOptions) -> Void = { _ in },
                         _ body: (TestRouter) async throws -> Result) async throws -> Result {
-    let router = try await TestRouter(backend, maxBody: maxBody, queuesYAML: queuesYAML, probeTargets: probeTargets)
+    let router = try await TestRouter(backend, maxBody: maxBody, queuesYAML: queuesYAML, probeTargets: probeTargets,
+                                      configure: configure)
     let result: Swift.Result<Result, any Error>
     do {
         result = .success(try await body(router))
