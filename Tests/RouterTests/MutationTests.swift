@@ -81,7 +81,7 @@ struct MutationTests {
           labels: {bursar.dev/workflow: w, bursar.dev/project: fraud, bursar.dev/tier: "1"}
         spec:
           batchScheduler: volcano
-          batchSchedulerOptions: {queue: root.default, priorityClassName: high}
+          batchSchedulerOptions: {queue: root.default, resources: {cpu: "2"}}
           driver: {schedulerName: default-scheduler, labels: {yunikorn.apache.org/queue: root.default}}
         """
         let (_, manifest) = try Self.mutated(body)
@@ -89,7 +89,7 @@ struct MutationTests {
         #expect(manifest[path: ["metadata", "namespace"]] == .string("spark-b"))
         #expect(manifest[path: ["spec", "batchScheduler"]] == .string("yunikorn"))
         #expect(manifest[path: ["spec", "batchSchedulerOptions"]] == .object([.init("queue", .string("root.risk.fraud.tier1")),
-                                                                             .init("priorityClassName", .string("high"))]))
+                                                                             .init("resources", .object([.init("cpu", .string("2"))]))]))
         #expect(manifest[path: ["spec", "driver"]]?.keys == ["schedulerName", "labels"])
         #expect(manifest[path: ["spec", "driver", "labels"]]?.keys == ["yunikorn.apache.org/queue", "yunikorn.apache.org/app-id"])
         #expect(manifest[path: ["spec", "executor", "schedulerName"]] == .string("yunikorn"))
