@@ -128,17 +128,25 @@ extension Archer {
         guard authorization.allowed else {
             throw APIError.forbidden(authorization.reason)
         }
-        let decision: RoutingDecision
+        // The org is the project's (projects.csv/owners.csv), never the submission's.
+        let facts: SubmissionFacts
         do {
-            decision = try SubmissionRouter.decide(submission.facts, user: principal.name, in: snapshot)
+            facts = try TrustedIdentity.facts(submission, in: snapshot)
+        } catch {
+            throw APIError.badRequest("invalid_submission", error.message, field: error.field, line: error.line)
+        }
+        var decision: RoutingDecision
+        do {
+            decision = try SubmissionRouter.decide(facts, user: principal.name, in: snapshot)
         } catch {
             if case .invalidTier = error { throw APIError.badRequest("invalid_submission", "\(error)", field: "tier") }
             throw APIError(.serviceUnavailable, "no_cluster", "\(error)")
         }
+        decision.removedFields = submission.removedFields
         let appID = AppID.make(name: submission.facts.name, workflow: submission.facts.workflow,
                                nonce: UInt64.random(in: 0...UInt64.max))
         let manifest = ManifestMutation.apply(decision, appID: appID, to: submission)
-        return PreparedSubmission(appID: appID, facts: submission.facts, decision: decision, manifestJSON: manifest.jsonBytes())
+        return PreparedSubmission(appID: appID, facts: facts, decision: decision, manifestJSON: manifest.jsonBytes())
     }
 }
 

@@ -96,6 +96,7 @@ enum CompactSpec {
             arguments = values
         }
         var sparkConf: [JSONValue.Member]?
+        var removed: [String] = []
         if let confNode = root["conf"] {
             guard case .object(let members) = confNode.value else {
                 throw SubmissionError(.invalidValue, field: "conf", line: confNode.line, column: confNode.column,
@@ -103,7 +104,15 @@ enum CompactSpec {
             }
             var values: [JSONValue.Member] = []
             for member in members {
-                values.append(JSONValue.Member(member.key, .string(try scalarText(member.node, field: FieldPath.child("conf", member.key)))))
+                let path = FieldPath.child("conf", member.key)
+                switch SchedulingFields.verdict(sparkConf: member.key) {
+                case .keep:
+                    values.append(JSONValue.Member(member.key, .string(try scalarText(member.node, field: path))))
+                case .remove:
+                    removed.append(path)
+                case .refuse(let message):
+                    throw SubmissionError(.refusedField, field: path, line: member.node.line, column: member.node.column, message: message)
+                }
             }
             sparkConf = values
         }
@@ -148,7 +157,7 @@ enum CompactSpec {
             ])),
             .init("spec", .object(spec)),
         ])
-        return Submission(facts: facts, manifest: manifest, format: format, form: .compactSpec)
+        return Submission(facts: facts, manifest: manifest, format: format, form: .compactSpec, removedFields: removed)
     }
 
     /// spark-operator's `type`: from the main file's extension (Scala covers JVM jars; Java runs the same).

@@ -26,6 +26,26 @@ public enum IdentityLabel {
     public static let all = [workflow, project, tier, job, runID, scheduledAt, org]
 }
 
+/// Whose work a submission is, as far as routing may believe it. The project is the submitter's claim
+/// that authorization checked; the org is never the submitter's: it comes from the project's mappings.
+public enum TrustedIdentity {
+    /// The facts to route and record with `org` set from projects.csv/owners.csv. A `bursar.dev/org` (or
+    /// compact `org`) that names another org is refused, naming the field: silently routing the job as
+    /// some other org's would hide a mistake, or an attempt. Where the mappings know no org for the project
+    /// the submitted one is dropped, not believed.
+    public static func facts(_ submission: Submission, in snapshot: RoutingSnapshot) throws(SubmissionError) -> SubmissionFacts {
+        var facts = submission.facts
+        let known = snapshot.org(of: facts.project)
+        if let claimed = facts.org, let known, claimed != known {
+            let field = submission.form == .compactSpec ? "org" : FieldPath.child("metadata.labels", IdentityLabel.org)
+            throw SubmissionError(.invalidValue, field: field,
+                                  message: "\"\(claimed)\" is not the org of project \(facts.project) (projects.csv and owners.csv give \(known)); leave the label out or write \(known)")
+        }
+        facts.org = known
+        return facts
+    }
+}
+
 /// The labels and values YuniKorn reads from pods (reference: yunikorn-on-kubernetes.md §2).
 public enum YuniKornLabel {
     /// The queue a pod asks for.

@@ -85,6 +85,12 @@ public struct RoutingSnapshot: Sendable {
 
     /// The owner and org of a project, if projects.csv and owners.csv know it.
     public func ownership(of project: String) -> ProjectOwnership? { projects[project] }
+
+    /// The project's org from projects.csv and owners.csv, the only org routing trusts; nil when unknown.
+    public func org(of project: String) -> String? {
+        guard let org = projects[project]?.org, !org.isEmpty else { return nil }
+        return org
+    }
 }
 
 /// The decision-time indexes, built once per snapshot. Clusters are referred to by position so a decision
@@ -133,6 +139,8 @@ final class Index: Sendable {
         var fallback: Int
         var fallbackName: String?
         var queue: String?
+        /// True when the rule matches on the workflow or on labels: fields the submitter writes.
+        var steeredBySubmitter: Bool
         /// FNV-1a state after the rule id: the split hash continues from here with the workflow.
         var seed: UInt64
     }
@@ -193,7 +201,10 @@ final class Index: Sendable {
         var projectPosition: [String: Int32] = [:]
         projectPosition.reserveCapacity(orderedProjects.count)
         for (position, name) in orderedProjects.enumerated() { projectPosition[name] = Int32(position) }
-        var projects = ContiguousArray(orderedProjects.map { Project(org: ownership[$0]?.org) })
+        // An owner owners.csv does not place in an org has the org "": no org, not an org named "".
+        var projects = ContiguousArray(orderedProjects.map { name in
+            Project(org: ownership[name].flatMap { $0.org.isEmpty ? nil : $0.org })
+        })
 
         var routeLists: [[[Route]]] = Array(repeating: [[], [], []], count: orderedProjects.count)
         for (key, target) in routeTable where (1...3).contains(key.tier) {
@@ -246,6 +257,7 @@ final class Index: Sendable {
                                  projectPrefix: project.prefix, tier: match.tier, workflowExact: workflow.exact,
                                  workflowPrefix: workflow.prefix, user: match.user, labels: labels,
                                  shares: shares, fallback: fallback, fallbackName: rule.fallback, queue: rule.queue,
+                                 steeredBySubmitter: match.workflow != nil || !match.labels.isEmpty,
                                  seed: StableHash.seed(rule.id)))
             let at = Int32(position)
             if let exact = project.exact {

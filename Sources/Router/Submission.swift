@@ -1,6 +1,7 @@
 /// What the router needs to know about a submission to route it: whose work it is and what it is called.
 public struct SubmissionFacts: Sendable, Equatable, Codable {
-    /// The org, when the submission names it (else the router takes it from projects.csv/owners.csv).
+    /// The org as the submission names it. Routing never reads it: `TrustedIdentity.facts` refuses one
+    /// that disagrees with projects.csv/owners.csv and replaces it with theirs.
     public var org: String?
     public var project: String
     /// 1, 2 or 3.
@@ -50,13 +51,16 @@ public struct Submission: Sendable, Equatable {
     public var manifest: Manifest
     public var format: Format
     public var form: Form
+    /// The field paths of scheduling fields the router took out (`SchedulingFields`), for the answer.
+    public var removedFields: [String]
 
     /// A submission from its parts.
-    public init(facts: SubmissionFacts, manifest: Manifest, format: Format, form: Form) {
+    public init(facts: SubmissionFacts, manifest: Manifest, format: Format, form: Form, removedFields: [String] = []) {
         self.facts = facts
         self.manifest = manifest
         self.format = format
         self.form = form
+        self.removedFields = removedFields
     }
 }
 
@@ -65,6 +69,8 @@ public struct SubmissionError: Error, Sendable, Equatable, CustomStringConvertib
     /// What went wrong, for callers and tests that branch on it (the wording may change; kinds do not).
     public enum Kind: String, Sendable, Codable {
         case emptyBody, syntax, notAnObject, unsupportedKind, missingLabels, missingField, invalidValue, unknownField
+        /// A scheduling field the router refuses to pass on (`SchedulingFields`).
+        case refusedField
     }
 
     public var kind: Kind
@@ -177,7 +183,11 @@ public enum SubmissionParser {
 
     // MARK: SparkApplication
 
-    private static func sparkApplication(_ root: SourceNode, format: Submission.Format) throws(SubmissionError) -> Submission {
+    private static func sparkApplication(_ submitted: SourceNode, format: Submission.Format) throws(SubmissionError) -> Submission {
+        // Scheduling fields the router owns are taken out (or refused) first, so nothing below, label rules
+        // included, ever sees them.
+        var root = submitted
+        let removed = try SchedulingFields.vet(&root)
         guard let metadata = root["metadata"] else {
             throw SubmissionError(.missingField, field: "metadata", message: "missing; a SparkApplication needs metadata with a name and the labels \(IdentityLabel.required.joined(separator: ", "))")
         }
@@ -211,7 +221,7 @@ public enum SubmissionParser {
                 _ = try stringMap(podLabels, field: "spec.\(key).labels")
             }
         }
-        return Submission(facts: facts, manifest: root.json, format: format, form: .sparkApplication)
+        return Submission(facts: facts, manifest: root.json, format: format, form: .sparkApplication, removedFields: removed)
     }
 
     // MARK: Shared readers

@@ -15,7 +15,12 @@ public struct RoutingDecision: Sendable, Equatable, Codable {
     public var ruleID: String?
     /// True when the rule's chosen cluster was unhealthy and its fallback was used.
     public var fallbackUsed: Bool
+    /// Scheduling fields the router took out of the submission (field paths), named at the end of the reason.
+    public var removedFields: [String] = []
     let explanation: Explanation
+    /// The highest-priority rule that matched but would have placed the job outside its project's queues or
+    /// clusters, and so did not apply.
+    var passedOver: PassedOver?
 
     /// A decision; `reason` is the sentence to show.
     public init(cluster: String, queue: String, namespace: String, source: Source, ruleID: String? = nil,
@@ -25,7 +30,7 @@ public struct RoutingDecision: Sendable, Equatable, Codable {
     }
 
     init(cluster: String, queue: String, namespace: String, source: Source, ruleID: String?, fallbackUsed: Bool,
-         explanation: Explanation) {
+         explanation: Explanation, passedOver: PassedOver? = nil) {
         self.cluster = cluster
         self.queue = queue
         self.namespace = namespace
@@ -33,12 +38,23 @@ public struct RoutingDecision: Sendable, Equatable, Codable {
         self.ruleID = ruleID
         self.fallbackUsed = fallbackUsed
         self.explanation = explanation
+        self.passedOver = passedOver
     }
 
     /// One sentence saying why, e.g. "rule ccr-moka-b (priority 100) sends 30% of workflows to moka-b;
     /// etl-daily hashes into that slice". The parts are kept and the sentence written when it is read:
     /// a decision is made far more often than its reason is shown in full.
-    public var reason: String { explanation.sentence(for: self) }
+    public var reason: String {
+        var text = explanation.sentence(for: self)
+        if let passedOver {
+            if text.hasPrefix("no rule matches") { text = "no other rule applies" + text.dropFirst("no rule matches".count) }
+            text = passedOver.sentence + text
+        }
+        if !removedFields.isEmpty {
+            text += "; the router removed scheduling fields it owns: " + removedFields.joined(separator: ", ")
+        }
+        return text
+    }
 
     enum CodingKeys: String, CodingKey { case cluster, queue, namespace, source, ruleID, fallbackUsed, reason }
 
@@ -113,6 +129,34 @@ enum Explanation: Sendable {
     }
 }
 
+/// A rule that matched a submission but did not apply to it: what it matched on is not enough to place a
+/// job outside its own project's queues (see `SubmissionRouter.decide`).
+struct PassedOver: Sendable {
+    enum Why: Sendable {
+        /// The rule's queue is not one of the project's.
+        case queue
+        /// The rule matches on the workflow or labels (which the submitter writes) and chose a cluster the
+        /// routing table does not place the project on.
+        case cluster
+    }
+
+    var ruleID: String
+    var priority: Int
+    var project: String
+    /// The queue or cluster the rule would have used.
+    var place: String
+    var why: Why
+
+    var sentence: String {
+        switch why {
+        case .queue:
+            return "rule \(ruleID) (priority \(priority)) matches but would put \(project) in \(place), which is not one of its queues, so it does not apply; "
+        case .cluster:
+            return "rule \(ruleID) (priority \(priority)) matches on the workflow or labels the submitter writes but would send \(project) to \(place), where the routing table does not place it, so it does not apply; "
+        }
+    }
+}
+
 /// Why no decision could be made.
 public enum RoutingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Every cluster the submission could go to is unhealthy (or unknown); `clusters` names them.
@@ -136,20 +180,41 @@ public enum SubmissionRouter {
     /// Decides where a submission goes: the first matching rule by priority (splits hashed per workflow,
     /// falling back when the chosen cluster is unhealthy), else the routing table, else the onboarding
     /// queue on the healthy cluster with the most onboarding headroom.
+    ///
+    /// Only facts the router can trust place a job outside what its project already has. The org is the
+    /// project's, from projects.csv and owners.csv (`facts.org` is not read). A rule that names the project
+    /// exactly is an admin's word about that project and applies as written. Any other rule (org, project
+    /// prefix, tier, user, workflow, labels, match-all) covers many projects, so it applies only when it
+    /// keeps the job in its own project: its queue, when it sets one, must be the project's (a routing-table
+    /// queue of it, under `root.<org>.<project>.`, or its onboarding queue when it has no route); and when it
+    /// matches on the workflow or labels, which the submitter writes, the cluster must be one the routing
+    /// table places the project on (any, for a project with no route). A rule that fails this is passed
+    /// over (the next rule, then the table, decide) and the reason says so.
     public static func decide(_ facts: SubmissionFacts, user: String, in snapshot: RoutingSnapshot) throws(RoutingError) -> RoutingDecision {
         guard facts.tier >= 1 && facts.tier <= 3 else { throw .invalidTier(facts.tier) }
         let index = snapshot.index
         let projectPosition = index.projectPosition[facts.project].map(Int.init) ?? -1
-        let org = facts.org ?? (projectPosition >= 0 ? index.projects[projectPosition].org : nil)
+        let org = projectPosition >= 0 ? index.projects[projectPosition].org : nil
 
-        let matched = index.rules.withUnsafeBufferPointer { rules in
-            index.pool.withUnsafeBufferPointer { pool in
-                firstMatch(facts, org: org, user: user, project: projectPosition, index: index, rules: rules, pool: pool)
+        var after: Int32 = -1
+        var passedOver: PassedOver?
+        while true {
+            let matched = index.rules.withUnsafeBufferPointer { rules in
+                index.pool.withUnsafeBufferPointer { pool in
+                    firstMatch(facts, org: org, user: user, project: projectPosition, after: after, index: index, rules: rules, pool: pool)
+                }
             }
-        }
-        if matched >= 0 {
-            return try index.rules.withUnsafeBufferPointer { rules throws(RoutingError) in
+            guard matched >= 0 else { break }
+            let outcome = try index.rules.withUnsafeBufferPointer { rules throws(RoutingError) in
                 try ruleDecision(rules.baseAddress! + matched, facts: facts, org: org, project: projectPosition, index: index)
+            }
+            switch outcome {
+            case .decided(var decision):
+                decision.passedOver = passedOver
+                return decision
+            case .passedOver(let skipped):
+                if passedOver == nil { passedOver = skipped }
+                after = Int32(matched)
             }
         }
         if let routePosition = tableRoute(index, project: projectPosition, tier: facts.tier, org: org) {
@@ -162,7 +227,7 @@ public enum SubmissionRouter {
             let cluster = index.clusters[route.cluster]
             return RoutingDecision(cluster: cluster.name, queue: route.queue, namespace: cluster.state.sparkNamespace,
                                    source: .routingTable, ruleID: nil, fallbackUsed: false,
-                                   explanation: .routingTable(project: facts.project, tier: facts.tier))
+                                   explanation: .routingTable(project: facts.project, tier: facts.tier), passedOver: passedOver)
         }
         guard let position = index.onboardingCluster else {
             throw .noHealthyCluster(clusters: index.clusters.map(\.name),
@@ -171,7 +236,8 @@ public enum SubmissionRouter {
         let cluster = index.clusters[position]
         return RoutingDecision(cluster: cluster.name, queue: onboardingQueue(facts.project), namespace: cluster.state.sparkNamespace,
                                source: .onboarding, ruleID: nil, fallbackUsed: false,
-                               explanation: .onboarding(project: facts.project, headroom: cluster.state.onboardingHeadroom))
+                               explanation: .onboarding(project: facts.project, headroom: cluster.state.onboardingHeadroom),
+                               passedOver: passedOver)
     }
 
     /// `root.onboarding.<project>`, the project made a valid queue name.
@@ -179,9 +245,10 @@ public enum SubmissionRouter {
         "root.onboarding." + QueuePath.queueName(project)
     }
 
-    /// The position of the highest-priority matching rule, or -1. Each candidate list is ascending, so
-    /// within a list the first match is its best, and a list is abandoned once past the best so far.
-    private static func firstMatch(_ facts: SubmissionFacts, org: String?, user: String, project: Int, index: Index,
+    /// The position of the highest-priority matching rule after position `after`, or -1. Each candidate
+    /// list is ascending, so within a list the first match is its best, and a list is abandoned once past
+    /// the best so far.
+    private static func firstMatch(_ facts: SubmissionFacts, org: String?, user: String, project: Int, after: Int32, index: Index,
                                    rules: UnsafeBufferPointer<Index.Rule>, pool: UnsafeBufferPointer<Int32>) -> Int {
         var best = Int32.max
         @inline(__always) func scan(_ candidates: Index.Candidates) {
@@ -190,6 +257,10 @@ public enum SubmissionRouter {
             while i < end {
                 let position = pool[i]
                 if position >= best { return }
+                if position <= after {
+                    i += 1
+                    continue
+                }
                 if matches(rules.baseAddress! + Int(position), facts, org: org, user: user) {
                     best = position
                     return
@@ -259,8 +330,20 @@ public enum SubmissionRouter {
         return nil
     }
 
+    enum RuleOutcome {
+        case decided(RoutingDecision)
+        case passedOver(PassedOver)
+    }
+
     private static func ruleDecision(_ rule: UnsafePointer<Index.Rule>, facts: SubmissionFacts, org: String?, project: Int,
-                                     index: Index) throws(RoutingError) -> RoutingDecision {
+                                     index: Index) throws(RoutingError) -> RuleOutcome {
+        // A rule about many projects keeps the job in its own project's queues.
+        let pinned = rule.pointee.projectExact != nil
+        if !pinned, let queue = rule.pointee.queue, !projectMayUse(queue: queue, facts: facts, org: org, project: project, index: index) {
+            return .passedOver(PassedOver(ruleID: rule.pointee.id, priority: rule.pointee.priority, project: facts.project,
+                                          place: queue, why: .queue))
+        }
+        let steered = !pinned && rule.pointee.steeredBySubmitter
         var share = rule.pointee.shares.last ?? Index.Share(cluster: -1, name: "(none)", upper: 100, percent: 100)
         let isSplit = rule.pointee.shares.count > 1
         if isSplit {
@@ -280,6 +363,10 @@ public enum SubmissionRouter {
             }
         }
         var chosen = share.cluster
+        if steered, !projectMayUse(cluster: chosen, org: org, project: project, index: index) {
+            return .passedOver(PassedOver(ruleID: rule.pointee.id, priority: rule.pointee.priority, project: facts.project,
+                                          place: share.name, why: .cluster))
+        }
         var fallbackUsed = false
         var unhealthyName: String?
         if !index.isHealthy(chosen) {
@@ -294,6 +381,10 @@ public enum SubmissionRouter {
                     detail += " and the rule has no fallback"
                 }
                 throw .noHealthyCluster(clusters: names, detail: detail + "; wait for the cluster or change the rule")
+            }
+            if steered, !projectMayUse(cluster: rule.pointee.fallback, org: org, project: project, index: index) {
+                return .passedOver(PassedOver(ruleID: rule.pointee.id, priority: rule.pointee.priority, project: facts.project,
+                                              place: rule.pointee.fallbackName ?? "?", why: .cluster))
             }
             unhealthyName = chosenName
             chosen = rule.pointee.fallback
@@ -313,9 +404,58 @@ public enum SubmissionRouter {
             origin = .onboarding
         }
         let splitKey = facts.workflow ?? facts.project
-        return RoutingDecision(cluster: cluster.name, queue: queue, namespace: cluster.state.sparkNamespace, source: .rule,
-                               ruleID: rule.pointee.id, fallbackUsed: fallbackUsed,
-                               explanation: .rule(priority: rule.pointee.priority, percent: share.percent, splitKey: splitKey, isSplit: isSplit,
-                                                  unhealthy: unhealthyName, queueOrigin: origin))
+        return .decided(RoutingDecision(cluster: cluster.name, queue: queue, namespace: cluster.state.sparkNamespace, source: .rule,
+                                        ruleID: rule.pointee.id, fallbackUsed: fallbackUsed,
+                                        explanation: .rule(priority: rule.pointee.priority, percent: share.percent, splitKey: splitKey,
+                                                           isSplit: isSplit, unhealthy: unhealthyName, queueOrigin: origin)))
+    }
+
+    /// Whether a queue is the project's own: one of its routing-table queues (any tier, its org's rows),
+    /// a queue under `root.<org>.<project>.`, or its onboarding queue when it has no route at all.
+    private static func projectMayUse(queue: String, facts: SubmissionFacts, org: String?, project: Int, index: Index) -> Bool {
+        guard project >= 0 else { return queue == onboardingQueue(facts.project) }
+        let entry = index.projects[project]
+        var hasRoute = false
+        for tier in 1...3 {
+            let run = entry.routes(tier: tier)
+            let start = Int(run.start)
+            for position in start..<(start + Int(run.count)) {
+                let route = index.routes[position]
+                guard route.org == nil || org == nil || route.org == org else { continue }
+                hasRoute = true
+                if route.queue == queue { return true }
+            }
+        }
+        if let org, isUnder(queue, org: org, project: facts.project) { return true }
+        return !hasRoute && queue == onboardingQueue(facts.project)
+    }
+
+    /// Whether `queue` starts with `root.<org>.<project>.` (byte-wise, without building the prefix).
+    private static func isUnder(_ queue: String, org: String, project: String) -> Bool {
+        var bytes = queue.utf8.makeIterator()
+        func part(_ text: String) -> Bool {
+            for byte in text.utf8 where bytes.next() != byte { return false }
+            return bytes.next() == 0x2E
+        }
+        return part("root") && part(org) && part(project) && bytes.next() != nil
+    }
+
+    /// Whether the routing table places the project on a cluster (any tier); any cluster for a project with
+    /// no route, which onboards wherever it is sent.
+    private static func projectMayUse(cluster: Int, org: String?, project: Int, index: Index) -> Bool {
+        guard project >= 0 else { return true }
+        let entry = index.projects[project]
+        var hasRoute = false
+        for tier in 1...3 {
+            let run = entry.routes(tier: tier)
+            let start = Int(run.start)
+            for position in start..<(start + Int(run.count)) {
+                let route = index.routes[position]
+                guard route.org == nil || org == nil || route.org == org else { continue }
+                hasRoute = true
+                if cluster >= 0 && route.cluster == cluster { return true }
+            }
+        }
+        return !hasRoute
     }
 }
