@@ -19,7 +19,20 @@ struct BenchJournal: ParsableCommand {
     @Option(help: "How many of the last creates the index does not cover in the crash case (at most the merge interval).")
     var unindexed = 60_000
 
+    @Flag(help: "Only time restarting on the journal already in --dir (a fresh process, so its memory is the target's alone).")
+    var restartOnly = false
+
     func run() throws {
+        if restartOnly, let dir {
+            let before = Self.residentKB()
+            let start = DispatchTime.now().uptimeNanoseconds
+            let target = try DryRunTarget(cluster: "moka-a", journal: dir + "/moka-a.jsonl")
+            let time = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            print(String(format: "restart %.3f s; resident memory %d MiB before, %d MiB after, peak %d MiB%@", time, before / 1024,
+                         Self.residentKB() / 1024, Self.residentKB("VmHWM:") / 1024,
+                         target.recovery.map { " (\($0.bytes) torn bytes set aside)" } ?? ""))
+            return
+        }
         let folder = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("bursar-bench-journal-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: folder) } }
@@ -95,9 +108,9 @@ struct BenchJournal: ParsableCommand {
     }
 
     /// This process's resident set, in KiB (Linux).
-    static func residentKB() -> Int {
+    static func residentKB(_ field: String = "VmRSS:") -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
             return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
         }
         return 0
