@@ -157,8 +157,8 @@ public final class Archer: Sendable {
             server: .http1(configuration: HTTP1Channel.Configuration(
                 additionalChannelHandlers: [ConnectionGate(ledger: ledger, events: events)])),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "bursar"),
-            services: options.probeTargets.isEmpty ? [SnapshotRefresher(archer: self)]
-                : [SnapshotRefresher(archer: self), ClusterProbeService(archer: self)],
+            services: [SnapshotRefresher(archer: self), SubmissionReconciler(archer: self)] as [any Service]
+                + (options.probeTargets.isEmpty ? [] : [ClusterProbeService(archer: self)]),
             onServerRunning: onServerRunning,
             eventLoopGroupProvider: options.eventLoops.map { .shared(MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0))) }
                 ?? .singleton,

@@ -22,7 +22,7 @@ public final class StoreLane: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var calls: [Call] = []
-    private var submissions: [(SubmissionRecord, CheckedContinuation<Void, any Error>)] = []
+    private var submissions: [(SubmissionRecord, CheckedContinuation<Bool, any Error>)] = []
     private var stateChanges: [(SubmissionStateChange, CheckedContinuation<Void, any Error>)] = []
     private var stopping = false
     private var finished = false
@@ -73,8 +73,10 @@ public final class StoreLane: @unchecked Sendable {
         }
     }
 
-    /// Records one submission; returns once the transaction holding it committed.
-    public func record(_ submission: SubmissionRecord) async throws {
+    /// Records one submission; returns once the transaction holding it committed: true when it was written,
+    /// false when its app id or (principal, idempotency key) was already recorded (a retry: nothing written).
+    @discardableResult
+    public func record(_ submission: SubmissionRecord) async throws -> Bool {
         try await withCheckedThrowingContinuation { continuation in
             enqueueGrouped(continuation) { $0.submissions.append((submission, continuation)) }
         }
@@ -88,11 +90,12 @@ public final class StoreLane: @unchecked Sendable {
     }
 
     /// Queues a grouped write (under the lock), or refuses it when the lane is stopping.
-    private func enqueueGrouped(_ continuation: CheckedContinuation<Void, any Error>, _ add: (StoreLane) -> Void) {
+    private func enqueueGrouped<T>(_ continuation: CheckedContinuation<T, any Error>, _ add: (StoreLane) -> Void) {
         condition.lock()
         if stopping {
             condition.unlock()
-            return continuation.resume(throwing: StoreError("the router is shutting down"))
+            continuation.resume(throwing: StoreError("the router is shutting down"))
+            return
         }
         add(self)
         condition.signal()
@@ -183,8 +186,11 @@ public final class StoreLane: @unchecked Sendable {
 
             if !batch.isEmpty {
                 observer?(batch.count)
-                let result = withStore { try $0.recordSubmissions(batch.map(\.0)) }
-                for (_, continuation) in batch { continuation.resume(with: result) }
+                var inserted: [Bool] = []
+                let result = withStore { inserted = try $0.recordSubmissionsOnce(batch.map(\.0)) }
+                for (index, (_, continuation)) in batch.enumerated() {
+                    continuation.resume(with: result.map { inserted[index] })
+                }
             }
             if !changes.isEmpty {
                 let result = withStore { try $0.updateSubmissionStates(changes.map(\.0)) }

@@ -34,10 +34,12 @@ public struct ClusterError: Error, Sendable, Equatable, CustomStringConvertible 
     public var message: String
     /// What to do about it, when there is something to say.
     public var hint: String?
+    /// libcurl's code, for `.transport`.
+    public var transportCode: Int32?
 
     /// Bundles the fields.
     public init(_ kind: Kind, cluster: String, operation: String, status: Int? = nil, reason: String? = nil,
-                message: String, hint: String? = nil) {
+                message: String, hint: String? = nil, transportCode: Int32? = nil) {
         self.kind = kind
         self.cluster = cluster
         self.operation = operation
@@ -45,10 +47,26 @@ public struct ClusterError: Error, Sendable, Equatable, CustomStringConvertible 
         self.reason = reason
         self.message = message
         self.hint = hint
+        self.transportCode = transportCode
     }
 
     /// Kubernetes answered 409: an optimistic-lock conflict (`Conflict`) or a name taken (`AlreadyExists`).
     public var isConflict: Bool { kind == .api && status == 409 }
+
+    /// Whether the request may have taken effect although it failed: the request went out and no answer came
+    /// back (a timeout, a connection reset or an empty reply: libcurl's 28, 52, 55, 56), or the API server
+    /// answered that it gave up waiting on its storage (500, 504), which a write can outlive. A refused or
+    /// unresolved connection (nothing sent) and every other answer are definite.
+    public var outcomeUnknown: Bool {
+        switch kind {
+        case .transport: return [28, 52, 55, 56].contains(transportCode ?? 0)
+        case .api: return status == 500 || status == 504
+        default: return false
+        }
+    }
+
+    /// Kubernetes answered 409 `AlreadyExists`: the object is there (for an idempotent create, a success).
+    public var isAlreadyExists: Bool { kind == .api && status == 409 && reason == "AlreadyExists" }
 
     /// Kubernetes answered 404.
     public var isNotFound: Bool { kind == .api && status == 404 }

@@ -17,13 +17,15 @@ public struct RecordedRequest: Sendable, Equatable, Codable {
     }
 }
 
-/// A cluster that records instead of sending: every write it would make to the API server is kept in memory
-/// and, when a journal file is given, appended to it as one JSON line (`{"method", "path", "body"}`).
+/// A cluster that records instead of sending: the latest writes it would make to the API server are kept in
+/// memory and, when a journal file is given, every one is appended to it as one JSON line
+/// (`{"body", "cluster", "method", "name", "path"}`).
 ///
 /// It answers like the real API (synthetic uid and resourceVersion, `AlreadyExists` for a taken name, a
 /// `Conflict` for a stale resourceVersion) and keeps its own ConfigMap and SparkApplications. Opening an
-/// existing journal replays it, so a second `bursar deploy --dry-run` sees what the first one wrote and shows
-/// no diff.
+/// existing journal restores them (see `DryRunJournal`: a torn last line is set aside, an index spares
+/// re-reading old lines, applications are looked up on disk), so a second `bursar deploy --dry-run` sees what
+/// the first one wrote and shows no diff, and a restarted router still answers status reads.
 public final class DryRunTarget: ClusterTarget {
     /// The cluster's name.
     public let cluster: String
@@ -45,12 +47,12 @@ public final class DryRunTarget: ClusterTarget {
         let lock = NSLock()
         var requests: [RecordedRequest] = []
         var configMap: LiveQueueConfig?
-        /// What a status read needs of each application created, by "namespace/name" (not the manifests: a
-        /// router in dry-run mode creates millions).
+        /// What a status read needs of each application created without a journal, by "namespace/name".
         var applications: [String: CreatedSparkApplication] = [:]
         var revision = 1000
-        /// The journal, opened on the first write and kept open.
-        var handle: FileHandle?
+        /// The journal, with its index: applications are looked up there, not held in memory (a router in
+        /// dry-run mode creates millions).
+        var journal: DryRunJournal?
 
         func withLock<T>(_ body: (Locked) throws -> T) rethrows -> T {
             lock.lock()
@@ -59,16 +61,49 @@ public final class DryRunTarget: ClusterTarget {
         }
     }
 
-    /// A dry-run target; an existing `journal` is replayed first.
+    /// What the start found at the journal's end: a torn last line set aside, or nil.
+    public let recovery: JournalRecovery?
+
+    /// A dry-run target; an existing `journal` is restored first: a torn last line (a crash in the middle of a
+    /// write) is set aside in `<journal>.torn` and every whole line before it kept; the index beside it
+    /// (`<journal>.index`) spares reading the lines it covers, so a restart takes about as long whatever the
+    /// journal's size.
+    /// - Parameter mergeEvery: how many new applications are held in memory before they go to the index file.
     public init(cluster: String, namespace: String = "yunikorn", sparkNamespace: String = "spark",
-                journal: String? = nil) throws {
+                journal: String? = nil, mergeEvery: Int = 65_536) throws {
         self.cluster = cluster
         self.namespace = namespace
         self.sparkNamespace = sparkNamespace
         self.journal = journal
         state = Locked()
-        if let journal, let data = FileManager.default.contents(atPath: journal) {
-            try replay(data, from: journal)
+        guard let journal else {
+            recovery = nil
+            return
+        }
+        let opened: DryRunJournal
+        do {
+            var lineNumber = 0
+            opened = try DryRunJournal(path: journal, mergeEvery: mergeEvery) { line, revision in
+                lineNumber += 1
+                return try Self.restore(line, revision: revision, cluster: cluster, file: journal, lineNumber: lineNumber)
+            }
+        } catch let error as ClusterError {
+            throw error
+        } catch {
+            throw ClusterError(.configuration, cluster: cluster, operation: "replay",
+                               message: "the dry-run journal \(journal) cannot be read (\(error))",
+                               hint: "check the file and its folder are readable and writable")
+        }
+        recovery = opened.recovery
+        if let recovery = opened.recovery {
+            // The library has no logger of its own: standard error is where `bursar serve` logs too.
+            FileHandle.standardError.write(Data("bursar: dry-run journal \(journal): \(recovery)\n".utf8))
+        }
+        state.journal = opened
+        state.revision = Int(opened.revision)
+        if let entry = opened.configMap, let line = opened.line(at: entry.offset),
+           let fields = JournalFields(line[...]) {
+            state.configMap = try restoreConfigMap(fields.bodyBytes, revision: entry.revision)
         }
     }
 
@@ -96,7 +131,7 @@ public final class DryRunTarget: ClusterTarget {
         return try state.withLock { state in
             let created = try createApplication(head, namespace: namespace, path: path, state: state)
             try record(RecordedRequest(method: "POST", path: path, body: String(decoding: manifestJSON, as: UTF8.self)),
-                       rawBody: manifestJSON, state: state)
+                       rawBody: manifestJSON, name: created.name, state: state)
             return created
         }
     }
@@ -105,7 +140,7 @@ public final class DryRunTarget: ClusterTarget {
     public func sparkApplicationStatus(namespace: String?, name: String) throws -> SparkApplicationStatus {
         let namespace = namespace ?? sparkNamespace
         let path = KubernetesTarget.sparkApplicationsPath(namespace) + "/" + name
-        guard let created = state.withLock({ $0.applications["\(namespace)/\(name)"] }) else {
+        guard let created = state.withLock({ application("\(namespace)/\(name)", state: $0) }) else {
             throw ClusterError(.api, cluster: cluster, operation: "GET \(path)", status: 404, reason: "NotFound",
                                message: "sparkapplications.sparkoperator.k8s.io \"\(name)\" not found",
                                hint: "a dry run knows only the applications it created")
@@ -155,7 +190,7 @@ public final class DryRunTarget: ClusterTarget {
                                hint: "the object was refused as sent: fix it as the message says")
         }
         let key = "\(namespace)/\(name)"
-        if state.applications[key] != nil {
+        if exists(key, state: state) {
             throw ClusterError(.api, cluster: cluster, operation: "POST \(path)", status: 409, reason: "AlreadyExists",
                                message: "sparkapplications.sparkoperator.k8s.io \"\(name)\" already exists",
                                hint: "choose another metadata.name, or use metadata.generateName")
@@ -163,8 +198,30 @@ public final class DryRunTarget: ClusterTarget {
         state.revision += 1
         let created = CreatedSparkApplication(name: name, namespace: namespace, uid: "dry-run-\(cluster)-\(state.revision)",
                                               resourceVersion: String(state.revision))
-        state.applications[key] = created
+        if journal == nil { state.applications[key] = created }
         return created
+    }
+
+    private func exists(_ key: String, state: Locked) -> Bool {
+        if state.applications[key] != nil { return true }
+        guard let journal = state.journal else { return false }
+        return journal.find(key, confirm: { Self.key(ofLineAt: $0, in: journal) }) != nil
+    }
+
+    /// The "namespace/name" of the application the journal line at `offset` created.
+    private static func key(ofLineAt offset: UInt64, in journal: DryRunJournal) -> String? {
+        guard let line = journal.line(at: offset), let fields = JournalFields(line[...]) else { return nil }
+        return fields.applicationKey(revision: 0)
+    }
+
+    /// The application called "namespace/name", wherever it is kept.
+    private func application(_ key: String, state: Locked) -> CreatedSparkApplication? {
+        if let created = state.applications[key] { return created }
+        guard let journal = state.journal,
+              let entry = journal.find(key, confirm: { Self.key(ofLineAt: $0, in: journal) }) else { return nil }
+        let parts = key.split(separator: "/", maxSplits: 1)
+        return CreatedSparkApplication(name: String(parts.last ?? ""), namespace: String(parts.first ?? ""),
+                                       uid: "dry-run-\(cluster)-\(entry.revision)", resourceVersion: String(entry.revision))
     }
 
     /// Stores a ConfigMap body as the API server would: conditional on the resourceVersion, a new version after.
@@ -181,72 +238,146 @@ public final class DryRunTarget: ClusterTarget {
         state.revision += 1
         let next = String(state.revision)
         do throws(QueueConfigMap.Malformed) {
-            var object = try JSONObject.parse(body)
-            var metadata = object["metadata"] as? [String: Any] ?? [:]
-            metadata["resourceVersion"] = next
-            object["metadata"] = metadata
-            state.configMap = try QueueConfigMap.read(try JSONObject.serialize(object))
+            state.configMap = try Self.configMap(body, version: next)
         } catch {
             throw ClusterError(.invalidRequest, cluster: cluster, operation: operation, message: error.reason)
         }
         return next
     }
 
+    private static func configMap(_ body: [UInt8], version: String) throws(QueueConfigMap.Malformed) -> LiveQueueConfig {
+        var object = try JSONObject.parse(body)
+        var metadata = object["metadata"] as? [String: Any] ?? [:]
+        metadata["resourceVersion"] = version
+        object["metadata"] = metadata
+        return try QueueConfigMap.read(try JSONObject.serialize(object))
+    }
+
+    private func restoreConfigMap(_ body: [UInt8], revision: UInt64) throws -> LiveQueueConfig {
+        do throws(QueueConfigMap.Malformed) {
+            return try Self.configMap(body, version: String(revision))
+        } catch {
+            throw ClusterError(.configuration, cluster: cluster, operation: "replay",
+                               message: "\(journal ?? "the journal"): the last ConfigMap line is not a ConfigMap (\(error.reason))",
+                               hint: "move that line out of the file to start from the ConfigMap before it")
+        }
+    }
+
     /// Keeps the request and appends it to the journal; a journal that cannot be written fails the call, since a
-    /// dry run's only product is its record. The line is `{"body":…,"cluster":…,"method":…,"path":…}` with the
-    /// body spliced in as the JSON it already is (it was parsed before it got here).
-    private func record(_ request: RecordedRequest, rawBody: [UInt8], state: Locked) throws {
+    /// dry run's only product is its record. The line is `{"body":…,"cluster":…,"method":…,"name":…,"path":…}`
+    /// with the body spliced in as the JSON it already is (it was parsed before it got here) and `name` the
+    /// application's name (creates only), so a restart reads a line's application from its end without
+    /// parsing the manifest. Each line is one `write`; a crash in the middle of one leaves a torn last line,
+    /// which the next start sets aside.
+    private func record(_ request: RecordedRequest, rawBody: [UInt8], name: String? = nil, state: Locked) throws {
         state.requests.append(request)
         if state.requests.count > 2 * Self.rememberedRequests {
             state.requests.removeFirst(state.requests.count - Self.rememberedRequests)
         }
         guard let journal else { return }
         var line = Array("{\"body\":".utf8)
-        line.reserveCapacity(rawBody.count + 128)
-        line += rawBody
+        line.reserveCapacity(rawBody.count + 160)
+        // Outside strings a newline is only whitespace, and inside them JSON has none: a space keeps one line.
+        line += rawBody.map { $0 == 10 || $0 == 13 ? 32 : $0 }
         line += Array(",\"cluster\":".utf8) + JSONObject.quoted(cluster)
         line += Array(",\"method\":".utf8) + JSONObject.quoted(request.method)
+        if let name { line += Array(",\"name\":".utf8) + JSONObject.quoted(name) }
         line += Array(",\"path\":".utf8) + JSONObject.quoted(request.path)
         line += Array("}\n".utf8)
         do {
-            if state.handle == nil {
-                let folder = (journal as NSString).deletingLastPathComponent
-                if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-                if !FileManager.default.fileExists(atPath: journal) {
-                    _ = FileManager.default.createFile(atPath: journal, contents: nil)
-                }
-                guard let handle = FileHandle(forWritingAtPath: journal) else { throw CocoaError(.fileWriteNoPermission) }
-                try handle.seekToEnd()
-                state.handle = handle
+            if state.journal == nil { state.journal = try DryRunJournal(path: journal) { _, _ in .other } }
+            let offset = try state.journal!.append(line)
+            if let name, request.method == "POST" {
+                let namespace = request.path.split(separator: "/").dropFirst(4).first.map(String.init) ?? sparkNamespace
+                try state.journal!.added("\(namespace)/\(name)", .init(offset: offset, revision: UInt64(state.revision)))
+            } else if request.path.contains("/configmaps") {
+                state.journal!.configMapWritten(.init(offset: offset, revision: UInt64(state.revision)))
             }
-            try state.handle!.write(contentsOf: Data(line))
+            state.journal!.revision = UInt64(state.revision)
         } catch {
-            state.handle = nil
             throw ClusterError(.configuration, cluster: cluster, operation: "\(request.method) \(request.path)",
                                message: "the dry-run journal \(journal) cannot be written (\(error))",
                                hint: "check the folder exists and is writable, or choose another")
         }
     }
 
-    /// Rebuilds the ConfigMap and SparkApplications from an earlier run's journal.
-    private func replay(_ data: Data, from journal: String) throws {
-        try state.withLock { state in
-            for (index, line) in data.split(separator: 10).enumerated() where !line.isEmpty {
-                guard let entry = try? JSONObject.parse(Array(line)), let method = entry["method"] as? String,
-                      let path = entry["path"] as? String, let body = entry["body"],
-                      let bytes = try? JSONObject.serialize(body) else {
-                    throw ClusterError(.configuration, cluster: cluster, operation: "replay",
-                                       message: "\(journal):\(index + 1): not a dry-run journal line",
-                                       hint: "delete or move the file to start a fresh dry run")
-                }
-                if path.contains("/configmaps") {
-                    _ = try storeConfigMap(bytes, expecting: state.configMap?.resourceVersion, creating: method == "POST",
-                                           operation: "\(method) \(path)", state: state)
-                } else if let head = try? ManifestHead.read(bytes), let namespace = path.split(separator: "/").dropFirst(4).first {
-                    _ = try createApplication(head, namespace: String(namespace), path: path, state: state)
-                }
-            }
+    /// What a journal line restores: an application's key, the ConfigMap, or a refusal naming the line.
+    private static func restore(_ line: ArraySlice<UInt8>, revision: UInt64, cluster: String, file: String,
+                                lineNumber: Int) throws -> JournalLine {
+        guard let fields = JournalFields(line) else {
+            throw ClusterError(.configuration, cluster: cluster, operation: "replay",
+                               message: "\(file):\(lineNumber): not a dry-run journal line",
+                               hint: "a whole line was changed by hand: move it out of the file (a torn last line is set aside by itself)")
         }
+        if fields.path.contains("/configmaps") { return .configMap }
+        if let key = fields.applicationKey(revision: revision) { return .application(key) }
+        return .other
+    }
+}
+
+/// The fields of one journal line, read from its end: `…,"cluster":"c","method":"POST"[,"name":"n"],"path":"p"}`.
+/// A line in any other shape (hand-edited, or with escapes in those fields) is parsed as JSON instead.
+struct JournalFields {
+    var method: String
+    var path: String
+    var name: String?
+    /// The body, as JSON.
+    var bodyBytes: [UInt8]
+
+    init?(_ line: ArraySlice<UInt8>) {
+        if let fast = Self.fromEnd(line) {
+            (method, path, name) = (fast.method, fast.path, fast.name)
+            bodyBytes = Array(line[fast.body])
+            return
+        }
+        guard let entry = try? JSONObject.parse(Array(line)), let method = entry["method"] as? String,
+              let path = entry["path"] as? String, let body = entry["body"],
+              let bytes = try? JSONObject.serialize(body) else { return nil }
+        self.method = method
+        self.path = path
+        name = entry["name"] as? String
+        bodyBytes = bytes
+    }
+
+    /// "namespace/name" for a SparkApplication create; a manifest with only `generateName` (in a line written
+    /// before `name` was added) gets the name the target gave it at `revision`.
+    func applicationKey(revision: UInt64) -> String? {
+        guard method == "POST", path.hasSuffix("/sparkapplications"),
+              let namespace = path.split(separator: "/").dropFirst(4).first else { return nil }
+        if let name { return "\(namespace)/\(name)" }
+        guard let head = try? ManifestHead.read(bodyBytes),
+              let name = head.metadata?.name ?? head.metadata?.generateName.map({ $0 + String(revision, radix: 36) })
+        else { return nil }
+        return "\(namespace)/\(name)"
+    }
+
+    private static func fromEnd(_ line: ArraySlice<UInt8>) -> (method: String, path: String, name: String?, body: Range<Int>)? {
+        let first = line.startIndex
+        var end = line.endIndex
+        guard end - first > 10, line[end - 1] == 0x7D else { return nil }
+        end -= 1
+        // A quoted string without escapes ending at `end`, preceded by `,"key":`; moves `end` before it.
+        func field(_ key: String) -> String? {
+            guard end - 2 >= first, line[end - 1] == 0x22 else { return nil }
+            var start = end - 2
+            while start >= first, line[start] != 0x22 {
+                if line[start] == 0x5C { return nil }
+                start -= 1
+            }
+            let prefix = Array(",\"\(key)\":".utf8)
+            guard start - prefix.count >= first, line[(start - prefix.count)..<start].elementsEqual(prefix) else {
+                return nil
+            }
+            let value = String(decoding: line[(start + 1)..<(end - 1)], as: UTF8.self)
+            end = start - prefix.count
+            return value
+        }
+        guard let path = field("path") else { return nil }
+        let name = field("name")
+        guard let method = field("method"), field("cluster") != nil else { return nil }
+        let opening = Array("{\"body\":".utf8)
+        guard line.prefix(opening.count).elementsEqual(opening), end > first + opening.count else { return nil }
+        return (method, path, name, (first + opening.count)..<end)
     }
 }
 

@@ -153,7 +153,7 @@ public final class KubernetesTarget: ClusterTarget {
         } catch {
             throw ClusterError(.transport, cluster: cluster, operation: operation,
                                message: "no response (curl \(error.code)): \(error.message)",
-                               hint: transportHint(error.code))
+                               hint: transportHint(error.code), transportCode: error.code)
         }
         if absentIfNotFound, response.status == 404 { return nil }
         guard (200..<300).contains(response.status) else { throw apiError(response, operation: operation) }

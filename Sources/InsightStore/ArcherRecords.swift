@@ -21,17 +21,25 @@ public struct SubmissionRecord: Sendable, Equatable {
     public var source: String
     public var ruleID: String?
     public var reason: String
-    /// `recorded` (decided, not yet sent), `submitted`, `failed`.
+    /// `recorded` (decided, not yet answered by the cluster), `submitted`, `unknown` (sent, no answer: a
+    /// timeout or a reset connection), `failed`. `recorded` and `unknown` are settled by the reconciler.
     public var state: String
     public var stateDetail: String?
     public var updatedAt: Int64
     /// The mutated manifest as sent, JSON.
     public var manifest: String
+    /// The client's idempotency key (unique per principal), if it gave one.
+    public var idempotencyKey: String?
+    /// Whether the decision fell back from a cordoned or unhealthy target.
+    public var fallbackUsed: Bool
+    /// How many times the reconciler tried to settle it.
+    public var attempts: Int
 
     public init(appID: String, submittedAt: Int64, principal: String, org: String?, project: String, tier: Int,
                 workflow: String?, job: String?, runID: String?, scheduledAt: Int64?, cluster: String, queue: String,
                 namespace: String, source: String, ruleID: String?, reason: String, state: String,
-                stateDetail: String? = nil, updatedAt: Int64, manifest: String) {
+                stateDetail: String? = nil, updatedAt: Int64, manifest: String, idempotencyKey: String? = nil,
+                fallbackUsed: Bool = false, attempts: Int = 0) {
         self.appID = appID
         self.submittedAt = submittedAt
         self.principal = principal
@@ -52,6 +60,9 @@ public struct SubmissionRecord: Sendable, Equatable {
         self.stateDetail = stateDetail
         self.updatedAt = updatedAt
         self.manifest = manifest
+        self.idempotencyKey = idempotencyKey
+        self.fallbackUsed = fallbackUsed
+        self.attempts = attempts
     }
 
     /// The `job_apps` row this submission implies, when it names its workflow run.
@@ -67,12 +78,15 @@ public struct SubmissionStateChange: Sendable, Equatable {
     public var state: String
     public var detail: String?
     public var at: Int64
+    /// Whether this change is one of the reconciler's tries (counted in `attempts`).
+    public var countsAttempt: Bool
 
-    public init(appID: String, state: String, detail: String?, at: Int64) {
+    public init(appID: String, state: String, detail: String?, at: Int64, countsAttempt: Bool = false) {
         self.appID = appID
         self.state = state
         self.detail = detail
         self.at = at
+        self.countsAttempt = countsAttempt
     }
 }
 
@@ -157,65 +171,110 @@ public struct RuleRevisionConflict: Error, Sendable, Equatable, CustomStringConv
 extension InsightStore {
     // MARK: Submissions
 
-    /// Records accepted submissions and their `job_apps` rows in one transaction: all of them or none.
+    /// Records accepted submissions and their `job_apps` rows in one transaction: all of them or none (a
+    /// duplicate app id or idempotency key refuses the batch).
     public func recordSubmissions(_ records: [SubmissionRecord]) throws {
-        guard !records.isEmpty else { return }
-        try connection.transaction {
+        let inserted = try recordSubmissionsOnce(records, refusingDuplicates: true)
+        precondition(inserted.allSatisfy { $0 })
+    }
+
+    /// Records the submissions that are new, in one transaction, and says which were: false for one whose app
+    /// id, or principal and idempotency key, is already recorded (a retry; that row is left as it is). A
+    /// duplicate never fails the others written with it.
+    public func recordSubmissionsOnce(_ records: [SubmissionRecord]) throws -> [Bool] {
+        try recordSubmissionsOnce(records, refusingDuplicates: false)
+    }
+
+    private func recordSubmissionsOnce(_ records: [SubmissionRecord], refusingDuplicates: Bool) throws -> [Bool] {
+        guard !records.isEmpty else { return [] }
+        return try connection.transaction {
             let insert = try prepared("""
                 INSERT INTO submissions (app_id, submitted_at, principal, org, project, tier, workflow, job, run_id,
-                    scheduled_at, cluster, queue, namespace, source, rule_id, reason, state, state_detail, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+                    scheduled_at, cluster, queue, namespace, source, rule_id, reason, state, state_detail, updated_at,
+                    idempotency_key, fallback_used, attempts)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """ + (refusingDuplicates ? "" : " ON CONFLICT DO NOTHING"))
             let manifest = try prepared("INSERT INTO submission_manifests (app_id, manifest) VALUES (?, ?)")
             // A job_apps row already there (the same app id from a mappings file) is the ingester's truth.
             let jobApp = try prepared("""
                 INSERT INTO job_apps (app_id, workflow, job, run_id, scheduled_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (app_id) DO NOTHING
                 """)
+            var inserted: [Bool] = []
+            inserted.reserveCapacity(records.count)
             for record in records {
-                try insert.run([
+                let rows = try insert.run([
                     .text(record.appID), .integer(record.submittedAt), .text(record.principal), .text(record.org),
                     .text(record.project), .integer(Int64(record.tier)), .text(record.workflow), .text(record.job),
                     .text(record.runID), .integer(record.scheduledAt), .text(record.cluster), .text(record.queue),
                     .text(record.namespace), .text(record.source), .text(record.ruleID), .text(record.reason),
                     .text(record.state), .text(record.stateDetail), .integer(record.updatedAt),
+                    .text(record.idempotencyKey), .integer(record.fallbackUsed ? 1 : 0), .integer(Int64(record.attempts)),
                 ])
+                inserted.append(rows > 0)
+                guard rows > 0 else { continue }
                 try manifest.run([.text(record.appID), .text(record.manifest)])
                 if let row = record.jobApp {
                     try jobApp.run([.text(record.appID), .text(row.workflow), .text(row.job), .text(row.runID),
                                     .integer(row.scheduledAt)])
                 }
             }
+            return inserted
         }
     }
 
-    /// Applies state changes (the cluster's answers) in one transaction.
+    /// Applies state changes (the cluster's answers) in one transaction. Only an unsettled row (`recorded`,
+    /// `unknown`) changes: `submitted` and `failed` are final, so a late or repeated answer (the request's own
+    /// and the reconciler's, racing) never undoes a settled one.
     public func updateSubmissionStates(_ changes: [SubmissionStateChange]) throws {
         guard !changes.isEmpty else { return }
         try connection.transaction {
-            let update = try prepared("UPDATE submissions SET state = ?, state_detail = ?, updated_at = ? WHERE app_id = ?")
+            let update = try prepared("""
+                UPDATE submissions SET state = ?, state_detail = ?, updated_at = ?, attempts = attempts + ?
+                WHERE app_id = ? AND state IN ('recorded', 'unknown')
+                """)
             for change in changes {
-                try update.run([.text(change.state), .text(change.detail), .integer(change.at), .text(change.appID)])
+                try update.run([.text(change.state), .text(change.detail), .integer(change.at),
+                                .integer(change.countsAttempt ? 1 : 0), .text(change.appID)])
             }
         }
     }
 
+    private static let submissionColumns = """
+        SELECT s.app_id, s.submitted_at, s.principal, s.org, s.project, s.tier, s.workflow, s.job, s.run_id,
+            s.scheduled_at, s.cluster, s.queue, s.namespace, s.source, s.rule_id, s.reason, s.state, s.state_detail,
+            s.updated_at, m.manifest, s.idempotency_key, s.fallback_used, s.attempts
+        FROM submissions s LEFT JOIN submission_manifests m ON m.app_id = s.app_id
+        """
+
+    private static func submissionRecord(_ row: [SQLValue]) -> SubmissionRecord {
+        SubmissionRecord(
+            appID: row[0].string ?? "", submittedAt: row[1].int64 ?? 0, principal: row[2].string ?? "",
+            org: row[3].string, project: row[4].string ?? "", tier: Int(row[5].int64 ?? 0), workflow: row[6].string,
+            job: row[7].string, runID: row[8].string, scheduledAt: row[9].int64, cluster: row[10].string ?? "",
+            queue: row[11].string ?? "", namespace: row[12].string ?? "", source: row[13].string ?? "",
+            ruleID: row[14].string, reason: row[15].string ?? "", state: row[16].string ?? "",
+            stateDetail: row[17].string, updatedAt: row[18].int64 ?? 0, manifest: row[19].string ?? "",
+            idempotencyKey: row[20].string, fallbackUsed: (row[21].int64 ?? 0) != 0, attempts: Int(row[22].int64 ?? 0))
+    }
+
     /// One recorded submission.
     public func submission(appID: String) throws -> SubmissionRecord? {
-        try prepared("""
-            SELECT s.app_id, s.submitted_at, s.principal, s.org, s.project, s.tier, s.workflow, s.job, s.run_id,
-                s.scheduled_at, s.cluster, s.queue, s.namespace, s.source, s.rule_id, s.reason, s.state, s.state_detail,
-                s.updated_at, m.manifest
-            FROM submissions s LEFT JOIN submission_manifests m ON m.app_id = s.app_id WHERE s.app_id = ?
-            """).query([.text(appID)]).first.map { row in
-            SubmissionRecord(
-                appID: row[0].string ?? "", submittedAt: row[1].int64 ?? 0, principal: row[2].string ?? "",
-                org: row[3].string, project: row[4].string ?? "", tier: Int(row[5].int64 ?? 0), workflow: row[6].string,
-                job: row[7].string, runID: row[8].string, scheduledAt: row[9].int64, cluster: row[10].string ?? "",
-                queue: row[11].string ?? "", namespace: row[12].string ?? "", source: row[13].string ?? "",
-                ruleID: row[14].string, reason: row[15].string ?? "", state: row[16].string ?? "",
-                stateDetail: row[17].string, updatedAt: row[18].int64 ?? 0, manifest: row[19].string ?? "")
-        }
+        try prepared(Self.submissionColumns + " WHERE s.app_id = ?").query([.text(appID)]).first.map(Self.submissionRecord)
+    }
+
+    /// The submission `principal` recorded under idempotency key `key`: only that caller's.
+    public func submission(principal: String, idempotencyKey key: String) throws -> SubmissionRecord? {
+        try prepared(Self.submissionColumns + " WHERE s.principal = ? AND s.idempotency_key = ?")
+            .query([.text(principal), .text(key)]).first.map(Self.submissionRecord)
+    }
+
+    /// Submissions still `recorded` or `unknown` whose last change is at or before `updatedBefore`, oldest
+    /// first, at most `limit`: what the reconciler settles.
+    public func unsettledSubmissions(updatedBefore: Int64, limit: Int) throws -> [SubmissionRecord] {
+        try prepared(Self.submissionColumns + """
+             WHERE s.state IN ('recorded', 'unknown') AND s.updated_at <= ? ORDER BY s.updated_at, s.app_id LIMIT ?
+            """).query([.integer(updatedBefore), .integer(Int64(limit))]).map(Self.submissionRecord)
     }
 
     /// How many submissions are recorded.

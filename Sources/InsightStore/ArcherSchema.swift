@@ -61,3 +61,21 @@ extension Schema {
         );
         """)
 }
+
+extension Schema {
+    /// Version 7 makes every answered submission recorded exactly once, through crashes and retries:
+    /// - `idempotency_key`: the client's key (its `Idempotency-Key` header, or the app id it chose), unique per
+    ///   principal, so a retry finds the first attempt's row instead of making a second one, and one caller's
+    ///   key never finds another's row (a partial index: submissions without a key cost it nothing);
+    /// - `fallback_used`: the one part of the decision the row lacked, so a retry is answered exactly as the
+    ///   first attempt was;
+    /// - `attempts`: how many times the reconciler tried to settle a `recorded` or `unknown` row (it gives up
+    ///   after a limit); the partial index finds those rows without reading the settled ones.
+    static let idempotencyMigration = Migration(version: 7, name: "submission idempotency keys and reconciliation", sql: """
+        ALTER TABLE submissions ADD COLUMN idempotency_key TEXT;
+        ALTER TABLE submissions ADD COLUMN fallback_used BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE submissions ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+        CREATE UNIQUE INDEX submissions_by_key ON submissions (principal, idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX submissions_unsettled ON submissions (updated_at) WHERE state IN ('recorded', 'unknown');
+        """)
+}

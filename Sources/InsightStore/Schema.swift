@@ -233,6 +233,7 @@ enum Schema {
         archerMigration,
         appKeysMigration,
         slimAppsMigration,
+        idempotencyMigration,
     ]
 
     /// A migration's text in `dialect`.

@@ -54,8 +54,12 @@ final class TestRouter: @unchecked Sendable {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
+    /// - Parameters:
+    ///   - clusterTargets: targets used instead of the dry runs, by cluster (a fake Kubernetes API server).
+    ///   - seed: writes to the store before the router starts (rows a crashed router left).
     init(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
-         probeTargets: [String: any ClusterTarget] = [:], configure: (inout ArcherOptions) -> Void = { _ in }) async throws {
+         probeTargets: [String: any ClusterTarget] = [:], clusterTargets: [String: any ClusterTarget] = [:],
+         seed: (InsightStore) throws -> Void = { _ in }, configure: (inout ArcherOptions) -> Void = { _ in }) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-archer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         location = try backend.freshLocation(in: folder)
@@ -71,6 +75,7 @@ final class TestRouter: @unchecked Sendable {
                 RoutingEntry(project: "ledger", tier: 1, org: "payments", cluster: "moka-a", queue: "root.payments.ledger.tier1"),
                 RoutingEntry(project: "ranking", tier: 2, org: "search", cluster: "moka-b", queue: "root.search.ranking.tier2"),
             ], plannedAt: 1)
+            try seed(store)
         }
         for (cluster, text) in queuesYAML {
             let directory = folder.appendingPathComponent("Queues").appendingPathComponent(cluster)
@@ -105,7 +110,7 @@ final class TestRouter: @unchecked Sendable {
         var options = ArcherOptions(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, refreshInterval: .seconds(3600),
                                     clusters: clusters, queuesDirectory: folder.appendingPathComponent("Queues"),
                                     policy: try AllocationPolicy.parse("window_days: 14\n", file: "policy.yaml"),
-                                    tokens: tokens, targets: targets)
+                                    tokens: tokens, targets: targets.mapValues { $0 as any ClusterTarget }.merging(clusterTargets) { $1 })
         options.probeTargets = probeTargets
         options.probeInterval = .seconds(3600)  // tests run probe rounds themselves, after the one at start-up
         configure(&options)
@@ -166,10 +171,11 @@ final class TestRouter: @unchecked Sendable {
 /// returning, on every path (a thrown error or a failed `#require` included). A router stopped from a detached
 /// task instead outlives its test: its port, store connections and threads stay busy while later tests run.
 func withRouter<Result>(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
-                        probeTargets: [String: any ClusterTarget] = [:], configure: (inout ArcherOptions) -> Void = { _ in },
+                        probeTargets: [String: any ClusterTarget] = [:], clusterTargets: [String: any ClusterTarget] = [:],
+                        seed: (InsightStore) throws -> Void = { _ in }, configure: (inout ArcherOptions) -> Void = { _ in },
                         _ body: (TestRouter) async throws -> Result) async throws -> Result {
     let router = try await TestRouter(backend, maxBody: maxBody, queuesYAML: queuesYAML, probeTargets: probeTargets,
-                                      configure: configure)
+                                      clusterTargets: clusterTargets, seed: seed, configure: configure)
     let result: Swift.Result<Result, any Error>
     do {
         result = .success(try await body(router))

@@ -68,6 +68,80 @@ struct DryRunTargetTests {
         #expect(error?.message.contains("\(journal):1:") == true)
     }
 
+    /// A `kill -9` in the middle of a write leaves a torn last line: the next start keeps every whole line,
+    /// sets the torn bytes aside in `<journal>.torn` and goes on appending after the last whole line.
+    @Test(arguments: [false, true])
+    func aTornLastLineIsSetAsideAndEveryWholeLineKept(indexed: Bool) throws {
+        let journal = journalPath()
+        do {
+            let target = try DryRunTarget(cluster: "moka-a", journal: journal)
+            for name in ["etl-1", "etl-2", "etl-3"] {
+                _ = try target.createSparkApplication(namespace: nil, manifestJSON: KubernetesTargetTests.manifest(name))
+            }
+            _ = try target.applyQueueConfig("a: 1\n", replacing: nil)
+        }
+        if !indexed { try? FileManager.default.removeItem(atPath: journal + ".index") }
+        let whole = try Data(contentsOf: URL(fileURLWithPath: journal))
+        let torn = Data("{\"body\":{\"apiVersion\":\"sparkoperator.k8s.io/v1beta2\",\"kind\":\"SparkApp".utf8)
+        let handle = try #require(FileHandle(forWritingAtPath: journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: torn)
+        try handle.close()
+
+        let reopened = try DryRunTarget(cluster: "moka-a", journal: journal)
+        for name in ["etl-1", "etl-2", "etl-3"] {
+            #expect(try reopened.sparkApplicationStatus(namespace: nil, name: name).name == name)
+        }
+        #expect(try reopened.queueConfig()?.queuesYAML == "a: 1\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: journal)) == whole)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: journal + ".torn")) == torn + Data([10]))
+        // Writing goes on after the last whole line; a name already taken is still refused.
+        _ = try reopened.createSparkApplication(namespace: nil, manifestJSON: KubernetesTargetTests.manifest("etl-4"))
+        #expect(throws: ClusterError.self) {
+            try reopened.createSparkApplication(namespace: nil, manifestJSON: KubernetesTargetTests.manifest("etl-2"))
+        }
+        let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+    }
+
+    /// Applications are looked up in the index file and the journal, not held in memory, and a restart
+    /// reads only what the index does not cover; uids and versions come out as they were first answered.
+    @Test func aRestartFindsApplicationsThroughTheIndex() throws {
+        let journal = journalPath()
+        var first: [CreatedSparkApplication] = []
+        do {
+            let target = try DryRunTarget(cluster: "moka-a", journal: journal, mergeEvery: 3)
+            for index in 0..<10 {
+                first.append(try target.createSparkApplication(namespace: nil, manifestJSON: KubernetesTargetTests.manifest("etl-\(index)")))
+            }
+            #expect(FileManager.default.fileExists(atPath: journal + ".index"))
+            #expect(try target.sparkApplicationStatus(namespace: nil, name: "etl-0").uid == first[0].uid)
+        }
+        let reopened = try DryRunTarget(cluster: "moka-a", journal: journal, mergeEvery: 3)
+        for app in first {
+            let status = try reopened.sparkApplicationStatus(namespace: nil, name: app.name)
+            #expect(status.uid == app.uid)
+            #expect(status.resourceVersion == app.resourceVersion)
+        }
+        #expect(throws: ClusterError.self) { try reopened.sparkApplicationStatus(namespace: nil, name: "etl-10") }
+        #expect(throws: ClusterError.self) { try reopened.sparkApplicationStatus(namespace: "other", name: "etl-1") }
+        let next = try reopened.createSparkApplication(namespace: nil, manifestJSON: KubernetesTargetTests.manifest("etl-10"))
+        #expect(Int(next.resourceVersion)! == Int(first.last!.resourceVersion)! + 1)
+    }
+
+    /// Lines written before the journal named each application (no `name` field) are still read.
+    @Test func linesWithoutANameAreReadFromTheirManifest() throws {
+        let journal = journalPath()
+        try FileManager.default.createDirectory(atPath: (journal as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        let body = String(decoding: KubernetesTargetTests.manifest("old-1"), as: UTF8.self)
+        try "{\"body\":\(body),\"cluster\":\"moka-a\",\"method\":\"POST\",\"path\":\"/apis/sparkoperator.k8s.io/v1beta2/namespaces/spark/sparkapplications\"}\n"
+            .write(toFile: journal, atomically: true, encoding: .utf8)
+        let target = try DryRunTarget(cluster: "moka-a", journal: journal)
+        #expect(try target.sparkApplicationStatus(namespace: nil, name: "old-1").uid == "dry-run-moka-a-1001")
+    }
+
     @Test func theFactoryChoosesByRegistryAndFlag() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-dry-\(UUID().uuidString)").path
         let plain = Cluster(name: "moka-b", capacity: [:], labels: [])

@@ -39,6 +39,45 @@ struct ArcherRecordsTests {
         #expect(try store.submissionCount() == 2)
     }
 
+    /// Idempotency keys are unique per principal; a duplicate is skipped without failing the rows written with
+    /// it; settled states are final; the reconciler finds what is left unsettled.
+    @Test(arguments: Backend.available)
+    func keysDuplicatesAndUnsettledRows(_ backend: Backend) throws {
+        let store = try InsightStore(try backend.freshLocation())
+        func keyed(_ appID: String, _ principal: String, _ key: String?) -> SubmissionRecord {
+            var record = Self.submission(appID, workflow: nil, runID: nil)
+            record.principal = principal
+            record.idempotencyKey = key
+            return record
+        }
+        let written = try store.recordSubmissionsOnce([
+            keyed("a-1", "alice", "k"), keyed("a-2", "bob", "k"), keyed("a-3", "alice", "k"), keyed("a-1", "carol", nil),
+            keyed("a-4", "alice", nil), keyed("a-5", "alice", nil),
+        ])
+        #expect(written == [true, true, false, false, true, true])
+        #expect(try store.submission(principal: "alice", idempotencyKey: "k")?.appID == "a-1")
+        #expect(try store.submission(principal: "bob", idempotencyKey: "k")?.appID == "a-2")
+        #expect(try store.submission(principal: "carol", idempotencyKey: "k") == nil)
+        #expect(try store.submission(appID: "a-1")?.idempotencyKey == "k")
+
+        try store.updateSubmissionStates([
+            SubmissionStateChange(appID: "a-1", state: "submitted", detail: "uid 1", at: 2_000),
+            SubmissionStateChange(appID: "a-2", state: "unknown", detail: "timeout", at: 2_000),
+            SubmissionStateChange(appID: "a-4", state: "failed", detail: "refused", at: 2_000),
+        ])
+        // Final states stay; an unsettled one takes the change and counts the attempt.
+        try store.updateSubmissionStates([
+            SubmissionStateChange(appID: "a-1", state: "failed", detail: "late", at: 3_000),
+            SubmissionStateChange(appID: "a-4", state: "submitted", detail: "late", at: 3_000),
+            SubmissionStateChange(appID: "a-2", state: "unknown", detail: "again", at: 3_000, countsAttempt: true),
+        ])
+        #expect(try store.submission(appID: "a-1")?.state == "submitted")
+        #expect(try store.submission(appID: "a-4")?.state == "failed")
+        #expect(try store.submission(appID: "a-2")?.attempts == 1)
+        #expect(try store.unsettledSubmissions(updatedBefore: 10_000, limit: 10).map(\.appID) == ["a-5", "a-2"])
+        #expect(try store.unsettledSubmissions(updatedBefore: 2_500, limit: 10).map(\.appID) == ["a-5"])
+    }
+
     @Test(arguments: Backend.available)
     func rulesRevisionsAndAudit(_ backend: Backend) throws {
         let store = try InsightStore(try backend.freshLocation())

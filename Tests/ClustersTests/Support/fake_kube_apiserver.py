@@ -16,6 +16,8 @@ Test hooks (not part of Kubernetes), under /_test/:
                                      act as a concurrent writer: merge "data" into it and bump its resourceVersion
   POST /_test/bump-configmap         {"namespace", "name", "data"}: the same, once, now
   POST /_test/set-status             {"namespace", "name", "state"}: what the Spark operator would write
+  POST /_test/slow-creates           {"count": n, "seconds": s}: the next n SparkApplication creates are made,
+                                     then answered only after s seconds (a client's timeout: created, unanswered)
   ANY  /_test/echo                   answers with the method, headers and body it received
 
 Start: fake_kube_apiserver.py --dir DIR [--token T] [--tls] [--client-ca] [--certs CERTDIR]. With --tls it writes
@@ -34,6 +36,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +57,8 @@ class Store:
         self.unconditional_puts = 0
         self.conflicts = 0
         self.pending_concurrent_writes = []
+        self.slow_creates = 0
+        self.slow_seconds = 0.0
         # What /readyz answers: a real API server fails it while etcd or an informer is not ready.
         self.ready = True
 
@@ -222,7 +227,15 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             namespace, name = match.group(1), match.group(2)
             if method == "POST" and name is None:
-                return self.reply(*create(resource, namespace, body, api_version))
+                answer = create(resource, namespace, body, api_version)
+                delay = 0.0
+                with STORE.lock:
+                    if resource == "sparkapplications" and STORE.slow_creates > 0:
+                        STORE.slow_creates -= 1
+                        delay = STORE.slow_seconds
+                if delay:
+                    time.sleep(delay)
+                return self.reply(*answer)
             if method == "GET" and name is not None:
                 with STORE.lock:
                     obj = STORE.objects.get((resource, namespace, name))
@@ -253,6 +266,10 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(*not_found("configmaps", args["name"]))
                 concurrent_write(obj, args.get("data", {}))
                 return self.reply(200, obj)
+            if path == "/_test/slow-creates":
+                STORE.slow_creates = int(args["count"])
+                STORE.slow_seconds = float(args["seconds"])
+                return self.reply(200, {})
             if path == "/_test/set-ready":
                 STORE.ready = bool(args["ready"])
                 return self.reply(200, {})
