@@ -12,8 +12,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-3}"
 highs_limit="${HIGHS_TIME_LIMIT:-120}"
-swift build -c release --product bursar >/dev/null || exit 1
-bin="$PWD/.build/release/bursar"
+# BURSAR_BIN: a release binary built elsewhere (e.g. with --scratch-path); else one is built here.
+if [ -z "${BURSAR_BIN:-}" ]; then
+    swift build -c release --product bursar >/dev/null || exit 1
+fi
+bin="${BURSAR_BIN:-$PWD/.build/release/bursar}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -12,8 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lines="${LINES:-1000000}"
 runs="${RUNS:-3}"
-swift build -c release --product bursar >/dev/null
-bin="$PWD/.build/release/bursar"
+# BURSAR_BIN: a release binary built elsewhere (e.g. with --scratch-path); else one is built here.
+if [ -z "${BURSAR_BIN:-}" ]; then
+    swift build -c release --product bursar >/dev/null
+fi
+bin="${BURSAR_BIN:-$PWD/.build/release/bursar}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines="${LINES:-4200000}"
-# BURSAR_BIN: a release binary built elsewhere (e.g. --scratch-path .build-release); else built here.
+# BURSAR_BIN: a release binary built elsewhere (e.g. with --scratch-path); else one is built here.
 if [ -z "${BURSAR_BIN:-}" ]; then
     swift build -c release --product bursar >/dev/null
 fi

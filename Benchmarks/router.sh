@@ -13,8 +13,11 @@ cd "$(dirname "$0")/.."
 connections="${CONNECTIONS:-16}"
 threads="${THREADS:-1}"
 duration="${DURATION:-20s}"
-swift build -c release --product bursar >/dev/null
-bin="$PWD/.build/release/bursar"
+# BURSAR_BIN: a release binary built elsewhere (e.g. with --scratch-path); else one is built here.
+if [ -z "${BURSAR_BIN:-}" ]; then
+    swift build -c release --product bursar >/dev/null
+fi
+bin="${BURSAR_BIN:-$PWD/.build/release/bursar}"
 work="$(mktemp -d)"
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }

@@ -18,8 +18,11 @@ connections="${CONNECTIONS:-16}"
 duration="${DURATION:-20}"
 runs_sqlite="${RUNS_SQLITE:-5}"
 runs_postgres="${RUNS_POSTGRES:-2}"
-swift build -c release --product bursar >/dev/null
-bin="$PWD/.build/release/bursar"
+# BURSAR_BIN: a release binary built elsewhere (e.g. with --scratch-path); else one is built here.
+if [ -z "${BURSAR_BIN:-}" ]; then
+    swift build -c release --product bursar >/dev/null
+fi
+bin="${BURSAR_BIN:-$PWD/.build/release/bursar}"
 work="$(mktemp -d)"
 server=""
 cleanup() { [ -n "$server" ] && kill -9 "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
