@@ -1,4 +1,5 @@
 import Foundation
+import Router
 import Hummingbird
 import InsightStore
 import Clusters
@@ -13,13 +14,19 @@ extension Archer {
         let body = try await readBody(request)
         var force = false
         if !body.isEmpty {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            guard let object = try? JSONDecoder().decode(JSONValue.self, from: Data(body)), case .object(let members) = object else {
                 throw APIError.badRequest("invalid_deploy", "the body must be a JSON object such as {\"force\": true}, or empty")
             }
-            if let unknown = object.keys.first(where: { $0 != "force" }) {
-                throw APIError.badRequest("invalid_deploy", "unknown field \(unknown); the only field is force", field: unknown)
+            if let unknown = members.first(where: { $0.key != "force" }) {
+                throw APIError.badRequest("invalid_deploy", "unknown field \(unknown.key); the only field is force", field: unknown.key)
             }
-            force = object["force"] as? Bool ?? false
+            switch object["force"] {
+            case nil: break
+            case .bool(let flag)?: force = flag
+            // A string such as "yes" or a number is refused rather than read as false (which would apply).
+            case let other?:
+                throw APIError.badRequest("invalid_deploy", "force must be true or false, not \(other)", field: "force")
+            }
         }
         guard let target = options.targets[name] else {
             throw APIError(.badGateway, "cluster_error", "no target is configured for cluster \(name); restart the router after adding it to clusters.yaml")

@@ -78,6 +78,14 @@ extension Archer {
         let id = try context.parameters.require("id")
         let body = try await readBody(request)
         var rule: RoutingRule
+        // A priority JSON can write but an Int cannot hold (1e30) would otherwise be reported as "not valid JSON".
+        if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)), let priority = value["priority"] {
+            guard case .integer(let number) = priority, abs(number) <= RoutingRule.priorityLimit else {
+                throw APIError.badRequest("invalid_rule",
+                                          "priority must be a whole number from -\(RoutingRule.priorityLimit) to \(RoutingRule.priorityLimit), not \(priority)",
+                                          field: "priority")
+            }
+        }
         do {
             rule = try SnapshotBuilder.decoder.decode(RoutingRule.self, from: Data(body))
         } catch {
@@ -125,9 +133,23 @@ extension Archer {
     func audit(_ request: Request, _ context: ArcherContext) async throws -> Response {
         _ = try context.admin(to: "read the audit log")
         let query = request.uri.queryParameters
-        let limit = min(1000, query.get("limit").flatMap { Int($0) } ?? 100)
-        let before = query.get("before").flatMap { Int64($0) }
-        let entries = try await storeCall { try $0.audit(limit: limit, before: before) }
+        var limit = 100
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...1000).contains(value) else {
+                throw APIError.badRequest("invalid_query", "limit must be a whole number from 1 to 1000, not \"\(text)\"", field: "limit")
+            }
+            limit = value
+        }
+        var before: Int64?
+        if let text = query.get("before") {
+            guard let value = Int64(text), value > 0 else {
+                throw APIError.badRequest("invalid_query", "before must be an audit entry id (a positive whole number), not \"\(text)\"",
+                                          field: "before")
+            }
+            before = value
+        }
+        let (count, olderThan) = (limit, before)
+        let entries = try await storeCall { try $0.audit(limit: count, before: olderThan) }
         return try JSONBody.response(encoding: ["entries": entries.map {
             AuditView(id: $0.id, at: $0.at, principal: $0.principal, action: $0.action, target: $0.target,
                       before: $0.before, after: $0.after, detail: $0.detail)

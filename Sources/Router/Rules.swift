@@ -5,6 +5,8 @@ public struct RoutingRule: Sendable, Equatable, Codable {
     public var id: String
     /// Higher wins; equal priorities are ordered by id.
     public var priority: Int
+    /// The largest priority (either sign) a rule may have: room for any ordering people write.
+    public static let priorityLimit: Int64 = 1_000_000_000
     public var match: RuleMatch
     /// Where matching submissions go; one share of 100% is a plain redirect.
     public var split: [ClusterShare]
