@@ -19,6 +19,9 @@ public final class ArcherMetrics: Sendable {
     private let headerTimeouts: Counter
     private let bodyTimeouts: Counter
     private let authFailureCounters: [AuthFailure: Counter]
+    private let outcomeUnknown: Counter
+    private let replayed: Counter
+    private let reconciledCounters: [String: Counter]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -66,6 +69,29 @@ public final class ArcherMetrics: Sendable {
             counters[reason] = registry.makeCounter(descriptor: failures, labels: [("reason", reason.rawValue)])
         }
         authFailureCounters = counters
+        outcomeUnknown = registry.makeCounter(descriptor: submissions, labels: [("result", "unknown")])
+        replayed = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "bursar", metricName: "submissions_replayed", unitName: "total",
+            helpText: "Retries with an idempotency key answered with the first submission's answer (nothing created)"))
+        let reconciled = MetricNameDescriptor(namespace: "bursar", metricName: "submissions_reconciled", unitName: "total",
+                                              helpText: "Recorded or unknown submissions settled by the reconciler, by outcome")
+        var byOutcome: [String: Counter] = [:]
+        for outcome in ReconcileCounts.outcomes {
+            byOutcome[outcome] = registry.makeCounter(descriptor: reconciled, labels: [("outcome", outcome)])
+        }
+        reconciledCounters = byOutcome
+    }
+
+    /// A create whose outcome the cluster did not tell (a timeout or a dropped connection after sending).
+    func submissionOutcomeUnknown() { outcomeUnknown.increment() }
+    /// A keyed retry answered from the store.
+    func submissionReplayed() { replayed.increment() }
+
+    /// One reconciliation pass's settled rows.
+    func reconciled(_ counts: ReconcileCounts) {
+        for (outcome, count) in counts.byOutcome where count > 0 {
+            reconciledCounters[outcome]?.increment(by: Int64(count))
+        }
     }
 
     func submissionAccepted(after duration: Duration) {

@@ -48,6 +48,12 @@ struct SubmissionReconciler: Service {
 /// What one reconciliation pass did, by resulting state.
 struct ReconcileCounts: Sendable, Equatable {
     var found = 0, sent = 0, failed = 0, unknown = 0, unreachable = 0
+
+    /// The outcome labels of `bursar_submissions_reconciled_total`.
+    static let outcomes = ["found", "sent", "failed", "unknown", "unreachable"]
+    var byOutcome: [(String, Int)] {
+        [("found", found), ("sent", sent), ("failed", failed), ("unknown", unknown), ("unreachable", unreachable)]
+    }
 }
 
 extension Archer {
@@ -77,6 +83,7 @@ extension Archer {
                 }
             }
         }
+        metrics.reconciled(counts)
         if counts != ReconcileCounts() {
             logger.info("reconciled submissions", metadata: [
                 "found": .stringConvertible(counts.found), "sent": .stringConvertible(counts.sent),

@@ -52,7 +52,7 @@ extension Archer {
             } catch let error as ClusterError where error.outcomeUnknown {
                 // The API server may have created it: neither `failed` (the client would submit again and run it
                 // twice) nor `submitted`. The reconciler asks the cluster and settles it.
-                metrics.clusterFailed()
+                metrics.submissionOutcomeUnknown()
                 status = .accepted
                 outcome = SubmissionStateChange(
                     appID: prepared.appID, state: "unknown",
@@ -118,6 +118,7 @@ extension Archer {
         }
         var response = JSONBody.response(PreparedSubmission.answer(first), status: status)
         response.headers[Self.replayedField] = "true"
+        metrics.submissionReplayed()
         return response
     }
 

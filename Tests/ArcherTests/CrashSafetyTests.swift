@@ -88,6 +88,13 @@ struct CrashSafetyTests {
             #expect(retry.json["app_id"] as? String == "never-sent")
             #expect(try kube.creates() == 3)
             #expect(try store.submissionCount() == 4)
+            // What the reconciler did, and the replay, are counted.
+            let metrics = try await router.call(.get, "/metrics", token: nil).text
+            for line in ["bursar_submissions_reconciled_total{outcome=\"found\"} 1",
+                         "bursar_submissions_reconciled_total{outcome=\"sent\"} 2",
+                         "bursar_submissions_reconciled_total{outcome=\"failed\"} 1", "bursar_submissions_replayed_total 1"] {
+                #expect(metrics.contains(line), "\(line)\n\(metrics)")
+            }
         }
     }
 
@@ -100,6 +107,7 @@ struct CrashSafetyTests {
             let answer = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON(), headers: ["Idempotency-Key: slow-1"])
             #expect(answer.status == 202, "\(answer.text)")
             #expect(answer.json["state"] as? String == "unknown")
+            #expect(try await router.call(.get, "/metrics", token: nil).text.contains("bursar_submissions_total{result=\"unknown\"} 1"))
             let appID = try #require(answer.json["app_id"] as? String)
             let store = try router.store()
             #expect(try await Self.eventually { try store.submission(appID: appID)?.state == "unknown" })
