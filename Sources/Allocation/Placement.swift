@@ -142,17 +142,35 @@ public struct PlacementInfeasible: Error, Sendable, CustomStringConvertible {
     public var description: String { reasons.joined(separator: "\n") }
 }
 
+/// No placement meeting the hard rows was found in time, although the LP relaxation has one (whole
+/// queues may still fit: nothing proved otherwise).
+public struct PlacementNotFound: Error, Sendable, CustomStringConvertible {
+    public var reasons: [String]
+    public var timeLimit: Duration
+    public var description: String {
+        "no placement meeting tier-1 demand and tier-3 floors was found within \(timeLimit) (the LP relaxation has one, so one may exist); the fullest clusters: "
+            + reasons.joined(separator: "; ") + "; add capacity or lower the tier-3 floor"
+    }
+}
+
 /// The placement MIP: each item on exactly one allowed cluster, tier-1 demand and tier-3 floors within
 /// every cluster's usable capacity (hard), overflow and crowding penalised (soft), moves penalised.
 ///
-/// Solved by column generation: the restricted master starts with each item on last night's cluster (all
-/// allowed clusters for new items) and gains the columns whose reduced cost under the LP duals is
-/// negative; at convergence its LP optimum is the full LP relaxation's, a lower bound on the MIP. GLPK's
-/// branch and bound then solves the restricted MIP; the gap to the bound is reported (and is the proof of
-/// optimality within `gapTarget`). If that fails, GLPK solves the whole MIP.
+/// Solved in four steps, each cheap whatever the number of queues:
+/// 1. a placement to start from: queues stay on last night's cluster, new ones are inserted largest first
+///    where they cost least, then single and pair moves (which also repair hard rows a greedy start broke);
+/// 2. a lower bound from the LP relaxation's Lagrangian dual over the coupling rows (`LagrangianBound`:
+///    a master of a few hundred aggregated columns, never one column per queue), stopped as soon as the
+///    placement is proven within `gapTarget`;
+/// 3. if not yet proven: the LP's fractional solution rounded and polished by the same moves;
+/// 4. if still not proven: GLPK's branch and bound on the queues that can still move (reduced-cost fixing
+///    against the bound: a queue whose other clusters all cost more than the gap stays put), or on the whole
+///    MIP when no placement meets the hard rows yet. The best placement found is kept when a limit is hit,
+///    with its honest gap. When the LP relaxation itself cannot meet the hard rows, there is no placement:
+///    `PlacementInfeasible` names the binding clusters and resources.
 public enum PlacementSolver {
-    /// - Parameter fullModelFallback: when the polished rounding misses `gapTarget`, let GLPK try the whole
-    ///   MIP within `timeLimit` (slow beyond a few thousand queues; the better of the two is kept).
+    /// - Parameter fullModelFallback: when the steps above miss `gapTarget`, let GLPK's branch and bound
+    ///   try within `timeLimit` even on many queues (slow beyond a few thousand; the better result is kept).
     public static func solve(_ problem: PlacementProblem, gapTarget: Double = 0.005, timeLimit: Duration = .seconds(60),
                              fullModelFallback: Bool = true, exportDirectory: String? = nil) throws -> PlacementResult {
         try diagnoseStructure(problem)
@@ -167,155 +185,102 @@ public enum PlacementSolver {
             return PlacementResult(assignment: [], objective: 0, lowerBound: 0, gap: 0, rounds: 0, columns: 0,
                                    fullColumns: 0, usedFullModel: false, models: [])
         }
-
-        // Restricted master: positions into items[i].allowed. Queues that stay start on last night's
-        // cluster; new ones (and those whose cluster is no longer allowed) on the two clusters least used by
-        // the queues that stay. Pricing adds whatever else pays.
-        var utilisation = [Double](repeating: 0, count: problem.clusters.count)
-        for item in problem.items {
-            guard let previous = item.previous, item.allowed.contains(previous) else { continue }
-            for r in problem.resources.indices where problem.usable[previous][r] > 0 {
-                utilisation[previous] += item.load(r, on: previous) / problem.usable[previous][r]
-            }
-        }
-        var columns: [[Int]] = problem.items.map { item in
-            if let previous = item.previous, let position = item.allowed.firstIndex(of: previous) { return [position] }
-            let ranked = item.allowed.indices.sorted { (utilisation[item.allowed[$0]], $0) < (utilisation[item.allowed[$1]], $1) }
-            return Array(ranked.prefix(2)).sorted()
-        }
         var models: [SolvedModel] = []
-        var rounds = 0
-        var master: MasterSolution
-        var reducedCosts = problem.items.map { [Double](repeating: 0, count: $0.allowed.count) }
-        // Round 1 on a small master where items with one column are constants (a cold solve of a few hundred
-        // columns); then one master for all further rounds, every item a variable, starting from round 1's
-        // basis; columns join it and each re-solve starts from the previous basis.
-        var restricted = try MasterModel(problem: problem, costs: costs, columns: columns, integer: false, artificial: true,
-                                         constants: true)
-        // The Lagrangian (Farley) bound: the master's optimum plus, per item, its most negative reduced cost
-        // is a lower bound on the full LP at every round, so pricing may stop once the two meet.
-        var lagrangeBound = -Double.infinity
-        while true {
-            rounds += 1
-            let clock = ContinuousClock.now
-            let solution = try restricted.program.solve(timeLimit: timeLimit, warmStart: rounds > 1)
-            master = restricted.read(solution)
-            models.append(SolvedModel(name: "placement-master-lp-\(rounds)", kind: "lp", rows: restricted.program.rowCount,
-                                      columns: restricted.program.columnCount, objective: solution.objective,
-                                      seconds: (ContinuousClock.now - clock).secondsValue))
-            trace("placement: master LP \(rounds): \(restricted.program.columnCount) columns, objective \(solution.objective), \((ContinuousClock.now - clock).secondsValue) s")
-            // Price every column: reduced cost = cost − Σ duals·coefficients − the item's own dual; the most
-            // negative absent column of each item joins the master (the next round's duals price the rest).
-            var added = 0
-            var negativeSum = 0.0
-            let tolerance = -1e-9 * Swift.max(1, abs(master.objective))
-            for i in 0..<n {
-                let item = problem.items[i]
-                // A constant item's one column is basic in effect: its reduced cost 0 gives its dual.
-                let sigma = master.itemDuals[i]
-                    ?? costs[i][columns[i][0]] - restricted.dualActivity(of: i, cluster: item.allowed[columns[i][0]], solution: solution)
-                var best = 0.0, bestPosition = -1
-                for position in item.allowed.indices {
-                    let reduced = costs[i][position] - restricted.dualActivity(of: i, cluster: item.allowed[position], solution: solution) - sigma
-                    reducedCosts[i][position] = reduced
-                    if reduced < best { best = reduced; bestPosition = position }
-                }
-                negativeSum += best
-                if best < tolerance, !columns[i].contains(bestPosition) {
-                    columns[i].append(bestPosition)
-                    if rounds > 1 { try restricted.appendColumn(i, position: bestPosition, cost: costs[i][bestPosition]) }
-                    added += 1
-                }
-            }
-            if rounds == 1 && added > 0 {
-                let small = restricted
-                restricted = try MasterModel(problem: problem, costs: costs, columns: columns, integer: false, artificial: true,
-                                             constants: false)
-                try restricted.adoptBasis(of: small)
-            }
-            lagrangeBound = Swift.max(lagrangeBound, solution.objective + negativeSum)
-            trace("placement: pricing added \(added) columns; Lagrangian bound \(lagrangeBound)")
-            if added == 0 || solution.objective - lagrangeBound <= 1e-6 * Swift.max(1e-9, abs(solution.objective)) || rounds >= 100 { break }
-        }
-        var lowerBound = Swift.min(master.objective, lagrangeBound)
-        var usedFull = false
-        var assignment: [Int]
-        var objective: Double
-        let generated = columns.reduce(0) { $0 + $1.count }
+        let everyone = Array(0..<n)
 
-        if master.artificial > 1e-7 || rounds >= 100 {
-            // Either the hard rows cannot be met (confirm on the full model) or pricing did not settle.
-            let bound: Double?
-            (assignment, objective, bound, models) = try solveFull(problem, costs: costs, gapTarget: gapTarget, timeLimit: timeLimit, models: models)
-            if let bound { lowerBound = Swift.max(lowerBound, bound) }
-            usedFull = true
-        } else {
-            // LP rounding: items the LP optimum places whole stay there; branch and bound decides only the
-            // few it splits (at most one per binding coupling row in a vertex). The LP optimum is still
-            // feasible for this smaller MIP, so its relaxation bound is the full one and GLPK's gap is ours.
-            var rounding = columns
-            var fractional = 0
-            for i in 0..<n where columns[i].count > 1 {
-                let values = master.values[i]
-                if let whole = values.firstIndex(where: { $0 >= 1 - 1e-7 }) {
-                    rounding[i] = [columns[i][whole]]
-                } else {
-                    rounding[i] = zip(columns[i], values).filter { $0.1 > 1e-9 }.map(\.0)
-                    fractional += 1
-                }
+        // 1. Start: stay where possible, insert the rest largest first, then polish.
+        var clock = ContinuousClock.now
+        var search = PlacementEvaluator(problem: problem, costs: costs, assignment: construct(problem, costs: costs))
+        search.improve(candidates: everyone)
+        if search.violation > 0 { search.improveBySwaps(candidates: everyone) }
+        var best = Incumbent(search)
+        trace("placement: start \(best.objective) (violation \(best.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
+
+        // 2. The bound, stopped once the incumbent is proven; 3. rounding between epochs.
+        var lagrangian = try LagrangianBound(problem: problem, costs: costs, start: [best.assignment])
+        var converged = false
+        for epoch in 0..<6 {
+            let upper = best.feasible ? best.objective : .infinity
+            converged = try lagrangian.improve(upper: upper, stop: gapTarget * abs(upper), maxIterations: epoch == 0 ? 150 : 100)
+            trace("placement: bound \(lagrangian.bound) after \(lagrangian.iterations) master LPs (\(lagrangian.assignments.count) columns, \(lagrangian.seconds) s), master \(lagrangian.masterObjective)\(converged ? ", converged" : "")")
+            if best.feasible && relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
+            if converged && !lagrangian.artificialRows.isEmpty {
+                throw PlacementInfeasible(reasons: lpReasons(problem, lagrangian) + diagnose(problem))
             }
-            trace("placement: LP \(rounds) rounds, bound \(lowerBound), \(fractional) split items")
-            let clock = ContinuousClock.now
-            let built = try MasterModel(problem: problem, costs: costs, columns: rounding, integer: true, artificial: true)
-            let solution = try built.program.solveMIP(timeLimit: timeLimit, relativeGap: gapTarget / 2)
-            trace("placement: rounding MIP \(built.program.columnCount) columns, \((ContinuousClock.now - clock).secondsValue) s")
-            let read = built.read(solution)
-            models.append(SolvedModel(name: "placement-master-mip", kind: "mip", rows: built.program.rowCount,
-                                      columns: built.program.columnCount, objective: solution.objective,
-                                      seconds: (ContinuousClock.now - clock).secondsValue))
-            var polished = solution.objective
-            var polishedAssignment = read.assignment
-            if read.artificial <= 1e-7 && relativeGap(solution.objective, lowerBound) > gapTarget {
-                // Polish: move single items while that lowers the objective. Only columns whose reduced cost
-                // is below the current gap can appear in a better solution, so only their items are tried.
-                let slack = solution.objective - lowerBound
-                // Small problems (coarse items, where the LP bound is loose) get the whole neighbourhood.
-                let small = fullColumns <= 20_000
-                let positions = (0..<n).map { i in problem.items[i].allowed.indices.filter { small || reducedCosts[i][$0] <= slack } }
-                let candidates = (0..<n).filter { positions[$0].count > 1 }
-                let searchClock = ContinuousClock.now
-                var evaluator = PlacementEvaluator(problem: problem, costs: costs, assignment: read.assignment, positions: positions)
-                evaluator.improve(candidates: candidates)
-                trace("placement: single moves → \(evaluator.objective) in \((ContinuousClock.now - searchClock).secondsValue) s")
-                if relativeGap(evaluator.objective, lowerBound) > gapTarget {
-                    // Stop once comfortably inside the target (the gap is computed exactly afterwards).
-                    evaluator.improveBySwaps(candidates: candidates, window: small ? n : 8, goodEnough: lowerBound / (1 - 0.9 * gapTarget))
-                    trace("placement: pair moves → \(evaluator.objective) in \((ContinuousClock.now - searchClock).secondsValue) s")
-                }
-                polished = evaluator.objective  // recomputed, not the running total
-                polishedAssignment = evaluator.assignment
-                trace("placement: local search over \(candidates.count) items: \(solution.objective) → \(polished)")
+            clock = ContinuousClock.now
+            // Roundings of the LP, each polished by the same moves; the best counts. At convergence the
+            // vertex rounding is nearly always within the target; the rounded mix is the fallback.
+            let goodEnough = lagrangian.bound / (1 - 0.9 * gapTarget)
+            if converged, let vertex = try vertexRounding(problem, costs: costs, lagrangian: lagrangian, timeLimit: timeLimit) {
+                var exact = PlacementEvaluator(problem: problem, costs: costs, assignment: vertex)
+                exact.improve(candidates: everyone)
+                let candidate = Incumbent(exact)
+                trace("placement: the LP's vertex rounded by branch and bound → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
+                if candidate.better(than: best) { best = candidate }
+                if best.feasible && relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
             }
-            let gap = relativeGap(polished, lowerBound)
-            if read.artificial > 1e-7 {
-                let bound: Double?
-                (assignment, objective, bound, models) = try solveFull(problem, costs: costs, gapTarget: gapTarget, timeLimit: timeLimit, models: models)
-                if let bound { lowerBound = Swift.max(lowerBound, bound) }
-                usedFull = true
-            } else if gap > gapTarget && fullModelFallback {
-                // GLPK on the whole MIP, keeping the polished placement unless it finds a better one in time.
-                assignment = polishedAssignment
-                objective = polished
-                if let (full, value, bound, solved) = try? solveFull(problem, costs: costs, gapTarget: gapTarget, timeLimit: timeLimit, models: models) {
-                    models = solved
-                    if let bound { lowerBound = Swift.max(lowerBound, bound) }
-                    if value < objective { (assignment, objective) = (full, value) }
+            clock = ContinuousClock.now
+            let weights = lagrangian.fractional()
+            let rounded = (0..<n).map { i in
+                problem.items[i].allowed.max { (weights[i][$0], $0 == best.assignment[i] ? 1 : 0) < (weights[i][$1], $1 == best.assignment[i] ? 1 : 0) }!
+            }
+            var polish = PlacementEvaluator(problem: problem, costs: costs, assignment: rounded)
+            polish.improve(candidates: everyone)
+            polish.improveBySwaps(candidates: everyone, goodEnough: goodEnough)
+            let candidate = Incumbent(polish)
+            trace("placement: the LP's mix rounded → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
+            if candidate.better(than: best) { best = candidate }
+            if converged { break }
+        }
+        models.append(SolvedModel(name: "placement-lagrangian-master", kind: "lp", rows: lagrangian.rows.count + 1,
+                                  columns: lagrangian.master.columnCount, objective: lagrangian.masterObjective,
+                                  seconds: lagrangian.seconds))
+        var lowerBound = lagrangian.bound
+        var usedFull = false
+
+        // 4. Branch and bound on what can still move.
+        if !best.feasible || relativeGap(best.objective, lowerBound) > gapTarget {
+            let slack = best.feasible ? best.objective - lowerBound : .infinity
+            let bounds = lagrangian.positionBounds()
+            let positions = (0..<n).map { i -> [Int] in
+                let open = problem.items[i].allowed.indices.filter { bounds[i][$0] <= lowerBound + slack * (1 + 1e-9) + 1e-12 }
+                return open.isEmpty ? [problem.items[i].allowed.firstIndex(of: best.assignment[i])!] : open
+            }
+            let free = positions.reduce(0) { $0 + ($1.count > 1 ? $1.count : 0) }
+            trace("placement: branch and bound over \(free) of \(fullColumns) columns")
+            if free <= 2_000 || fullModelFallback || !best.feasible {
+                clock = ContinuousClock.now
+                let model = try MasterModel(problem: problem, costs: costs, columns: positions, integer: true, artificial: false)
+                do {
+                    let solution = try model.program.solveMIP(timeLimit: timeLimit, relativeGap: gapTarget / 2)
+                    let read = model.read(solution)
+                    models.append(SolvedModel(name: "placement-mip", kind: "mip", rows: model.program.rowCount,
+                                              columns: model.program.columnCount, objective: solution.objective,
+                                              seconds: (ContinuousClock.now - clock).secondsValue))
                     usedFull = true
+                    var candidate = PlacementEvaluator(problem: problem, costs: costs, assignment: read.assignment)
+                    candidate.improve(candidates: everyone)
+                    let found = Incumbent(candidate)
+                    // Every placement cheaper than the incumbent is in this model, so its bound is global.
+                    if let gap = solution.provenGap {
+                        let proven = solution.objective - gap * abs(solution.objective)
+                        lowerBound = Swift.max(lowerBound, best.feasible ? Swift.min(best.objective, proven) : proven)
+                    }
+                    if found.better(than: best) { best = found }
+                    trace("placement: branch and bound → \(found.objective) in \((ContinuousClock.now - clock).secondsValue) s")
+                } catch {
+                    if error == .infeasible || error == .infeasibleOrUnbounded {
+                        if !best.feasible { throw PlacementInfeasible(reasons: diagnose(problem)) }
+                        // Nothing cheaper than the incumbent: it is optimal.
+                        lowerBound = best.objective
+                    } else if error != .timeLimitReached {
+                        throw error
+                    }
                 }
-            } else {
-                assignment = polishedAssignment
-                objective = polished
             }
+        }
+        guard best.feasible else {
+            throw PlacementNotFound(reasons: tightRows(problem, best.assignment), timeLimit: timeLimit)
         }
         if let exportDirectory {
             let clock = ContinuousClock.now
@@ -326,39 +291,132 @@ public enum PlacementSolver {
             try full.program.writeLP(to: exportDirectory + "/placement.lp")
             try full.program.writeMPS(to: exportDirectory + "/placement.mps")
             models.append(SolvedModel(name: "placement", kind: "mip", rows: full.program.rowCount, columns: full.program.columnCount,
-                                      objective: objective, seconds: (ContinuousClock.now - clock).secondsValue, file: "placement.lp"))
+                                      objective: best.objective, seconds: (ContinuousClock.now - clock).secondsValue, file: "placement.lp"))
         }
-        return PlacementResult(assignment: assignment, objective: objective, lowerBound: min(lowerBound, objective),
-                               gap: relativeGap(objective, lowerBound), rounds: rounds, columns: generated,
-                               fullColumns: fullColumns, usedFullModel: usedFull, models: models)
+        return PlacementResult(assignment: best.assignment, objective: best.objective, lowerBound: min(lowerBound, best.objective),
+                               gap: relativeGap(best.objective, lowerBound), rounds: lagrangian.iterations,
+                               columns: lagrangian.assignments.count, fullColumns: fullColumns, usedFullModel: usedFull,
+                               models: models)
+    }
+
+    /// A placement and what it costs; `violation` is how far it breaks the hard rows (0 when it meets them).
+    struct Incumbent {
+        var assignment: [Int]
+        var objective: Double
+        var violation: Double
+        var feasible: Bool { violation == 0 }
+
+        init(_ evaluator: PlacementEvaluator) {
+            assignment = evaluator.assignment
+            violation = evaluator.violation
+            objective = evaluator.objective
+        }
+
+        func better(than other: Incumbent) -> Bool {
+            violation != other.violation ? violation < other.violation : objective < other.objective - 1e-12
+        }
+    }
+
+    /// The LP optimum made a vertex, then rounded exactly: the Lagrangian master's optimum is a mix of
+    /// whole assignments, so many queues are split in it. Re-solving the LP over only the clusters each
+    /// queue has in that mix (the others fixed) gives a vertex, where at most one queue per binding coupling
+    /// row is split; GLPK's branch and bound then decides just those. Nil when too many queues are split
+    /// for that to be quick, or when the small MIP has no solution.
+    static func vertexRounding(_ problem: PlacementProblem, costs: [[Double]], lagrangian: LagrangianBound,
+                               timeLimit: Duration) throws -> [Int]? {
+        let weights = lagrangian.fractional()
+        let support = problem.items.enumerated().map { i, item in item.allowed.indices.filter { weights[i][item.allowed[$0]] > 1e-9 } }
+        let split = support.filter { $0.count > 1 }.count
+        trace("placement: \(split) queues split in the LP's mix")
+        guard split <= 5_000, !support.contains(where: \.isEmpty) else { return nil }
+        do {
+            let relaxed = try MasterModel(problem: problem, costs: costs, columns: support, integer: false, artificial: true)
+            let vertex = relaxed.read(try relaxed.program.solve(timeLimit: Swift.min(timeLimit, .seconds(10))))
+            var positions = support
+            for i in support.indices where support[i].count > 1 {
+                let values = vertex.values[i]
+                if let whole = values.firstIndex(where: { $0 >= 1 - 1e-7 }) {
+                    positions[i] = [support[i][whole]]
+                } else {
+                    positions[i] = zip(support[i], values).filter { $0.1 > 1e-9 }.map(\.0)
+                }
+            }
+            trace("placement: \(positions.filter { $0.count > 1 }.count) queues split at the vertex")
+            let rounding = try MasterModel(problem: problem, costs: costs, columns: positions, integer: true, artificial: true)
+            let solution = try rounding.program.solveMIP(timeLimit: Swift.min(timeLimit, .seconds(5)), relativeGap: 0)
+            return rounding.read(solution).assignment
+        } catch let error as SolverError {
+            let expected: [SolverError] = [.infeasible, .infeasibleOrUnbounded, .timeLimitReached]
+            if expected.contains(error) { return nil }
+            throw error
+        }
+    }
+
+    /// The start: queues that may stay on last night's cluster stay; the others are inserted, the largest
+    /// hard demand first, where they add least to the objective.
+    static func construct(_ problem: PlacementProblem, costs: [[Double]]) -> [Int] {
+        let n = problem.items.count
+        var assignment = problem.items.map { item -> Int in
+            if let previous = item.previous, item.allowed.contains(previous) { return previous }
+            return item.allowed.count == 1 ? item.allowed[0] : -1
+        }
+        var largest = [Double](repeating: 0, count: problem.resources.count)
+        for r in problem.resources.indices { largest[r] = problem.usable.map { $0[r] }.max() ?? 0 }
+        func size(_ i: Int, hard: Bool) -> Double {
+            let item = problem.items[i]
+            let share = hard ? problem.hardShare(item.queue.tier) : 1
+            return problem.resources.indices.reduce(0) { $0 + (largest[$1] > 0 ? item.demand[$1] * share / largest[$1] : 0) }
+        }
+        let order = (0..<n).filter { assignment[$0] < 0 }
+            .map { ($0, size($0, hard: true), size($0, hard: false)) }
+            .sorted { ($0.1, $0.2, -$0.0) > ($1.1, $1.2, -$1.0) }
+            .map(\.0)
+        var evaluator = PlacementEvaluator(problem: problem, costs: costs, assignment: assignment)
+        for i in order {
+            var bestPosition = 0, bestDelta = Double.infinity
+            for position in problem.items[i].allowed.indices {
+                let delta = evaluator.delta(i, to: position)
+                if delta < bestDelta { bestDelta = delta; bestPosition = position }
+            }
+            evaluator.move(i, to: bestPosition)
+        }
+        assignment = evaluator.assignment
+        return assignment
+    }
+
+    /// The LP relaxation's evidence: per cluster and resource, the hard demand it could not fit.
+    static func lpReasons(_ problem: PlacementProblem, _ lagrangian: LagrangianBound) -> [String] {
+        var shortBy: [String: Double] = [:]
+        var clusters: [String: [String]] = [:]
+        for (row, amount) in lagrangian.artificialRows {
+            let c = lagrangian.rows.cluster[row], r = lagrangian.rows.resource[row]
+            let resource = problem.resources[r]
+            shortBy[resource, default: 0] += amount * problem.usable[c][r]
+            clusters[resource, default: []].append(problem.clusters[c])
+        }
+        return shortBy.keys.sorted().map { resource in
+            "even split fractionally, tier-1 demand and tier-3 floors need \(ResourceUnits.describe(shortBy[resource]!, resource: resource)) more than the usable capacity (binding on \(clusters[resource]!.joined(separator: ", ")))"
+        }
+    }
+
+    /// The hard rows a placement breaks or fills most, for the message when no placement was found.
+    static func tightRows(_ problem: PlacementProblem, _ assignment: [Int]) -> [String] {
+        let evaluator = PlacementEvaluator(problem: problem, costs: problem.items.map { [Double](repeating: 0, count: $0.allowed.count) },
+                                           assignment: assignment)
+        var rows: [(Double, String)] = []
+        for c in problem.clusters.indices {
+            for (r, resource) in problem.resources.enumerated() where problem.usable[c][r] > 0 {
+                let used = evaluator.hard[c][r] / problem.usable[c][r]
+                rows.append((used, "\(problem.clusters[c]) \(resource): tier-1 demand and tier-3 floors \(String(format: "%.1f", used * 100))% of usable \(ResourceUnits.describe(problem.usable[c][r], resource: resource))"))
+            }
+        }
+        return rows.sorted { $0.0 > $1.0 }.prefix(5).map(\.1)
     }
 
     static func relativeGap(_ upper: Double, _ lower: Double) -> Double {
         let difference = upper - lower
         if difference <= 1e-9 * max(1, abs(upper)) { return 0 }
         return difference / max(abs(upper), 1e-12)
-    }
-
-    private static func solveFull(_ problem: PlacementProblem, costs: [[Double]], gapTarget: Double, timeLimit: Duration,
-                                  models: [SolvedModel]) throws -> ([Int], Double, Double?, [SolvedModel]) {
-        var models = models
-        let clock = ContinuousClock.now
-        let full = try MasterModel(problem: problem, costs: costs, columns: problem.items.map { Array($0.allowed.indices) },
-                                   integer: true, artificial: false)
-        let solution: Solution
-        do {
-            solution = try full.program.solveMIP(timeLimit: timeLimit, relativeGap: gapTarget)
-        } catch {
-            // (Matching `catch SolverError.infeasible` on a typed throw crashes the 6.3 compiler.)
-            if error == .infeasible || error == .infeasibleOrUnbounded { throw PlacementInfeasible(reasons: diagnose(problem)) }
-            throw error
-        }
-        models.append(SolvedModel(name: "placement-full-mip", kind: "mip", rows: full.program.rowCount,
-                                  columns: full.program.columnCount, objective: solution.objective,
-                                  seconds: (ContinuousClock.now - clock).secondsValue))
-        // Branch and bound's own bound (implied by the gap it proved) beats the root LP's.
-        let bound = solution.provenGap.map { solution.objective - $0 * abs(solution.objective) }
-        return (full.read(solution).assignment, solution.objective, bound, models)
     }
 
     /// Items with no cluster at all, and pins to clusters the item cannot use, are reported before any solve.
@@ -526,63 +584,6 @@ struct MasterModel {
         try lp.loadMatrix(entries)
     }
 
-    /// Takes over the final basis of `other` (a master over the same problem, possibly with constant items
-    /// and fewer columns): shared rows and columns keep their status; items constant there keep the
-    /// starting basis; columns `other` lacks start non-basic. The result is a valid basis that is optimal
-    /// but for the new columns, so the next solve takes a few pivots.
-    func adoptBasis(of other: MasterModel) throws {
-        for row in 0..<couplingRows { try program.setRowStatus(row, try other.program.rowStatus(row)) }
-        for column in 0..<slackColumns { try program.setColumnStatus(column, try other.program.columnStatus(column)) }
-        for i in problem.items.indices where !other.itemColumns[i].isEmpty {
-            guard let row = itemRow[i], let otherRow = other.itemRow[i] else { continue }
-            try program.setRowStatus(row, try other.program.rowStatus(otherRow))
-            for (k, column) in itemColumns[i].enumerated() {
-                let status: BasisStatus
-                if let index = other.columns[i].firstIndex(of: columns[i][k]) {
-                    status = try other.program.columnStatus(other.itemColumns[i][index])
-                } else {
-                    status = .atLower
-                }
-                try program.setColumnStatus(column, status)
-            }
-        }
-    }
-
-    /// Adds item `i`'s column for `allowed[position]` to a model built with `constants: false`.
-    mutating func appendColumn(_ i: Int, position: Int, cost: Double) throws {
-        guard let row = itemRow[i] else { return }
-        let item = problem.items[i]
-        let c = item.allowed[position]
-        let column = try program.addColumn(bounds: .lower(0), objective: cost)
-        var entries: [(row: Int, value: Double)] = [(row, 1)]
-        for r in problem.resources.indices {
-            guard let rowSet = rows[c][r] else { continue }
-            let hard = item.demand[r] * problem.hardShare(item.queue.tier)
-            if hard > 0 { entries.append((rowSet[0], hard)) }
-            let d = item.load(r, on: c)
-            guard d > 0 else { continue }
-            if item.queue.tier <= 2 { entries.append((rowSet[1], d)) }
-            for other in rowSet[2...] { entries.append((other, d)) }
-        }
-        try program.setColumnEntries(column, entries)
-        columns[i].append(position)
-        itemColumns[i].append(column)
-    }
-
-    /// Σ over the coupling rows of dual × the coefficient item `i` would have on `cluster`.
-    func dualActivity(of i: Int, cluster c: Int, solution: Solution) -> Double {
-        let item = problem.items[i]
-        var total = 0.0
-        for r in problem.resources.indices {
-            let d = item.load(r, on: c)
-            guard let rowSet = rows[c][r] else { continue }
-            total += solution.rowDuals[rowSet[0]] * item.demand[r] * problem.hardShare(item.queue.tier)
-            if item.queue.tier <= 2 { total += solution.rowDuals[rowSet[1]] * d }
-            for row in rowSet[2...] { total += solution.rowDuals[row] * d }
-        }
-        return total
-    }
-
     func read(_ solution: Solution) -> MasterSolution {
         var assignment = [Int](repeating: 0, count: problem.items.count)
         var duals = [Double?](repeating: nil, count: problem.items.count)
@@ -651,6 +652,7 @@ struct PlacementEvaluator {
     private(set) var value = 0.0
 
     private mutating func add(_ i: Int, _ c: Int, sign: Double) {
+        guard c >= 0 else { return }  // not placed yet (construction)
         let item = problem.items[i]
         for r in problem.resources.indices {
             hard[c][r] += sign * item.demand[r] * problem.hardShare(item.queue.tier)
@@ -660,21 +662,36 @@ struct PlacementEvaluator {
         }
     }
 
-    /// The soft cost of one (cluster, resource) at the given loads; infinity when the hard row is broken.
+    /// The cost of one (cluster, resource) at the given loads: the soft rows' slacks, and the hard row's
+    /// overflow at the artificial weight (the LP's exact penalty), so moves repair a broken hard row first.
     func rowCost(_ c: Int, _ r: Int, hard h: Double, high hi: Double, all a: Double) -> Double {
         let k = problem.usable[c][r]
         guard k > 0 else { return (h > 1e-9 || a > 1e-9) ? .infinity : 0 }
-        if h > k * (1 + 1e-9) + 1e-9 { return .infinity }
         var cost = PlacementProblem.overHighWeight * Swift.max(0, hi - k) + PlacementProblem.overAllWeight * Swift.max(0, a - k)
+        if Self.breaks(h, k) { cost += PlacementProblem.artificialWeight * (h - k) }
         for step in steps { cost += step.weight * Swift.max(0, a - step.threshold * k) }
         return cost / k
     }
 
+    static func breaks(_ h: Double, _ k: Double) -> Bool { h > k * (1 + 1e-9) + 1e-9 }
+
+    /// The objective of the placement (hard-row overflow included; see `violation`).
     var objective: Double {
         var total = 0.0
-        for (i, c) in assignment.enumerated() { total += costs[i][problem.items[i].allowed.firstIndex(of: c)!] }
+        for (i, c) in assignment.enumerated() where c >= 0 { total += costs[i][problem.items[i].allowed.firstIndex(of: c)!] }
         for c in problem.clusters.indices {
             for r in problem.resources.indices { total += rowCost(c, r, hard: hard[c][r], high: high[c][r], all: all[c][r]) }
+        }
+        return total
+    }
+
+    /// How far the placement breaks the hard rows (in units of usable capacity); 0 when it meets them all.
+    var violation: Double {
+        var total = 0.0
+        for c in problem.clusters.indices {
+            for r in problem.resources.indices where Self.breaks(hard[c][r], problem.usable[c][r]) {
+                total += (hard[c][r] - problem.usable[c][r]) / Swift.max(problem.usable[c][r], 1e-12)
+            }
         }
         return total
     }
@@ -684,13 +701,17 @@ struct PlacementEvaluator {
         let item = problem.items[i]
         let from = assignment[i], to = item.allowed[position]
         guard from != to else { return 0 }
-        var change = costs[i][position] - costs[i][item.allowed.firstIndex(of: from)!]
+        var change = costs[i][position] - (from >= 0 ? costs[i][item.allowed.firstIndex(of: from)!] : 0)
         let share = problem.hardShare(item.queue.tier)
         for r in problem.resources.indices {
-            let outLoad = item.load(r, on: from), inLoad = item.load(r, on: to)
-            let highOut = item.queue.tier <= 2 ? outLoad : 0, highIn = item.queue.tier <= 2 ? inLoad : 0
-            change += rowCost(from, r, hard: hard[from][r] - item.demand[r] * share, high: high[from][r] - highOut, all: all[from][r] - outLoad)
-                - rowCost(from, r, hard: hard[from][r], high: high[from][r], all: all[from][r])
+            let inLoad = item.load(r, on: to)
+            let highIn = item.queue.tier <= 2 ? inLoad : 0
+            if from >= 0 {
+                let outLoad = item.load(r, on: from)
+                let highOut = item.queue.tier <= 2 ? outLoad : 0
+                change += rowCost(from, r, hard: hard[from][r] - item.demand[r] * share, high: high[from][r] - highOut, all: all[from][r] - outLoad)
+                    - rowCost(from, r, hard: hard[from][r], high: high[from][r], all: all[from][r])
+            }
             change += rowCost(to, r, hard: hard[to][r] + item.demand[r] * share, high: high[to][r] + highIn, all: all[to][r] + inLoad)
                 - rowCost(to, r, hard: hard[to][r], high: high[to][r], all: all[to][r])
         }

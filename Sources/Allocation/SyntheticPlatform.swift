@@ -5,13 +5,30 @@ import Foundation
 /// a tenth of the projects using GPUs (on every third cluster), most queues placed last night with
 /// demand drifting ±40% since, a tenth new, and last night's placement crowding the first cluster (5% of
 /// all queues on top of its share) so the placement has real work to do.
+///
+/// The shapes of issue #14, a parameter each:
+/// - `firstNight`: no previous plan at all (a new platform, or a re-plan after a capacity change);
+/// - `peaky`: projects running 2–6 daily workflows at fixed hours, tiers 20/30/50% of the workflows,
+///   lognormal job sizes (σ = 1), a queue's demand its busiest hour, no GPUs, capacity 2:3:4:5:6;
+/// - `hardShare`: capacity scaled so that what must fit (tier-1 demand and the tier-3 floors) is this share
+///   of usable capacity (after the onboarding reserve) for every resource: 0.85 is a tight platform.
 public struct SyntheticPlatform: Sendable {
     public var clusters: [Cluster]
     public var demands: [QueueDemand]
     public var previous: PreviousPlan
     public var policy: AllocationPolicy
 
-    public init(queues: Int, clusters clusterCount: Int, seed: UInt64 = 42, load: Double = 0.97) {
+    public init(queues: Int, clusters clusterCount: Int, seed: UInt64 = 42, load: Double = 0.97,
+                firstNight: Bool = false, peaky: Bool = false, hardShare: Double? = nil) {
+        if peaky {
+            self.init(peakyQueues: queues, clusters: clusterCount, seed: seed, load: load, firstNight: firstNight, hardShare: hardShare)
+        } else {
+            self.init(standardQueues: queues, clusters: clusterCount, seed: seed, load: load, firstNight: firstNight, hardShare: hardShare)
+        }
+    }
+
+    private init(standardQueues queues: Int, clusters clusterCount: Int, seed: UInt64, load: Double, firstNight: Bool,
+                 hardShare: Double?) {
         var random = SeededRandom(seed: seed)
         var clusters: [Cluster] = []
         for c in 0..<clusterCount {
@@ -74,6 +91,10 @@ public struct SyntheticPlatform: Sendable {
             for resource in amount.keys.sorted() { before[resource] = amount[resource]! * (0.7 + 0.7 * random.unit()) }
             previous.guaranteed[item.queue] = before
         }
+        if firstNight { previous = PreviousPlan() }
+        if let hardShare {
+            clusters = Self.scaled(clusters, toHardShare: hardShare, of: demands, reserve: AllocationPolicy().reserveFraction)
+        }
         var policy = AllocationPolicy()
         // One pin in a hundred projects, to a cluster that can take it.
         for p in stride(from: 7, to: projects, by: 100) {
@@ -85,6 +106,84 @@ public struct SyntheticPlatform: Sendable {
         self.demands = demands
         self.previous = previous
         self.policy = policy
+    }
+}
+
+extension SyntheticPlatform {
+    /// The reporter's shape (see the type's documentation).
+    private init(peakyQueues queues: Int, clusters clusterCount: Int, seed: UInt64, load: Double, firstNight: Bool,
+                 hardShare: Double?) {
+        var random = SeededRandom(seed: seed)
+        var demands: [QueueDemand] = []
+        var p = 0
+        while demands.count < queues {
+            let org = "org\(p / 20)"
+            // Workflows: (hour, tier, vcore); a tier's queue needs its busiest hour.
+            var byTier: [Int: [Int: Double]] = [:]
+            var memoryRatio: [Int: Double] = [:]
+            for _ in 0..<(2 + Int(random.next() % 5)) {
+                let draw = random.unit()
+                let tier = draw < 0.2 ? 1 : draw < 0.5 ? 2 : 3
+                let hour = Int(random.next() % 24)
+                byTier[tier, default: [:]][hour, default: 0] += 8 * random.logNormal(sigma: 1)
+                memoryRatio[tier] = memoryRatio[tier] ?? (2 + 6 * random.unit())
+            }
+            for tier in byTier.keys.sorted() where demands.count < queues {
+                let vcore = byTier[tier]!.values.max()! * 1.1
+                demands.append(QueueDemand(queue: LeafQueue(org: org, project: "p\(p)", tier: tier),
+                                           amount: ["vcore": vcore, "memory": vcore * memoryRatio[tier]!],
+                                           maxApplications: 1 + Int(vcore / 20), source: .history, hours: 60))
+            }
+            p += 1
+        }
+        // Capacity 2:3:4:5:6 (repeating past five clusters), sized for `load` × total demand unless a tier-1
+        // share is asked for.
+        let weights = (0..<clusterCount).map { Double(2 + $0 % 5) }
+        let totalVcore = demands.reduce(0) { $0 + $1.amount["vcore"]! } / load
+        let totalMemory = demands.reduce(0) { $0 + $1.amount["memory"]! } / load
+        var clusters = weights.enumerated().map { c, weight in
+            Cluster(name: "c\(c)", capacity: ["vcore": totalVcore * weight / weights.reduce(0, +),
+                                              "memory": totalMemory * weight / weights.reduce(0, +)], labels: ["general"])
+        }
+        if let hardShare {
+            clusters = Self.scaled(clusters, toHardShare: hardShare, of: demands, reserve: AllocationPolicy().reserveFraction)
+        }
+        var previous = PreviousPlan()
+        if !firstNight {
+            // Last night: in proportion to capacity, demand drifted ±30% since, a tenth new.
+            for demand in demands where random.unit() >= 0.1 {
+                var pick = random.unit() * weights.reduce(0, +)
+                var chosen = clusters.count - 1
+                for (index, weight) in weights.enumerated() {
+                    pick -= weight
+                    if pick < 0 { chosen = index; break }
+                }
+                previous.cluster[demand.queue] = clusters[chosen].name
+                var before: [String: Double] = [:]
+                for resource in demand.amount.keys.sorted() { before[resource] = demand.amount[resource]! * (0.7 + 0.6 * random.unit()) }
+                previous.guaranteed[demand.queue] = before
+            }
+        }
+        self.clusters = clusters
+        self.demands = demands
+        self.previous = previous
+        self.policy = AllocationPolicy()
+    }
+
+    /// The clusters with every resource's capacity scaled (keeping their ratios) so that tier-1 demand and
+    /// tier-3 floors are `share` of the usable capacity.
+    static func scaled(_ clusters: [Cluster], toHardShare share: Double, of demands: [QueueDemand], reserve: Double) -> [Cluster] {
+        var clusters = clusters
+        let resources = Set(clusters.flatMap(\.capacity.keys))
+        for resource in resources {
+            let floor = AllocationPolicy().tier3Floor
+            let tier1 = demands.reduce(0) { $0 + ($1.amount[resource] ?? 0) * ($1.queue.tier == 1 ? 1 : $1.queue.tier == 3 ? floor : 0) }
+            let capacity = clusters.reduce(0) { $0 + ($1.capacity[resource] ?? 0) }
+            guard tier1 > 0, capacity > 0 else { continue }
+            let factor = tier1 / (share * (1 - reserve)) / capacity
+            for c in clusters.indices where clusters[c].capacity[resource] != nil { clusters[c].capacity[resource]! *= factor }
+        }
+        return clusters
     }
 }
 

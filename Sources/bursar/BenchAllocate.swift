@@ -21,6 +21,15 @@ struct BenchAllocate: ParsableCommand {
     @Option(help: "Timed runs (the best and the median are printed).")
     var runs = 3
 
+    @Flag(help: "No previous plan: every queue is new (a new platform, or a re-plan after a capacity change).")
+    var firstNight = false
+
+    @Flag(help: "The issue #14 shape: projects with 2-6 daily workflows at fixed hours, tiers 20/30/50%, lognormal sizes (sigma 1), no GPUs, capacity 2:3:4:5:6.")
+    var peaky = false
+
+    @Option(help: "Scale capacity so that tier-1 demand plus tier-3 floors is this share of usable capacity (0.85: tight).")
+    var hardShare: Double?
+
     @Option(name: .customLong("export-lp"), help: "After the timed runs, solve once more exporting every model (CPLEX LP, MPS) and models.json here, for HiGHS to solve.")
     var exportLP: String?
 
@@ -30,8 +39,14 @@ struct BenchAllocate: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Let GLPK try the whole placement MIP when the fast path misses the 0.5% gap (slow on big inputs).")
     var fullModelFallback = false
 
+    func validate() throws {
+        if let hardShare, !(hardShare > 0 && hardShare <= 1) { throw ValidationError("--hard-share must be in (0, 1], e.g. 0.85") }
+        guard queues >= 1, clusters >= 1 else { throw ValidationError("--queues and --clusters must be at least 1") }
+    }
+
     func run() throws {
-        let platform = SyntheticPlatform(queues: queues, clusters: clusters, seed: seed)
+        let platform = SyntheticPlatform(queues: queues, clusters: clusters, seed: seed, firstNight: firstNight, peaky: peaky,
+                                         hardShare: hardShare)
         let info = ProcessInfo.processInfo
         #if DEBUG
         let build = "debug (figures are meaningless; use swift build -c release)"
@@ -66,7 +81,8 @@ struct BenchAllocate: ParsableCommand {
             "master_columns": result.placement.columns, "full_columns": result.placement.fullColumns,
             "used_full_model": result.placement.usedFullModel, "moved": result.queues.filter(\.moved).count,
             "new": result.queues.filter { $0.previousCluster == nil }.count, "allocation_lps": lpCount,
-            "relaxations": result.relaxations.count, "build": build,
+            "relaxations": result.relaxations.count, "build": build, "first_night": firstNight, "peaky": peaky,
+            "tier1_share": share(platform, hard: false), "hard_share": share(platform, hard: true), "shape": shape,
         ]
         if json {
             print(jsonText(figures), terminator: "")
@@ -74,6 +90,7 @@ struct BenchAllocate: ParsableCommand {
         }
         print("machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)")
         print("build: \(build)")
+        print("shape: \(shape); tier-1 demand \(String(format: "%.1f", 100 * share(platform, hard: false)))% of usable capacity, with tier-3 floors \(String(format: "%.1f", 100 * share(platform, hard: true)))%")
         print("input: \(queues) leaf queues (\(platform.demands.filter { $0.amount[ResourceUnits.gpu] != nil }.count) using GPUs), \(clusters) clusters, resources \(result.resources.joined(separator: ", ")), \(platform.policy.pins.count) pins, seed \(seed)")
         print(String(format: "placement: %.3f s best; objective %.6g, LP bound %.6g, gap %.4f%% (target 0.5%%); %d pricing rounds, %d of %d columns%@; %d moved, %d new",
                      placements.min()!, result.placement.objective, result.placement.lowerBound, result.placement.gap * 100,
@@ -83,5 +100,23 @@ struct BenchAllocate: ParsableCommand {
         print(String(format: "allocation: %.3f s best; %d stage LPs solved (blocks that fit need none), %d relaxations",
                      allocations.min()!, lpCount, result.relaxations.count))
         print(String(format: "total: %.3f s best, %.3f s median of %d runs", totals.min()!, median(totals), totals.count))
+    }
+
+    var shape: String {
+        [peaky ? "peaky" : "default", firstNight ? "first night" : "warm night", hardShare.map { "hard share \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// Tier-1 demand (with tier-3 floors when `hard`) over usable capacity, the largest over resources.
+    func share(_ platform: SyntheticPlatform, hard: Bool) -> Double {
+        let resources = Set(platform.clusters.flatMap(\.capacity.keys))
+        return resources.map { resource in
+            let needed = platform.demands.reduce(0) { total, demand in
+                let weight = demand.queue.tier == 1 ? 1 : demand.queue.tier == 3 && hard ? platform.policy.tier3Floor : 0
+                return total + (demand.amount[resource] ?? 0) * weight
+            }
+            let usable = platform.clusters.reduce(0) { $0 + ($1.capacity[resource] ?? 0) } * (1 - platform.policy.reserveFraction)
+            return usable > 0 ? needed / usable : 0
+        }.max() ?? 0
     }
 }

@@ -1,0 +1,270 @@
+import LinearSolver
+
+/// The placement LP's coupling rows, each divided by its cluster's usable capacity: per cluster and
+/// resource it has, the hard row (tier-1 demand and tier-3 floors ≤ 1), the tiers 1–2 row and the all-tiers
+/// row (≤ 1, overflow paid by a slack), and one row per crowding step (≤ its threshold, paid by a slack).
+/// Normalised, every slack costs its weight and every dual is a price per unit of utilisation.
+struct CouplingRows {
+    enum Kind: Equatable { case hard, high, all, step }
+
+    let problem: PlacementProblem
+    var kind: [Kind] = []
+    var cluster: [Int] = []
+    var resource: [Int] = []
+    /// Right-hand side (normalised).
+    var rhs: [Double] = []
+    /// Cost of a unit of the row's slack; for hard rows the artificial's (an exact penalty).
+    var slackCost: [Double] = []
+    /// Per cluster and resource: the first of its rows (hard, high, all, steps), or nil.
+    var first: [[Int?]]
+
+    init(problem: PlacementProblem) {
+        self.problem = problem
+        first = problem.clusters.indices.map { _ in problem.resources.indices.map { _ in nil } }
+        for c in problem.clusters.indices {
+            for r in problem.resources.indices where problem.usable[c][r] > 0 {
+                first[c][r] = kind.count
+                append(.hard, c, r, rhs: 1, cost: PlacementProblem.artificialWeight)
+                append(.high, c, r, rhs: 1, cost: PlacementProblem.overHighWeight)
+                append(.all, c, r, rhs: 1, cost: PlacementProblem.overAllWeight)
+                for step in problem.crowdingSteps { append(.step, c, r, rhs: step.threshold, cost: step.weight) }
+            }
+        }
+    }
+
+    private mutating func append(_ kind: Kind, _ c: Int, _ r: Int, rhs: Double, cost: Double) {
+        self.kind.append(kind)
+        cluster.append(c)
+        resource.append(r)
+        self.rhs.append(rhs)
+        slackCost.append(cost)
+    }
+
+    var count: Int { kind.count }
+
+    /// The rows' activities for an assignment (cluster per item), and the assignment's cost.
+    func activity(of assignment: [Int], costs: [[Double]]) -> (rows: [Double], cost: Double) {
+        var hard = [[Double]](repeating: [Double](repeating: 0, count: problem.resources.count), count: problem.clusters.count)
+        var high = hard, all = hard
+        var cost = 0.0
+        for (i, c) in assignment.enumerated() {
+            let item = problem.items[i]
+            cost += costs[i][item.allowed.firstIndex(of: c)!]
+            let share = problem.hardShare(item.queue.tier)
+            for r in problem.resources.indices {
+                let load = item.load(r, on: c)
+                hard[c][r] += item.demand[r] * share
+                if item.queue.tier <= 2 { high[c][r] += load }
+                all[c][r] += load
+            }
+        }
+        var rows = [Double](repeating: 0, count: count)
+        for row in 0..<count {
+            let c = cluster[row], r = resource[row], k = problem.usable[c][r]
+            switch kind[row] {
+            case .hard: rows[row] = hard[c][r] / k
+            case .high: rows[row] = high[c][r] / k
+            case .all, .step: rows[row] = all[c][r] / k
+            }
+        }
+        return (rows, cost)
+    }
+}
+
+/// The Lagrangian dual of the placement LP over the coupling rows, maximised by a stabilised cutting-plane
+/// method (Dantzig–Wolfe with one block: each column of the master is a whole assignment, aggregated into
+/// its row activities). The master has one row per coupling row, not one per item, so it stays a few
+/// hundred columns whatever the number of queues; pricing is a cheap argmin per item. For any prices λ
+/// (0 ≤ λ ≤ the row's slack cost), L(λ) = Σ_items min_cluster (cost + λ·load) − λ·rhs is a lower bound on
+/// every placement (the items' choice sets are simplices, so its maximum is the LP relaxation's optimum).
+struct LagrangianBound {
+    let problem: PlacementProblem
+    let costs: [[Double]]
+    let rows: CouplingRows
+    let master: LinearProgram
+    /// The master's assignment columns, in order, and the convexity row.
+    private(set) var assignments: [[Int]] = []
+    private var assignmentColumns: [Int] = []
+    private var seen: Set<[Int]> = []
+    private let convexity: Int
+    private let artificialColumns: [Int]
+
+    /// The best bound found and the prices that gave it.
+    private(set) var bound = -Double.infinity
+    private(set) var prices: [Double]
+    /// The last master optimum (an upper bound on the LP relaxation's optimum).
+    private(set) var masterObjective = Double.infinity
+    private(set) var masterValues: [Double] = []
+    private(set) var iterations = 0
+    private(set) var seconds = 0.0
+
+    init(problem: PlacementProblem, costs: [[Double]], start: [[Int]]) throws {
+        self.problem = problem
+        self.costs = costs
+        rows = CouplingRows(problem: problem)
+        master = try LinearProgram(direction: .minimize)
+        var artificial: [Int] = []
+        for row in 0..<rows.count {
+            let index = try master.addRow(bounds: .upper(rows.rhs[row]))
+            let slack = try master.addColumn(bounds: .lower(0), objective: rows.slackCost[row])
+            try master.setColumnEntries(slack, [(index, -1)])
+            if rows.kind[row] == .hard { artificial.append(slack) }
+        }
+        artificialColumns = artificial
+        convexity = try master.addRow(bounds: .fixed(1))
+        prices = [Double](repeating: 0, count: rows.count)
+        for assignment in start { try add(assignment) }
+        // λ = 0 is valid: the cheapest cluster per item, no capacity priced.
+        let (value, assignment) = evaluate(prices)
+        bound = value
+        try add(assignment)
+    }
+
+    /// Adds an assignment as a master column (once).
+    mutating func add(_ assignment: [Int]) throws {
+        guard seen.insert(assignment).inserted else { return }
+        let (activity, cost) = rows.activity(of: assignment, costs: costs)
+        let column = try master.addColumn(bounds: .lower(0), objective: cost)
+        var entries: [(row: Int, value: Double)] = [(convexity, 1)]
+        for (row, value) in activity.enumerated() where value != 0 { entries.append((row, value)) }
+        try master.setColumnEntries(column, entries)
+        assignments.append(assignment)
+        assignmentColumns.append(column)
+    }
+
+    /// L(λ) and the assignment attaining it (each item on its cheapest cluster under λ).
+    func evaluate(_ lambda: [Double]) -> (value: Double, assignment: [Int]) {
+        // Per cluster and resource: the price of a unit of hard load, of tiers 1–2 load, and of any load.
+        var hardPrice = [[Double]](repeating: [Double](repeating: 0, count: problem.resources.count), count: problem.clusters.count)
+        var highPrice = hardPrice, allPrice = hardPrice
+        var value = 0.0
+        for row in 0..<rows.count {
+            let c = rows.cluster[row], r = rows.resource[row]
+            let price = lambda[row] / problem.usable[c][r]
+            value -= lambda[row] * rows.rhs[row]
+            switch rows.kind[row] {
+            case .hard: hardPrice[c][r] += price
+            case .high: highPrice[c][r] += price
+            case .all, .step: allPrice[c][r] += price
+            }
+        }
+        var assignment = [Int](repeating: 0, count: problem.items.count)
+        for (i, item) in problem.items.enumerated() {
+            let share = problem.hardShare(item.queue.tier)
+            var best = Double.infinity, bestCluster = item.allowed[0]
+            for (position, c) in item.allowed.enumerated() {
+                var total = costs[i][position]
+                for r in problem.resources.indices {
+                    let load = item.load(r, on: c)
+                    total += hardPrice[c][r] * item.demand[r] * share + allPrice[c][r] * load
+                    if item.queue.tier <= 2 { total += highPrice[c][r] * load }
+                }
+                if total < best { best = total; bestCluster = c }
+            }
+            value += best
+            assignment[i] = bestCluster
+        }
+        return (value, assignment)
+    }
+
+    /// Per item and allowed position: the least any placement putting the item there can cost, given the
+    /// best prices (the bound plus the position's reduced cost).
+    func positionBounds() -> [[Double]] {
+        let (_, cheapest) = evaluate(prices)
+        var hardPrice = [[Double]](repeating: [Double](repeating: 0, count: problem.resources.count), count: problem.clusters.count)
+        var highPrice = hardPrice, allPrice = hardPrice
+        for row in 0..<rows.count {
+            let c = rows.cluster[row], r = rows.resource[row]
+            let price = prices[row] / problem.usable[c][r]
+            switch rows.kind[row] {
+            case .hard: hardPrice[c][r] += price
+            case .high: highPrice[c][r] += price
+            case .all, .step: allPrice[c][r] += price
+            }
+        }
+        return problem.items.enumerated().map { i, item in
+            let share = problem.hardShare(item.queue.tier)
+            let priced = item.allowed.enumerated().map { position, c in
+                var total = costs[i][position]
+                for r in problem.resources.indices {
+                    let load = item.load(r, on: c)
+                    total += hardPrice[c][r] * item.demand[r] * share + allPrice[c][r] * load
+                    if item.queue.tier <= 2 { total += highPrice[c][r] * load }
+                }
+                return total
+            }
+            let least = priced[item.allowed.firstIndex(of: cheapest[i])!]
+            return priced.map { bound + ($0 - least) }
+        }
+    }
+
+    /// Raises the bound until it is within `stop` of `upper` (a known placement's cost), the master
+    /// converges, or `maxIterations` pass. Returns whether the master converged (the bound is then the LP
+    /// relaxation's optimum).
+    mutating func improve(upper: Double, stop: Double, maxIterations: Int = 400) throws -> Bool {
+        let clock = ContinuousClock.now
+        defer { seconds += (ContinuousClock.now - clock).secondsValue }
+        var smoothing = 0.5
+        for _ in 0..<maxIterations {
+            iterations += 1
+            let solution = try master.solve(warmStart: iterations > 1)
+            masterObjective = solution.objective
+            masterValues = solution.columnValues
+            // A ≤ row's dual is ≤ 0 when minimising; the price is its negation, within the slack's cost.
+            let masterPrices = (0..<rows.count).map { Swift.min(rows.slackCost[$0], Swift.max(0, -solution.rowDuals[$0])) }
+            let sigma = solution.rowDuals[convexity]
+            if converged || (upper.isFinite && upper - bound <= stop) { return converged }
+            // Wentges smoothing: query between the best prices and the master's; on a mispricing (no column
+            // that prices out at the master's prices) step fully to the master's.
+            var query = zip(prices, masterPrices).map { smoothing * $0 + (1 - smoothing) * $1 }
+            var (value, assignment) = evaluate(query)
+            if value > bound { bound = value; prices = query }
+            if reducedCost(of: assignment, prices: masterPrices, sigma: sigma) >= -1e-9 * Swift.max(1, abs(masterObjective)) {
+                smoothing = Swift.max(0, smoothing - 0.25)
+                query = masterPrices
+                (value, assignment) = evaluate(query)
+                if value > bound { bound = value; prices = query }
+            } else {
+                smoothing = Swift.min(0.9, smoothing + 0.1)
+            }
+            let before = assignments.count
+            try add(assignment)
+            if assignments.count == before && !converged {
+                // Nothing new at the master's own prices: the master is optimal for the full LP.
+                bound = Swift.max(bound, masterObjective)
+                return true
+            }
+        }
+        return converged
+    }
+
+    var converged: Bool { masterObjective - bound <= 1e-7 * Swift.max(1, abs(masterObjective)) }
+
+    /// The hard rows the master could only meet with artificial capacity, with how much (normalised).
+    var artificialRows: [(row: Int, amount: Double)] {
+        var result: [(Int, Double)] = []
+        var hardRows = (0..<rows.count).filter { rows.kind[$0] == .hard }.makeIterator()
+        for column in artificialColumns {
+            guard let row = hardRows.next() else { break }
+            let value = column < masterValues.count ? masterValues[column] : 0
+            if value > 1e-7 { result.append((row, value)) }
+        }
+        return result
+    }
+
+    /// The master's fractional solution per item: the weight of each cluster (sums to 1).
+    func fractional() -> [[Double]] {
+        var weights = [[Double]](repeating: [Double](repeating: 0, count: problem.clusters.count), count: problem.items.count)
+        for (j, column) in assignmentColumns.enumerated() where column < masterValues.count && masterValues[column] > 1e-9 {
+            for (i, c) in assignments[j].enumerated() { weights[i][c] += masterValues[column] }
+        }
+        return weights
+    }
+
+    private func reducedCost(of assignment: [Int], prices: [Double], sigma: Double) -> Double {
+        let (activity, cost) = rows.activity(of: assignment, costs: costs)
+        var reduced = cost - sigma
+        for row in 0..<rows.count { reduced += prices[row] * activity[row] }
+        return reduced
+    }
+}
