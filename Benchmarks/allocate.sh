@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark (issue #4): the nightly allocation on generated platforms (`bursar bench allocate`): 5,000 leaf
-# queues over 5 clusters and 10,000 over 10, three resources (vcore, memory, nvidia.com/gpu), a tenth of the
-# projects on GPUs, a tenth of the queues new, one cluster crowded last night, pins.
+# Benchmark (issues #4 and #14): the nightly allocation on generated platforms (`bursar bench allocate`),
+# 5,000 leaf queues over 5 clusters and 10,000 over 10, in four shapes:
+#   warm:        three resources (vcore, memory, nvidia.com/gpu), a tenth of the projects on GPUs, a tenth of
+#                the queues new, one cluster crowded last night, pins;
+#   first:       the same with no previous plan (every queue new);
+#   peaky-first: issue #14's reporter's shape (2-6 daily workflows per project at fixed hours, tiers
+#                20/30/50%, lognormal sizes, no GPUs, capacity 2:3:4:5:6), no previous plan, tier-1 demand and
+#                tier-3 floors 85% of usable capacity (tight);
+#   peaky-warm:  the same, tight, with last night's plan.
+# SHAPES picks some (default all four).
 #   1. bursar (release build): placement MIP (column generation + LP rounding + local search, GLPK) and
 #      the allocation LPs (GLPK), best of RUNS;
 #   2. the same models exported (--export-lp) and solved by HiGHS (highspy), which also checks that our
@@ -21,18 +28,32 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); GLPK $(glpsol --version | head -1 | awk '{print $NF}'), HiGHS $(python3 -c 'import importlib.metadata as m; print(m.version("highspy"))' 2>/dev/null || echo 'not installed')"
+shape_flags() {
+    case "$1" in
+        warm) echo "" ;;
+        first) echo "--first-night" ;;
+        peaky-first) echo "--peaky --first-night --hard-share 0.85" ;;
+        peaky-warm) echo "--peaky --hard-share 0.85" ;;
+        *) echo "unknown shape $1" >&2; exit 2 ;;
+    esac
+}
 for size in "5000 5" "10000 10"; do
-    set -- $size
-    queues=$1 clusters=$2
+  set -- $size
+  queues=$1 clusters=$2
+  for shape in ${SHAPES:-warm first peaky-first peaky-warm}; do
+    flags=$(shape_flags "$shape")
+    case_dir="$work/$queues-$shape"
     echo
-    echo "== $queues leaf queues, $clusters clusters =="
-    "$bin" bench allocate --queues "$queues" --clusters "$clusters" --runs "$runs" | grep -v '^machine'
-    "$bin" bench allocate --queues "$queues" --clusters "$clusters" --runs 1 --export-lp "$work/$queues" >/dev/null
-    echo "exported: $(ls "$work/$queues" | grep -c '\.lp$') LP files ($(du -sh "$work/$queues" | cut -f1))"
+    echo "== $queues leaf queues, $clusters clusters, $shape ($flags) =="
+    # shellcheck disable=SC2086
+    "$bin" bench allocate --queues "$queues" --clusters "$clusters" --runs "$runs" $flags | grep -v '^machine'
+    # shellcheck disable=SC2086
+    "$bin" bench allocate --queues "$queues" --clusters "$clusters" --runs 1 $flags --export-lp "$case_dir" >/dev/null
+    echo "exported: $(ls "$case_dir" | grep -c '\.lp$') LP files ($(du -sh "$case_dir" | cut -f1))"
     if python3 -c 'import highspy' 2>/dev/null; then
-        python3 Benchmarks/highs_check.py "$work/$queues" --time-limit "$highs_limit" >"$work/highs-$queues.json"
+        python3 Benchmarks/highs_check.py "$case_dir" --time-limit "$highs_limit" >"$case_dir.json"
         status=$?
-        python3 - "$work/highs-$queues.json" "$status" <<'PY'
+        python3 - "$case_dir.json" "$status" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 p, a = r["placement"], r["allocation"]
@@ -46,8 +67,9 @@ PY
     fi
     if [ "${BASELINE:-0}" = 1 ]; then
         start=$(date +%s.%N)
-        glpsol --lp "$work/$queues/placement.lp" --mipgap 0.005 --tmlim "${BASELINE_LIMIT:-300}" >"$work/glpk-$queues.txt" 2>&1
+        glpsol --lp "$case_dir/placement.lp" --mipgap 0.005 --tmlim "${BASELINE_LIMIT:-300}" >"$case_dir-glpk.txt" 2>&1
         end=$(date +%s.%N)
-        echo "baseline: glpsol on the whole placement MIP: $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s; $(grep -E 'SOLUTION|TIME LIMIT|GAP' "$work/glpk-$queues.txt" | tail -1)"
+        echo "baseline: glpsol on the whole placement MIP: $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s; $(grep -E 'SOLUTION|TIME LIMIT|GAP' "$case_dir-glpk.txt" | tail -1)"
     fi
+  done
 done

@@ -160,4 +160,64 @@ struct PlacementTests {
         // Every item on an allowed cluster, once.
         #expect(result.assignment.count == items.count)
     }
+
+    /// Whether an assignment keeps tier-1 demand and tier-3 floors within every cluster's usable capacity.
+    private func meetsHardRows(_ problem: PlacementProblem, _ assignment: [Int]) -> Bool {
+        var hard = problem.usable.map { $0.map { _ in 0.0 } }
+        for (i, c) in assignment.enumerated() {
+            for r in problem.resources.indices { hard[c][r] += problem.items[i].demand[r] * problem.hardShare(problem.items[i].queue.tier) }
+        }
+        return problem.clusters.indices.allSatisfy { c in problem.resources.indices.allSatisfy { hard[c][$0] <= problem.usable[c][$0] * (1 + 1e-9) + 1e-9 } }
+    }
+
+    /// Tier-1 queues of 8, 7, 6, 5 and 4 vcore on two clusters of 15: only {8, 7} + {6, 5, 4} fits. The
+    /// greedy start (largest first, least loaded cluster) breaks a hard row; the solver must repair it.
+    @Test func roundingThatBreaksAHardRowIsRepaired() throws {
+        let sizes: [Double] = [8, 7, 6, 5, 4]
+        let items = sizes.enumerated().map { i, v in
+            PlacementItem(queue: LeafQueue(org: "o", project: "p\(i)", tier: 1), demand: [v], allowed: [0, 1], previous: nil)
+        }
+        let problem = PlacementProblem(clusters: ["a", "b"], resources: ["vcore"], usable: [[15], [15]], items: items,
+                                       tier3Floor: 0.1, movePenalty: 0.5, targetUtilization: 0.85)
+        let costs = items.map { _ in [0.0, 0.0] }
+        let start = PlacementSolver.construct(problem, costs: costs)
+        #expect(!meetsHardRows(problem, start), "the start \(start) already fits: the test no longer needs a repair")
+        let result = try PlacementSolver.solve(problem)
+        #expect(meetsHardRows(problem, result.assignment), "\(result.assignment)")
+        #expect(result.gap <= 0.005)
+    }
+
+    /// A tight first night (tier-1 demand and tier-3 floors 90% of usable capacity, nothing placed before):
+    /// every hard row met, within the 0.5% target of the LP bound.
+    @Test func tightFirstNightIsPlacedWithinTheGap() throws {
+        let platform = SyntheticPlatform(queues: 1_500, clusters: 5, seed: 7, firstNight: true, peaky: true, hardShare: 0.9)
+        let plan = try Planner.plan(clusters: platform.clusters, policy: platform.policy, demands: platform.demands,
+                                    previous: platform.previous, fullModelFallback: false)
+        #expect(plan.placement.gap <= 0.005, "gap \(plan.placement.gap)")
+        #expect(plan.placement.lowerBound <= plan.placement.objective)
+        for cluster in plan.clusters {
+            for resource in plan.resources {
+                let hard = cluster.queues.reduce(0.0) { total, queue in
+                    let share = queue.queue.tier == 1 ? 1 : queue.queue.tier == 3 ? platform.policy.tier3Floor : 0
+                    return total + (queue.demand.amount[resource] ?? 0) * share
+                }
+                let usable = (cluster.cluster.capacity[resource] ?? 0) * (1 - platform.policy.reserveFraction)
+                #expect(hard <= usable * (1 + 1e-9), "\(cluster.cluster.name) \(resource): \(hard) > \(usable)")
+            }
+        }
+    }
+
+    /// No cluster is short of vcore or memory on its own, but the queues need both on one cluster: the LP
+    /// relaxation has no solution, so the placement is infeasible and the message names the binding resource.
+    @Test func resourceMixThatNoClusterHasIsInfeasible() throws {
+        let items = (0..<4).map { i in
+            PlacementItem(queue: LeafQueue(org: "o", project: "p\(i)", tier: 1), demand: [60, 60], allowed: [0, 1], previous: nil)
+        }
+        // a: 200 vcore, 100 memory; b: 100 vcore, 200 memory. 240 of each is needed; 300 of each exists.
+        let problem = PlacementProblem(clusters: ["a", "b"], resources: ["vcore", "memory"], usable: [[200, 100], [100, 200]],
+                                       items: items, tier3Floor: 0.1, movePenalty: 0.5, targetUtilization: 0.85)
+        let error = #expect(throws: PlacementInfeasible.self) { try PlacementSolver.solve(problem) }
+        let reasons = error?.reasons ?? []
+        #expect(reasons.contains { $0.contains("tier-1 demand and tier-3 floors need") && $0.contains("binding on") }, "\(reasons)")
+    }
 }
