@@ -29,4 +29,5 @@ bench: setup
 	bash Benchmarks/ingest.sh
 	bash Benchmarks/ingest_single.sh
 	bash Benchmarks/allocate.sh
+	PROJECTS=2730 bash Benchmarks/allocate_history.sh
 	bash Benchmarks/router.sh
