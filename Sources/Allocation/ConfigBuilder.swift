@@ -1,4 +1,5 @@
 public import QueueConfig
+import Foundation
 
 /// Tonight's plan for one cluster as YuniKorn's queue configuration: `root.<org>.<project>.tier<N>` leaves with
 /// guaranteed, max and maxapplications; parents carrying the sums of their children; `root.onboarding`
@@ -86,19 +87,48 @@ extension ConfigBuilder {
     /// Every cluster's files, each checked by our validator twice (the model, then the emitted text read back);
     /// an invalid configuration is an error, never a file.
     public static func outputs(for plan: AllocationPlan) throws -> [ClusterOutput] {
+        // Clusters are independent: built, emitted and validated in parallel, collected in order.
+        let results = Concurrent.map(plan.clusters) { cluster -> Result<(ClusterOutput, [String]), any Error> in
+            Result {
+                let config = config(for: cluster, resources: plan.resources)
+                let text = Emitter.yaml(config)
+                var problems: [String] = []
+                for result in [Validator.validate(config), Validator.validate(text: text)] where !result.isValid {
+                    problems.append("\(cluster.cluster.name): generated queues.yaml is invalid: "
+                        + result.problems(.error).map(\.message).joined(separator: "; "))
+                }
+                return (ClusterOutput(cluster: cluster.cluster.name, queuesYAML: text,
+                                      configMapYAML: try ConfigMap.yaml(queuesYAML: text)), problems)
+            }
+        }
         var outputs: [ClusterOutput] = []
         var problems: [String] = []
-        for cluster in plan.clusters {
-            let config = config(for: cluster, resources: plan.resources)
-            let text = Emitter.yaml(config)
-            for result in [Validator.validate(config), Validator.validate(text: text)] where !result.isValid {
-                problems.append("\(cluster.cluster.name): generated queues.yaml is invalid: "
-                    + result.problems(.error).map(\.message).joined(separator: "; "))
-            }
-            outputs.append(ClusterOutput(cluster: cluster.cluster.name, queuesYAML: text,
-                                         configMapYAML: try ConfigMap.yaml(queuesYAML: text)))
+        for result in results {
+            let (output, found) = try result.get()
+            outputs.append(output)
+            problems += found
         }
         guard problems.isEmpty else { throw PlanError.invalidConfig(problems) }
         return outputs
+    }
+}
+
+/// `map` over the available cores, results in input order.
+enum Concurrent {
+    static func map<Element: Sendable, Output: Sendable>(_ elements: [Element], _ transform: @Sendable (Element) -> Output) -> [Output] {
+        guard elements.count > 1 else { return elements.map(transform) }
+        let slots = Slots<Output>(count: elements.count)
+        DispatchQueue.concurrentPerform(iterations: elements.count) { index in
+            slots.set(index, transform(elements[index]))
+        }
+        return slots.values()
+    }
+
+    private final class Slots<Output>: @unchecked Sendable {
+        private var storage: [Output?]
+        private let lock = NSLock()
+        init(count: Int) { storage = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ value: Output) { lock.lock(); storage[index] = value; lock.unlock() }
+        func values() -> [Output] { storage.map { $0! } }
     }
 }

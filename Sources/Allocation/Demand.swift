@@ -77,30 +77,72 @@ public enum DemandEstimator {
     public static func estimate(hours: [UsageHour], windowEnd: Int64, policy: AllocationPolicy,
                                 previous: PreviousPlan, resources: [String]) -> (demands: [QueueDemand], ignored: [String]) {
         let windowStart = windowEnd - Int64(policy.windowDays) * 24 * hourMillis
+        // Per queue, its hours as slots: a slot per hour with usage per resource (indexed like
+        // `resources`) and concurrent applications. Rows are added in place (no copy per row) and each
+        // queue path is parsed once.
         struct Series {
-            var byHour: [Int64: (usage: [String: Double], apps: Double)] = [:]
+            var slotOfHour: [Int64: Int] = [:]
+            var usage: [[Double]] = []
+            var apps: [Double] = []
             var first = Int64.max
             var used: Set<String> = []
         }
-        var series: [LeafQueue: Series] = [:]
+        var seriesIndex: [String: Int] = [:]
+        var seriesQueues: [LeafQueue] = []
+        var seriesList: [Series] = []
         var ignored: Set<String> = []
         for hour in hours where hour.hour >= windowStart && hour.hour < windowEnd {
-            guard let queue = LeafQueue(path: hour.queue) else {
+            let k: Int
+            if let known = seriesIndex[hour.queue] {
+                k = known
+            } else if let queue = LeafQueue(path: hour.queue) {
+                k = seriesList.count
+                seriesIndex[hour.queue] = k
+                seriesQueues.append(queue)
+                seriesList.append(Series())
+            } else {
                 ignored.insert(hour.queue)
                 continue
             }
-            var entry = series[queue, default: Series()]
-            var slot = entry.byHour[hour.hour] ?? ([:], 0)
-            for resource in resources {
+            let slot: Int
+            if let known = seriesList[k].slotOfHour[hour.hour] {
+                slot = known
+            } else {
+                slot = seriesList[k].apps.count
+                seriesList[k].slotOfHour[hour.hour] = slot
+                seriesList[k].usage.append([Double](repeating: 0, count: resources.count))
+                seriesList[k].apps.append(0)
+            }
+            for (r, resource) in resources.enumerated() {
                 guard let amount = hour.usage[resource], amount > 0 else { continue }
                 // resource·seconds in one hour / 3600 = the average amount held in that hour.
-                slot.usage[resource, default: 0] += Double(amount) / 3600 / ResourceUnits.scale(resource)
-                entry.used.insert(resource)
+                seriesList[k].usage[slot][r] += Double(amount) / 3600 / ResourceUnits.scale(resource)
+                if !seriesList[k].used.contains(resource) { seriesList[k].used.insert(resource) }
             }
-            slot.apps += Double(hour.appMillis) / Double(hourMillis)
-            entry.byHour[hour.hour] = slot
-            entry.first = min(entry.first, hour.hour)
-            series[queue] = entry
+            seriesList[k].apps[slot] += Double(hour.appMillis) / Double(hourMillis)
+            seriesList[k].first = min(seriesList[k].first, hour.hour)
+        }
+        // Two spellings of one queue (never from the store, which keys by path) are merged by queue.
+        var series: [LeafQueue: Series] = [:]
+        for (k, queue) in seriesQueues.enumerated() {
+            if var existing = series[queue] {
+                let other = seriesList[k]
+                for (hourKey, slot) in other.slotOfHour {
+                    if let mine = existing.slotOfHour[hourKey] {
+                        for r in resources.indices { existing.usage[mine][r] += other.usage[slot][r] }
+                        existing.apps[mine] += other.apps[slot]
+                    } else {
+                        existing.slotOfHour[hourKey] = existing.apps.count
+                        existing.usage.append(other.usage[slot])
+                        existing.apps.append(other.apps[slot])
+                    }
+                }
+                existing.first = min(existing.first, other.first)
+                existing.used.formUnion(other.used)
+                series[queue] = existing
+            } else {
+                series[queue] = seriesList[k]
+            }
         }
 
         var demands: [QueueDemand] = []
@@ -111,13 +153,12 @@ public enum DemandEstimator {
                 // The samples are the hours in which the queue ran: the tables hold no row for idle hours,
                 // and an idle queue holds nothing in YuniKorn (others borrow its guarantee), so guaranteed is
                 // sized for the hours it asks. Counting idle hours as zeros would size a daily job at 0.
-                let slots = Array(entry.byHour.values)
-                let count = slots.count
+                let count = entry.apps.count
                 var amount: [String: Double] = [:]
-                for resource in resources where entry.used.contains(resource) {
-                    amount[resource] = Self.percentile(slots.map { $0.usage[resource] ?? 0 }, percentile) * policy.headroom
+                for (r, resource) in resources.enumerated() where entry.used.contains(resource) {
+                    amount[resource] = Self.percentile(entry.usage.map { $0[r] }, percentile) * policy.headroom
                 }
-                let concurrent = Self.percentile(slots.map(\.apps), percentile) * policy.headroom
+                let concurrent = Self.percentile(entry.apps, percentile) * policy.headroom
                 let maxApplications = max(1, Int((concurrent * policy.maxBurst).rounded(.up)))
                 demands.append(QueueDemand(queue: queue, amount: amount, maxApplications: maxApplications,
                                            source: .history, hours: count, usedResources: entry.used))
