@@ -130,7 +130,7 @@ let package = Package(
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ArcherTests", dependencies: [
-            "TestSupport", "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Allocation",
+            "TestSupport", "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Allocation", "NightlyPlan",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
