@@ -71,7 +71,8 @@ public enum DemandEstimator {
     /// hour, since it will run on one) or present last night.
     ///
     /// - Parameters:
-    ///   - windowEnd: the end of the window (exclusive), ms; the window is `policy.windowDays` before it.
+    ///   - windowEnd: the end of the window (exclusive), ms; the window is `policy.windowDays` before it. Hours
+    ///     after the newest one in `hours` are simply empty: they neither count as samples nor as history.
     ///   - resources: the resources to size (those the clusters have capacity for).
     /// - Returns: demands sorted by queue, and the queue names that are not `root.<org>.<project>.tier<N>`.
     public static func estimate(hours: [UsageHour], windowEnd: Int64, policy: AllocationPolicy,
@@ -105,9 +106,13 @@ public enum DemandEstimator {
 
         var demands: [QueueDemand] = []
         let minimumHistory = Int64(policy.minHistoryDays * 24 * Double(hourMillis))
+        // A queue's history runs from its first hour to the end of the data, not to the end of the window: a
+        // night's window ends at midnight after it, and the hours after the newest data are only not there yet.
+        let newest = series.values.lazy.flatMap(\.byHour.keys).max()
+        let dataEnd = newest.map { Swift.min(windowEnd, $0 + hourMillis) } ?? windowEnd
         for queue in Set(series.keys).union(previous.guaranteed.keys).sorted() {
             let percentile = policy.percentile[queue.tier] ?? 90
-            if let entry = series[queue], windowEnd - entry.first >= minimumHistory {
+            if let entry = series[queue], dataEnd - entry.first >= minimumHistory {
                 // The samples are the hours in which the queue ran: the tables hold no row for idle hours,
                 // and an idle queue holds nothing in YuniKorn (others borrow its guarantee), so guaranteed is
                 // sized for the hours it asks. Counting idle hours as zeros would size a daily job at 0.
