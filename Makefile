@@ -13,7 +13,8 @@ build: setup
 # The main job, on the bundled sample (Examples/sample, made by `bursar synth`) with the embedded
 # store (.bursar/bursar.sqlite): `bursar nightly` ingests the day's summaries, sizes and places every
 # queue, writes Queues/<cluster>/ and the routing table; then the SLO report, and every queue
-# configuration checked again. Re-running reads nothing twice: every source has a checkpoint.
+# configuration checked again. Re-running reads nothing twice (every source has a checkpoint) and, with
+# no new data, plans the same night against the same previous plan: the same files, byte for byte.
 nightly: build
 	.build/debug/bursar nightly
 	.build/debug/bursar slo report

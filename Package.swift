@@ -68,6 +68,11 @@ let package = Package(
         .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
 
+        // The edge of the nightly allocation: which plan a night is measured against (the archive in the store,
+        // else the baseline files), and a plan's files and store transaction written all or nothing (journal,
+        // synced renames, recovery after a crash).
+        .target(name: "NightlyPlan", dependencies: ["Allocation", "InsightStore", "QueueConfig"], swiftSettings: swiftSettings),
+
         // The edge to the clusters: the Kubernetes API through libcurl (SparkApplications, the yunikorn-configs
         // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
         .target(name: "Clusters", dependencies: ["HTTPFetch", "QueueConfig", "Allocation", "Gzip"],
@@ -81,7 +86,7 @@ let package = Package(
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
         // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
         .target(name: "Archer", dependencies: [
-            "InsightStore", "Store", "QueueConfig", "Allocation", "Router", "Clusters",
+            "InsightStore", "Store", "QueueConfig", "Allocation", "Router", "Clusters", "NightlyPlan",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -98,7 +103,7 @@ let package = Package(
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation", "Clusters",
-            "Router", "Archer", "HTTPFetch",
+            "Router", "Archer", "HTTPFetch", "NightlyPlan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -119,11 +124,13 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "AllocationTests", dependencies: ["TestSupport", "Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "NightlyPlanTests", dependencies: ["NightlyPlan", "Allocation", "InsightStore", "Store", "QueueConfig"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ArcherTests", dependencies: [
-            "TestSupport", "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Allocation",
+            "TestSupport", "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Allocation", "NightlyPlan",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),

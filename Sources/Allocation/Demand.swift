@@ -71,7 +71,8 @@ public enum DemandEstimator {
     /// hour, since it will run on one) or present last night.
     ///
     /// - Parameters:
-    ///   - windowEnd: the end of the window (exclusive), ms; the window is `policy.windowDays` before it.
+    ///   - windowEnd: the end of the window (exclusive), ms; the window is `policy.windowDays` before it. Hours
+    ///     after the newest one in `hours` are simply empty: they neither count as samples nor as history.
     ///   - resources: the resources to size (those the clusters have capacity for).
     /// - Returns: demands sorted by queue, and the queue names that are not `root.<org>.<project>.tier<N>`.
     public static func estimate(hours: [UsageHour], windowEnd: Int64, policy: AllocationPolicy,
@@ -85,6 +86,7 @@ public enum DemandEstimator {
             var usage: [[Double]] = []
             var apps: [Double] = []
             var first = Int64.max
+            var last = Int64.min
             var used: Set<String> = []
         }
         var seriesIndex: [String: Int] = [:]
@@ -121,6 +123,7 @@ public enum DemandEstimator {
             }
             seriesList[k].apps[slot] += Double(hour.appMillis) / Double(hourMillis)
             seriesList[k].first = min(seriesList[k].first, hour.hour)
+            seriesList[k].last = max(seriesList[k].last, hour.hour)
         }
         // Two spellings of one queue (never from the store, which keys by path) are merged by queue.
         var series: [LeafQueue: Series] = [:]
@@ -138,6 +141,7 @@ public enum DemandEstimator {
                     }
                 }
                 existing.first = min(existing.first, other.first)
+                existing.last = max(existing.last, other.last)
                 existing.used.formUnion(other.used)
                 series[queue] = existing
             } else {
@@ -147,9 +151,13 @@ public enum DemandEstimator {
 
         var demands: [QueueDemand] = []
         let minimumHistory = Int64(policy.minHistoryDays * 24 * Double(hourMillis))
+        // A queue's history runs from its first hour to the end of the data, not to the end of the window: a
+        // night's window ends at midnight after it, and the hours after the newest data are only not there yet.
+        let newest = seriesList.lazy.map(\.last).max()
+        let dataEnd = newest.map { Swift.min(windowEnd, $0 + hourMillis) } ?? windowEnd
         for queue in Set(series.keys).union(previous.guaranteed.keys).sorted() {
             let percentile = policy.percentile[queue.tier] ?? 90
-            if let entry = series[queue], windowEnd - entry.first >= minimumHistory {
+            if let entry = series[queue], dataEnd - entry.first >= minimumHistory {
                 // The samples are the hours in which the queue ran: the tables hold no row for idle hours,
                 // and an idle queue holds nothing in YuniKorn (others borrow its guarantee), so guaranteed is
                 // sized for the hours it asks. Counting idle hours as zeros would size a daily job at 0.

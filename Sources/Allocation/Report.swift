@@ -51,9 +51,10 @@ public enum AllocationReport {
         return lines.joined(separator: "\n")
     }
 
-    /// The full text report.
-    public static func text(_ plan: AllocationPlan) -> String {
-        var out = summary(plan) + "\n\nqueues (the lowest-coverage resource of each):\n"
+    /// The full text report; `context` (which night, which previous plan) heads it when given.
+    public static func text(_ plan: AllocationPlan, context: PlanContext? = nil) -> String {
+        var out = context.map { contextLines($0, plan).joined(separator: "\n") + "\n" } ?? ""
+        out += summary(plan) + "\n\nqueues (the lowest-coverage resource of each):\n"
         for queue in plan.queues {
             guard let resource = worst(queue, plan.resources) ?? plan.resources.first,
                   let allocation = queue.resources[resource] else { continue }
@@ -81,9 +82,21 @@ public enum AllocationReport {
         return out
     }
 
+    /// The lines saying which night the plan is for, against which previous plan, and (once written) its id
+    /// and time.
+    static func contextLines(_ context: PlanContext, _ plan: AllocationPlan) -> [String] {
+        var lines = [context.line(windowStart: plan.windowStart, windowEnd: plan.windowEnd)]
+        if let id = context.planID, let at = context.plannedAt {
+            lines.append("plan \(id), planned at \(PlanNight.timestamp(at)) UTC")
+        }
+        return lines
+    }
+
     /// The report as Markdown tables, for a pull request or a wiki.
-    public static func markdown(_ plan: AllocationPlan) -> String {
-        var out = "# Queue allocation\n\n" + summary(plan).split(separator: "\n").map { "- " + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n\n"
+    public static func markdown(_ plan: AllocationPlan, context: PlanContext? = nil) -> String {
+        var out = "# Queue allocation" + (context.map { " for night \($0.night)" } ?? "") + "\n\n"
+        if let context { out += contextLines(context, plan).map { "- " + $0 + "\n" }.joined() }
+        out += summary(plan).split(separator: "\n").map { "- " + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n\n"
         out += "## Queues\n\n| queue | cluster | tier | resource | demand | guaranteed | max | coverage | change | binding |\n|---|---|---|---|---:|---:|---:|---:|---|---|\n"
         for queue in plan.queues {
             for resource in plan.resources {
@@ -107,7 +120,7 @@ public enum AllocationReport {
     }
 
     /// The JSON object (sorted keys when serialised): queues, clusters, models with objective and solve time.
-    public static func jsonObject(_ plan: AllocationPlan) -> [String: Any] {
+    public static func jsonObject(_ plan: AllocationPlan, context: PlanContext? = nil) -> [String: Any] {
         func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
         let queues: [[String: Any]] = plan.queues.map { queue in
             var resources: [String: Any] = [:]
@@ -141,7 +154,7 @@ public enum AllocationReport {
             if let file = m.file { entry["file"] = file }
             return entry
         }
-        return [
+        var object: [String: Any] = [
             "window": ["start_ms": plan.windowStart, "end_ms": plan.windowEnd, "days": plan.policy.windowDays],
             "queues": queues, "clusters": clusters, "models": models, "relaxations": plan.relaxations,
             "ignored_queues": plan.ignoredQueues,
@@ -151,11 +164,24 @@ public enum AllocationReport {
                           "moved": plan.queues.filter(\.moved).count, "new": plan.queues.filter { $0.previousCluster == nil }.count] as [String: Any],
             "allocation_seconds": plan.allocationSeconds,
         ]
+        if let context {
+            object["night"] = context.night.description
+            var previous: [String: Any] = ["source": context.previous.kind, "description": context.previous.description]
+            switch context.previous {
+            case let .night(night): previous["night"] = night.description
+            case let .baseline(clusters): previous["clusters"] = clusters
+            case .none, .ignored: break
+            }
+            object["previous_plan"] = previous
+            object["plan_id"] = context.planID as Any? ?? NSNull()
+            object["planned_at_ms"] = context.plannedAt as Any? ?? NSNull()
+        }
+        return object
     }
 
     /// The JSON text, keys sorted.
-    public static func json(_ plan: AllocationPlan) -> String {
-        JSONText.pretty(jsonObject(plan)) + "\n"
+    public static func json(_ plan: AllocationPlan, context: PlanContext? = nil) -> String {
+        JSONText.pretty(jsonObject(plan, context: context)) + "\n"
     }
 
     /// For `--export-lp`: each exported model with its objective, time and our column values, so another

@@ -3,6 +3,7 @@ import Router
 import Hummingbird
 import InsightStore
 import Clusters
+import NightlyPlan
 
 extension Archer {
     /// `POST /v1/clusters/{name}/queues:deploy` (admin), body `{"force": false}` (optional): validates
@@ -32,12 +33,7 @@ extension Archer {
             throw APIError(.badGateway, "cluster_error", "no target is configured for cluster \(name); restart the router after adding it to clusters.yaml")
         }
         let file = options.queuesDirectory.appendingPathComponent(name).appendingPathComponent("queues.yaml")
-        let text: String
-        do {
-            text = try String(contentsOf: file, encoding: .utf8)
-        } catch {
-            throw APIError.notFound("cannot read \(file.path): run the nightly allocation (bursar allocate) for \(name) first")
-        }
+        let text = try readPlannedConfiguration(file, cluster: name)
         let policy = options.policy
         let forced = force
         let report: DeployReport
@@ -73,6 +69,27 @@ extension Archer {
         case .invalid: .unprocessableContent
         }
         return JSONBody.response(Array(reportJSON.utf8) + [0x0A], status: status)
+    }
+
+    /// Reads a cluster's planned configuration holding the plan lock of the queues folder, which `bursar allocate`
+    /// holds while it writes there: the files of a plan being written, or of one a crash interrupted (its journal
+    /// is still there; the next `bursar allocate` finishes or undoes it), are never deployed.
+    private func readPlannedConfiguration(_ file: URL, cluster name: String) throws -> String {
+        let folder = options.queuesDirectory.path
+        let inProgress = APIError(.conflict, "plan_in_progress", "a queue plan is being written to \(folder), or one was interrupted "
+            + "(the next bursar allocate finishes or undoes it); try again when it is done")
+        var lock: PlanLock?
+        if FileManager.default.fileExists(atPath: folder) {
+            lock = PlanLock.tryAcquire(folder)
+            guard lock != nil else { throw inProgress }
+        }
+        defer { withExtendedLifetime(lock) {} }
+        if PlanRecovery.hasJournal(in: folder) { throw inProgress }
+        do {
+            return try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw APIError.notFound("cannot read \(file.path): run the nightly allocation (bursar allocate) for \(name) first")
+        }
     }
 
     /// Audits a deploy. What happened at the cluster has happened whatever the store says, so a failed audit write

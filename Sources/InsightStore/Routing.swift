@@ -22,13 +22,16 @@ extension InsightStore {
     /// Replaces the whole routing table with tonight's plan, in one transaction: readers see last night's
     /// table or tonight's, never a mix.
     public func replaceRouting(_ entries: [RoutingEntry], plannedAt: Int64) throws {
-        try connection.transaction {
-            _ = try prepared("DELETE FROM routing").run([])
-            let insert = try prepared("INSERT INTO routing (project, tier, org, cluster, queue, planned_at) VALUES (?, ?, ?, ?, ?, ?)")
-            for entry in entries {
-                _ = try insert.run([.text(entry.project), .integer(Int64(entry.tier)), .text(entry.org), .text(entry.cluster),
-                                    .text(entry.queue), .integer(plannedAt)])
-            }
+        try connection.transaction { try writeRouting(entries, plannedAt: plannedAt) }
+    }
+
+    /// Replaces the routing table inside the caller's transaction.
+    func writeRouting(_ entries: [RoutingEntry], plannedAt: Int64) throws {
+        _ = try prepared("DELETE FROM routing").run([])
+        let insert = try prepared("INSERT INTO routing (project, tier, org, cluster, queue, planned_at) VALUES (?, ?, ?, ?, ?, ?)")
+        for entry in entries {
+            _ = try insert.run([.text(entry.project), .integer(Int64(entry.tier)), .text(entry.org), .text(entry.cluster),
+                                .text(entry.queue), .integer(plannedAt)])
         }
     }
 

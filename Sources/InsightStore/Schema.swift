@@ -234,6 +234,7 @@ enum Schema {
         appKeysMigration,
         slimAppsMigration,
         idempotencyMigration,
+        planArchiveMigration,
     ]
 
     /// A migration's text in `dialect`.

@@ -2,6 +2,7 @@ import Allocation
 import ArgumentParser
 import Foundation
 import InsightStore
+import NightlyPlan
 import QueueConfig
 
 /// `bursar allocate`: the insight tables → queue plan, configurations, routing table and report.
@@ -13,15 +14,23 @@ struct AllocateCommand: ParsableCommand {
         Demand is the tier's percentile (policy.yaml) of each queue's hourly usage over window_days, times \
         headroom. A placement MIP puts each (project, tier) on one cluster (labels, GPU capacity, pins, a \
         penalty for moving); per cluster and resource, small LPs give tier 1 its demand, tier 3 its floor, \
-        then tier 2 and tier 3 shares in proportion to demand, within max_change_fraction of last night's \
-        plan (read from --out). GLPK solves every model; see Solver/README.md.
+        then tier 2 and tier 3 shares in proportion to demand, within max_change_fraction of the previous \
+        plan. GLPK solves every model; see Solver/README.md.
 
-        Writes, only when everything succeeded and every configuration passed the validator: \
-        DIR/<cluster>/queues.yaml and configmap.yaml, the routing table in the store, and the report \
-        (report.txt, report.md, report.json) in --report-dir. --dry-run writes nothing.
+        A run plans for a night (--night, a UTC date; default the date of the newest usage hour in the store): \
+        usage is read from the window_days before the end of that day, and the previous plan is the one \
+        archived in the store for the newest earlier night. Before the archive has one, it is the baseline \
+        DIR/<cluster>/queues.yaml, archived with the night so a rerun uses it again; a rerun of a night \
+        with the same data writes the same files.
 
-        Exit codes: 0 ok, 1 usage, 2 an input file is unreadable or invalid, 5 the model is infeasible \
-        (the conflicting constraints are named; nothing is written).
+        Writes, only when everything succeeded and every configuration passed the validator, all or nothing \
+        (a journal in DIR; an interrupted run is finished or undone by the next one): DIR/<cluster>/queues.yaml \
+        and configmap.yaml, the report (report.txt, report.md, report.json) in --report-dir, and in the store \
+        the routing table and the night's archived plan. --dry-run writes nothing.
+
+        Exit codes: 0 ok, 1 usage or no placement found in time though one may exist, 2 an input file or the previous plan is unreadable or invalid, or the plan \
+        could not be written (nothing changed), 5 the model is infeasible (the conflicting constraints are \
+        named; nothing is written).
         """
     )
 
@@ -41,6 +50,8 @@ struct AllocateCommand: ParsableCommand {
 
     func run() throws {
         let insights = try store.open()
+        let lock = try AllocationJob.lockAndRecover(out: files.out, store: insights, dryRun: files.dryRun)
+        defer { withExtendedLifetime(lock) {} }
         let outcome = try AllocationJob(files: files, exportDirectory: exportLP).run(store: insights)
         switch format {
         case .text: print(outcome.reports.text, terminator: "")
@@ -59,17 +70,29 @@ struct AllocationFiles: ParsableArguments {
     @Option(help: "The allocation policy.")
     var policy = "Queues/policy.yaml"
 
-    @Option(help: "Folder of the per-cluster queue configurations: last night's are read from it, tonight's written to it.")
+    @Option(help: "Folder of the per-cluster queue configurations: tonight's are written to it (and, before the store's archive has an earlier night, the previous plan is read from it).")
     var out = "Queues"
 
     @Option(help: "Folder for report.txt, report.md and report.json.")
     var reportDir = ".bursar/allocation"
 
-    @Flag(help: "Plan and report, but write nothing (no files, no routing table).")
+    @Option(help: "The night to plan for, a UTC date YYYY-MM-DD (default: the date of the newest usage hour in the store).")
+    var night: String?
+
+    @Flag(help: "Plan as if there were no previous plan (no change limit, no moves, every queue new); the report says so.")
+    var ignorePrevious = false
+
+    @Flag(help: "Plan and report, but write nothing (no files, no routing table, no archive).")
     var dryRun = false
+
+    func validate() throws {
+        if let night, PlanNight(night) == nil {
+            throw ValidationError("--night \(night): expected a date YYYY-MM-DD (UTC), e.g. 2025-11-20")
+        }
+    }
 }
 
-/// The allocation run shared by `allocate` and `nightly`: read inputs, plan, validate, write atomically.
+/// The allocation run shared by `allocate` and `nightly`: read inputs, plan, validate, write all or nothing.
 struct AllocationJob {
     var files: AllocationFiles
     var exportDirectory: String?
@@ -82,11 +105,30 @@ struct AllocationJob {
 
     struct Outcome {
         var plan: AllocationPlan
+        var context: PlanContext
         var reports: Reports
         /// The files written (empty on a dry run).
         var written: [String]
         /// Files whose content changed from what was there.
         var changed: [String]
+    }
+
+    /// Locks `out` for the rest of the run (released when the value is dropped or the process ends) and
+    /// finishes or undoes a plan an earlier run left half-written there. A dry run locks and recovers only when
+    /// `out` exists, and creates nothing.
+    static func lockAndRecover(out: String, store: InsightStore, dryRun: Bool) throws -> PlanLock? {
+        do {
+            let lock = try PlanLock.acquire(out, create: !dryRun) {
+                printError("bursar: waiting for another bursar run writing \(out) to finish")
+            }
+            if lock != nil, let outcome = try PlanRecovery.recover(in: out, isCommitted: store.isPlanCommitted) {
+                printError("bursar: \(outcome.description)")
+            }
+            return lock
+        } catch {
+            printError("bursar: \(error)")
+            throw ExitCode(2)
+        }
     }
 
     func run(store: InsightStore) throws -> Outcome {
@@ -100,20 +142,24 @@ struct AllocationJob {
             throw ExitCode(2)
         }
 
-        // Last night's plan: the configurations this job wrote (or people wrote) under --out.
-        var previousConfigs: [(cluster: String, config: SchedulerConfig)] = []
-        for cluster in clusters {
-            let path = "\(files.out)/\(cluster.name)/queues.yaml"
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-            if let config = StrictDecoder.decode(text).config { previousConfigs.append((cluster.name, config)) }
-            else { printError("bursar: warning: \(path) cannot be read as a queue configuration; its queues count as new") }
+        // The night: asked for, else the day of the newest usage hour (the day being ingested), else today.
+        let night = try files.night.flatMap(PlanNight.init)
+            ?? PlanNight(containing: try store.newestQueueHour() ?? Int64(Date().timeIntervalSince1970 * 1000))
+        let choice: PreviousPlanChoice
+        do {
+            choice = try PreviousPlanSource.resolve(night: night, clusters: clusters.map(\.name), out: files.out,
+                                                    store: store, ignore: files.ignorePrevious)
+        } catch let error as PreviousPlanError {
+            for problem in error.problems { printError("bursar: \(problem)") }
+            printError("bursar: nothing was written")
+            throw ExitCode(2)
         }
-        let previous = PreviousPlan.from(configs: previousConfigs)
+        for note in choice.notes { printError("bursar: \(note)") }
+        let previous = choice.plan
+        var context = PlanContext(night: night, previous: choice.previous)
 
-        let hourMillis: Int64 = 3_600_000
-        let windowEnd = (try store.newestQueueHour()).map { $0 + hourMillis }
-            ?? Int64(Date().timeIntervalSince1970 * 1000) / hourMillis * hourMillis
-        let windowStart = windowEnd - Int64(policy.windowDays) * 24 * hourMillis
+        let (windowStart, windowEnd) = night.window(days: policy.windowDays)
+        printError("bursar: planning \(context.line(windowStart: windowStart, windowEnd: windowEnd))")
         let hours = try store.queueHours(from: windowStart, to: windowEnd).map {
             UsageHour(cluster: $0.cluster, queue: $0.queue, hour: $0.hour, usage: $0.usage, appMillis: $0.appMillis)
         }
@@ -145,31 +191,62 @@ struct AllocationJob {
                 printError("bursar: nothing was written (a generated configuration failed validation: please report this)")
                 throw ExitCode(3)
             }
+        } catch let error as PlacementNotFound {
+            printError("bursar: \(error); nothing was written")
+            throw ExitCode(1)
         }
-        let reports = Reports(text: AllocationReport.text(plan), markdown: AllocationReport.markdown(plan),
-                              json: AllocationReport.json(plan))
         if let exportDirectory {
             try AllocationReport.modelsManifest(plan).write(toFile: "\(exportDirectory)/models.json", atomically: true, encoding: .utf8)
             try AllocationCase(plan: plan).mathProgData().write(toFile: "\(exportDirectory)/allocation.dat", atomically: true, encoding: .utf8)
         }
-        guard !files.dryRun else { return Outcome(plan: plan, reports: reports, written: [], changed: []) }
-
-        var contents: [(path: String, text: String)] = []
-        for output in outputs {
-            contents.append(("\(files.out)/\(output.cluster)/queues.yaml", output.queuesYAML))
-            contents.append(("\(files.out)/\(output.cluster)/configmap.yaml", output.configMapYAML))
+        guard !files.dryRun else {
+            return Outcome(plan: plan, context: context, reports: Self.reports(plan, context), written: [], changed: [])
         }
-        contents.append(("\(files.reportDir)/report.txt", reports.text))
-        contents.append(("\(files.reportDir)/report.md", reports.markdown))
-        contents.append(("\(files.reportDir)/report.json", reports.json))
+
+        let plannedAt = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        context.planID = UUID().uuidString.lowercased()
+        context.plannedAt = plannedAt
+        let reports = Self.reports(plan, context)
+        var contents: [PlanOutputFile] = []
+        for output in outputs {
+            contents.append(PlanOutputFile(path: "\(files.out)/\(output.cluster)/queues.yaml", text: output.queuesYAML))
+            contents.append(PlanOutputFile(path: "\(files.out)/\(output.cluster)/configmap.yaml", text: output.configMapYAML))
+        }
+        contents.append(PlanOutputFile(path: "\(files.reportDir)/report.txt", text: reports.text))
+        contents.append(PlanOutputFile(path: "\(files.reportDir)/report.md", text: reports.markdown))
+        contents.append(PlanOutputFile(path: "\(files.reportDir)/report.json", text: reports.json))
         let changed = contents.filter { (try? String(contentsOfFile: $0.path, encoding: .utf8)) != $0.text }.map(\.path)
         let routing = plan.queues.map {
             RoutingEntry(project: $0.queue.project, tier: $0.queue.tier, org: $0.queue.org, cluster: $0.cluster, queue: $0.queue.path)
         }
-        try AtomicFiles.write(contents) {
-            try store.replaceRouting(routing, plannedAt: Int64(Date().timeIntervalSince1970 * 1000))
+        let previousNight: String? = if case let .night(earlier) = choice.previous { earlier.description } else { nil }
+        let archived = ArchivedPlan(night: night.description, planID: context.planID!, plannedAt: plannedAt,
+                                    windowStart: windowStart, windowEnd: windowEnd, previousSource: choice.previous.kind,
+                                    previousNight: previousNight,
+                                    configs: Dictionary(uniqueKeysWithValues: outputs.map { ($0.cluster, $0.queuesYAML) }),
+                                    baseline: choice.baseline)
+        do {
+            let warnings = try PlanWriter.write(contents, journalDirectory: files.out, planID: archived.planID, night: archived.night,
+                                                commit: {
+                                                    try store.commitPlan(archived, routing: routing) {
+                                                        Failpoint.reach("allocate-before-commit")
+                                                    }
+                                                },
+                                                isCommitted: store.isPlanCommitted)
+            for warning in warnings { printError("bursar: warning: \(warning)") }
+        } catch {
+            printError("bursar: cannot write the plan for night \(night): \(error)")
+            if !PlanRecovery.hasJournal(in: files.out) {
+                printError("bursar: nothing was changed (files, routing table and archive are as before)")
+            }
+            throw ExitCode(2)
         }
-        return Outcome(plan: plan, reports: reports, written: contents.map(\.path), changed: changed)
+        return Outcome(plan: plan, context: context, reports: reports, written: contents.map(\.path), changed: changed)
+    }
+
+    static func reports(_ plan: AllocationPlan, _ context: PlanContext) -> Reports {
+        Reports(text: AllocationReport.text(plan, context: context), markdown: AllocationReport.markdown(plan, context: context),
+                json: AllocationReport.json(plan, context: context))
     }
 
     static func read(_ path: String) throws -> String {
@@ -178,35 +255,6 @@ struct AllocationJob {
         } catch {
             throw InputError(problems: [InputProblem(file: path, line: 0, column: 0, field: "",
                                                      message: "cannot be read (\((error as NSError).localizedDescription)); check the path")])
-        }
-    }
-}
-
-/// Writes a set of files all or nothing: every file goes to a temporary sibling first; only when all of them
-/// (and `commit`, e.g. the store transaction) succeeded are they renamed over the originals.
-enum AtomicFiles {
-    static func write(_ files: [(path: String, text: String)], commit: () throws -> Void) throws {
-        let manager = FileManager.default
-        var temporaries: [(temporary: String, path: String)] = []
-        func cleanUp() { for entry in temporaries { try? manager.removeItem(atPath: entry.temporary) } }
-        do {
-            for file in files {
-                let directory = (file.path as NSString).deletingLastPathComponent
-                if !directory.isEmpty { try manager.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-                let temporary = "\(directory.isEmpty ? "." : directory)/.\((file.path as NSString).lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp"
-                try Data(file.text.utf8).write(to: URL(fileURLWithPath: temporary))
-                temporaries.append((temporary, file.path))
-            }
-            try commit()
-        } catch {
-            cleanUp()
-            throw error
-        }
-        // rename(2) replaces each file atomically; readers see the old or the new file, never half of one.
-        for entry in temporaries where rename(entry.temporary, entry.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            cleanUp()
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot rename \(entry.temporary) to \(entry.path): \(reason)"])
         }
     }
 }

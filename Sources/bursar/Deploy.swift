@@ -2,6 +2,7 @@ import Allocation
 import ArgumentParser
 import Clusters
 import Foundation
+import NightlyPlan
 
 /// `bursar deploy CLUSTER…`: validate `Queues/<cluster>/queues.yaml`, diff it against what the cluster runs,
 /// refuse large tier-1 cuts unless forced, and write the `yunikorn-configs` ConfigMap.
@@ -19,6 +20,9 @@ struct DeployCommand: ParsableCommand {
 
         Clusters without a kubernetes: section in the registry, and every cluster with --dry-run, go to a dry \
         run: the requests are appended to <dry-run-dir>/<cluster>.jsonl, which later dry runs read back.
+
+        The files are read holding the lock bursar allocate holds while it writes the folder; a plan a crash \
+        left half-written there is first finished or undone (the store, --store, tells whether it was committed).
 
         Exit codes: 0 applied or unchanged, 1 usage, 2 an input is unreadable (registry, policy, queues.yaml, \
         unknown cluster), 3 invalid configuration, 6 refused (tier-1 cut without --force), 7 the cluster's API \
@@ -54,6 +58,8 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "Output format: text for people, json for scripts.")
     var format: Format = .text
 
+    @OptionGroup var store: StoreOption
+
     func validate() throws {
         if names.isEmpty { throw ValidationError("name at least one cluster to deploy to") }
     }
@@ -83,6 +89,7 @@ struct DeployCommand: ParsableCommand {
             printError("bursar: \(error)")
             throw ExitCode(2)
         }
+        let texts = try readConfigurations()
         var reports: [DeployReport] = []
         var failures: [Failure] = []
         for name in names {
@@ -93,7 +100,7 @@ struct DeployCommand: ParsableCommand {
             }
             let file = "\(queues)/\(name)/queues.yaml"
             let text: String
-            switch InputFiles.readFile(file) {
+            switch texts[name]! {
             case .success(let content): text = content
             case .failure(let error):
                 failures.append(Failure(cluster: name, exitCode: 2, kind: "unreadable", message: "\(file): \(error)"))
@@ -124,5 +131,30 @@ struct DeployCommand: ParsableCommand {
         }
         let codes = failures.map(\.exitCode) + reports.map(\.exitCode)
         if let worst = [2, 7, 3, 6].first(where: { codes.contains(Int32($0)) }) { throw ExitCode(Int32(worst)) }
+    }
+
+    /// Each named cluster's queues.yaml, read under the plan lock of the folder after any recovery, so a deploy
+    /// never sends files of a plan that is being written or was never committed.
+    func readConfigurations() throws -> [String: Result<String, InputFiles.ReadError>] {
+        do {
+            let lock = try PlanLock.acquire(queues, create: false) {
+                printError("bursar: waiting for a bursar run writing \(queues) to finish")
+            }
+            defer { withExtendedLifetime(lock) {} }
+            if lock != nil, PlanRecovery.hasJournal(in: queues) {
+                let insights = try store.open()
+                if let outcome = try PlanRecovery.recover(in: queues, isCommitted: insights.isPlanCommitted) {
+                    printError("bursar: \(outcome.description)")
+                }
+            }
+            var texts: [String: Result<String, InputFiles.ReadError>] = [:]
+            for name in names { texts[name] = InputFiles.readFile("\(queues)/\(name)/queues.yaml") }
+            return texts
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            printError("bursar: \(error)")
+            throw ExitCode(2)
+        }
     }
 }

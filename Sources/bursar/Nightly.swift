@@ -1,6 +1,7 @@
 import Allocation
 import ArgumentParser
 import Foundation
+import NightlyPlan
 import QueueConfig
 
 /// `bursar nightly`: ingest → allocate → validate → write, with a short summary for people.
@@ -11,8 +12,9 @@ struct NightlyCommand: ParsableCommand {
         discussion: """
         With no SOURCE it runs on the bundled sample (Examples/sample: its logs, YARN summaries and mappings) \
         with the embedded store .bursar/bursar.sqlite, so a fresh clone can try the whole loop. Ingest is \
-        `bursar ingest` (sources already read are skipped), the allocation is `bursar allocate`; every file \
-        written is validated again from disk afterwards.
+        `bursar ingest` (sources already read are skipped), the allocation is `bursar allocate` (for --night, \
+        by default the day of the newest usage; a rerun of a night with no new data writes the same files); \
+        every file written is validated again from disk afterwards.
 
         Exit codes: as ingest (2, 4) and allocate (2, 5); 3 if a written file fails validation.
         """
@@ -31,6 +33,12 @@ struct NightlyCommand: ParsableCommand {
     @OptionGroup var store: StoreOption
 
     func run() throws {
+        // Held from before the ingest to the end: an interrupted plan is finished or undone first, and no other
+        // run writes --out meanwhile.
+        let insights = try store.open()
+        let lock = try AllocationJob.lockAndRecover(out: files.out, store: insights, dryRun: files.dryRun)
+        defer { withExtendedLifetime(lock) {} }
+
         var ingestArguments = sources.isEmpty ? ["\(Self.sample)/logs", "\(Self.sample)/yarn"] : sources
         if let mappings = mappings ?? (sources.isEmpty ? "\(Self.sample)/mappings" : nil) {
             ingestArguments += ["--mappings", mappings]
@@ -41,9 +49,9 @@ struct NightlyCommand: ParsableCommand {
         try ingest.validate()
         try ingest.run()
 
-        let insights = try store.open()
         let outcome = try AllocationJob(files: files, exportDirectory: nil).run(store: insights)
         print("")
+        print(outcome.context.line(windowStart: outcome.plan.windowStart, windowEnd: outcome.plan.windowEnd))
         print(AllocationReport.summary(outcome.plan))
 
         // Validate what is on disk now, as a deploy step would read it.

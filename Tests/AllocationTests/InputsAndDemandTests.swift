@@ -147,6 +147,34 @@ struct InputsAndDemandTests {
         #expect(byName["new"]?.amount == AllocationPolicy().onboardingDefault)
     }
 
+    /// A night's window ends at midnight after it, hours past the newest data: those hours are empty, and a
+    /// queue's history is counted to the end of the data, so the demands are those of a window ending just
+    /// after the newest hour. (Here a queue seen 61 hours before the newest data stays below
+    /// min_history_days = 3 although the window ends 84 hours after its first hour.)
+    @Test func hoursAfterTheNewestDataAreEmpty() throws {
+        let hour: Int64 = 3_600_000
+        let midnight: Int64 = 1_000 * 24 * hour
+        let newest = midnight + hour
+        var hours: [UsageHour] = []
+        for h in stride(from: Int64(0), through: 100, by: 5) {
+            hours.append(UsageHour(cluster: "a", queue: "root.o.old.tier1", hour: newest - h * hour,
+                                   usage: ["vcore": (1 + h % 7) * 3_600_000], appMillis: 3_600_000))
+        }
+        hours.append(UsageHour(cluster: "a", queue: "root.o.young.tier2", hour: newest - 60 * hour, usage: ["vcore": 36_000_000], appMillis: 0))
+        hours.append(UsageHour(cluster: "a", queue: "root.o.young.tier2", hour: newest, usage: ["vcore": 36_000_000], appMillis: 0))
+        let policy = AllocationPolicy()
+        let nightEnd = midnight + 24 * hour
+        let atData = DemandEstimator.estimate(hours: hours, windowEnd: newest + hour, policy: policy, previous: PreviousPlan(),
+                                              resources: ["vcore", "memory"])
+        let atNight = DemandEstimator.estimate(hours: hours, windowEnd: nightEnd, policy: policy, previous: PreviousPlan(),
+                                               resources: ["vcore", "memory"])
+        #expect(atNight.demands == atData.demands)
+        let byName = Dictionary(uniqueKeysWithValues: atNight.demands.map { ($0.queue.project, $0) })
+        #expect(byName["young"]?.source == .onboardingDefault)
+        #expect(byName["old"]?.source == .history)
+        #expect(byName["old"]?.hours == 21)
+    }
+
     /// Last night's plan is read back from the emitted configuration, units included.
     @Test func previousPlanReadsLeafGuarantees() throws {
         let text = """

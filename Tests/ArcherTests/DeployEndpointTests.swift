@@ -1,4 +1,5 @@
 import Foundation
+import NightlyPlan
 import Testing
 
 /// `POST /v1/clusters/{name}/queues:deploy` over HTTP against a dry-run target: admin only, validated, diffed,
@@ -65,6 +66,30 @@ struct DeployEndpointTests {
             #expect(actions == ["deploy.invalid", "deploy.forced", "deploy.refused", "deploy"])
             // What the dry-run target was sent: two ConfigMap writes (the first and the forced one).
             #expect(router.targets["moka-a"]!.requests.filter { $0.path.contains("configmaps") }.count == 2)
+        }
+    }
+
+    /// While `bursar allocate` writes the queues folder (it holds the folder's lock), or after it died leaving its
+    /// journal, the files may belong to a plan that is never committed: they are not deployed.
+    @Test func planInProgressIsNotDeployed() async throws {
+        try await withRouter(.sqlite, queuesYAML: ["moka-a": Self.config(ledgerVcore: 100)]) { router in
+            let path = "/v1/clusters/moka-a/queues:deploy"
+            let folder = router.folder.appendingPathComponent("Queues").path
+            do {
+                let lock = try #require(try PlanLock.acquire(folder, create: false))
+                let busy = try await router.call(.post, path, token: TestRouter.root)
+                #expect(busy.status == 409, "\(busy.text)")
+                #expect((busy.json["error"] as? [String: Any])?["code"] as? String == "plan_in_progress")
+                withExtendedLifetime(lock) {}
+            }
+            let journal = folder + "/.bursar-plan-journal"
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: journal))
+            let interrupted = try await router.call(.post, path, token: TestRouter.root)
+            #expect(interrupted.status == 409, "\(interrupted.text)")
+            try FileManager.default.removeItem(atPath: journal)
+            let deployed = try await router.call(.post, path, token: TestRouter.root)
+            #expect(deployed.status == 200, "\(deployed.text)")
+            #expect(router.targets["moka-a"]!.requests.filter { $0.path.contains("configmaps") }.count == 1)
         }
     }
 }

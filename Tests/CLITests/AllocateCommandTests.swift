@@ -76,13 +76,18 @@ struct AllocateCommandTests {
             let route = routes.first { $0.queue == queue["queue"] as? String }
             #expect(route?.cluster == queue["cluster"] as? String)
         }
-        // A second night reads the first night's files back: nothing moves, and nothing is new.
-        let second = try cli.run(setup.arguments() + ["--format", "json"])
+        // The data is of 2025-11-20, the night planned by default, with no previous plan.
+        #expect(report?["night"] as? String == "2025-11-20")
+        #expect((report?["previous_plan"] as? [String: Any])?["source"] as? String == "none")
+        #expect(result.stderr.contains("bursar: planning night 2025-11-20 (usage 2025-11-07 00:00 – 2025-11-21 00:00 UTC); previous plan: none"))
+        // The next night is measured against the first night's archived plan: nothing moves, and nothing is new.
+        let second = try cli.run(setup.arguments() + ["--format", "json", "--night", "2025-11-21"])
         #expect(second.status == 0)
         let again = try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any]
         let placement = again?["placement"] as? [String: Any]
         #expect(placement?["moved"] as? Int == 0)
         #expect(placement?["new"] as? Int == 0)
+        #expect((again?["previous_plan"] as? [String: Any])?["night"] as? String == "2025-11-20")
     }
 
     @Test func infeasibleExitsFiveAndWritesNothing() throws {
