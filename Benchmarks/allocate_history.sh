@@ -10,7 +10,7 @@
 #      capacity ratio 2:3:4:5:6 (vcore and memory) where tier-1 demand is that share of usable capacity
 #      (capacity x (1 - the policy's onboarding reserve_fraction));
 #   4. times `bursar allocate` for each share on a first night (empty --out, no previous plan) and then on a
-#      warm night (a copy of the first night's output as last night's plan, same history);
+#      warm night (the next night, --night, with the first night archived in the store as its previous plan, same history);
 #   5. prints the machine, the inputs and a table: wall time and peak memory (GNU time), exit code, and the
 #      placement figures of the JSON report (objective, LP bound, gap, whether GLPK's branch and bound on the
 #      whole MIP was used, queues, new, moved, placement and allocation seconds).
@@ -19,8 +19,8 @@
 #
 # Environment: PROJECTS (2000), SEED (1), SHARES ("40 80"; e.g. "40 80 85"), TIMEOUT (120), POLICY
 # (Queues/policy.yaml), BURSAR_BIN (a release binary built elsewhere; else one is built here), TRACE=1 (run
-# allocate with BURSAR_TRACE=1 and print its phase timings), WARM_ARGS (extra arguments for the warm night,
-# e.g. a --night option once allocate has one), KEEP=1 (keep the work folder and print its path).
+# allocate with BURSAR_TRACE=1 and print its phase timings), WARM_ARGS (arguments for the warm night instead of
+# --night <the first night + 1 day>), KEEP=1 (keep the work folder and print its path).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 projects="${PROJECTS:-2000}"
@@ -108,7 +108,7 @@ for share in $shares; do
     python3 "$helper" clusters --report "$work/calibration.json" --policy "$policy" --share "$share" \
         --weights "$weights" --out "$work/clusters-$share.yaml" || exit 1
 done
-echo "allocate --help mentions --night: $("$bin" allocate --help 2>&1 | grep -q -- '--night' && echo yes || echo no); warm night extra arguments: ${WARM_ARGS:-none}"
+echo "warm night: the night after the first one (--night), measured against it; extra arguments: ${WARM_ARGS:-none}"
 
 # 4. The runs: first night, then a warm night on the first night's output.
 rows="$work/rows.txt"
@@ -121,7 +121,7 @@ run() {
     mkdir -p "$dir"
     env "${trace_env[@]}" /usr/bin/time -f "%e %M" -o "$dir/time" timeout -k 10 "$limit" \
         "$bin" allocate --format json --clusters "$work/clusters-$share.yaml" --policy "$policy" \
-        --out "$out" --report-dir "$dir/report" --store "$store" "$@" >"$dir/report.json" 2>"$dir/stderr"
+        --out "$out" --report-dir "$dir/report" --store "${run_store:-$store}" "$@" >"$dir/report.json" 2>"$dir/stderr"
     local status=$?
     local wall rss
     wall=$(tail -1 "$dir/time" | awk '{print $1}')
@@ -141,13 +141,21 @@ run() {
 }
 echo
 for share in $shares; do
+    # Each share on its own copy of the ingested store, so one share's archived nights are not another's.
+    cp "$work/store.sqlite" "$work/store-$share.sqlite"
+    [ -f "$work/store.sqlite-wal" ] && cp "$work/store.sqlite-wal" "$work/store-$share.sqlite-wal"
+    run_store="sqlite:$work/store-$share.sqlite"
     first="$work/out-$share-first"
     mkdir -p "$first"
     if run "$share" first "$first"; then
+        # The warm night is the next night, measured against the first one (archived in the store).
+        night=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("night", ""))' "$work/run-$share-first/report.json")
+        warm_args=${WARM_ARGS:-}
+        if [ -n "$night" ] && [ -z "${WARM_ARGS:-}" ]; then warm_args="--night $(date -u -d "$night + 1 day" +%F)"; fi
         warm="$work/out-$share-warm"
         cp -r "$first" "$warm"
-        # shellcheck disable=SC2086 # WARM_ARGS is a list of arguments
-        run "$share" warm "$warm" ${WARM_ARGS:-}
+        # shellcheck disable=SC2086 # a list of arguments
+        run "$share" warm "$warm" $warm_args
     else
         echo "share $share%, warm night: skipped (the first night wrote no plan)"
         printf '%-6s %-6s %s\n' "$share%" warm "skipped: the first night wrote no plan" >>"$rows"

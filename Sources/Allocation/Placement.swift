@@ -162,7 +162,9 @@ public struct PlacementNotFound: Error, Sendable, CustomStringConvertible {
 /// 2. a lower bound from the LP relaxation's Lagrangian dual over the coupling rows (`LagrangianBound`:
 ///    a master of a few hundred aggregated columns, never one column per queue), stopped as soon as the
 ///    placement is proven within `gapTarget`;
-/// 3. if not yet proven: the LP's fractional solution rounded and polished by the same moves;
+/// 3. if not yet proven: the LP optimum made a vertex (`SupportLP`: the LP over the clusters each queue
+///    holds in the master's mix, one row per coupling row), its few split queues decided by GLPK's branch
+///    and bound, then polished by single and pair moves; else the mix rounded and polished;
 /// 4. if still not proven: GLPK's branch and bound on the queues that can still move (reduced-cost fixing
 ///    against the bound: a queue whose other clusters all cost more than the gap stays put), or on the whole
 ///    MIP when no placement meets the hard rows yet. The best placement found is kept when a limit is hit,
@@ -170,7 +172,8 @@ public struct PlacementNotFound: Error, Sendable, CustomStringConvertible {
 ///    `PlacementInfeasible` names the binding clusters and resources.
 public enum PlacementSolver {
     /// - Parameter fullModelFallback: when the steps above miss `gapTarget`, let GLPK's branch and bound
-    ///   try within `timeLimit` even on many queues (slow beyond a few thousand; the better result is kept).
+    ///   try within `timeLimit` on up to 20,000 open columns (without it, up to 2,000); the better result is
+    ///   kept. With no placement meeting the hard rows yet it always runs.
     public static func solve(_ problem: PlacementProblem, gapTarget: Double = 0.005, timeLimit: Duration = .seconds(60),
                              fullModelFallback: Bool = true, exportDirectory: String? = nil) throws -> PlacementResult {
         try diagnoseStructure(problem)
@@ -214,10 +217,21 @@ public enum PlacementSolver {
             if converged, let vertex = try vertexRounding(problem, costs: costs, lagrangian: lagrangian, timeLimit: timeLimit) {
                 var exact = PlacementEvaluator(problem: problem, costs: costs, assignment: vertex)
                 exact.improve(candidates: everyone)
+                if relativeGap(exact.objective, lagrangian.bound) > gapTarget {
+                    // Pair moves, among the positions a better placement can use at all: a position whose
+                    // least possible cost (bound + reduced cost) exceeds this placement's is never in one.
+                    let limit = exact.objective
+                    let bounds = lagrangian.positionBounds()
+                    let positions = (0..<n).map { i in problem.items[i].allowed.indices.filter { bounds[i][$0] <= limit } }
+                    let candidates = (0..<n).filter { positions[$0].count > 1 }
+                    var pairs = PlacementEvaluator(problem: problem, costs: costs, assignment: exact.assignment, positions: positions)
+                    pairs.improveBySwaps(candidates: candidates, goodEnough: goodEnough)
+                    if Incumbent(pairs).better(than: Incumbent(exact)) { exact = pairs }
+                }
                 let candidate = Incumbent(exact)
-                trace("placement: the LP's vertex rounded by branch and bound → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
+                trace("placement: the LP's vertex rounded by branch and bound and polished → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
                 if candidate.better(than: best) { best = candidate }
-                if best.feasible && relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
+                if best.feasible { break }
             }
             clock = ContinuousClock.now
             let weights = lagrangian.fractional()
@@ -226,7 +240,7 @@ public enum PlacementSolver {
             }
             var polish = PlacementEvaluator(problem: problem, costs: costs, assignment: rounded)
             polish.improve(candidates: everyone)
-            polish.improveBySwaps(candidates: everyone, goodEnough: goodEnough)
+            polish.improveBySwaps(candidates: everyone, passes: 3, goodEnough: goodEnough)
             let candidate = Incumbent(polish)
             trace("placement: the LP's mix rounded → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
             if candidate.better(than: best) { best = candidate }
@@ -248,7 +262,7 @@ public enum PlacementSolver {
             }
             let free = positions.reduce(0) { $0 + ($1.count > 1 ? $1.count : 0) }
             trace("placement: branch and bound over \(free) of \(fullColumns) columns")
-            if free <= 2_000 || fullModelFallback || !best.feasible {
+            if free <= 2_000 || (fullModelFallback && free <= 20_000) || !best.feasible {
                 clock = ContinuousClock.now
                 let model = try MasterModel(problem: problem, costs: costs, columns: positions, integer: true, artificial: false)
                 do {
@@ -325,23 +339,35 @@ public enum PlacementSolver {
     static func vertexRounding(_ problem: PlacementProblem, costs: [[Double]], lagrangian: LagrangianBound,
                                timeLimit: Duration) throws -> [Int]? {
         let weights = lagrangian.fractional()
-        let support = problem.items.enumerated().map { i, item in item.allowed.indices.filter { weights[i][item.allowed[$0]] > 1e-9 } }
+        // Each queue's heaviest cluster in the mix and any other holding at least 2% of it: the many
+        // slivers a first night's mix spreads over every cluster only slow the simplex down (the LP over
+        // what is left still meets the bound on every benchmark shape; its vertex is checked like any
+        // placement).
+        let floor = 0.02
+        let support = problem.items.enumerated().map { i, item in
+            let heaviest = item.allowed.indices.max { (weights[i][item.allowed[$0]], -$0) < (weights[i][item.allowed[$1]], -$1) }!
+            return item.allowed.indices.filter { $0 == heaviest || weights[i][item.allowed[$0]] > floor }
+        }
         let split = support.filter { $0.count > 1 }.count
         trace("placement: \(split) queues split in the LP's mix")
-        guard split <= 5_000, !support.contains(where: \.isEmpty) else { return nil }
+        guard !support.contains(where: \.isEmpty) else { return nil }
+        let clock = ContinuousClock.now
+        defer { trace("placement: vertex rounding \((ContinuousClock.now - clock).secondsValue) s") }
         do {
-            let relaxed = try MasterModel(problem: problem, costs: costs, columns: support, integer: false, artificial: true)
-            let vertex = relaxed.read(try relaxed.program.solve(timeLimit: Swift.min(timeLimit, .seconds(10))))
+            let base = problem.items.indices.map { i in
+                support[i].max { (weights[i][problem.items[i].allowed[$0]], -$0) < (weights[i][problem.items[i].allowed[$1]], -$1) }!
+            }
+            let values = try SupportLP.vertex(problem, costs: costs, rows: lagrangian.rows, positions: support, base: base,
+                                              timeLimit: Swift.min(timeLimit, .seconds(10)))
             var positions = support
             for i in support.indices where support[i].count > 1 {
-                let values = vertex.values[i]
-                if let whole = values.firstIndex(where: { $0 >= 1 - 1e-7 }) {
-                    positions[i] = [support[i][whole]]
+                if let whole = support[i].first(where: { values[i][$0] >= 1 - 1e-7 }) {
+                    positions[i] = [whole]
                 } else {
-                    positions[i] = zip(support[i], values).filter { $0.1 > 1e-9 }.map(\.0)
+                    positions[i] = support[i].filter { values[i][$0] > 1e-9 }
                 }
             }
-            trace("placement: \(positions.filter { $0.count > 1 }.count) queues split at the vertex")
+            trace("placement: \(positions.filter { $0.count > 1 }.count) queues split at the vertex, \((ContinuousClock.now - clock).secondsValue) s")
             let rounding = try MasterModel(problem: problem, costs: costs, columns: positions, integer: true, artificial: true)
             let solution = try rounding.program.solveMIP(timeLimit: Swift.min(timeLimit, .seconds(5)), relativeGap: 0)
             return rounding.read(solution).assignment

@@ -268,3 +268,91 @@ struct LagrangianBound {
         return reduced
     }
 }
+
+/// The placement LP over given positions per item, written with one row per coupling row only: each item's
+/// heaviest position is its base, and a variable 0 ≤ y ≤ 1 per other position moves a share of it there
+/// (an item with three or more positions adds one row, Σ y ≤ 1). With no row per item the simplex works
+/// on a basis of the coupling rows' size, so a vertex of thousands of split items takes milliseconds.
+struct SupportLP {
+    /// Per item, its positions and the LP's value of each (summing to 1).
+    static func vertex(_ problem: PlacementProblem, costs: [[Double]], rows: CouplingRows, positions: [[Int]],
+                       base: [Int], timeLimit: Duration) throws(SolverError) -> [[Double]] {
+        let lp = try LinearProgram(direction: .minimize)
+        // Per item and position: (row, coefficient) of its normalised activity.
+        func activity(_ i: Int, _ position: Int) -> [(Int, Double)] {
+            let item = problem.items[i]
+            let c = item.allowed[position]
+            var entries: [(Int, Double)] = []
+            for r in problem.resources.indices {
+                guard let first = rows.first[c][r] else { continue }
+                let k = problem.usable[c][r]
+                let load = item.load(r, on: c) / k
+                let hard = item.demand[r] * problem.hardShare(item.queue.tier) / k
+                if hard != 0 { entries.append((first, hard)) }
+                guard load != 0 else { continue }
+                if item.queue.tier <= 2 { entries.append((first + 1, load)) }
+                // The all-tiers row and one row per crowding step follow.
+                for row in (first + 2)...(first + 2 + problem.crowdingSteps.count) { entries.append((row, load)) }
+            }
+            return entries
+        }
+        var fixed = [Double](repeating: 0, count: rows.count)
+        var constant = 0.0
+        for i in problem.items.indices {
+            constant += costs[i][base[i]]
+            for (row, value) in activity(i, base[i]) { fixed[row] += value }
+        }
+        try lp.setObjectiveConstant(constant)
+        for row in 0..<rows.count {
+            _ = try lp.addRow(bounds: .upper(rows.rhs[row] - fixed[row]))
+            let slack = try lp.addColumn(bounds: .lower(0), objective: rows.slackCost[row])
+            try lp.setColumnEntries(slack, [(row, -1)])
+        }
+        var columns: [[(position: Int, column: Int)]] = Array(repeating: [], count: problem.items.count)
+        var entriesOf: [Int: [(row: Int, value: Double)]] = [:]
+        for i in problem.items.indices {
+            let others = positions[i].filter { $0 != base[i] }
+            guard !others.isEmpty else { continue }
+            var baseEntries: [Int: Double] = [:]
+            for (row, value) in activity(i, base[i]) { baseEntries[row, default: 0] += value }
+            for position in others {
+                let column = try lp.addColumn(bounds: .range(0, 1), objective: costs[i][position] - costs[i][base[i]])
+                var entries = baseEntries.mapValues { -$0 }
+                for (row, value) in activity(i, position) { entries[row, default: 0] += value }
+                let list = entries.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { (row: $0.key, value: $0.value) }
+                try lp.setColumnEntries(column, list)
+                entriesOf[column] = list
+                columns[i].append((position, column))
+            }
+        }
+        // Σ y ≤ 1 per item only where a solution breaks it (rarely: at a vertex few y are positive), added
+        // and re-solved from the last basis.
+        var solution = try lp.solve(timeLimit: timeLimit)
+        for round in 0..<50 {
+            trace("placement: support LP round \(round): \(lp.columnCount) columns, \(lp.rowCount) rows, objective \(solution.objective)")
+            let broken = problem.items.indices.filter { i in
+                columns[i].count > 1 && columns[i].reduce(0) { $0 + solution.columnValues[$1.column] } > 1 + 1e-9
+            }
+            guard !broken.isEmpty else { break }
+            for i in broken {
+                let row = try lp.addRow(bounds: .upper(1))
+                for (_, column) in columns[i] {
+                    entriesOf[column]!.append((row, 1))
+                    try lp.setColumnEntries(column, entriesOf[column]!)
+                }
+            }
+            solution = try lp.solve(timeLimit: timeLimit, warmStart: true)
+        }
+        return problem.items.indices.map { i in
+            var values = [Double](repeating: 0, count: problem.items[i].allowed.count)
+            var moved = 0.0
+            for (position, column) in columns[i] {
+                let y = Swift.min(1, Swift.max(0, solution.columnValues[column]))
+                values[position] = y
+                moved += y
+            }
+            values[base[i]] = Swift.max(0, 1 - moved)
+            return values
+        }
+    }
+}
