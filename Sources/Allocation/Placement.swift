@@ -210,6 +210,8 @@ public enum PlacementSolver {
             if converged && !lagrangian.artificialRows.isEmpty {
                 throw PlacementInfeasible(reasons: lpReasons(problem, lagrangian) + diagnose(problem))
             }
+            // Until the master converges, more master LPs are cheaper than rounding a mix.
+            if !converged && epoch < 5 { continue }
             clock = ContinuousClock.now
             // Roundings of the LP, each polished by the same moves; the best counts. At convergence the
             // vertex rounding is nearly always within the target; the rounded mix is the fallback.
