@@ -216,7 +216,12 @@ public enum PlacementSolver {
             // Roundings of the LP, each polished by the same moves; the best counts. At convergence the
             // vertex rounding is nearly always within the target; the rounded mix is the fallback.
             let goodEnough = lagrangian.bound / (1 - 0.9 * gapTarget)
-            if converged, let vertex = try vertexRounding(problem, costs: costs, lagrangian: lagrangian, timeLimit: timeLimit) {
+            // Two routes to an optimal vertex; each shape has a quicker one: GLPK's presolve on warm nights,
+            // the all-stay basis without it on first nights (measured in Benchmarks/allocate.sh).
+            let warm = problem.items.filter { $0.previous != nil }.count * 2 > n
+            for presolve in converged ? (warm ? [true, false] : [false, true]) : [] {
+                guard let vertex = try vertexRounding(problem, costs: costs, lagrangian: lagrangian, presolve: presolve,
+                                                      timeLimit: timeLimit) else { continue }
                 var exact = PlacementEvaluator(problem: problem, costs: costs, assignment: vertex)
                 exact.improve(candidates: everyone)
                 if relativeGap(exact.objective, lagrangian.bound) > gapTarget {
@@ -233,7 +238,18 @@ public enum PlacementSolver {
                 let candidate = Incumbent(exact)
                 trace("placement: the LP's vertex rounded by branch and bound and polished → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
                 if candidate.better(than: best) { best = candidate }
-                if best.feasible { break }
+                if best.feasible && relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
+            }
+            if best.feasible && relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
+            if converged && best.feasible {
+                // Wider pairs: every queue, every cluster (rarely needed; a few passes).
+                clock = ContinuousClock.now
+                var wide = PlacementEvaluator(problem: problem, costs: costs, assignment: best.assignment)
+                wide.improveBySwaps(candidates: everyone, window: 16, passes: 5, goodEnough: goodEnough)
+                let candidate = Incumbent(wide)
+                trace("placement: wide pair moves → \(candidate.objective) in \((ContinuousClock.now - clock).secondsValue) s")
+                if candidate.better(than: best) { best = candidate }
+                if relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
             }
             clock = ContinuousClock.now
             let weights = lagrangian.fractional()
@@ -339,7 +355,7 @@ public enum PlacementSolver {
     /// row is split; GLPK's branch and bound then decides just those. Nil when too many queues are split
     /// for that to be quick, or when the small MIP has no solution.
     static func vertexRounding(_ problem: PlacementProblem, costs: [[Double]], lagrangian: LagrangianBound,
-                               timeLimit: Duration) throws -> [Int]? {
+                               presolve: Bool, timeLimit: Duration) throws -> [Int]? {
         let weights = lagrangian.fractional()
         // Each queue's heaviest cluster in the mix and any other holding at least 2% of it: the many
         // slivers a first night's mix spreads over every cluster only slow the simplex down (the LP over
@@ -360,7 +376,7 @@ public enum PlacementSolver {
                 support[i].max { (weights[i][problem.items[i].allowed[$0]], -$0) < (weights[i][problem.items[i].allowed[$1]], -$1) }!
             }
             let values = try SupportLP.vertex(problem, costs: costs, rows: lagrangian.rows, positions: support, base: base,
-                                              timeLimit: Swift.min(timeLimit, .seconds(10)))
+                                              presolve: presolve, timeLimit: Swift.min(timeLimit, .seconds(10)))
             var positions = support
             for i in support.indices where support[i].count > 1 {
                 if let whole = support[i].first(where: { values[i][$0] >= 1 - 1e-7 }) {
