@@ -114,8 +114,8 @@ extension ConfigBuilder {
 }
 
 /// `map` over the available cores, results in input order.
-enum Concurrent {
-    static func map<Element: Sendable, Output: Sendable>(_ elements: [Element], _ transform: @Sendable (Element) -> Output) -> [Output] {
+public enum Concurrent {
+    public static func map<Element: Sendable, Output: Sendable>(_ elements: [Element], _ transform: @Sendable (Element) -> Output) -> [Output] {
         guard elements.count > 1 else { return elements.map(transform) }
         let slots = Slots<Output>(count: elements.count)
         DispatchQueue.concurrentPerform(iterations: elements.count) { index in

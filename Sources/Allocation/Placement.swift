@@ -282,7 +282,7 @@ public enum PlacementSolver {
             trace("placement: branch and bound over \(free) of \(fullColumns) columns")
             if free <= 2_000 || (fullModelFallback && free <= 20_000) || !best.feasible {
                 clock = ContinuousClock.now
-                let model = try MasterModel(problem: problem, costs: costs, columns: positions, integer: true, artificial: false)
+                let model = try MasterModel(problem: problem, costs: costs, columns: positions, artificial: false)
                 do {
                     let solution = try model.program.solveMIP(timeLimit: timeLimit, relativeGap: gapTarget / 2)
                     let read = model.read(solution)
@@ -290,7 +290,7 @@ public enum PlacementSolver {
                                               columns: model.program.columnCount, objective: solution.objective,
                                               seconds: (ContinuousClock.now - clock).secondsValue))
                     usedFull = true
-                    var candidate = PlacementEvaluator(problem: problem, costs: costs, assignment: read.assignment)
+                    var candidate = PlacementEvaluator(problem: problem, costs: costs, assignment: read)
                     candidate.improve(candidates: everyone)
                     let found = Incumbent(candidate)
                     // Every placement cheaper than the incumbent is in this model, so its bound is global.
@@ -319,7 +319,7 @@ public enum PlacementSolver {
             // Every item a variable (even those with one allowed cluster): GLPK writes an objective constant
             // only as a comment, which other solvers skip.
             let full = try MasterModel(problem: problem, costs: costs, columns: problem.items.map { Array($0.allowed.indices) },
-                                       integer: true, artificial: false, constants: false)
+                                       artificial: false, constants: false)
             try full.program.writeLP(to: exportDirectory + "/placement.lp")
             try full.program.writeMPS(to: exportDirectory + "/placement.mps")
             models.append(SolvedModel(name: "placement", kind: "mip", rows: full.program.rowCount, columns: full.program.columnCount,
@@ -386,9 +386,9 @@ public enum PlacementSolver {
                 }
             }
             trace("placement: \(positions.filter { $0.count > 1 }.count) queues split at the vertex, \((ContinuousClock.now - clock).secondsValue) s")
-            let rounding = try MasterModel(problem: problem, costs: costs, columns: positions, integer: true, artificial: true)
+            let rounding = try MasterModel(problem: problem, costs: costs, columns: positions, artificial: true)
             let solution = try rounding.program.solveMIP(timeLimit: Swift.min(timeLimit, .seconds(5)), relativeGap: 0)
-            return rounding.read(solution).assignment
+            return rounding.read(solution)
         } catch let error as SolverError {
             let expected: [SolverError] = [.infeasible, .infeasibleOrUnbounded, .timeLimitReached]
             if expected.contains(error) { return nil }
@@ -512,35 +512,20 @@ public enum PlacementSolver {
     }
 }
 
-/// The outcome of one master solve, read back per item.
-struct MasterSolution {
-    var objective: Double
-    var assignment: [Int]
-    /// Per item, the value of each of its columns (in `columns[i]` order); `[1]` for constant items.
-    var values: [[Double]]
-    var itemDuals: [Double?]
-    var artificial: Double
-}
-
-/// One restricted (or full) master problem in GLPK: variables only for items with a choice; items with one
-/// column are constants moved to the right-hand sides.
+/// The placement MIP in GLPK over given positions per item (all of them, or those branch and bound still
+/// needs): binaries only for items with a choice; items with one position are constants moved to the
+/// right-hand sides (unless `constants` is false, as for the exported model).
 struct MasterModel {
     let program: LinearProgram
     let problem: PlacementProblem
     private(set) var columns: [[Int]]
-    /// Per item: its GLPK column per position in `columns[i]` (nil for constant items), and its assignment row.
+    /// Per item: its GLPK column per position in `columns[i]` (none for constant items).
     var itemColumns: [[Int]] = []
-    var itemRow: [Int?] = []
     /// Per cluster and resource: the rows (hard, high, all, then one per crowding step), or nil when the
     /// cluster has none of it.
     var rows: [[[Int]?]] = []
-    var artificialColumns: [Int] = []
-    /// Rows and columns before the first item's: the coupling rows and their slack columns, built in the
-    /// same order whatever the item columns, so a basis can be carried from one master to another.
-    var couplingRows = 0
-    var slackColumns = 0
 
-    init(problem: PlacementProblem, costs: [[Double]], columns: [[Int]], integer: Bool, artificial: Bool, constants: Bool = true) throws {
+    init(problem: PlacementProblem, costs: [[Double]], columns: [[Int]], artificial: Bool, constants: Bool = true) throws {
         self.problem = problem
         self.columns = columns
         let lp = try LinearProgram(direction: .minimize)
@@ -586,32 +571,17 @@ struct MasterModel {
                 if artificial {
                     let a = try lp.addColumn(bounds: .lower(0), objective: PlacementProblem.artificialWeight / k)
                     entries.append(MatrixEntry(row: hard, column: a, value: -1))
-                    artificialColumns.append(a)
                 }
             }
         }
-        couplingRows = lp.rowCount
-        slackColumns = lp.columnCount
         itemColumns = Array(repeating: [], count: items.count)
-        itemRow = Array(repeating: nil, count: items.count)
         for (i, item) in items.enumerated() {
             let positions = columns[i]
             guard positions.count > 1 || !constants else { continue }
             let row = try lp.addRow(bounds: .fixed(1))
-            itemRow[i] = row
-            if !constants && !integer {
-                // Starting basis: the item's first column carries its row (the row itself is non-basic),
-                // so the first solve starts from "everything where it is" rather than from nothing.
-                try lp.setRowStatus(row, .fixed)
-            }
             for position in positions {
                 let c = item.allowed[position]
-                let column = integer
-                    ? try lp.addBinaryColumn(objective: costs[i][position])
-                    // x ≤ 1 follows from the assignment row; as a bound it would give columns at 1 negative
-                    // reduced costs and spoil pricing.
-                    : try lp.addColumn(bounds: .lower(0), objective: costs[i][position])
-                if !constants && !integer && itemColumns[i].isEmpty { try lp.setColumnStatus(column, .basic) }
+                let column = try lp.addBinaryColumn(objective: costs[i][position])
                 itemColumns[i].append(column)
                 entries.append(MatrixEntry(row: row, column: column, value: 1))
                 for r in 0..<resourceCount {
@@ -628,26 +598,13 @@ struct MasterModel {
         try lp.loadMatrix(entries)
     }
 
-    func read(_ solution: Solution) -> MasterSolution {
-        var assignment = [Int](repeating: 0, count: problem.items.count)
-        var duals = [Double?](repeating: nil, count: problem.items.count)
-        var values = [[Double]](repeating: [1], count: problem.items.count)
-        for (i, item) in problem.items.enumerated() {
-            if itemColumns[i].isEmpty {
-                assignment[i] = item.allowed[columns[i][0]]
-                continue
-            }
-            values[i] = itemColumns[i].map { solution.columnValues[$0] }
-            // The largest value wins (exactly 1 in a MIP solution; the LP's choice otherwise).
-            var best = 0
-            for k in itemColumns[i].indices where solution.columnValues[itemColumns[i][k]] > solution.columnValues[itemColumns[i][best]] {
-                best = k
-            }
-            assignment[i] = item.allowed[columns[i][best]]
-            if let row = itemRow[i], !solution.rowDuals.isEmpty { duals[i] = solution.rowDuals[row] }
+    /// The cluster per item: the column at 1 (the largest value, should a solution be inexact).
+    func read(_ solution: Solution) -> [Int] {
+        problem.items.enumerated().map { i, item in
+            guard !itemColumns[i].isEmpty else { return item.allowed[columns[i][0]] }
+            let best = itemColumns[i].indices.max { solution.columnValues[itemColumns[i][$0]] < solution.columnValues[itemColumns[i][$1]] }!
+            return item.allowed[columns[i][best]]
         }
-        let artificial = artificialColumns.reduce(0) { $0 + solution.columnValues[$1] }
-        return MasterSolution(objective: solution.objective, assignment: assignment, values: values, itemDuals: duals, artificial: artificial)
     }
 }
 

@@ -132,34 +132,53 @@ struct LagrangianBound {
         assignmentColumns.append(column)
     }
 
-    /// L(λ) and the assignment attaining it (each item on its cheapest cluster under λ).
-    func evaluate(_ lambda: [Double]) -> (value: Double, assignment: [Int]) {
-        // Per cluster and resource: the price of a unit of hard load, of tiers 1–2 load, and of any load.
-        var hardPrice = [[Double]](repeating: [Double](repeating: 0, count: problem.resources.count), count: problem.clusters.count)
-        var highPrice = hardPrice, allPrice = hardPrice
-        var value = 0.0
+    /// Per cluster and resource, the price under λ of a unit of hard load, of tiers 1–2 load and of any
+    /// load, and the constant −λ·rhs.
+    private struct UnitPrices {
+        var hard: [[Double]], high: [[Double]], all: [[Double]]
+        var constant = 0.0
+    }
+
+    private func unitPrices(_ lambda: [Double]) -> UnitPrices {
+        let zero = [[Double]](repeating: [Double](repeating: 0, count: problem.resources.count), count: problem.clusters.count)
+        var prices = UnitPrices(hard: zero, high: zero, all: zero)
         for row in 0..<rows.count {
             let c = rows.cluster[row], r = rows.resource[row]
             let price = lambda[row] / problem.usable[c][r]
-            value -= lambda[row] * rows.rhs[row]
+            prices.constant -= lambda[row] * rows.rhs[row]
             switch rows.kind[row] {
-            case .hard: hardPrice[c][r] += price
-            case .high: highPrice[c][r] += price
-            case .all, .step: allPrice[c][r] += price
+            case .hard: prices.hard[c][r] += price
+            case .high: prices.high[c][r] += price
+            case .all, .step: prices.all[c][r] += price
             }
         }
+        return prices
+    }
+
+    /// Item `i`'s cost at allowed `position` plus its load priced.
+    private func priced(_ i: Int, _ position: Int, _ prices: UnitPrices) -> Double {
+        let item = problem.items[i]
+        let c = item.allowed[position]
+        let share = problem.hardShare(item.queue.tier)
+        var total = costs[i][position]
+        for r in problem.resources.indices {
+            let load = item.load(r, on: c)
+            total += prices.hard[c][r] * item.demand[r] * share + prices.all[c][r] * load
+            if item.queue.tier <= 2 { total += prices.high[c][r] * load }
+        }
+        return total
+    }
+
+    /// L(λ) and the assignment attaining it (each item on its cheapest cluster under λ).
+    func evaluate(_ lambda: [Double]) -> (value: Double, assignment: [Int]) {
+        let prices = unitPrices(lambda)
+        var value = prices.constant
         var assignment = [Int](repeating: 0, count: problem.items.count)
         for (i, item) in problem.items.enumerated() {
-            let share = problem.hardShare(item.queue.tier)
             var best = Double.infinity, bestCluster = item.allowed[0]
-            for (position, c) in item.allowed.enumerated() {
-                var total = costs[i][position]
-                for r in problem.resources.indices {
-                    let load = item.load(r, on: c)
-                    total += hardPrice[c][r] * item.demand[r] * share + allPrice[c][r] * load
-                    if item.queue.tier <= 2 { total += highPrice[c][r] * load }
-                }
-                if total < best { best = total; bestCluster = c }
+            for position in item.allowed.indices {
+                let total = priced(i, position, prices)
+                if total < best { best = total; bestCluster = item.allowed[position] }
             }
             value += best
             assignment[i] = bestCluster
@@ -170,31 +189,11 @@ struct LagrangianBound {
     /// Per item and allowed position: the least any placement putting the item there can cost, given the
     /// best prices (the bound plus the position's reduced cost).
     func positionBounds() -> [[Double]] {
-        let (_, cheapest) = evaluate(prices)
-        var hardPrice = [[Double]](repeating: [Double](repeating: 0, count: problem.resources.count), count: problem.clusters.count)
-        var highPrice = hardPrice, allPrice = hardPrice
-        for row in 0..<rows.count {
-            let c = rows.cluster[row], r = rows.resource[row]
-            let price = prices[row] / problem.usable[c][r]
-            switch rows.kind[row] {
-            case .hard: hardPrice[c][r] += price
-            case .high: highPrice[c][r] += price
-            case .all, .step: allPrice[c][r] += price
-            }
-        }
-        return problem.items.enumerated().map { i, item in
-            let share = problem.hardShare(item.queue.tier)
-            let priced = item.allowed.enumerated().map { position, c in
-                var total = costs[i][position]
-                for r in problem.resources.indices {
-                    let load = item.load(r, on: c)
-                    total += hardPrice[c][r] * item.demand[r] * share + allPrice[c][r] * load
-                    if item.queue.tier <= 2 { total += highPrice[c][r] * load }
-                }
-                return total
-            }
-            let least = priced[item.allowed.firstIndex(of: cheapest[i])!]
-            return priced.map { bound + ($0 - least) }
+        let prices = unitPrices(self.prices)
+        return problem.items.indices.map { i in
+            let values = problem.items[i].allowed.indices.map { priced(i, $0, prices) }
+            let least = values.min()!
+            return values.map { bound + ($0 - least) }
         }
     }
 

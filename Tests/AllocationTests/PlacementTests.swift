@@ -153,7 +153,7 @@ struct PlacementTests {
         let result = try PlacementSolver.solve(problem)
         let meanUsable = [0, 1].map { r in usable.map { $0[r] }.reduce(0, +) / Double(clusterCount) }
         let costs = (0..<items.count).map { i in items[i].allowed.map { problem.cost(i, $0, meanUsable: meanUsable) } }
-        let full = try MasterModel(problem: problem, costs: costs, columns: items.map { Array($0.allowed.indices) }, integer: true, artificial: false)
+        let full = try MasterModel(problem: problem, costs: costs, columns: items.map { Array($0.allowed.indices) }, artificial: false)
         let optimum = try full.program.solveMIP(relativeGap: 0).objective
         #expect(result.lowerBound <= optimum + 1e-7)
         #expect(result.objective <= optimum * 1.005 + 1e-9, "ours \(result.objective) vs optimum \(optimum)")
