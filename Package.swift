@@ -50,6 +50,9 @@ let package = Package(
         .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip"],
                 swiftSettings: swiftSettings),
 
+        // JSON text for reports (pure): a typed document written with sorted keys, and string quoting.
+        .target(name: "JSONText", swiftSettings: swiftSettings),
+
         // Ingestion: application summaries from logs, mappings and attribution (pure; no I/O).
         .target(name: "Ingest", swiftSettings: swiftSettings),
         // Insights: what the insight tables hold and what is computed from them (hourly usage, workflow
@@ -65,7 +68,7 @@ let package = Package(
 
         // The allocator (pure): policy and cluster registry, demand from hourly usage, the placement MIP and
         // the allocation LPs on LinearSolver, the plan, its queue configurations and its report.
-        .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", .product(name: "Yams", package: "Yams")],
+        .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", "JSONText", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
 
         // The edge of the nightly allocation: which plan a night is measured against (the archive in the store,

@@ -19,6 +19,54 @@ public struct UsageHour: Sendable, Equatable {
     }
 }
 
+/// The hours of one queue on one cluster as columns aligned by index (see `InsightStore.QueueHourSeries`):
+/// how the estimator reads a window of hundreds of thousands of hours.
+public struct UsageSeries: Sendable, Equatable {
+    public var cluster: String
+    public var queue: String
+    /// Start of each hour, milliseconds since the epoch.
+    public var hours: [Int64]
+    /// Application run time in each hour, milliseconds.
+    public var appMillis: [Int64]
+    /// Per resource, resource·seconds in each hour (0 where none).
+    public var usage: [String: [Int64]]
+
+    public init(cluster: String, queue: String, hours: [Int64], appMillis: [Int64], usage: [String: [Int64]]) {
+        precondition(appMillis.count == hours.count && usage.values.allSatisfy { $0.count == hours.count },
+                     "every column of a usage series has one value per hour")
+        self.cluster = cluster
+        self.queue = queue
+        self.hours = hours
+        self.appMillis = appMillis
+        self.usage = usage
+    }
+
+    /// Hours grouped into series by cluster and queue (in the order each pair first appears).
+    public static func grouping(_ hours: [UsageHour]) -> [UsageSeries] {
+        var index: [String: Int] = [:]
+        var series: [UsageSeries] = []
+        for hour in hours {
+            let key = "\(hour.cluster)\u{0}\(hour.queue)"
+            let k: Int
+            if let known = index[key] {
+                k = known
+            } else {
+                k = series.count
+                index[key] = k
+                series.append(UsageSeries(cluster: hour.cluster, queue: hour.queue, hours: [], appMillis: [], usage: [:]))
+            }
+            let i = series[k].hours.count
+            series[k].hours.append(hour.hour)
+            series[k].appMillis.append(hour.appMillis)
+            for resource in hour.usage.keys where series[k].usage[resource] == nil {
+                series[k].usage[resource] = [Int64](repeating: 0, count: i)
+            }
+            for resource in series[k].usage.keys { series[k].usage[resource]!.append(hour.usage[resource] ?? 0) }
+        }
+        return series
+    }
+}
+
 /// Where a queue's demand came from.
 public enum DemandSource: String, Sendable, Equatable {
     /// The tier's percentile of its own hourly usage.
@@ -67,93 +115,89 @@ public enum DemandEstimator {
         return sorted[min(max(rank, 1), sorted.count) - 1]
     }
 
-    /// Demand of every leaf queue seen in `hours` (any cluster: a queue's usage on all clusters is summed per
+    /// Demand of every leaf queue seen in `hours` (see `estimate(series:…)`).
+    public static func estimate(hours: [UsageHour], windowEnd: Int64, policy: AllocationPolicy,
+                                previous: PreviousPlan, resources: [String]) -> (demands: [QueueDemand], ignored: [String]) {
+        estimate(series: UsageSeries.grouping(hours), windowEnd: windowEnd, policy: policy, previous: previous, resources: resources)
+    }
+
+    /// Demand of every leaf queue seen in `series` (any cluster: a queue's usage on all clusters is summed per
     /// hour, since it will run on one) or present last night.
     ///
     /// - Parameters:
     ///   - windowEnd: the end of the window (exclusive), ms; the window is `policy.windowDays` before it. Hours
-    ///     after the newest one in `hours` are simply empty: they neither count as samples nor as history.
+    ///     after the newest one in `series` are simply empty: they neither count as samples nor as history.
     ///   - resources: the resources to size (those the clusters have capacity for).
     /// - Returns: demands sorted by queue, and the queue names that are not `root.<org>.<project>.tier<N>`.
-    public static func estimate(hours: [UsageHour], windowEnd: Int64, policy: AllocationPolicy,
+    public static func estimate(series input: [UsageSeries], windowEnd: Int64, policy: AllocationPolicy,
                                 previous: PreviousPlan, resources: [String]) -> (demands: [QueueDemand], ignored: [String]) {
         let windowStart = windowEnd - Int64(policy.windowDays) * 24 * hourMillis
-        // Per queue, its hours as slots: a slot per hour with usage per resource (indexed like
-        // `resources`) and concurrent applications. Rows are added in place (no copy per row) and each
-        // queue path is parsed once.
+        // Per queue, its hours as slots: a slot per hour with usage per resource (indexed like `resources`,
+        // `usage[r][slot]`) and concurrent applications. A queue on one cluster (the usual case) takes its
+        // columns as they are; only a queue seen on several clusters merges hours by dictionary.
         struct Series {
-            var slotOfHour: [Int64: Int] = [:]
-            var usage: [[Double]] = []
+            var hours: [Int64] = []
+            var usage: [[Double]]
             var apps: [Double] = []
             var first = Int64.max
             var last = Int64.min
             var used: Set<String> = []
         }
-        var seriesIndex: [String: Int] = [:]
-        var seriesQueues: [LeafQueue] = []
-        var seriesList: [Series] = []
         var ignored: Set<String> = []
-        for hour in hours where hour.hour >= windowStart && hour.hour < windowEnd {
-            let k: Int
-            if let known = seriesIndex[hour.queue] {
-                k = known
-            } else if let queue = LeafQueue(path: hour.queue) {
-                k = seriesList.count
-                seriesIndex[hour.queue] = k
-                seriesQueues.append(queue)
-                seriesList.append(Series())
+        var partsOfQueue: [LeafQueue: [Int]] = [:]
+        for (k, one) in input.enumerated() {
+            guard one.hours.contains(where: { $0 >= windowStart && $0 < windowEnd }) else { continue }
+            if let queue = LeafQueue(path: one.queue) {
+                partsOfQueue[queue, default: []].append(k)
             } else {
-                ignored.insert(hour.queue)
-                continue
+                ignored.insert(one.queue)
             }
-            let slot: Int
-            if let known = seriesList[k].slotOfHour[hour.hour] {
-                slot = known
-            } else {
-                slot = seriesList[k].apps.count
-                seriesList[k].slotOfHour[hour.hour] = slot
-                seriesList[k].usage.append([Double](repeating: 0, count: resources.count))
-                seriesList[k].apps.append(0)
-            }
-            for (r, resource) in resources.enumerated() {
-                guard let amount = hour.usage[resource], amount > 0 else { continue }
-                // resource·seconds in one hour / 3600 = the average amount held in that hour.
-                seriesList[k].usage[slot][r] += Double(amount) / 3600 / ResourceUnits.scale(resource)
-                if !seriesList[k].used.contains(resource) { seriesList[k].used.insert(resource) }
-            }
-            seriesList[k].apps[slot] += Double(hour.appMillis) / Double(hourMillis)
-            seriesList[k].first = min(seriesList[k].first, hour.hour)
-            seriesList[k].last = max(seriesList[k].last, hour.hour)
         }
-        // Two spellings of one queue (never from the store, which keys by path) are merged by queue.
-        var series: [LeafQueue: Series] = [:]
-        for (k, queue) in seriesQueues.enumerated() {
-            if var existing = series[queue] {
-                let other = seriesList[k]
-                for (hourKey, slot) in other.slotOfHour {
-                    if let mine = existing.slotOfHour[hourKey] {
-                        for r in resources.indices { existing.usage[mine][r] += other.usage[slot][r] }
-                        existing.apps[mine] += other.apps[slot]
-                    } else {
-                        existing.slotOfHour[hourKey] = existing.apps.count
-                        existing.usage.append(other.usage[slot])
-                        existing.apps.append(other.apps[slot])
+        let columns = resources.map { (resource: $0, scale: ResourceUnits.scale($0)) }
+        func add(_ part: UsageSeries, to entry: inout Series, slotOfHour: inout [Int64: Int]?) {
+            let usage = columns.map { part.usage[$0.resource] }
+            var used = [Bool](repeating: false, count: columns.count)
+            defer { for (r, column) in columns.enumerated() where used[r] { entry.used.insert(column.resource) } }
+            for i in part.hours.indices where part.hours[i] >= windowStart && part.hours[i] < windowEnd {
+                let hour = part.hours[i]
+                let slot: Int
+                if let known = slotOfHour?[hour] {
+                    slot = known
+                } else {
+                    slot = entry.hours.count
+                    slotOfHour?[hour] = slot
+                    entry.hours.append(hour)
+                    entry.apps.append(0)
+                    for r in columns.indices { entry.usage[r].append(0) }
+                }
+                for (r, column) in usage.enumerated() {
+                    // resource·seconds in one hour / 3600 = the average amount held in that hour.
+                    if let column, column[i] > 0 {
+                        entry.usage[r][slot] += Double(column[i]) / 3600 / columns[r].scale
+                        used[r] = true
                     }
                 }
-                existing.first = min(existing.first, other.first)
-                existing.last = max(existing.last, other.last)
-                existing.used.formUnion(other.used)
-                series[queue] = existing
-            } else {
-                series[queue] = seriesList[k]
+                entry.apps[slot] += Double(part.appMillis[i]) / Double(hourMillis)
+                entry.first = min(entry.first, hour)
+                entry.last = max(entry.last, hour)
             }
+        }
+        var series: [LeafQueue: Series] = [:]
+        series.reserveCapacity(partsOfQueue.count)
+        for (queue, parts) in partsOfQueue {
+            var entry = Series(usage: Array(repeating: [], count: columns.count))
+            // Several parts (clusters, or two spellings of one queue), or hours out of order, are merged by hour.
+            let ascending = parts.count == 1 && zip(input[parts[0]].hours, input[parts[0]].hours.dropFirst()).allSatisfy { $0 < $1 }
+            var slotOfHour: [Int64: Int]? = ascending ? nil : [:]
+            for k in parts { add(input[k], to: &entry, slotOfHour: &slotOfHour) }
+            series[queue] = entry
         }
 
         var demands: [QueueDemand] = []
         let minimumHistory = Int64(policy.minHistoryDays * 24 * Double(hourMillis))
         // A queue's history runs from its first hour to the end of the data, not to the end of the window: a
         // night's window ends at midnight after it, and the hours after the newest data are only not there yet.
-        let newest = seriesList.lazy.map(\.last).max()
+        let newest = series.values.lazy.map(\.last).max()
         let dataEnd = newest.map { Swift.min(windowEnd, $0 + hourMillis) } ?? windowEnd
         for queue in Set(series.keys).union(previous.guaranteed.keys).sorted() {
             let percentile = policy.percentile[queue.tier] ?? 90
@@ -164,7 +208,7 @@ public enum DemandEstimator {
                 let count = entry.apps.count
                 var amount: [String: Double] = [:]
                 for (r, resource) in resources.enumerated() where entry.used.contains(resource) {
-                    amount[resource] = Self.percentile(entry.usage.map { $0[r] }, percentile) * policy.headroom
+                    amount[resource] = Self.percentile(entry.usage[r], percentile) * policy.headroom
                 }
                 let concurrent = Self.percentile(entry.apps, percentile) * policy.headroom
                 let maxApplications = max(1, Int((concurrent * policy.maxBurst).rounded(.up)))

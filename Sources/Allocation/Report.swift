@@ -1,3 +1,4 @@
+public import JSONText
 import Foundation
 
 /// The allocation report: per queue demand, guaranteed, max, coverage, change since last night and the
@@ -120,154 +121,94 @@ public enum AllocationReport {
     }
 
     /// The JSON object (sorted keys when serialised): queues, clusters, models with objective and solve time.
-    public static func jsonObject(_ plan: AllocationPlan, context: PlanContext? = nil) -> [String: Any] {
-        func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
-        let queues: [[String: Any]] = plan.queues.map { queue in
-            var resources: [String: Any] = [:]
+    public static func jsonObject(_ plan: AllocationPlan, context: PlanContext? = nil) -> JSON {
+        func round(_ x: Double) -> JSON { .number((x * 1e6).rounded() / 1e6) }
+        let units = JSON.strings(Dictionary(uniqueKeysWithValues: plan.resources.map { ($0, ResourceUnits.unitName($0)) }))
+        let queues: [JSON] = plan.queues.map { queue in
+            var resources: [String: JSON] = [:]
+            let fresh = queue.moved || queue.previousCluster == nil
             for (name, a) in queue.resources {
-                resources[name] = [
+                resources[name] = .object([
                     "demand": round(a.demand), "target": round(a.target), "guaranteed": round(a.guaranteed), "max": round(a.max),
-                    "coverage": round(a.coverage), "binding": a.binding.rawValue,
-                    "previous": queue.moved || queue.previousCluster == nil ? NSNull() : round(queue.previousGuaranteed[name] ?? 0) as Any,
-                    "change": queue.moved || queue.previousCluster == nil ? NSNull() : round(a.guaranteed - (queue.previousGuaranteed[name] ?? 0)) as Any,
-                ] as [String: Any]
+                    "coverage": round(a.coverage), "binding": .string(a.binding.rawValue),
+                    "previous": fresh ? .null : round(queue.previousGuaranteed[name] ?? 0),
+                    "change": fresh ? .null : round(a.guaranteed - (queue.previousGuaranteed[name] ?? 0)),
+                ])
             }
-            return [
-                "queue": queue.queue.path, "org": queue.queue.org, "project": queue.queue.project, "tier": queue.queue.tier,
-                "cluster": queue.cluster, "previous_cluster": queue.previousCluster as Any? ?? NSNull(), "moved": queue.moved,
-                "demand_source": queue.demand.source.rawValue, "history_hours": queue.demand.hours,
-                "maxapplications": queue.maxApplications, "resources": resources, "units": Dictionary(uniqueKeysWithValues: plan.resources.map { ($0, ResourceUnits.unitName($0)) }),
-            ]
+            return .object([
+                "queue": .string(queue.queue.path), "org": .string(queue.queue.org), "project": .string(queue.queue.project),
+                "tier": .int(queue.queue.tier), "cluster": .string(queue.cluster), "previous_cluster": .string(queue.previousCluster),
+                "moved": .bool(queue.moved), "demand_source": .string(queue.demand.source.rawValue),
+                "history_hours": .int(queue.demand.hours), "maxapplications": .int(queue.maxApplications),
+                "resources": .object(resources), "units": units,
+            ])
         }
-        let clusters: [[String: Any]] = plan.clusters.map { cluster in
-            var resources: [String: Any] = [:]
+        let clusters: [JSON] = plan.clusters.map { cluster in
+            var resources: [String: JSON] = [:]
             for (name, b) in cluster.blocks {
-                resources[name] = ["capacity": round(b.capacity), "usable": round(b.usable), "reserve": round(b.capacity - b.usable),
-                                   "guaranteed": round(b.usable - b.headroom), "headroom": round(b.headroom), "relaxed": b.relaxed,
-                                   "tier_coverage": Dictionary(uniqueKeysWithValues: b.level.map { ("tier\($0.key)", round($0.value)) })] as [String: Any]
+                resources[name] = .object([
+                    "capacity": round(b.capacity), "usable": round(b.usable), "reserve": round(b.capacity - b.usable),
+                    "guaranteed": round(b.usable - b.headroom), "headroom": round(b.headroom), "relaxed": .bool(b.relaxed),
+                    "tier_coverage": .object(Dictionary(uniqueKeysWithValues: b.level.map { ("tier\($0.key)", round($0.value)) })),
+                ])
             }
-            return ["cluster": cluster.cluster.name, "labels": cluster.cluster.labels, "queues": cluster.queues.count, "resources": resources]
+            return .object(["cluster": .string(cluster.cluster.name), "labels": .strings(cluster.cluster.labels),
+                            "queues": .int(cluster.queues.count), "resources": .object(resources)])
         }
-        let models: [[String: Any]] = plan.models.map { m in
-            var entry: [String: Any] = ["name": m.name, "kind": m.kind, "rows": m.rows, "columns": m.columns,
-                                        "objective": m.objective, "seconds": m.seconds]
-            if let file = m.file { entry["file"] = file }
-            return entry
+        let models: [JSON] = plan.models.map { m in
+            var entry: [String: JSON] = ["name": .string(m.name), "kind": .string(m.kind), "rows": .int(m.rows), "columns": .int(m.columns),
+                                         "objective": .number(m.objective), "seconds": .number(m.seconds)]
+            if let file = m.file { entry["file"] = .string(file) }
+            return .object(entry)
         }
-        var object: [String: Any] = [
-            "window": ["start_ms": plan.windowStart, "end_ms": plan.windowEnd, "days": plan.policy.windowDays],
-            "queues": queues, "clusters": clusters, "models": models, "relaxations": plan.relaxations,
-            "ignored_queues": plan.ignoredQueues,
-            "placement": ["objective": plan.placement.objective, "lower_bound": plan.placement.lowerBound, "gap": plan.placement.gap,
-                          "rounds": plan.placement.rounds, "columns": plan.placement.columns, "full_columns": plan.placement.fullColumns,
-                          "used_full_model": plan.placement.usedFullModel, "seconds": plan.placementSeconds,
-                          "moved": plan.queues.filter(\.moved).count, "new": plan.queues.filter { $0.previousCluster == nil }.count] as [String: Any],
-            "allocation_seconds": plan.allocationSeconds,
+        var object: [String: JSON] = [
+            "window": .object(["start_ms": .int(plan.windowStart), "end_ms": .int(plan.windowEnd), "days": .int(plan.policy.windowDays)]),
+            "queues": .array(queues), "clusters": .array(clusters), "models": .array(models), "relaxations": .strings(plan.relaxations),
+            "ignored_queues": .strings(plan.ignoredQueues),
+            "placement": .object([
+                "objective": .number(plan.placement.objective), "lower_bound": .number(plan.placement.lowerBound),
+                "gap": .number(plan.placement.gap), "rounds": .int(plan.placement.rounds), "columns": .int(plan.placement.columns),
+                "full_columns": .int(plan.placement.fullColumns), "used_full_model": .bool(plan.placement.usedFullModel),
+                "seconds": .number(plan.placementSeconds), "moved": .int(plan.queues.filter(\.moved).count),
+                "new": .int(plan.queues.filter { $0.previousCluster == nil }.count),
+            ]),
+            "allocation_seconds": .number(plan.allocationSeconds),
         ]
         if let context {
-            object["night"] = context.night.description
-            var previous: [String: Any] = ["source": context.previous.kind, "description": context.previous.description]
+            object["night"] = .string(context.night.description)
+            var previous: [String: JSON] = ["source": .string(context.previous.kind), "description": .string(context.previous.description)]
             switch context.previous {
-            case let .night(night): previous["night"] = night.description
-            case let .baseline(clusters): previous["clusters"] = clusters
+            case let .night(night): previous["night"] = .string(night.description)
+            case let .baseline(clusters): previous["clusters"] = .strings(clusters)
             case .none, .ignored: break
             }
-            object["previous_plan"] = previous
-            object["plan_id"] = context.planID as Any? ?? NSNull()
-            object["planned_at_ms"] = context.plannedAt as Any? ?? NSNull()
+            object["previous_plan"] = .object(previous)
+            object["plan_id"] = .string(context.planID)
+            object["planned_at_ms"] = .int(context.plannedAt)
         }
-        return object
+        return .object(object)
     }
 
     /// The JSON text, keys sorted.
     public static func json(_ plan: AllocationPlan, context: PlanContext? = nil) -> String {
-        JSONText.pretty(jsonObject(plan, context: context)) + "\n"
+        jsonObject(plan, context: context).pretty() + "\n"
     }
 
     /// For `--export-lp`: each exported model with its objective, time and our column values, so another
     /// solver's answer can be compared (`Benchmarks/highs_check.py`).
     public static func modelsManifest(_ plan: AllocationPlan) -> String {
-        let models: [[String: Any]] = plan.models.compactMap { m in
+        let models: [JSON] = plan.models.compactMap { m -> JSON? in
             guard let file = m.file else { return nil }
-            return ["name": m.name, "kind": m.kind, "file": file, "objective": m.objective, "seconds": m.seconds,
-                    "rows": m.rows, "columns": m.columns, "values": m.values]
+            return .object(["name": .string(m.name), "kind": .string(m.kind), "file": .string(file), "objective": .number(m.objective),
+                            "seconds": .number(m.seconds), "rows": .int(m.rows), "columns": .int(m.columns),
+                            "values": .object(m.values.mapValues { .number($0) })])
         }
-        let object: [String: Any] = ["models": models, "placement": ["objective": plan.placement.objective,
-                                                                      "lower_bound": plan.placement.lowerBound,
-                                                                      "seconds": plan.placementSeconds],
-                                     "allocation_seconds": plan.allocationSeconds]
-        return JSONText.pretty(object) + "\n"
+        let object: JSON = .object(["models": .array(models),
+                                    "placement": .object(["objective": .number(plan.placement.objective),
+                                                          "lower_bound": .number(plan.placement.lowerBound),
+                                                          "seconds": .number(plan.placementSeconds)]),
+                                    "allocation_seconds": .number(plan.allocationSeconds)])
+        return object.pretty() + "\n"
     }
 }
 
-/// Pretty JSON with sorted keys for the report's plain values (strings, numbers, booleans, null, arrays,
-/// dictionaries). Foundation's `JSONSerialization` with `.sortedKeys` compares keys through ICU and took
-/// two seconds for a 6,000-queue report; this is linear apart from sorting each object's keys.
-enum JSONText {
-    static func pretty(_ value: Any) -> String {
-        var out = ""
-        out.reserveCapacity(1 << 20)
-        write(value, indent: 0, into: &out)
-        return out
-    }
-
-    private static func write(_ value: Any, indent: Int, into out: inout String) {
-        switch value {
-        case let string as String: quote(string, into: &out)
-        case let flag as Bool: out += flag ? "true" : "false"
-        case let number as Int: out += String(number)
-        case let number as Int64: out += String(number)
-        case let number as Double: out += format(number)
-        case let dictionary as [String: Any]:
-            if dictionary.isEmpty { out += "{}"; return }
-            out += "{\n"
-            let keys = dictionary.keys.sorted()
-            for (index, key) in keys.enumerated() {
-                out += String(repeating: " ", count: indent + 2)
-                quote(key, into: &out)
-                out += " : "
-                write(dictionary[key]!, indent: indent + 2, into: &out)
-                out += index == keys.count - 1 ? "\n" : ",\n"
-            }
-            out += String(repeating: " ", count: indent) + "}"
-        case let array as [Any]:
-            if array.isEmpty { out += "[]"; return }
-            out += "[\n"
-            for (index, element) in array.enumerated() {
-                out += String(repeating: " ", count: indent + 2)
-                write(element, indent: indent + 2, into: &out)
-                out += index == array.count - 1 ? "\n" : ",\n"
-            }
-            out += String(repeating: " ", count: indent) + "]"
-        default: out += "null"  // NSNull, nil
-
-        }
-    }
-
-    private static func format(_ number: Double) -> String {
-        guard number.isFinite else { return "null" }
-        if number == number.rounded(), abs(number) < 1e15 { return String(Int64(number)) }
-        return "\(number)"
-    }
-
-    private static func quote(_ string: String, into out: inout String) {
-        out += "\""
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += string
-            out += "\""
-            return
-        }
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
-}

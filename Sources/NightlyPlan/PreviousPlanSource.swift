@@ -92,8 +92,11 @@ public enum PreviousPlanSource {
     static func decodeArchived(_ texts: [String: String], what: String) throws -> PreviousPlan {
         var configs: [(cluster: String, config: SchedulerConfig)] = []
         var problems: [String] = []
-        for cluster in texts.keys.sorted() {
-            switch decode(texts[cluster]!) {
+        // Clusters decode independently: in parallel (a 6,000-queue plan is a few tens of milliseconds each).
+        let clusters = texts.keys.sorted()
+        let decoded = Concurrent.map(clusters) { decode(texts[$0]!) }
+        for (cluster, result) in zip(clusters, decoded) {
+            switch result {
             case let .success(config): configs.append((cluster, config))
             case let .failure(reason):
                 problems.append("\(what), cluster \(cluster): the archived queues.yaml does not decode as a queue configuration (\(reason)); pass --ignore-previous to plan without a previous plan")

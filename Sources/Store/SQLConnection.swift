@@ -77,9 +77,56 @@ public protocol SQLConnection: AnyObject {
 public protocol SQLStatement: AnyObject {
     /// Runs the statement and returns its rows.
     func query(_ parameters: [SQLValue]) throws -> [[SQLValue]]
+    /// Runs the statement and hands each row to `body` as it is read, building no array of rows: for
+    /// reads of hundreds of thousands of rows. The row is valid only inside `body`.
+    func forEachRow(_ parameters: [SQLValue], _ body: (SQLRow) throws -> Void) throws
     /// Runs the statement and returns how many rows it inserted, updated or deleted.
     @discardableResult
     func run(_ parameters: [SQLValue]) throws -> Int
+}
+
+extension SQLStatement {
+    /// Reads the whole result first (PostgreSQL's result arrives whole anyway), then hands over each row.
+    public func forEachRow(_ parameters: [SQLValue], _ body: (SQLRow) throws -> Void) throws {
+        for values in try query(parameters) { try body(SQLRow(values: values)) }
+    }
+}
+
+/// One result row being read: typed cells without a `[SQLValue]` per row where the database allows it.
+public struct SQLRow {
+    enum Source {
+        case values([SQLValue])
+        case sqlite(OpaquePointer)
+    }
+
+    let source: Source
+
+    init(values: [SQLValue]) { source = .values(values) }
+    init(sqlite statement: OpaquePointer) { source = .sqlite(statement) }
+
+    /// The cell as an integer (see `SQLValue.int64`).
+    public func int64(_ column: Int) -> Int64? {
+        switch source {
+        case let .values(values): values[column].int64
+        case let .sqlite(statement): SQLiteStatement.int64(statement, Int32(column))
+        }
+    }
+
+    /// The cell as text (see `SQLValue.string`).
+    public func string(_ column: Int) -> String? {
+        switch source {
+        case let .values(values): values[column].string
+        case let .sqlite(statement): SQLiteStatement.string(statement, Int32(column))
+        }
+    }
+
+    /// Whether the cell is the text `other`, without making a string of it (for runs of equal keys).
+    public func text(_ column: Int, equals other: String) -> Bool {
+        switch source {
+        case let .values(values): values[column].string == other
+        case let .sqlite(statement): SQLiteStatement.text(statement, Int32(column), equals: other)
+        }
+    }
 }
 
 extension SQLConnection {

@@ -29,7 +29,7 @@ public final class SQLiteConnection: SQLConnection {
     /// private in-memory database.
     public init(path: String, create: Bool = true) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_URI
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             // sqlite3_open_v2 allocates a handle even on failure, only to carry the message.
@@ -182,6 +182,46 @@ public final class SQLiteStatement: SQLStatement {
         var rows: [[SQLValue]] = []
         while try step() { rows.append(row()) }
         return rows
+    }
+
+    /// Runs the statement with `parameters` and hands each row to `body` as SQLite steps to it.
+    public func forEachRow(_ parameters: [SQLValue], _ body: (SQLRow) throws -> Void) throws {
+        try bind(parameters)
+        let row = SQLRow(sqlite: statement)
+        while try step() { try body(row) }
+    }
+
+    static func int64(_ statement: OpaquePointer, _ column: Int32) -> Int64? {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: sqlite3_column_int64(statement, column)
+        case SQLITE_NULL: nil
+        default: SQLValue.text(string(statement, column)).int64
+        }
+    }
+
+    static func string(_ statement: OpaquePointer, _ column: Int32) -> String? {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL, SQLITE_BLOB: return nil
+        case SQLITE_INTEGER: return String(sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT: return String(sqlite3_column_double(statement, column))
+        default:
+            let text = sqlite3_column_text(statement, column)
+            let count = Int(sqlite3_column_bytes(statement, column))
+            guard let text else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+        }
+    }
+
+    static func text(_ statement: OpaquePointer, _ column: Int32, equals other: String) -> Bool {
+        guard sqlite3_column_type(statement, column) == SQLITE_TEXT else { return string(statement, column) == other }
+        let text = sqlite3_column_text(statement, column)
+        let count = Int(sqlite3_column_bytes(statement, column))
+        var other = other
+        return other.withUTF8 { bytes in
+            guard bytes.count == count else { return false }
+            guard count > 0, let text, let base = bytes.baseAddress else { return true }
+            return UnsafeBufferPointer(start: text, count: count).elementsEqual(UnsafeBufferPointer(start: base, count: count))
+        }
     }
 
     /// Runs the statement with `parameters` to completion and returns the rows it changed.

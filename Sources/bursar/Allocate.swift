@@ -132,6 +132,8 @@ struct AllocationJob {
     }
 
     func run(store: InsightStore) throws -> Outcome {
+        var clock = PhaseClock()
+        defer { clock.lap("rest") }
         let clusters: [Cluster]
         let policy: AllocationPolicy
         do {
@@ -156,27 +158,42 @@ struct AllocationJob {
         }
         for note in choice.notes { printError("bursar: \(note)") }
         let previous = choice.plan
+        clock.lap("inputs and previous plan")
         var context = PlanContext(night: night, previous: choice.previous)
 
         let (windowStart, windowEnd) = night.window(days: policy.windowDays)
         printError("bursar: planning \(context.line(windowStart: windowStart, windowEnd: windowEnd))")
-        let hours = try store.queueHours(from: windowStart, to: windowEnd).map {
-            UsageHour(cluster: $0.cluster, queue: $0.queue, hour: $0.hour, usage: $0.usage, appMillis: $0.appMillis)
+        let series = try store.queueHourSeries(from: windowStart, to: windowEnd).map {
+            UsageSeries(cluster: $0.cluster, queue: $0.queue, hours: $0.hours, appMillis: $0.appMillis, usage: $0.usage)
         }
+        clock.lap("queue hours read")
         let resources = ResourceUnits.sorted(clusters.flatMap(\.capacity.keys))
-        let (demands, ignored) = DemandEstimator.estimate(hours: hours, windowEnd: windowEnd, policy: policy,
+        let (demands, ignored) = DemandEstimator.estimate(series: series, windowEnd: windowEnd, policy: policy,
                                                           previous: previous, resources: resources)
 
+        clock.lap("demand")
         if let exportDirectory {
             try FileManager.default.createDirectory(atPath: exportDirectory, withIntermediateDirectories: true)
         }
         let plan: AllocationPlan
         let outputs: [ClusterOutput]
+        let reports: Reports
         do {
             plan = try Planner.plan(clusters: clusters, policy: policy, demands: demands, previous: previous,
                                     ignoredQueues: ignored, windowStart: windowStart, windowEnd: windowEnd,
                                     exportDirectory: exportDirectory)
-            outputs = try ConfigBuilder.outputs(for: plan)
+            clock.lap("plan")
+            if !files.dryRun {
+                context.planID = UUID().uuidString.lowercased()
+                context.plannedAt = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+            }
+            // The configurations and the reports, side by side (each is parallel inside, unevenly).
+            let planned = plan, reportContext = context
+            let (built, rendered) = Concurrent.both({ Result { try ConfigBuilder.outputs(for: planned) } },
+                                                    { Self.reports(planned, reportContext) })
+            outputs = try built.get()
+            reports = rendered
+            clock.lap("configs emitted and validated, reports rendered")
         } catch let error as PlanError {
             switch error {
             case let .infeasible(lines):
@@ -199,14 +216,10 @@ struct AllocationJob {
             try AllocationReport.modelsManifest(plan).write(toFile: "\(exportDirectory)/models.json", atomically: true, encoding: .utf8)
             try AllocationCase(plan: plan).mathProgData().write(toFile: "\(exportDirectory)/allocation.dat", atomically: true, encoding: .utf8)
         }
-        guard !files.dryRun else {
-            return Outcome(plan: plan, context: context, reports: Self.reports(plan, context), written: [], changed: [])
+        guard !files.dryRun, let planID = context.planID, let plannedAt = context.plannedAt else {
+            return Outcome(plan: plan, context: context, reports: reports, written: [], changed: [])
         }
 
-        let plannedAt = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        context.planID = UUID().uuidString.lowercased()
-        context.plannedAt = plannedAt
-        let reports = Self.reports(plan, context)
         var contents: [PlanOutputFile] = []
         for output in outputs {
             contents.append(PlanOutputFile(path: "\(files.out)/\(output.cluster)/queues.yaml", text: output.queuesYAML))
@@ -216,11 +229,12 @@ struct AllocationJob {
         contents.append(PlanOutputFile(path: "\(files.reportDir)/report.md", text: reports.markdown))
         contents.append(PlanOutputFile(path: "\(files.reportDir)/report.json", text: reports.json))
         let changed = contents.filter { (try? String(contentsOfFile: $0.path, encoding: .utf8)) != $0.text }.map(\.path)
+        clock.lap("changed files compared")
         let routing = plan.queues.map {
             RoutingEntry(project: $0.queue.project, tier: $0.queue.tier, org: $0.queue.org, cluster: $0.cluster, queue: $0.queue.path)
         }
         let previousNight: String? = if case let .night(earlier) = choice.previous { earlier.description } else { nil }
-        let archived = ArchivedPlan(night: night.description, planID: context.planID!, plannedAt: plannedAt,
+        let archived = ArchivedPlan(night: night.description, planID: planID, plannedAt: plannedAt,
                                     windowStart: windowStart, windowEnd: windowEnd, previousSource: choice.previous.kind,
                                     previousNight: previousNight,
                                     configs: Dictionary(uniqueKeysWithValues: outputs.map { ($0.cluster, $0.queuesYAML) }),
@@ -234,6 +248,7 @@ struct AllocationJob {
                                                 },
                                                 isCommitted: store.isPlanCommitted)
             for warning in warnings { printError("bursar: warning: \(warning)") }
+            clock.lap("written and committed")
         } catch {
             printError("bursar: cannot write the plan for night \(night): \(error)")
             if !PlanRecovery.hasJournal(in: files.out) {
@@ -263,5 +278,19 @@ struct AllocationJob {
             throw InputError(problems: [InputProblem(file: path, line: 0, column: 0, field: "",
                                                      message: "cannot be read (\((error as NSError).localizedDescription)); check the path")])
         }
+    }
+}
+
+/// Wall-clock phase timings of a run on standard error when BURSAR_TRACE is set.
+struct PhaseClock {
+    private let enabled = ProcessInfo.processInfo.environment["BURSAR_TRACE"] != nil
+    private var last = ContinuousClock.now
+
+    mutating func lap(_ phase: String) {
+        guard enabled else { return }
+        let now = ContinuousClock.now
+        let (seconds, attoseconds) = (now - last).components
+        printError(String(format: "trace: %@: %.3f s", phase, Double(seconds) + Double(attoseconds) / 1e18))
+        last = now
     }
 }

@@ -1,4 +1,5 @@
 @testable import Allocation
+import LinearSolver
 import Testing
 
 /// The allocation block on hand-checked cases: numbers in the comments are worked out by hand from the
@@ -148,5 +149,42 @@ struct AllocationModelTests {
         let tier3 = zip(queues, result.queues).filter { $0.0.tier == 3 }.map(\.1)
         let minimum = tier3.reduce(0) { $0 + Swift.max($1.lower, 0.1 * $1.target) }
         if tier3.reduce(0, { $0 + $1.guaranteed }) > minimum + 1e-6 { #expect((result.level[2] ?? 1) > 1 - 1e-6) }
+    }
+
+    /// The water level that starts GLPK at the stage's optimum is that optimum: on random stages (queues at
+    /// their change-limit floor, growing, or fixed) κ equals what GLPK finds from its own start, and "none"
+    /// exactly when the stage LP is infeasible.
+    @Test(arguments: 1...40) func waterLevelIsTheStageOptimum(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed * 7919)
+        func unit() -> Double { Double(random.next() % 1_000_000) / 1_000_000 }
+        let count = 1 + Int(random.next() % 30)
+        let bounds: [(lo: Double, hi: Double, target: Double)] = (0..<count).map { _ in
+            let target = 0.5 + 20 * unit()
+            let lo = [0, target * unit(), target][Int(random.next() % 3)]
+            return (lo, .infinity, target)
+        }
+        let floor = [0, 0.1, 0.5][Int(random.next() % 3)]
+        let total = bounds.reduce(0) { $0 + $1.target }
+        let budget = total * (0.05 + 1.1 * unit())
+
+        let lp = try LinearProgram(direction: .maximize)
+        let kappa = try lp.addColumn(bounds: .range(floor, 1), objective: 1)
+        let budgetRow = try lp.addRow(bounds: .upper(budget))
+        var entries: [MatrixEntry] = []
+        for (lo, _, target) in bounds {
+            let g = try lp.addColumn(bounds: lo >= target ? .fixed(target) : .range(lo, target))
+            let share = try lp.addRow(bounds: .lower(0))
+            entries += [MatrixEntry(row: budgetRow, column: g, value: 1), MatrixEntry(row: share, column: g, value: 1),
+                        MatrixEntry(row: share, column: kappa, value: -target)]
+        }
+        try lp.loadMatrix(entries)
+        let level = AllocationSolver.waterLevel(bounds: bounds, floor: floor, budget: budget)
+        do {
+            let solution = try lp.solve()
+            let optimum = try #require(level, "seed \(seed): GLPK solves the stage (κ = \(solution.objective)) but no water level was found")
+            #expect(abs(optimum - solution.objective) <= 1e-9, "seed \(seed): κ \(optimum) vs GLPK \(solution.objective)")
+        } catch SolverError.infeasible, SolverError.infeasibleOrUnbounded {
+            #expect(level == nil, "seed \(seed): GLPK finds the stage infeasible, the water level is \(String(describing: level))")
+        }
     }
 }

@@ -1,0 +1,107 @@
+/// A JSON document built in memory, written with sorted keys: the reports' one JSON writer.
+///
+/// Typed cases (not `Any`) so that writing a report of thousands of queues is a walk over enums into a
+/// byte buffer, with no dynamic casts.
+public enum JSON: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    /// A double: whole values below 1e15 are written as integers, non-finite ones as `null`.
+    case number(Double)
+    case string(String)
+    case array([JSON])
+    case object([String: JSON])
+
+    public static func int(_ value: Int) -> JSON { .int(Int64(value)) }
+    /// `null` for nil.
+    public static func string(_ value: String?) -> JSON { value.map { .string($0) } ?? .null }
+    /// `null` for nil.
+    public static func number(_ value: Double?) -> JSON { value.map { .number($0) } ?? .null }
+    /// `null` for nil.
+    public static func int(_ value: Int64?) -> JSON { value.map { .int($0) } ?? .null }
+    /// An array of strings.
+    public static func strings(_ values: [String]) -> JSON { .array(values.map { .string($0) }) }
+    /// An object of strings.
+    public static func strings(_ values: [String: String]) -> JSON { .object(values.mapValues { .string($0) }) }
+
+    /// Pretty text: two-space indentation, `"key" : value`, keys sorted by their UTF-8 bytes.
+    public func pretty() -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 16)
+        write(indent: 0, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func write(indent: Int, into out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case let .int(value): out.append(contentsOf: String(value).utf8)
+        case let .number(value): out.append(contentsOf: Self.format(value).utf8)
+        case let .string(text): Self.quote(text, into: &out)
+        case let .array(elements):
+            guard !elements.isEmpty else { out.append(contentsOf: "[]".utf8); return }
+            out.append(contentsOf: "[\n".utf8)
+            for (index, element) in elements.enumerated() {
+                Self.spaces(indent + 2, into: &out)
+                element.write(indent: indent + 2, into: &out)
+                out.append(contentsOf: (index == elements.count - 1 ? "\n" : ",\n").utf8)
+            }
+            Self.spaces(indent, into: &out)
+            out.append(UInt8(ascii: "]"))
+        case let .object(members):
+            guard !members.isEmpty else { out.append(contentsOf: "{}".utf8); return }
+            out.append(contentsOf: "{\n".utf8)
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (index, key) in keys.enumerated() {
+                Self.spaces(indent + 2, into: &out)
+                Self.quote(key, into: &out)
+                out.append(contentsOf: " : ".utf8)
+                members[key]!.write(indent: indent + 2, into: &out)
+                out.append(contentsOf: (index == keys.count - 1 ? "\n" : ",\n").utf8)
+            }
+            Self.spaces(indent, into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func spaces(_ count: Int, into out: inout [UInt8]) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+    }
+
+    /// A double as the reports write it.
+    public static func format(_ number: Double) -> String {
+        guard number.isFinite else { return "null" }
+        if number == number.rounded(), abs(number) < 1e15 { return String(Int64(number)) }
+        return "\(number)"
+    }
+
+    /// `text` as a JSON string literal, quotes included.
+    public static func quoted(_ text: String) -> String {
+        var out: [UInt8] = []
+        quote(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `text` as a JSON string literal: `"` and `\` escaped, control characters as `\n`, `\r`, `\t`
+    /// or `\u00XX`; everything else as its UTF-8 bytes.
+    public static func quote(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
