@@ -52,6 +52,8 @@ let package = Package(
 
         // JSON text for reports (pure): a typed document written with sorted keys, and string quoting.
         .target(name: "JSONText", swiftSettings: swiftSettings),
+        // Work spread over the cores: an ordered parallel map, two closures side by side.
+        .target(name: "Parallel", swiftSettings: swiftSettings),
 
         // Ingestion: application summaries from logs, mappings and attribution (pure; no I/O).
         .target(name: "Ingest", swiftSettings: swiftSettings),
@@ -66,19 +68,24 @@ let package = Package(
         .target(name: "IngestPipeline", dependencies: ["Ingest", "Insights", "InsightStore", "Gzip", "HTTPFetch"],
                 swiftSettings: swiftSettings),
 
-        // The allocator (pure): policy and cluster registry, demand from hourly usage, the placement MIP and
-        // the allocation LPs on LinearSolver, the plan, its queue configurations and its report.
-        .target(name: "Allocation", dependencies: ["LinearSolver", "QueueConfig", "JSONText", .product(name: "Yams", package: "Yams")],
+        // The platform's configuration (pure): the cluster registry with Kubernetes endpoints, the allocation
+        // policy, leaf queues and resource units; read by the allocator, the clusters' edge and the router.
+        .target(name: "Platform", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams")],
+                swiftSettings: swiftSettings),
+
+        // The allocator (pure): demand from hourly usage, the placement MIP and the allocation LPs on
+        // LinearSolver, the plan, its queue configurations and its report.
+        .target(name: "Allocation", dependencies: ["Platform", "LinearSolver", "QueueConfig", "JSONText", "Parallel"],
                 swiftSettings: swiftSettings),
 
         // The edge of the nightly allocation: which plan a night is measured against (the archive in the store,
         // else the baseline files), and a plan's files and store transaction written all or nothing (journal,
         // synced renames, recovery after a crash).
-        .target(name: "NightlyPlan", dependencies: ["Allocation", "InsightStore", "QueueConfig"], swiftSettings: swiftSettings),
+        .target(name: "NightlyPlan", dependencies: ["Allocation", "Platform", "Parallel", "InsightStore", "QueueConfig"], swiftSettings: swiftSettings),
 
         // The edge to the clusters: the Kubernetes API through libcurl (SparkApplications, the yunikorn-configs
         // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
-        .target(name: "Clusters", dependencies: ["HTTPFetch", "QueueConfig", "Allocation", "Gzip"],
+        .target(name: "Clusters", dependencies: ["HTTPFetch", "QueueConfig", "Platform", "Parallel", "Gzip"],
                 swiftSettings: swiftSettings),
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
@@ -89,7 +96,7 @@ let package = Package(
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
         // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
         .target(name: "Archer", dependencies: [
-            "InsightStore", "Store", "QueueConfig", "Allocation", "Router", "Clusters", "NightlyPlan",
+            "InsightStore", "Store", "QueueConfig", "Platform", "Router", "Clusters", "NightlyPlan",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -105,7 +112,7 @@ let package = Package(
 
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
-            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation", "Clusters",
+            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
             "Router", "Archer", "HTTPFetch", "NightlyPlan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -125,15 +132,15 @@ let package = Package(
         .testTarget(name: "InsightStoreTests", dependencies: ["InsightStore", "IngestPipeline", "Store", "Ingest",
                                                               "Insights", "Gzip"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "AllocationTests", dependencies: ["TestSupport", "Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
+        .testTarget(name: "AllocationTests", dependencies: ["TestSupport", "Platform", "Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "NightlyPlanTests", dependencies: ["NightlyPlan", "Allocation", "InsightStore", "Store", "QueueConfig"],
+        .testTarget(name: "NightlyPlanTests", dependencies: ["NightlyPlan", "Platform", "Allocation", "InsightStore", "Store", "QueueConfig"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Allocation", "QueueConfig"],
+        .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Platform", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ArcherTests", dependencies: [
-            "TestSupport", "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Allocation", "NightlyPlan",
+            "TestSupport", "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Platform", "Allocation", "NightlyPlan",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+public import Platform
 import LinearSolver
 import Foundation
 

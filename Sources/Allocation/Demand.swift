@@ -1,3 +1,5 @@
+import Parallel
+public import Platform
 public import QueueConfig
 
 /// One hour of one queue on one cluster, as the insight tables hold it (see `InsightStore.QueueHour`):

@@ -1,3 +1,4 @@
+public import Platform
 import Foundation
 
 /// The allocation given a placement, as data: what `Solver/allocation.mod` reads from a `.dat` file and

@@ -1,3 +1,4 @@
+public import Platform
 import Foundation
 
 /// One leaf queue in tonight's plan.

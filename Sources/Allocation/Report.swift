@@ -1,3 +1,4 @@
+public import Platform
 public import JSONText
 import Foundation
 

@@ -1,3 +1,4 @@
+public import Platform
 import Foundation
 
 /// A generated platform for benchmarks: clusters, per-queue demand and last night's plan, deterministic

@@ -4,7 +4,7 @@ public import Hummingbird
 import HTTPTypes
 public import Logging
 public import InsightStore
-public import Allocation
+public import Platform
 public import Router
 public import Clusters
 import ServiceLifecycle

@@ -2,7 +2,7 @@ import Clusters
 import Foundation
 import Synchronization
 import Logging
-import Allocation
+import Platform
 import InsightStore
 import Router
 

@@ -1,4 +1,4 @@
-public import Allocation
+public import Platform
 
 /// Chooses the target for a registry entry: its Kubernetes API when the registry says how to reach it, a dry
 /// run otherwise or when asked for one.

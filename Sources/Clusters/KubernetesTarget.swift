@@ -1,4 +1,4 @@
-public import Allocation
+public import Platform
 import Foundation
 import HTTPFetch
 

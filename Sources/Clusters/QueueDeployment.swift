@@ -1,4 +1,4 @@
-public import Allocation
+public import Platform
 public import QueueConfig
 
 /// A tier-1 queue whose guaranteed resources a deploy would cut by more than the policy allows.

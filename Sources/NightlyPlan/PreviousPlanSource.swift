@@ -1,3 +1,4 @@
+import Parallel
 public import Allocation
 public import InsightStore
 import Foundation

@@ -1,3 +1,5 @@
+import Platform
+import Parallel
 import Allocation
 import ArgumentParser
 import Foundation

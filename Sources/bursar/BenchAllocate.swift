@@ -1,3 +1,4 @@
+import Platform
 import Allocation
 import ArgumentParser
 import Foundation

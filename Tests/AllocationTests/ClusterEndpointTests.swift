@@ -1,4 +1,5 @@
 @testable import Allocation
+@testable import Platform
 import Testing
 
 /// The `kubernetes:` section of clusters.yaml and the `deploy:` section of policy.yaml.

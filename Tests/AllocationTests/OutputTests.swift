@@ -1,4 +1,5 @@
 @testable import Allocation
+@testable import Platform
 import Foundation
 import QueueConfig
 import Testing

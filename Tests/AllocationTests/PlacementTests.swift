@@ -1,4 +1,5 @@
 @testable import Allocation
+@testable import Platform
 import LinearSolver
 import QueueConfig
 import Testing

@@ -1,4 +1,5 @@
 @testable import Archer
+import Platform
 import Clusters
 import Foundation
 import Synchronization

@@ -1,3 +1,4 @@
+import Platform
 import Allocation
 @testable import Clusters
 import Foundation
