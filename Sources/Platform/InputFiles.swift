@@ -1,4 +1,5 @@
 internal import Yams
+import Foundation
 import QueueConfig
 
 /// One problem in `clusters.yaml` or `policy.yaml`: where it is, which field, and what to do.
@@ -160,5 +161,33 @@ struct StrictYAML {
             }
         }
         return result
+    }
+}
+
+/// The platform's configuration files (`clusters.yaml`, `policy.yaml`) read from disk: the one reader the
+/// allocator, the deploy step and the router share.
+public enum PlatformFiles {
+    /// The file's text; an unreadable file is an `InputError` naming it.
+    public static func read(_ path: String) throws(InputError) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw InputError(problems: [InputProblem(file: path, line: 0, column: 0, field: "",
+                                                     message: "cannot be read (\((error as NSError).localizedDescription)); check the path")])
+        }
+    }
+}
+
+extension ClusterRegistry {
+    /// Reads and parses a cluster registry file.
+    public static func load(file path: String) throws(InputError) -> [Cluster] {
+        try parse(PlatformFiles.read(path), file: path)
+    }
+}
+
+extension AllocationPolicy {
+    /// Reads and parses a policy file.
+    public static func load(file path: String) throws(InputError) -> AllocationPolicy {
+        try parse(PlatformFiles.read(path), file: path)
     }
 }

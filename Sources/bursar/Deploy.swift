@@ -84,8 +84,8 @@ struct DeployCommand: ParsableCommand {
         let registry: [Cluster]
         let rules: AllocationPolicy
         do {
-            registry = try ClusterRegistry.parse(try AllocationJob.read(clusters), file: clusters)
-            rules = try AllocationPolicy.parse(try AllocationJob.read(policy), file: policy)
+            registry = try ClusterRegistry.load(file: clusters)
+            rules = try AllocationPolicy.load(file: policy)
         } catch {
             printError("bursar: \(error)")
             throw ExitCode(2)

@@ -28,7 +28,8 @@ struct NightlyCommand: ParsableCommand {
     @Option(help: "Mapping folder to load first; default with no SOURCE: the bundled sample's.")
     var mappings: String?
 
-    @OptionGroup var files: AllocationFiles
+    @OptionGroup var options: AllocationOptions
+    var files: AllocationFiles { options.files }
 
     @OptionGroup var store: StoreOption
 
@@ -36,7 +37,7 @@ struct NightlyCommand: ParsableCommand {
         // Held from before the ingest to the end: an interrupted plan is finished or undone first, and no other
         // run writes --out meanwhile.
         let insights = try store.open()
-        let lock = try AllocationJob.lockAndRecover(out: files.out, store: insights, dryRun: files.dryRun)
+        let lock = try exitOnFailure { try AllocationJob.lockAndRecover(out: files.out, store: insights, dryRun: files.dryRun, log: printError) }
         defer { withExtendedLifetime(lock) {} }
 
         var ingestArguments = sources.isEmpty ? ["\(Self.sample)/logs", "\(Self.sample)/yarn"] : sources
@@ -49,7 +50,7 @@ struct NightlyCommand: ParsableCommand {
         try ingest.validate()
         try ingest.run()
 
-        let outcome = try AllocationJob(files: files, exportDirectory: nil).run(store: insights)
+        let outcome = try exitOnFailure { try AllocationJob(files: files, exportDirectory: nil, log: printError).run(store: insights) }
         print("")
         print(outcome.context.line(windowStart: outcome.plan.windowStart, windowEnd: outcome.plan.windowEnd))
         print(AllocationReport.summary(outcome.plan))

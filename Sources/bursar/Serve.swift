@@ -144,8 +144,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             let book = try TokenBook.parse(try read(tokensPath, "tokens file"), file: tokensPath)
-            let registry = try ClusterRegistry.parse(try read(clusters, "cluster registry"), file: clusters)
-            let policyValue = try AllocationPolicy.parse(try read(policy, "policy"), file: policy)
+            let registry = try ClusterRegistry.load(file: clusters)
+            let policyValue = try AllocationPolicy.load(file: policy)
             var targets: [String: any ClusterTarget] = [:]
             for cluster in registry {
                 targets[cluster.name] = try ClusterTargets.target(for: cluster, dryRun: dryRun, dryRunFolder: dryRunDir)
