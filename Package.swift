@@ -65,7 +65,7 @@ let package = Package(
         // The edge: the insight tables in SQLite or PostgreSQL (schema, migrations, typed statements).
         .target(name: "InsightStore", dependencies: ["Store", "Ingest", "Insights"], swiftSettings: swiftSettings),
         // The edge: reading sources (files, folders, .gz, HTTP(S), S3) into the store, resumably.
-        .target(name: "IngestPipeline", dependencies: ["Ingest", "Insights", "InsightStore", "Gzip", "HTTPFetch"],
+        .target(name: "IngestPipeline", dependencies: ["Ingest", "Insights", "InsightStore", "Gzip", "HTTPFetch", "Parallel"],
                 swiftSettings: swiftSettings),
 
         // The platform's configuration (pure): the cluster registry with Kubernetes endpoints, the allocation
