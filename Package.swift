@@ -61,7 +61,7 @@ let package = Package(
         // runs, SLO attainment); pure values and functions.
         .target(name: "Insights", dependencies: ["Ingest"], swiftSettings: swiftSettings),
         // Synthetic but realistic history in every input shape, for the demo, the tests and the benchmarks.
-        .target(name: "Synth", dependencies: ["Ingest"], swiftSettings: swiftSettings),
+        .target(name: "Synth", dependencies: ["Ingest", "QueueConfig", "Platform", "Allocation"], swiftSettings: swiftSettings),
         // The edge: the insight tables in SQLite or PostgreSQL (schema, migrations, typed statements).
         .target(name: "InsightStore", dependencies: ["Store", "Ingest", "Insights"], swiftSettings: swiftSettings),
         // The edge: reading sources (files, folders, .gz, HTTP(S), S3) into the store, resumably.
@@ -122,9 +122,9 @@ let package = Package(
 
         // What tests need from the machine (a tool, a server, a fixture folder), as a skip-or-fail trait.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "QueueConfigTests", dependencies: ["TestSupport", "QueueConfig", "Gzip"],
+        .testTarget(name: "QueueConfigTests", dependencies: ["TestSupport", "QueueConfig", "Gzip", "Synth"],
                     exclude: ["Golden"], swiftSettings: swiftSettings),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
+        .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "InsightsTests", dependencies: ["Insights", "Ingest"], swiftSettings: swiftSettings),
@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "InsightStoreTests", dependencies: ["InsightStore", "IngestPipeline", "Store", "Ingest",
                                                               "Insights", "Gzip"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "AllocationTests", dependencies: ["TestSupport", "Platform", "Allocation", "LinearSolver", "QueueConfig", "InsightStore"],
+        .testTarget(name: "AllocationTests", dependencies: ["TestSupport", "Platform", "Allocation", "Synth", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "NightlyPlanTests", dependencies: ["NightlyPlan", "Platform", "Allocation", "InsightStore", "Store", "QueueConfig"],
                     swiftSettings: swiftSettings),

@@ -1,9 +1,24 @@
-/// SplitMix64 (Steele, Lea, Flood 2014): turns one seed into well-mixed 64-bit words. Used only to seed
-/// the xoshiro streams, so that nearby seeds and stream numbers still give unrelated sequences.
-struct SplitMix64 {
-    var state: UInt64
+import Foundation
 
-    mutating func next() -> UInt64 {
+/// SplitMix64 (Steele, Lea, Flood 2014): turns one seed into well-mixed 64-bit words. It seeds the xoshiro
+/// streams (so that nearby seeds and stream numbers still give unrelated sequences), and is the small
+/// deterministic generator of the generated platforms, queue trees and the tests' random cases.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(state: UInt64) { self.state = state }
+    public init(seed: UInt64) { state = seed }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// exp(σ·N(0,1)) by Box–Muller.
+    public mutating func logNormal(sigma: Double) -> Double {
+        let u = max(unit(), 1e-12), v = unit()
+        return Foundation.exp(sigma * (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v))
+    }
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

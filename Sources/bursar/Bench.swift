@@ -1,3 +1,4 @@
+import Synth
 import ArgumentParser
 import Foundation
 import QueueConfig

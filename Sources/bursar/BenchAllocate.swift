@@ -1,3 +1,4 @@
+import Synth
 import Platform
 import Allocation
 import ArgumentParser

@@ -1,6 +1,7 @@
 @testable import Allocation
 @testable import Platform
 import LinearSolver
+import Synth
 import Testing
 
 /// The allocation block on hand-checked cases: numbers in the comments are worked out by hand from the
@@ -100,7 +101,7 @@ struct AllocationModelTests {
 
     /// A block of 3 to 14 queues with 40% to 119% of its total demand usable.
     static func randomBlock(seed: UInt64) -> (queues: [BlockQueue], usable: Double) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let count = 3 + Int(random.next() % 12)
         let queues = (0..<count).map { _ in
             BlockQueue(tier: 1 + Int(random.next() % 3), demand: Double(random.next() % 1000) / 10,
@@ -156,7 +157,7 @@ struct AllocationModelTests {
     /// their change-limit floor, growing, or fixed) κ equals what GLPK finds from its own start, and "none"
     /// exactly when the stage LP is infeasible.
     @Test(arguments: 1...40) func waterLevelIsTheStageOptimum(seed: UInt64) throws {
-        var random = SeededRandom(seed: seed * 7919)
+        var random = SplitMix64(seed: seed * 7919)
         func unit() -> Double { Double(random.next() % 1_000_000) / 1_000_000 }
         let count = 1 + Int(random.next() % 30)
         let bounds: [(lo: Double, hi: Double, target: Double)] = (0..<count).map { _ in

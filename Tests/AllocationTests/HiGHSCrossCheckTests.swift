@@ -1,5 +1,6 @@
 @testable import Allocation
 import Foundation
+import Synth
 import Testing
 import TestSupport
 

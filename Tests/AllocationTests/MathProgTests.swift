@@ -1,5 +1,6 @@
 @testable import Allocation
 import Foundation
+import Synth
 import Testing
 import TestSupport
 
@@ -111,7 +112,7 @@ struct MathProgTests {
 
     /// A random case of 6 to 15 queues on two clusters; tier 1 gets 1.2 × its demand, the rest a random share.
     static func randomCase(seed: UInt64) -> AllocationCase {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let clusters = ["a", "b"]
         var queues: [AllocationCase.QueueData] = []
         for i in 0..<(6 + Int(random.next() % 10)) {

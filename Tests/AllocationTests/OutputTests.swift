@@ -2,6 +2,7 @@
 @testable import Platform
 import Foundation
 import QueueConfig
+import Synth
 import Testing
 
 @Suite("Outputs")
@@ -12,7 +13,7 @@ struct OutputTests {
         let clusters = [Build.cluster("moka-a", vcore: 4000, memory: 16384, gpu: 64, labels: ["general", "gpu"]),
                         Build.cluster("moka-b", vcore: 2000, memory: 8192)]
         var demands: [QueueDemand] = []
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         for org in ["pay", "search", "ml"] {
             for project in ["a", "b", "c"] {
                 for tier in 1...3 {

@@ -2,6 +2,7 @@
 @testable import Platform
 import LinearSolver
 import QueueConfig
+import Synth
 import Testing
 
 /// Builders for small plans.
@@ -139,7 +140,7 @@ struct PlacementTests {
     /// Column generation plus the restricted MIP against GLPK's branch and bound on the whole MIP: the
     /// objective must be within the 0.5% target of the true optimum, and the bound must be below it.
     @Test(arguments: 1...6) func restrictedMasterIsWithinTheGapOfTheFullMIP(seed: UInt64) throws {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let clusterCount = 3
         let usable = (0..<clusterCount).map { _ in [800 + Double(random.next() % 600), 3000 + Double(random.next() % 3000)] }
         let items: [PlacementItem] = (0..<40).map { i in

@@ -1,18 +1,14 @@
+import Synth
 import Testing
 @testable import QueueConfig
 
 /// parse(emit(x)) == x over many generated configurations, including values that need quoting.
 struct RoundTripTests {
-    /// A small deterministic generator (SplitMix64) so failures reproduce from the seed.
+    /// Synth's SplitMix64, so failures reproduce from the seed.
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random: SplitMix64
+        init(state: UInt64) { random = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { random.next() }
         mutating func int(_ upper: Int) -> Int { Int(next() % UInt64(upper)) }
         mutating func bool() -> Bool { next() & 1 == 1 }
         mutating func pick<T>(_ values: [T]) -> T { values[int(values.count)] }

@@ -1,4 +1,5 @@
 import Foundation
+import Synth
 
 /// Helpers shared by the smoke tests: temporary directories and child processes.
 enum Support {
@@ -27,15 +28,11 @@ enum Support {
 
     /// Deterministic pseudo-random bytes (SplitMix64), so a failure reproduces exactly.
     static func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
-        var state = seed
+        var random = SplitMix64(seed: seed)
         var bytes = [UInt8]()
         bytes.reserveCapacity(count + 8)
         while bytes.count < count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
+            let z = random.next()
             withUnsafeBytes(of: z.littleEndian) { bytes.append(contentsOf: $0) }
         }
         return Array(bytes.prefix(count))

@@ -1,3 +1,4 @@
+public import Allocation
 public import Platform
 import Foundation
 
@@ -30,7 +31,7 @@ public struct SyntheticPlatform: Sendable {
 
     private init(standardQueues queues: Int, clusters clusterCount: Int, seed: UInt64, load: Double, firstNight: Bool,
                  hardShare: Double?) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var clusters: [Cluster] = []
         for c in 0..<clusterCount {
             let vcore = Double(4000 + 2000 * (c % 4))
@@ -114,7 +115,7 @@ extension SyntheticPlatform {
     /// The reporter's shape (see the type's documentation).
     private init(peakyQueues queues: Int, clusters clusterCount: Int, seed: UInt64, load: Double, firstNight: Bool,
                  hardShare: Double?) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var demands: [QueueDemand] = []
         var p = 0
         while demands.count < queues {
@@ -188,21 +189,3 @@ extension SyntheticPlatform {
     }
 }
 
-/// SplitMix64: small, fast, deterministic.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    /// exp(σ·N(0,1)) by Box–Muller.
-    mutating func logNormal(sigma: Double) -> Double {
-        let u = max(unit(), 1e-12), v = unit()
-        return Foundation.exp(sigma * (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v))
-    }
-}

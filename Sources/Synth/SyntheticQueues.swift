@@ -1,3 +1,5 @@
+public import QueueConfig
+
 /// Generates large, realistic, valid queue configurations in Bursar's org-based scheme
 /// (`root.<org>.<project>.tier<N>`) for benchmarks and tests.
 public enum SyntheticQueues {
