@@ -59,9 +59,9 @@ let package = Package(
         .target(name: "Ingest", swiftSettings: swiftSettings),
         // Insights: what the insight tables hold and what is computed from them (hourly usage, workflow
         // runs, SLO attainment); pure values and functions.
-        .target(name: "Insights", dependencies: ["Ingest"], swiftSettings: swiftSettings),
+        .target(name: "Insights", dependencies: ["Ingest", "JSONText"], swiftSettings: swiftSettings),
         // Synthetic but realistic history in every input shape, for the demo, the tests and the benchmarks.
-        .target(name: "Synth", dependencies: ["Ingest", "QueueConfig", "Platform", "Allocation"], swiftSettings: swiftSettings),
+        .target(name: "Synth", dependencies: ["Ingest", "JSONText", "QueueConfig", "Platform", "Allocation"], swiftSettings: swiftSettings),
         // The edge: the insight tables in SQLite or PostgreSQL (schema, migrations, typed statements).
         .target(name: "InsightStore", dependencies: ["Store", "Ingest", "Insights"], swiftSettings: swiftSettings),
         // The edge: reading sources (files, folders, .gz, HTTP(S), S3) into the store, resumably.
@@ -85,7 +85,7 @@ let package = Package(
 
         // The edge to the clusters: the Kubernetes API through libcurl (SparkApplications, the yunikorn-configs
         // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
-        .target(name: "Clusters", dependencies: ["HTTPFetch", "QueueConfig", "Platform", "Parallel", "Gzip"],
+        .target(name: "Clusters", dependencies: ["HTTPFetch", "JSONText", "QueueConfig", "Platform", "Parallel", "Gzip"],
                 swiftSettings: swiftSettings),
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
@@ -126,6 +126,7 @@ let package = Package(
                     exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "InsightsTests", dependencies: ["Insights", "Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Ingest"], swiftSettings: swiftSettings),

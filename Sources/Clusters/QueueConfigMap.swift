@@ -1,3 +1,4 @@
+import JSONText
 import Foundation
 import Gzip
 import QueueConfig
@@ -100,20 +101,8 @@ enum JSONObject {
 
     /// A JSON string literal (quotes, backslashes and control characters escaped).
     static func quoted(_ text: String) -> [UInt8] {
-        var out: [UInt8] = [0x22]
-        for byte in text.utf8 {
-            switch byte {
-            case 0x22, 0x5C: out += [0x5C, byte]
-            case 0x0A: out += [0x5C, 0x6E]
-            case 0x0D: out += [0x5C, 0x72]
-            case 0x09: out += [0x5C, 0x74]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
+        var out: [UInt8] = []
+        JSON.quote(text, into: &out)
         return out
     }
 

@@ -1,3 +1,4 @@
+import JSONText
 extension SLOReport {
     /// The output formats of `bursar slo report --format`.
     public enum Format: String, Sendable, CaseIterable {
@@ -243,23 +244,7 @@ fileprivate indirect enum SLOJSONValue {
         }
     }
 
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { JSON.quoted(text) }
 }
 
 private extension String {

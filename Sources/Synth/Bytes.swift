@@ -1,3 +1,4 @@
+import JSONText
 import Ingest
 
 /// Appending text to a byte buffer without building intermediate Strings: a million summary lines
@@ -139,24 +140,7 @@ extension Array where Element == UInt8 {
     }
 
     mutating func appendJSONEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var runStart = 0
-        for index in 0..<bytes.count {
-            let c = bytes[index]
-            guard c < 32 || c == 34 || c == 92 else { continue }
-            if index > runStart { append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
-            runStart = index + 1
-            switch c {
-            case 34: append(92); append(34)
-            case 92: append(92); append(92)
-            case 9: append(92); append(116)
-            case 10: append(92); append(110)
-            case 13: append(92); append(114)
-            default:
-                append("\\u00")
-                append(Self.hex[Int(c >> 4)]); append(Self.hex[Int(c & 15)])
-            }
-        }
-        if bytes.count > runStart { append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+        JSON.escape(bytes, into: &self)
     }
 
     /// YARN's `StringUtils.escapeString`: a backslash before `,`, `=` and `\`.
