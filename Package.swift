@@ -54,14 +54,16 @@ let package = Package(
         .target(name: "JSONText", swiftSettings: swiftSettings),
         // Work spread over the cores: an ordered parallel map, two closures side by side.
         .target(name: "Parallel", swiftSettings: swiftSettings),
+        // Times and dates (pure): ISO 8601 parsing and formatting in epoch milliseconds, civil-date arithmetic.
+        .target(name: "Timestamps", swiftSettings: swiftSettings),
 
         // Ingestion: application summaries from logs, mappings and attribution (pure; no I/O).
-        .target(name: "Ingest", swiftSettings: swiftSettings),
+        .target(name: "Ingest", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
         // Insights: what the insight tables hold and what is computed from them (hourly usage, workflow
         // runs, SLO attainment); pure values and functions.
-        .target(name: "Insights", dependencies: ["Ingest", "JSONText"], swiftSettings: swiftSettings),
+        .target(name: "Insights", dependencies: ["Ingest", "JSONText", "Timestamps"], swiftSettings: swiftSettings),
         // Synthetic but realistic history in every input shape, for the demo, the tests and the benchmarks.
-        .target(name: "Synth", dependencies: ["Ingest", "JSONText", "QueueConfig", "Platform", "Allocation"], swiftSettings: swiftSettings),
+        .target(name: "Synth", dependencies: ["Ingest", "JSONText", "Timestamps", "QueueConfig", "Platform", "Allocation"], swiftSettings: swiftSettings),
         // The edge: the insight tables in SQLite or PostgreSQL (schema, migrations, typed statements).
         .target(name: "InsightStore", dependencies: ["Store", "Ingest", "Insights"], swiftSettings: swiftSettings),
         // The edge: reading sources (files, folders, .gz, HTTP(S), S3) into the store, resumably.
@@ -75,7 +77,7 @@ let package = Package(
 
         // The allocator (pure): demand from hourly usage, the placement MIP and the allocation LPs on
         // LinearSolver, the plan, its queue configurations and its report.
-        .target(name: "Allocation", dependencies: ["Platform", "LinearSolver", "QueueConfig", "JSONText", "Parallel"],
+        .target(name: "Allocation", dependencies: ["Platform", "LinearSolver", "QueueConfig", "JSONText", "Parallel", "Timestamps"],
                 swiftSettings: swiftSettings),
 
         // The edge of the nightly allocation: which plan a night is measured against (the archive in the store,
@@ -127,7 +129,8 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: swiftSettings),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest"], swiftSettings: swiftSettings),
+        .testTarget(name: "TimestampsTests", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Timestamps"], swiftSettings: swiftSettings),
         .testTarget(name: "InsightsTests", dependencies: ["Insights", "Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "InsightStoreTests", dependencies: ["InsightStore", "IngestPipeline", "Store", "Ingest",

@@ -1,3 +1,4 @@
+import Timestamps
 /// The night a plan is for: a UTC calendar date. Its usage window ends when the night's day ends (the next
 /// day, 00:00 UTC) and starts `window_days` before that.
 public struct PlanNight: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -10,7 +11,7 @@ public struct PlanNight: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The night whose UTC day holds the instant `millis` (milliseconds since the epoch).
     public init(containing millis: Int64) {
-        day = millis >= 0 ? millis / Self.dayMillis : (millis - Self.dayMillis + 1) / Self.dayMillis
+        day = Timestamp.floorDiv(millis, Self.dayMillis)
     }
 
     /// Reads `YYYY-MM-DD` (a real calendar date, years 1970–9999); nil for anything else.
@@ -26,8 +27,8 @@ public struct PlanNight: Sendable, Hashable, Comparable, CustomStringConvertible
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let date = number(8..<10),
-              year >= 1970, (1...12).contains(month), date >= 1, date <= Self.daysIn(month: month, year: year) else { return nil }
-        day = Self.daysFromCivil(year: year, month: month, day: date)
+              year >= 1970, (1...12).contains(month), date >= 1, date <= Timestamp.daysIn(month, year) else { return nil }
+        day = Int64(Timestamp.daysFromCivil(year, month, date))
     }
 
     /// Start of the night's UTC day, milliseconds since the epoch.
@@ -39,14 +40,7 @@ public struct PlanNight: Sendable, Hashable, Comparable, CustomStringConvertible
     public func window(days: Int) -> (start: Int64, end: Int64) { (end - Int64(days) * Self.dayMillis, end) }
 
     /// `YYYY-MM-DD`.
-    public var description: String {
-        let (year, month, date) = Self.civil(fromDays: day)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(date, 2))"
-    }
+    public var description: String { Timestamp.formatDate(start) }
 
     public static func < (a: PlanNight, b: PlanNight) -> Bool { a.day < b.day }
 
@@ -56,38 +50,6 @@ public struct PlanNight: Sendable, Hashable, Comparable, CustomStringConvertible
         let minutes = (millis - night.start) / 60_000
         let hh = minutes / 60, mm = minutes % 60
         return "\(night) \(hh < 10 ? "0" : "")\(hh):\(mm < 10 ? "0" : "")\(mm)"
-    }
-
-    static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    // Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian calendar).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return Int64(era * 146_097 + doe - 719_468)
-    }
-
-    static func civil(fromDays days: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = Int(days) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

@@ -1,3 +1,4 @@
+import Timestamps
 /// The mapping files that attribute applications to workflows, projects, owners and orgs
 /// (DESIGN "Mappings"): `workflows.csv`, `projects.csv`, `owners.csv`, `job_apps.csv`.
 public struct Mappings: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import Timestamps
 import Ingest
 
 /// Why an SLO report could not be set up. `description` is safe to show to users and says what to do.

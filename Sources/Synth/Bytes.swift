@@ -1,3 +1,4 @@
+import Timestamps
 import JSONText
 import Ingest
 

@@ -1,3 +1,4 @@
+import Timestamps
 import Ingest
 
 /// A calendar day in UTC. Synth never reads the clock: the last day of the history is an option.

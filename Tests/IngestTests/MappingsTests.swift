@@ -1,3 +1,4 @@
+import Timestamps
 import Ingest
 import Testing
 

@@ -1,62 +1,69 @@
 /// ISO 8601 / RFC 3339 timestamps as milliseconds since the Unix epoch, without Foundation's date
 /// formatters (which are slow and locale-sensitive).
 public enum Timestamp {
-    /// Parses `2026-11-20T02:00:00Z`, `2026-11-20T02:00:00.250+01:00`, `2026-11-20 02:00:00Z` or a bare
-    /// date `2026-11-20` (midnight UTC). A time without a zone is refused: guessing one would shift SLOs.
-    public static func parse(_ text: String) -> Int64? {
+    /// Parses an ISO 8601 / RFC 3339 date-time with a zone, in the extended form (`2026-11-20T02:00:00Z`,
+    /// `2026-11-20T02:00:00.250+01:00`, `2026-11-20 02:00:00Z`) or the basic one (`20261120T020000Z`); the
+    /// separator may be `T`, `t` or a space, the fraction `.` or `,` (digits past milliseconds ignored), the
+    /// zone `Z`, `±HH`, `±HHMM` or `±HH:MM`. A bare date `2026-11-20` is midnight UTC when `allowingDate`.
+    /// A time without a zone is refused: guessing one would shift SLOs, and a scheduler and the router may
+    /// sit in different zones.
+    public static func parse(_ text: String, allowingDate: Bool = true) -> Int64? {
         let b = Array(text.utf8)
-        func digits(_ at: Int, _ count: Int) -> Int? {
-            guard at + count <= b.count else { return nil }
+        var i = 0
+        func number(_ count: Int) -> Int? {
+            guard i + count <= b.count else { return nil }
             var value = 0
-            for i in at..<(at + count) {
-                guard b[i] >= 48 && b[i] <= 57 else { return nil }
-                value = value * 10 + Int(b[i] - 48)
+            for c in b[i..<(i + count)] {
+                guard c >= 48 && c <= 57 else { return nil }
+                value = value * 10 + Int(c - 48)
             }
+            i += count
             return value
         }
-        guard let year = digits(0, 4), b.count >= 10, b[4] == 45, let month = digits(5, 2), b[7] == 45,
-              let day = digits(8, 2), (1...12).contains(month), day >= 1, day <= daysIn(month, year)
-        else { return nil }
+        func skip(_ c: UInt8, required: Bool) -> Bool {
+            if i < b.count, b[i] == c { i += 1; return true }
+            return !required
+        }
+        let extended = b.count > 4 && b[4] == 45
+        guard let year = number(4), skip(45, required: extended), let month = number(2), skip(45, required: extended),
+              let day = number(2), (1...12).contains(month), day >= 1, day <= daysIn(month, year) else { return nil }
         let date = Int64(daysFromCivil(year, month, day)) * 86_400_000
-        if b.count == 10 { return date }
-        guard b.count >= 19, b[10] == 84 || b[10] == 116 || b[10] == 32, let hour = digits(11, 2), b[13] == 58,
-              let minute = digits(14, 2), b[16] == 58, let second = digits(17, 2), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var index = 19
+        if i == b.count { return allowingDate && extended ? date : nil }
+        guard b[i] == 84 || b[i] == 116 || b[i] == 32 else { return nil }
+        i += 1
+        guard let hour = number(2), skip(58, required: extended), let minute = number(2), skip(58, required: extended),
+              let second = number(2), hour < 24, minute < 60, second < 61 else { return nil }
         var millis = 0
-        if index < b.count && (b[index] == 46 || b[index] == 44) {
-            index += 1
-            var scale = 100
-            let first = index
-            while index < b.count && b[index] >= 48 && b[index] <= 57 {
-                millis += Int(b[index] - 48) * scale
-                scale /= 10
-                index += 1
+        if i < b.count, b[i] == 46 || b[i] == 44 {
+            i += 1
+            var digits = 0
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                if digits < 3 { millis = millis * 10 + Int(b[i] - 48) }
+                digits += 1
+                i += 1
             }
-            guard index > first else { return nil }
+            guard digits > 0 else { return nil }
+            for _ in min(digits, 3)..<3 { millis *= 10 }
         }
         var offset = 0
-        guard index < b.count else { return nil }
-        if b[index] == 90 || b[index] == 122 {
-            index += 1
-        } else if b[index] == 43 || b[index] == 45 {
-            let sign = b[index] == 45 ? -1 : 1
-            guard let oh = digits(index + 1, 2) else { return nil }
-            var om = 0
-            if index + 3 < b.count && b[index + 3] == 58, let m = digits(index + 4, 2) {
-                om = m
-                index += 6
-            } else if let m = digits(index + 3, 2) {
-                om = m
-                index += 5
-            } else {
-                index += 3
+        guard i < b.count else { return nil }
+        if b[i] == 90 || b[i] == 122 {
+            i += 1
+        } else if b[i] == 43 || b[i] == 45 {
+            let sign = b[i] == 45 ? -1 : 1
+            i += 1
+            guard let offsetHours = number(2) else { return nil }
+            var offsetMinutes = 0
+            if i < b.count {
+                _ = skip(58, required: false)
+                guard let minutes = number(2) else { return nil }
+                offsetMinutes = minutes
             }
-            offset = sign * (oh * 60 + om) * 60_000
+            offset = sign * (offsetHours * 60 + offsetMinutes) * 60_000
         } else {
             return nil
         }
-        guard index == b.count else { return nil }
+        guard i == b.count else { return nil }
         return date + Int64(((hour * 60 + minute) * 60 + second) * 1000 + millis - offset)
     }
 
@@ -101,7 +108,7 @@ public enum Timestamp {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     /// Days in a month of the proleptic Gregorian calendar.
     public static func daysIn(_ month: Int, _ year: Int) -> Int {
