@@ -1,5 +1,6 @@
 public import Platform
 import Foundation
+import QueueConfig
 
 /// One leaf queue in tonight's plan.
 public struct QueuePlan: Sendable {
@@ -86,7 +87,7 @@ public enum Planner {
         var skipped = ignoredQueues
         var sized: [QueueDemand] = []
         for demand in demands {
-            if isValidQueueName(demand.queue.org) && isValidQueueName(demand.queue.project) {
+            if QueueName.isValid(demand.queue.org) && QueueName.isValid(demand.queue.project) {
                 sized.append(demand)
             } else {
                 skipped.append(demand.queue.path)
@@ -185,12 +186,5 @@ public enum Planner {
                               relaxations: relaxations, ignoredQueues: skipped.sorted(), windowStart: windowStart,
                               windowEnd: windowEnd, placementSeconds: placementSeconds,
                               allocationSeconds: (ContinuousClock.now - allocationClock).secondsValue)
-    }
-
-    /// YuniKorn's queue-name rule: 1–64 of letters, digits and `-_:#/@`.
-    static func isValidQueueName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy { b in
-            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 95 || b == 58 || b == 35 || b == 47 || b == 64
-        }
     }
 }

@@ -7,17 +7,7 @@ enum Names {
     private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
     /// `^[a-zA-Z0-9_:#/@-]{1,64}$`
-    static func isQueueName(_ name: String) -> Bool {
-        let bytes = name.utf8
-        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
-        for c in bytes {
-            switch c {
-            case 48...57, 65...90, 97...122, 95, 58, 35, 47, 64, 45: continue
-            default: return false
-            }
-        }
-        return true
-    }
+    static func isQueueName(_ name: String) -> Bool { QueueName.isValid(name) }
 
     /// `^[_a-zA-Z][a-zA-Z0-9:#/_.@-]*[$]?$`
     static func isUser(_ name: String) -> Bool {
@@ -166,5 +156,32 @@ enum GoDuration {
             rest = rest.dropFirst(unit.0.count)
         }
         return sign * total
+    }
+}
+
+/// YuniKorn's queue-name rule (`configs.QueueNameRegExp`, `^[a-zA-Z0-9_:#/@-]{1,64}$`): the one copy the
+/// validator, the allocator and the router share.
+public enum QueueName {
+    /// Whether `name` is one valid level of a queue path.
+    public static func isValid<S: StringProtocol>(_ name: S) -> Bool {
+        let bytes = name.utf8
+        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
+        return bytes.allSatisfy(isValidByte)
+    }
+
+    /// Whether a byte may appear in a queue name.
+    @inline(__always) public static func isValidByte(_ c: UInt8) -> Bool {
+        switch c {
+        case 48...57, 65...90, 97...122, 95, 58, 35, 47, 64, 45: true
+        default: false
+        }
+    }
+
+    /// `text` made into a valid queue name: each byte outside the rule becomes `_`, and it is cut to 64
+    /// (an empty text becomes `_`).
+    public static func sanitized(_ text: String) -> String {
+        var bytes = text.utf8.map { isValidByte($0) ? $0 : 0x5F }
+        if bytes.isEmpty { bytes = [0x5F] }
+        return String(decoding: bytes.prefix(64), as: UTF8.self)
     }
 }

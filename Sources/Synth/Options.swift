@@ -177,7 +177,9 @@ public struct SynthError: Error, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
-/// YuniKorn's queue-name rule (`configs.QueueNameRegExp`): letters, digits, `-` and `_`, 1 to 64 characters.
+/// The names Synth writes into queue paths and every log shape: letters, digits, `-` and `_`, 1 to 64
+/// characters (a subset of YuniKorn's queue-name rule, `QueueConfig.QueueName`, safe in YARN's escaping and
+/// in CSV without quoting).
 enum QueueNames {
     /// Whether one level of a queue path is a valid YuniKorn queue name.
     static func isValidQueueLevel<S: StringProtocol>(_ name: S) -> Bool {
