@@ -47,18 +47,20 @@ let package = Package(
         .target(name: "HTTPFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // The pure core: YuniKorn's queue configuration, its validator and emitter.
-        .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip"],
+        .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip", "Diagnostics"],
                 swiftSettings: swiftSettings),
 
         // JSON text for reports (pure): a typed document written with sorted keys, and string quoting.
         .target(name: "JSONText", swiftSettings: swiftSettings),
         // Work spread over the cores: an ordered parallel map, two closures side by side.
         .target(name: "Parallel", swiftSettings: swiftSettings),
+        // Problems in input files said one way (pure): `file:line:column: field: message`.
+        .target(name: "Diagnostics", swiftSettings: swiftSettings),
         // Times and dates (pure): ISO 8601 parsing and formatting in epoch milliseconds, civil-date arithmetic.
         .target(name: "Timestamps", swiftSettings: swiftSettings),
 
         // Ingestion: application summaries from logs, mappings and attribution (pure; no I/O).
-        .target(name: "Ingest", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
+        .target(name: "Ingest", dependencies: ["Timestamps", "Diagnostics"], swiftSettings: swiftSettings),
         // Insights: what the insight tables hold and what is computed from them (hourly usage, workflow
         // runs, SLO attainment); pure values and functions.
         .target(name: "Insights", dependencies: ["Ingest", "JSONText", "Timestamps"], swiftSettings: swiftSettings),
@@ -72,7 +74,7 @@ let package = Package(
 
         // The platform's configuration (pure): the cluster registry with Kubernetes endpoints, the allocation
         // policy, leaf queues and resource units; read by the allocator, the clusters' edge and the router.
-        .target(name: "Platform", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams")],
+        .target(name: "Platform", dependencies: ["QueueConfig", "Diagnostics", .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
 
         // The allocator (pure): demand from hourly usage, the placement MIP and the allocation LPs on

@@ -1,3 +1,4 @@
+public import Diagnostics
 import Timestamps
 /// The mapping files that attribute applications to workflows, projects, owners and orgs
 /// (DESIGN "Mappings"): `workflows.csv`, `projects.csv`, `owners.csv`, `job_apps.csv`.
@@ -62,21 +63,8 @@ public enum MappingFile: String, CaseIterable, Sendable {
 }
 
 /// A row (or a whole file) of a mapping file that could not be used; the row is skipped, the rest kept.
-public struct MappingProblem: Error, Equatable, Sendable, CustomStringConvertible {
-    public var file: String
-    /// 1-based line, 0 for the file as a whole.
-    public var line: Int
-    public var message: String
-
-    public init(file: String, line: Int, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    /// `workflows.csv:7: tier "4" is not 1, 2 or 3 (…)`.
-    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
-}
+/// `workflows.csv:7: tier "4" is not 1, 2 or 3 (…)`.
+public typealias MappingProblem = SourceProblem
 
 extension Mappings {
     /// Reads one mapping file's text into these mappings (later rows for a key already read are refused,

@@ -1,29 +1,10 @@
 internal import Yams
 import Foundation
+public import Diagnostics
 import QueueConfig
 
 /// One problem in `clusters.yaml` or `policy.yaml`: where it is, which field, and what to do.
-public struct InputProblem: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    /// The field path, e.g. `clusters[1].capacity.memory`.
-    public var field: String
-    public var message: String
-
-    public init(file: String, line: Int, column: Int, field: String, message: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.field = field
-        self.message = message
-    }
-
-    public var description: String {
-        let place = line > 0 ? "\(file):\(line):\(column)" : file
-        return field.isEmpty ? "\(place): \(message)" : "\(place): \(field): \(message)"
-    }
-}
+public typealias InputProblem = SourceProblem
 
 /// Every problem found in an input file; nothing is half-read.
 public struct InputError: Error, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 
 /// The check of one input (a `queues.yaml` or a ConfigMap) and how it is shown to people and to
@@ -95,9 +96,9 @@ public struct FileReport: Sendable {
             out = "\(file)\(where_): invalid, " + counts.joined(separator: ", ") + "\n"
         }
         for problem in result.problems {
-            let position = problem.location.map { ":\($0.line):\($0.column)" } ?? ""
+            let place = SourceProblem.place(file: file, line: problem.location?.line ?? 0, column: problem.location?.column ?? 0)
             let path = problem.path.components.isEmpty ? "" : "\(problem.path): "
-            out += "  \(file)\(position): \(problem.severity.rawValue): \(path)\(problem.message)\n"
+            out += "  \(place): \(problem.severity.rawValue): \(path)\(problem.message)\n"
         }
         if let error = result.yunikornError {
             out += "  YuniKorn reports: " + error.replacingOccurrences(of: "\n", with: "\n    ") + "\n"
