@@ -20,8 +20,10 @@ nightly: build
 	.build/debug/bursar slo report
 	.build/debug/bursar validate Queues
 
-# Unit, golden, fixture and end-to-end tests, with a throwaway PostgreSQL server for the store tests.
+# The module graph against its layers (scripts/check-architecture.py), then unit, golden, fixture and end-to-end
+# tests, with a throwaway PostgreSQL server for the store tests.
 test: setup
+	python3 scripts/check-architecture.py
 	bash scripts/with-postgres.sh swift test
 
 # Release-build benchmarks; they print their inputs and figures and never fail on time.
