@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // SHA-256 for YuniKorn's config checksum and the router's token digests (already in the graph).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C libraries: one system-library target each, wrapped by exactly one Swift target.
@@ -47,7 +49,8 @@ let package = Package(
         .target(name: "HTTPFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // The pure core: YuniKorn's queue configuration, its validator and emitter.
-        .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip"],
+        .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip",
+                                                    .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
         // JSON text for reports (pure): a typed document written with sorted keys, and string quoting.
@@ -83,7 +86,8 @@ let package = Package(
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
         // routing decision over a snapshot, the manifest mutation, tokens and authorization.
-        .target(name: "Router", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams")],
+        .target(name: "Router", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams"),
+                                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
