@@ -86,14 +86,14 @@ let package = Package(
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
         // routing decision over a snapshot, the manifest mutation, tokens and authorization.
-        .target(name: "Router", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams"),
-                                               .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Routing", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams"),
+                                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
         // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
         .target(name: "Archer", dependencies: [
-            "InsightStore", "Store", "QueueConfig", "Allocation", "Router", "Clusters", "NightlyPlan",
+            "InsightStore", "Store", "QueueConfig", "Allocation", "Routing", "Clusters", "NightlyPlan",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -110,7 +110,7 @@ let package = Package(
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Allocation", "Clusters",
-            "Router", "Archer", "HTTPFetch", "NightlyPlan",
+            "Routing", "Archer", "HTTPFetch", "NightlyPlan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -135,9 +135,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
-        .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ArcherTests", dependencies: [
-            "TestSupport", "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Allocation", "NightlyPlan",
+            "TestSupport", "Archer", "Routing", "Clusters", "InsightStore", "Store", "HTTPFetch", "Allocation", "NightlyPlan",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),

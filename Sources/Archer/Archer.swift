@@ -5,7 +5,7 @@ import HTTPTypes
 public import Logging
 public import InsightStore
 public import Allocation
-public import Router
+public import Routing
 public import Clusters
 import ServiceLifecycle
 import HummingbirdCore
@@ -126,7 +126,7 @@ public final class Archer: Sendable {
     /// The HTTP application: every route, authentication, metrics, and the snapshot refresher as a service.
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        let router = Hummingbird.Router(context: ArcherContext.self)
+        let router = Router(context: ArcherContext.self)
         router.addMiddleware { MetricsMiddleware() }
         router.get("healthz") { _, _ in try self.healthz() }
         router.get("metrics") { _, _ in

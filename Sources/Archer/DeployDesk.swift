@@ -1,5 +1,5 @@
 import Foundation
-import Router
+import Routing
 import Hummingbird
 import InsightStore
 import Clusters

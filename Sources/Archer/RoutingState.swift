@@ -4,7 +4,7 @@ import Synchronization
 import Logging
 import Allocation
 import InsightStore
-import Router
+import Routing
 
 /// The routing snapshot the router decides on, held in memory and refreshed from the store and the
 /// `Queues/` files. Decisions never wait for the store: when a refresh fails, routing goes on with the

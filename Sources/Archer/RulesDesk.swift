@@ -2,7 +2,7 @@ import Clusters
 import Foundation
 import Hummingbird
 import InsightStore
-import Router
+import Routing
 
 /// A stored rule as the API shows it.
 struct RuleView: Encodable {

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import InsightStore
-import Router
+import Routing
 import Clusters
 
 extension Archer {

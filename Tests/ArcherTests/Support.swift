@@ -6,7 +6,7 @@ import HTTPFetch
 import InsightStore
 import Logging
 import NIOCore
-import Router
+import Routing
 import Store
 import Testing
 

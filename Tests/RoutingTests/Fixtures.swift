@@ -1,4 +1,4 @@
-@testable import Router
+@testable import Routing
 
 /// Submission bodies and snapshots the tests share.
 enum Fixtures {
