@@ -143,9 +143,9 @@ final class TestRouter: @unchecked Sendable {
     }
 
     /// One request over real HTTP (libcurl).
-    func call(_ method: HTTPRequest.Method, _ path: String, token: String? = TestRouter.alice, body: String = "",
+    func call(_ method: FetchRequest.Method, _ path: String, token: String? = TestRouter.alice, body: String = "",
               contentType: String = "application/json", headers: [String] = []) async throws -> (status: Int, json: [String: Any], text: String) {
-        let request = HTTPRequest(method: method, url: base + path, headers: ["Content-Type: \(contentType)"] + headers,
+        let request = FetchRequest(method: method, url: base + path, headers: ["Content-Type: \(contentType)"] + headers,
                                   body: Array(body.utf8), bearerToken: token)
         let response = try await Self.perform(request)
         let text = String(decoding: response.body, as: UTF8.self)
@@ -155,7 +155,7 @@ final class TestRouter: @unchecked Sendable {
 
     /// Sends a request on a thread of its own: libcurl blocks, and a blocked test must not hold one of the
     /// few cooperative threads the in-process server's handlers need.
-    static func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+    static func perform(_ request: FetchRequest) async throws -> FetchResponse {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result { try HTTPFetcher(timeout: .seconds(30)).perform(request) })
