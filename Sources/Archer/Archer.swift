@@ -57,15 +57,15 @@ public struct ArcherOptions: Sendable {
 /// which queue configurations reach clusters.
 public final class Archer: Sendable {
     let options: ArcherOptions
-    let lane: StoreLane
+    let storeThread: StoreThread
     let state: RoutingState
     public let metrics: ArcherMetrics
     let logger: Logger
     /// Blocking cluster calls (libcurl) run here, off the event loops and the cooperative pool.
     let clusterQueue = DispatchQueue(label: "bursar.clusters", attributes: .concurrent)
     private let version = Mutex<Int64>(0)
-    /// Onboarding room per cluster, re-read only when a `queues.yaml` changes.
-    private let rooms = OnboardingRooms()
+    /// Onboarding headroom per cluster, re-read only when a `queues.yaml` changes.
+    private let headroom = OnboardingHeadroomCache()
     /// What the readiness probes found, per probed cluster.
     let health = HealthBook()
     /// Failed authentications, counted and logged (rate-limited).
@@ -79,18 +79,18 @@ public final class Archer: Sendable {
         self.logger = logger
         self.metrics = metrics
         authFailures = AuthFailureLog(metrics: metrics, logger: logger)
-        lane = try StoreLane(location: store, batchObserver: { metrics.committed(batch: $0) })
-        state = RoutingState(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, health: health, version: 1,
-                                                         logger: logger))
+        storeThread = try StoreThread(location: store, batchObserver: { metrics.committed(batch: $0) })
+        state = RoutingState(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
+                                                         health: health, version: 1, logger: logger))
         version.withLock { $0 = 1 }
     }
 
     /// Reads the store and the `Queues/` files into a snapshot (the one way both start-up and refresh load it).
-    private static func loadSnapshot(lane: StoreLane, options: ArcherOptions, rooms: OnboardingRooms, health: HealthBook,
-                                     version: Int64, logger: Logger) async throws -> RoutingSnapshot {
-        let stored = try await lane.run(StoredRouting.read)
+    private static func loadSnapshot(storeThread: StoreThread, options: ArcherOptions, headroom: OnboardingHeadroomCache,
+                                     health: HealthBook, version: Int64, logger: Logger) async throws -> RoutingSnapshot {
+        let stored = try await storeThread.run(StoredRouting.read)
         let facts = ClusterFacts(clusters: options.clusters,
-                                 onboardingRoom: rooms.read(options.clusters, queuesDirectory: options.queuesDirectory),
+                                 onboardingHeadroom: headroom.read(options.clusters.map(\.name), queuesDirectory: options.queuesDirectory),
                                  health: health.current)
         let (snapshot, skipped) = SnapshotBuilder.build(stored, facts, version: version)
         for problem in skipped { logger.warning("skipping a stored rule", metadata: ["problem": .string(problem)]) }
@@ -105,8 +105,8 @@ public final class Archer: Sendable {
                 value += 1
                 return value
             }
-            state.replace(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, health: health, version: next,
-                                                      logger: logger))
+            state.replace(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
+                                                      health: health, version: next, logger: logger))
         } catch {
             state.refreshFailed("\(error)")
             metrics.snapshotRefreshFailed()
@@ -165,14 +165,14 @@ public final class Archer: Sendable {
             logger: logger)
     }
 
-    /// Runs the service until SIGTERM/SIGINT, then finishes in-flight requests and flushes the store lane.
+    /// Runs the service until SIGTERM/SIGINT, then finishes in-flight requests and flushes the store thread.
     public func run(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
-        defer { lane.shutdown() }
+        defer { storeThread.shutdown() }
         try await application(onServerRunning: onServerRunning).runService()
     }
 
     /// Flushes and closes the store (for callers that run `application()` themselves).
-    public func shutdown() { lane.shutdown() }
+    public func shutdown() { storeThread.shutdown() }
 
     private func healthz() throws -> Response {
         let (age, error) = state.health

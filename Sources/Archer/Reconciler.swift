@@ -65,7 +65,7 @@ extension Archer {
         while !Task.isCancelled {
             let rows: [SubmissionRecord]
             do {
-                rows = try await lane.run { try $0.unsettledSubmissions(updatedBefore: updatedBefore, limit: batch) }
+                rows = try await storeThread.run { try $0.unsettledSubmissions(updatedBefore: updatedBefore, limit: batch) }
             } catch {
                 logger.warning("reconciliation could not read the store; retrying next pass", metadata: ["error": .string("\(error)")])
                 break
@@ -77,7 +77,7 @@ extension Archer {
             for row in fresh {
                 let change = await settle(row, counts: &counts)
                 do {
-                    try await lane.record(change)
+                    try await storeThread.record(change)
                 } catch {
                     logger.warning("reconciled state not recorded", metadata: ["app_id": .string(row.appID), "error": .string("\(error)")])
                 }

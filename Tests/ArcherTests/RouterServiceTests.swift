@@ -179,8 +179,8 @@ struct RouterServiceTests {
         }
     }
 
-    @Test func unknownProjectGoesToOnboardingWithTheMostRoom() async throws {
-        let room = { (vcore: Int) in
+    @Test func unknownProjectGoesToOnboardingWithTheMostHeadroom() async throws {
+        let headroom = { (vcore: Int) in
             """
             partitions:
               - name: default
@@ -198,7 +198,7 @@ struct RouterServiceTests {
                           max: {vcore: \(vcore), memory: 100Gi}
             """
         }
-        try await withRouter(.sqlite, queuesYAML: ["moka-a": room(10), "moka-b": room(50)]) { router in
+        try await withRouter(.sqlite, queuesYAML: ["moka-a": headroom(10), "moka-b": headroom(50)]) { router in
             let answer = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON(project: "newproj", tier: "2", workflow: "new-flow"))
             #expect(answer.status == 201, "\(answer.text)")
             let decision = try #require(answer.json["decision"] as? [String: Any])

@@ -163,7 +163,7 @@ final class TestRouter: @unchecked Sendable {
         }
     }
 
-    /// A store of its own for checks (the router's lane owns the other connection).
+    /// A store of its own for checks (the router's store thread owns the other connection).
     func store() throws -> InsightStore { try InsightStore(location) }
 }
 

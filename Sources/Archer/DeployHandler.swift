@@ -96,7 +96,7 @@ extension Archer {
     /// is logged (with the entry, so it is not lost) rather than turned into an error answer.
     private func audit(_ entry: AuditEntry) async {
         do {
-            try await lane.run { try $0.appendAudit([entry]) }
+            try await storeThread.run { try $0.appendAudit([entry]) }
         } catch {
             logger.error("audit entry not written", metadata: [
                 "action": .string(entry.action), "target": .string(entry.target), "detail": .string(entry.detail ?? ""),

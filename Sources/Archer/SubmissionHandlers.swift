@@ -30,7 +30,7 @@ extension Archer {
         let record = prepared.record(principal: principal.name, at: Archer.now())
         let written: Bool
         do {
-            written = try await lane.record(record)
+            written = try await storeThread.record(record)
         } catch {
             metrics.submissionUnavailable()
             logger.error("submission not recorded; refused with 503", metadata: ["error": .string("\(error)")])
@@ -71,10 +71,10 @@ extension Archer {
         // The outcome is recorded with the next group commit, without holding the answer for it: the submission
         // itself is already durable. Should that write fail (or the router die first), the record stays
         // `recorded`, and the reconciler settles it from the cluster's truth.
-        let lane = self.lane, logger = self.logger
+        let storeThread = self.storeThread, logger = self.logger
         Task {
             do {
-                try await lane.record(outcome)
+                try await storeThread.record(outcome)
             } catch {
                 logger.error("submission outcome not recorded", metadata: ["app_id": .string(outcome.appID), "error": .string("\(error)")])
             }
@@ -97,7 +97,7 @@ extension Archer {
         let key = prepared.idempotencyKey
         let found: SubmissionRecord?
         do {
-            found = try await lane.run { store -> SubmissionRecord? in
+            found = try await storeThread.run { store -> SubmissionRecord? in
                 guard let key else { return nil }
                 return try store.submission(principal: principal, idempotencyKey: key)
             }
@@ -133,7 +133,7 @@ extension Archer {
     func submission(_ context: ArcherContext) async throws -> Response {
         let principal = try context.caller()
         let appID = try context.parameters.require("app_id")
-        guard var record = try await lane.run({ try $0.submission(appID: appID) }) else {
+        guard var record = try await storeThread.run({ try $0.submission(appID: appID) }) else {
             throw APIError.notFound("no submission with app id \(appID)")
         }
         if !principal.isAdmin && record.principal != principal.name {
@@ -155,7 +155,7 @@ extension Archer {
                     // The cluster has it: that settles a `recorded` or `unknown` row here and now.
                     let change = SubmissionStateChange(appID: record.appID, state: "submitted",
                                                        detail: "uid \(status.uid) (found on the cluster)", at: Archer.now())
-                    try? await lane.record(change)
+                    try? await storeThread.record(change)
                     (record.state, record.stateDetail, record.updatedAt) = (change.state, change.detail, change.at)
                 }
             } catch let error as ClusterError where error.isNotFound && record.state != "submitted" {
