@@ -221,20 +221,7 @@ public final class StoreThread: @unchecked Sendable {
     private func openStore() throws -> InsightStore {
         if let store { return store }
         let opened = try InsightStore(location)
-        if case let .sqlite(path) = location {
-            // A checkpoint syncs the database file to disk, which takes milliseconds; run on this thread it would
-            // hold every waiting submission for that long, many times a second. The checkpointer thread does it
-            // instead, with its own connection (WAL checkpoints run beside writers). Only once it runs is the
-            // connection's own autocheckpoint turned off: a store thread without it fails rather than let the log grow.
-            if path != ":memory:" {
-                try startCheckpointer(path: path)
-                try opened.connection.execute("PRAGMA wal_autocheckpoint = 0")
-            }
-            // The store thread's page cache is emptied often under load, and emptying walks its whole hash of cached pages:
-            // at the store's bulk-ingest size (256 MiB) that walk was 8% of the router's CPU under wrk. 16 MiB holds
-            // what submissions touch (the tails of their tables and indexes) and made the router 12% faster.
-            try opened.connection.execute("PRAGMA cache_size = -16384")
-        }
+        try opened.prepareForServing(startCheckpointer: startCheckpointer(path:))
         store = opened
         return opened
     }
