@@ -70,14 +70,18 @@ public final class Archer: Sendable {
     let health = HealthBook()
     /// Failed authentications, counted and logged (rate-limited).
     let authFailures: AuthFailureLog
+    /// The time every record, rule change, cordon, audit entry and probe result is stamped with (ms since 1970).
+    let now: @Sendable () -> Int64
 
     /// Opens the store (migrating it) and loads the first snapshot; fails if either is impossible, so a
-    /// misconfigured router never starts.
+    /// misconfigured router never starts. `now` is the clock times are recorded with (the wall clock, but for
+    /// tests).
     public init(options: ArcherOptions, store: StoreLocation, logger: Logger,
-                metrics: ArcherMetrics = ArcherMetrics()) async throws {
+                metrics: ArcherMetrics = ArcherMetrics(), now: @escaping @Sendable () -> Int64 = Archer.wallClock) async throws {
         self.options = options
         self.logger = logger
         self.metrics = metrics
+        self.now = now
         authFailures = AuthFailureLog(metrics: metrics, logger: logger)
         storeThread = try StoreThread(location: store, batchObserver: { metrics.committed(batch: $0) })
         state = RoutingState(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
@@ -207,7 +211,8 @@ public final class Archer: Sendable {
         }
     }
 
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    /// The wall clock in milliseconds since 1970, as the store records times.
+    public static func wallClock() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }
 
 /// Reloads the routing snapshot every `refreshInterval` until the service group shuts down.

@@ -62,7 +62,7 @@ extension Archer {
         guard let reason, !reason.isEmpty else {
             throw APIError.badRequest("invalid_cordon", "say why: send {\"reason\": \"…\"}", field: "reason")
         }
-        try await storeCall { try $0.cordon(ClusterCordon(cluster: name, reason: reason, by: principal.name, at: Archer.now())) }
+        try await storeCall { try $0.cordon(ClusterCordon(cluster: name, reason: reason, by: principal.name, at: self.now())) }
         logger.notice("cluster cordoned", metadata: ["cluster": .string(name), "reason": .string(reason)])
         await refresh()
         return try JSONBody.response(encoding: ["cluster": name, "cordoned": "true", "reason": reason])
@@ -72,7 +72,7 @@ extension Archer {
     func uncordon(_ context: ArcherContext) async throws -> Response {
         let principal = try context.admin(to: "uncordon clusters")
         let name = try knownCluster(context)
-        guard try await storeCall({ try $0.uncordon(cluster: name, by: principal.name, at: Archer.now()) }) else {
+        guard try await storeCall({ try $0.uncordon(cluster: name, by: principal.name, at: self.now()) }) else {
             throw APIError.notFound("cluster \(name) is not cordoned")
         }
         logger.notice("cluster uncordoned", metadata: ["cluster": .string(name)])

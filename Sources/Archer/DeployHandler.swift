@@ -43,7 +43,7 @@ extension Archer {
             }
         } catch {
             logger.error("deploy failed", metadata: ["cluster": .string(name), "error": .string("\(error)")])
-            await audit(AuditEntry(at: Archer.now(), principal: principal.name, action: "deploy.failed",
+            await audit(AuditEntry(at: now(), principal: principal.name, action: "deploy.failed",
                                    target: "cluster/\(name)", before: nil, after: nil, detail: "\(error)"))
             throw APIError(.badGateway, "cluster_error", "the cluster API failed: \(error)")
         }
@@ -55,7 +55,7 @@ extension Archer {
         case .unchanged: nil
         }
         if let action {
-            await audit(AuditEntry(at: Archer.now(), principal: principal.name, action: action, target: "cluster/\(name)",
+            await audit(AuditEntry(at: now(), principal: principal.name, action: action, target: "cluster/\(name)",
                                    before: nil, after: report.resourceVersion, detail: reportJSON))
         }
         if report.outcome == .applied {

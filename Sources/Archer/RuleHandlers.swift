@@ -76,7 +76,7 @@ extension Archer {
         let text = String(decoding: try SnapshotBuilder.encoder.encode(rule), as: UTF8.self)
         let priority = rule.priority
         let (before, after) = try await storeCall {
-            try $0.putRule(id: id, priority: priority, body: text, by: principal.name, at: Archer.now(),
+            try $0.putRule(id: id, priority: priority, body: text, by: principal.name, at: self.now(),
                            expectedRevision: expected)
         }
         logger.notice("routing rule \(before == nil ? "created" : "updated")",
@@ -93,7 +93,7 @@ extension Archer {
         let principal = try context.admin(to: "change routing rules")
         let id = try context.parameters.require("id")
         let expected = try Self.revision(request)
-        guard try await storeCall({ try $0.deleteRule(id: id, by: principal.name, at: Archer.now(), expectedRevision: expected) }) != nil else {
+        guard try await storeCall({ try $0.deleteRule(id: id, by: principal.name, at: self.now(), expectedRevision: expected) }) != nil else {
             throw APIError.notFound("no routing rule \(id)")
         }
         logger.notice("routing rule deleted", metadata: ["rule": .string(id)])

@@ -27,7 +27,7 @@ extension Archer {
             metrics.submissionRefused()
             throw error
         }
-        let record = prepared.record(principal: principal.name, at: Archer.now())
+        let record = prepared.record(principal: principal.name, at: now())
         let written: Bool
         do {
             written = try await storeThread.record(record)
@@ -48,7 +48,7 @@ extension Archer {
                     ? try await onCluster { try target.createSparkApplication(namespace: decision.namespace, manifestJSON: manifest) }
                     : try target.createSparkApplication(namespace: decision.namespace, manifestJSON: manifest)
                 outcome = SubmissionStateChange(appID: prepared.appID, state: "submitted",
-                                                detail: "uid \(created.uid)", at: Archer.now())
+                                                detail: "uid \(created.uid)", at: now())
             } catch let error as ClusterError where error.outcomeUnknown {
                 // The API server may have created it: neither `failed` (the client would submit again and run it
                 // twice) nor `submitted`. The reconciler asks the cluster and settles it.
@@ -57,16 +57,16 @@ extension Archer {
                 outcome = SubmissionStateChange(
                     appID: prepared.appID, state: "unknown",
                     detail: "\(error); the cluster may have created it: GET /v1/submissions/\(prepared.appID) tells once the router has asked it",
-                    at: Archer.now())
+                    at: now())
             } catch {
                 metrics.clusterFailed()
                 status = .badGateway
-                outcome = SubmissionStateChange(appID: prepared.appID, state: "failed", detail: "\(error)", at: Archer.now())
+                outcome = SubmissionStateChange(appID: prepared.appID, state: "failed", detail: "\(error)", at: now())
             }
         } else {
             status = .badGateway
             outcome = SubmissionStateChange(appID: prepared.appID, state: "failed",
-                                            detail: "cluster \(decision.cluster) (from \(decision.source.rawValue)) is not in clusters.yaml; add it there and restart the router, or fix the rule / re-run bursar allocate", at: Archer.now())
+                                            detail: "cluster \(decision.cluster) (from \(decision.source.rawValue)) is not in clusters.yaml; add it there and restart the router, or fix the rule / re-run bursar allocate", at: now())
         }
         // The outcome is recorded with the next group commit, without holding the answer for it: the submission
         // itself is already durable. Should that write fail (or the router die first), the record stays
@@ -154,7 +154,7 @@ extension Archer {
                 if record.state != "submitted" {
                     // The cluster has it: that settles a `recorded` or `unknown` row here and now.
                     let change = SubmissionStateChange(appID: record.appID, state: "submitted",
-                                                       detail: "uid \(status.uid) (found on the cluster)", at: Archer.now())
+                                                       detail: "uid \(status.uid) (found on the cluster)", at: now())
                     try? await storeThread.record(change)
                     (record.state, record.stateDetail, record.updatedAt) = (change.state, change.detail, change.at)
                 }

@@ -59,7 +59,8 @@ final class TestRouter: @unchecked Sendable {
     ///   - seed: writes to the store before the router starts (rows a crashed router left).
     init(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
          probeTargets: [String: any ClusterTarget] = [:], clusterTargets: [String: any ClusterTarget] = [:],
-         seed: (InsightStore) throws -> Void = { _ in }, configure: (inout ArcherOptions) -> Void = { _ in }) async throws {
+         seed: (InsightStore) throws -> Void = { _ in }, configure: (inout ArcherOptions) -> Void = { _ in },
+         now: @escaping @Sendable () -> Int64 = Archer.wallClock) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-archer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         location = try backend.freshLocation(in: folder)
@@ -116,7 +117,7 @@ final class TestRouter: @unchecked Sendable {
         configure(&options)
         var logger = Logger(label: "test.archer")
         logger.logLevel = .critical
-        let archer = try await Archer(options: options, store: location, logger: logger)
+        let archer = try await Archer(options: options, store: location, logger: logger, now: now)
         self.archer = archer
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         task = Task {
@@ -173,9 +174,10 @@ final class TestRouter: @unchecked Sendable {
 func withRouter<Result>(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
                         probeTargets: [String: any ClusterTarget] = [:], clusterTargets: [String: any ClusterTarget] = [:],
                         seed: (InsightStore) throws -> Void = { _ in }, configure: (inout ArcherOptions) -> Void = { _ in },
+                        now: @escaping @Sendable () -> Int64 = Archer.wallClock,
                         _ body: (TestRouter) async throws -> Result) async throws -> Result {
     let router = try await TestRouter(backend, maxBody: maxBody, queuesYAML: queuesYAML, probeTargets: probeTargets,
-                                      clusterTargets: clusterTargets, seed: seed, configure: configure)
+                                      clusterTargets: clusterTargets, seed: seed, configure: configure, now: now)
     let result: Swift.Result<Result, any Error>
     do {
         result = .success(try await body(router))
