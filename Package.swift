@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // SHA-256 for YuniKorn's config checksum and the router's token digests (already in the graph).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C libraries: one system-library target each, wrapped by exactly one Swift target.
@@ -47,7 +49,8 @@ let package = Package(
         .target(name: "HTTPFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // The pure core: YuniKorn's queue configuration, its validator and emitter.
-        .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip", "Diagnostics"],
+        .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip", "Diagnostics",
+                                                    .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
         // JSON text for reports (pure): a typed document written with sorted keys, and string quoting.
@@ -94,13 +97,14 @@ let package = Package(
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
         // routing decision over a snapshot, the manifest mutation, tokens and authorization.
-        .target(name: "Router", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams")],
+        .target(name: "Routing", dependencies: ["QueueConfig", .product(name: "Yams", package: "Yams"),
+                                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
         // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
         .target(name: "Archer", dependencies: [
-            "InsightStore", "Store", "QueueConfig", "Platform", "Router", "Clusters", "NightlyPlan",
+            "InsightStore", "Store", "QueueConfig", "Platform", "Routing", "Clusters", "NightlyPlan",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -117,7 +121,7 @@ let package = Package(
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
-            "Router", "Archer", "HTTPFetch", "NightlyPlan",
+            "Routing", "Archer", "HTTPFetch", "NightlyPlan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -144,9 +148,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Platform", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
-        .testTarget(name: "RouterTests", dependencies: ["Router"], exclude: ["Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ArcherTests", dependencies: [
-            "TestSupport", "Archer", "Router", "Clusters", "InsightStore", "Store", "HTTPFetch", "Platform", "Allocation", "NightlyPlan",
+            "TestSupport", "Archer", "Routing", "Clusters", "InsightStore", "Store", "HTTPFetch", "Platform", "Allocation", "NightlyPlan",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),

@@ -5,7 +5,7 @@ import HTTPTypes
 public import Logging
 public import InsightStore
 public import Platform
-public import Router
+public import Routing
 public import Clusters
 import ServiceLifecycle
 import HummingbirdCore
@@ -57,40 +57,44 @@ public struct ArcherOptions: Sendable {
 /// which queue configurations reach clusters.
 public final class Archer: Sendable {
     let options: ArcherOptions
-    let lane: StoreLane
+    let storeThread: StoreThread
     let state: RoutingState
     public let metrics: ArcherMetrics
     let logger: Logger
     /// Blocking cluster calls (libcurl) run here, off the event loops and the cooperative pool.
     let clusterQueue = DispatchQueue(label: "bursar.clusters", attributes: .concurrent)
     private let version = Mutex<Int64>(0)
-    /// Onboarding room per cluster, re-read only when a `queues.yaml` changes.
-    private let rooms = OnboardingRooms()
+    /// Onboarding headroom per cluster, re-read only when a `queues.yaml` changes.
+    private let headroom = OnboardingHeadroomCache()
     /// What the readiness probes found, per probed cluster.
     let health = HealthBook()
     /// Failed authentications, counted and logged (rate-limited).
     let authFailures: AuthFailureLog
+    /// The time every record, rule change, cordon, audit entry and probe result is stamped with (ms since 1970).
+    let now: @Sendable () -> Int64
 
     /// Opens the store (migrating it) and loads the first snapshot; fails if either is impossible, so a
-    /// misconfigured router never starts.
+    /// misconfigured router never starts. `now` is the clock times are recorded with (the wall clock, but for
+    /// tests).
     public init(options: ArcherOptions, store: StoreLocation, logger: Logger,
-                metrics: ArcherMetrics = ArcherMetrics()) async throws {
+                metrics: ArcherMetrics = ArcherMetrics(), now: @escaping @Sendable () -> Int64 = Archer.wallClock) async throws {
         self.options = options
         self.logger = logger
         self.metrics = metrics
+        self.now = now
         authFailures = AuthFailureLog(metrics: metrics, logger: logger)
-        lane = try StoreLane(location: store, batchObserver: { metrics.committed(batch: $0) })
-        state = RoutingState(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, health: health, version: 1,
-                                                         logger: logger))
+        storeThread = try StoreThread(location: store, batchObserver: { metrics.committed(batch: $0) })
+        state = RoutingState(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
+                                                         health: health, version: 1, logger: logger))
         version.withLock { $0 = 1 }
     }
 
     /// Reads the store and the `Queues/` files into a snapshot (the one way both start-up and refresh load it).
-    private static func loadSnapshot(lane: StoreLane, options: ArcherOptions, rooms: OnboardingRooms, health: HealthBook,
-                                     version: Int64, logger: Logger) async throws -> RoutingSnapshot {
-        let stored = try await lane.run(StoredRouting.read)
+    private static func loadSnapshot(storeThread: StoreThread, options: ArcherOptions, headroom: OnboardingHeadroomCache,
+                                     health: HealthBook, version: Int64, logger: Logger) async throws -> RoutingSnapshot {
+        let stored = try await storeThread.run(StoredRouting.read)
         let facts = ClusterFacts(clusters: options.clusters,
-                                 onboardingRoom: rooms.read(options.clusters, queuesDirectory: options.queuesDirectory),
+                                 onboardingHeadroom: headroom.read(options.clusters.map(\.name), queuesDirectory: options.queuesDirectory),
                                  health: health.current)
         let (snapshot, skipped) = SnapshotBuilder.build(stored, facts, version: version)
         for problem in skipped { logger.warning("skipping a stored rule", metadata: ["problem": .string(problem)]) }
@@ -105,8 +109,8 @@ public final class Archer: Sendable {
                 value += 1
                 return value
             }
-            state.replace(try await Self.loadSnapshot(lane: lane, options: options, rooms: rooms, health: health, version: next,
-                                                      logger: logger))
+            state.replace(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
+                                                      health: health, version: next, logger: logger))
         } catch {
             state.refreshFailed("\(error)")
             metrics.snapshotRefreshFailed()
@@ -126,7 +130,7 @@ public final class Archer: Sendable {
     /// The HTTP application: every route, authentication, metrics, and the snapshot refresher as a service.
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        let router = Hummingbird.Router(context: ArcherContext.self)
+        let router = Router(context: ArcherContext.self)
         router.addMiddleware { MetricsMiddleware() }
         router.get("healthz") { _, _ in try self.healthz() }
         router.get("metrics") { _, _ in
@@ -165,14 +169,14 @@ public final class Archer: Sendable {
             logger: logger)
     }
 
-    /// Runs the service until SIGTERM/SIGINT, then finishes in-flight requests and flushes the store lane.
+    /// Runs the service until SIGTERM/SIGINT, then finishes in-flight requests and flushes the store thread.
     public func run(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
-        defer { lane.shutdown() }
+        defer { storeThread.shutdown() }
         try await application(onServerRunning: onServerRunning).runService()
     }
 
     /// Flushes and closes the store (for callers that run `application()` themselves).
-    public func shutdown() { lane.shutdown() }
+    public func shutdown() { storeThread.shutdown() }
 
     private func healthz() throws -> Response {
         let (age, error) = state.health
@@ -207,7 +211,8 @@ public final class Archer: Sendable {
         }
     }
 
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    /// The wall clock in milliseconds since 1970, as the store records times.
+    public static func wallClock() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }
 
 /// Reloads the routing snapshot every `refreshInterval` until the service group shuts down.

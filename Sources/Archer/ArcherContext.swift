@@ -2,7 +2,7 @@ import Foundation
 public import Hummingbird
 import Logging
 import NIOCore
-public import Router
+public import Routing
 
 /// The request context: Hummingbird's core storage plus the caller, once authenticated.
 public struct ArcherContext: RequestContext {

@@ -51,7 +51,7 @@ struct ClusterProbeService: Service {
                     } catch {
                         failure = "\(error)"
                     }
-                    let (health, changed) = archer.health.record(cluster, error: failure, at: Archer.now())
+                    let (health, changed) = archer.health.record(cluster, error: failure, at: archer.now())
                     archer.metrics.cluster(cluster, healthy: health.healthy)
                     guard changed else { return nil }
                     if health.healthy {

@@ -20,7 +20,12 @@ import Clusters
 struct SubmissionReconciler: Service {
     let archer: Archer
     /// When this router started: rows last changed before then belong to no request in flight.
-    let startedAt = Archer.now()
+    let startedAt: Int64
+
+    init(archer: Archer) {
+        self.archer = archer
+        startedAt = archer.now()
+    }
 
     /// How often the unsettled rows are looked at after the start.
     static let interval: Duration = .seconds(30)
@@ -40,7 +45,7 @@ struct SubmissionReconciler: Service {
             } catch {
                 return
             }
-            await archer.reconcile(updatedBefore: Archer.now() - Self.grace)
+            await archer.reconcile(updatedBefore: archer.now() - Self.grace)
         }
     }
 }
@@ -65,7 +70,7 @@ extension Archer {
         while !Task.isCancelled {
             let rows: [SubmissionRecord]
             do {
-                rows = try await lane.run { try $0.unsettledSubmissions(updatedBefore: updatedBefore, limit: batch) }
+                rows = try await storeThread.run { try $0.unsettledSubmissions(updatedBefore: updatedBefore, limit: batch) }
             } catch {
                 logger.warning("reconciliation could not read the store; retrying next pass", metadata: ["error": .string("\(error)")])
                 break
@@ -77,7 +82,7 @@ extension Archer {
             for row in fresh {
                 let change = await settle(row, counts: &counts)
                 do {
-                    try await lane.record(change)
+                    try await storeThread.record(change)
                 } catch {
                     logger.warning("reconciled state not recorded", metadata: ["app_id": .string(row.appID), "error": .string("\(error)")])
                 }
@@ -96,7 +101,7 @@ extension Archer {
 
     /// What the cluster says about one unsettled row, as its next state.
     private func settle(_ row: SubmissionRecord, counts: inout ReconcileCounts) async -> SubmissionStateChange {
-        let now = Archer.now()
+        let now = self.now()
         guard let target = options.targets[row.cluster] else {
             counts.failed += 1
             return SubmissionStateChange(appID: row.appID, state: "failed", at: now,

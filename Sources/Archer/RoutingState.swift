@@ -4,7 +4,7 @@ import Synchronization
 import Logging
 import Platform
 import InsightStore
-import Router
+import Routing
 
 /// The routing snapshot the router decides on, held in memory and refreshed from the store and the
 /// `Queues/` files. Decisions never wait for the store: when a refresh fails, routing goes on with the
@@ -42,49 +42,16 @@ final class RoutingState: Sendable {
 }
 
 /// Everything a snapshot is built from that is not in the store: the cluster registry and each cluster's
-/// queue configuration (for onboarding room).
+/// queue configuration (for onboarding headroom).
 struct ClusterFacts: Sendable {
     var clusters: [Cluster]
     /// Free onboarding vcore per cluster.
-    var onboardingRoom: [String: Double]
+    var onboardingHeadroom: [String: Double]
     /// What the readiness probes found, for the probed clusters.
     var health: [String: ClusterHealth] = [:]
 }
 
-/// Each cluster's free onboarding room, from its `queues.yaml`. The snapshot is reloaded every few seconds but
-/// the files change once a night, so a file is read and validated again only when its size or modification
-/// time changed.
-final class OnboardingRooms: Sendable {
-    private struct Seen: Sendable {
-        var size: Int
-        var modified: Date
-        var vcore: Double
-    }
-
-    private let seen = Mutex<[String: Seen]>([:])
-
-    func read(_ clusters: [Cluster], queuesDirectory: URL) -> [String: Double] {
-        var room: [String: Double] = [:]
-        for cluster in clusters {
-            let path = queuesDirectory.appendingPathComponent(cluster.name).appendingPathComponent("queues.yaml").path
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let size = (attributes[.size] as? NSNumber)?.intValue, let modified = attributes[.modificationDate] as? Date else {
-                room[cluster.name] = 0
-                continue
-            }
-            if let known = seen.withLock({ $0[path] }), known.size == size, known.modified == modified {
-                room[cluster.name] = known.vcore
-                continue
-            }
-            let vcore = (try? String(contentsOfFile: path, encoding: .utf8)).map(OnboardingRoom.vcore(in:)) ?? 0
-            seen.withLock { $0[path] = Seen(size: size, modified: modified, vcore: vcore) }
-            room[cluster.name] = vcore
-        }
-        return room
-    }
-}
-
-/// What the store holds for a snapshot, read in one go on the store lane.
+/// What the store holds for a snapshot, read in one go on the store thread.
 struct StoredRouting: Sendable {
     var rules: [StoredRule]
     var routes: [RoutingEntry]
@@ -124,7 +91,7 @@ enum SnapshotBuilder {
             clusters[cluster.name] = ClusterState(
                 healthy: !cordoned.contains(cluster.name) && facts.health[cluster.name]?.healthy != false,
                 sparkNamespace: cluster.kubernetes?.sparkNamespace ?? "spark",
-                onboardingHeadroom: facts.onboardingRoom[cluster.name] ?? 0)
+                onboardingHeadroom: facts.onboardingHeadroom[cluster.name] ?? 0)
         }
         var routes: [RouteKey: RouteTarget] = [:]
         for entry in stored.routes {

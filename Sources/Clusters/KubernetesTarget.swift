@@ -87,7 +87,7 @@ public final class KubernetesTarget: ClusterTarget {
     /// POSTs a new ConfigMap, or PUTs `live` with its configuration replaced and its resourceVersion kept.
     public func applyQueueConfig(_ queuesYAML: String, replacing live: LiveQueueConfig?) throws -> String {
         let collection = Self.configMapsPath(endpoint.namespace)
-        let method: HTTPRequest.Method = live == nil ? .post : .put
+        let method: FetchRequest.Method = live == nil ? .post : .put
         let path = live == nil ? collection : collection + "/" + QueueConfigMap.name
         let body: [UInt8]
         do {
@@ -118,7 +118,7 @@ public final class KubernetesTarget: ClusterTarget {
     // MARK: - Requests
 
     /// Sends a request and returns the 2xx answer's JSON object.
-    private func call(_ method: HTTPRequest.Method, _ path: String, body: [UInt8] = []) throws(ClusterError)
+    private func call(_ method: FetchRequest.Method, _ path: String, body: [UInt8] = []) throws(ClusterError)
         -> [String: Any]
     {
         let bytes = try callRaw(method, path, body: body)
@@ -130,7 +130,7 @@ public final class KubernetesTarget: ClusterTarget {
     }
 
     /// Sends a request and returns the 2xx answer's body; other statuses become `.api` errors.
-    private func callRaw(_ method: HTTPRequest.Method, _ path: String, body: [UInt8] = []) throws(ClusterError)
+    private func callRaw(_ method: FetchRequest.Method, _ path: String, body: [UInt8] = []) throws(ClusterError)
         -> [UInt8]
     {
         // Only a GET asks for nil on 404, so a body always comes back here.
@@ -138,16 +138,16 @@ public final class KubernetesTarget: ClusterTarget {
     }
 
     /// Sends a request and returns the 2xx answer's body, or nil for a 404 when `absentIfNotFound`.
-    private func callRaw(_ method: HTTPRequest.Method, _ path: String, body: [UInt8] = [], absentIfNotFound: Bool)
+    private func callRaw(_ method: FetchRequest.Method, _ path: String, body: [UInt8] = [], absentIfNotFound: Bool)
         throws(ClusterError) -> [UInt8]?
     {
         let operation = "\(method.rawValue) \(path)"
         let (token, tls) = try credentials(operation)
         var headers = ["Accept: application/json", "Expect:"]  // "Expect:": no 100-continue round trip per write
         if method != .get { headers.append("Content-Type: application/json") }
-        let request = HTTPRequest(method: method, url: endpoint.server + path, headers: headers, body: body,
+        let request = FetchRequest(method: method, url: endpoint.server + path, headers: headers, body: body,
                                   bearerToken: token, tls: tls)
-        let response: HTTPResponse
+        let response: FetchResponse
         do {
             response = try pool.perform(request)
         } catch {
@@ -190,7 +190,7 @@ public final class KubernetesTarget: ClusterTarget {
     }
 
     /// A non-2xx answer as an error, with the `Status` object's reason and message when the body is one.
-    private func apiError(_ response: HTTPResponse, operation: String) -> ClusterError {
+    private func apiError(_ response: FetchResponse, operation: String) -> ClusterError {
         let status = (try? JSONObject.parse(response.body)).flatMap { $0["kind"] as? String == "Status" ? $0 : nil }
         let reason = status?["reason"] as? String
         var message = status?["message"] as? String ?? ""
@@ -286,7 +286,7 @@ final class FetcherPool: @unchecked Sendable {
         self.timeout = timeout
     }
 
-    func perform(_ request: HTTPRequest) throws(HTTPFetchError) -> HTTPResponse {
+    func perform(_ request: FetchRequest) throws(HTTPFetchError) -> FetchResponse {
         lock.lock()
         let reused = idle.popLast()
         lock.unlock()

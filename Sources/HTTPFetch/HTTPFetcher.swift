@@ -3,7 +3,7 @@ import Foundation
 
 /// One response header line, split at its first colon; the value has surrounding white space trimmed.
 public struct HTTPHeader: Sendable, Equatable {
-    /// The name as the server spelled it (HTTP names are case-insensitive: compare with `HTTPResponse.header`).
+    /// The name as the server spelled it (HTTP names are case-insensitive: compare with `FetchResponse.header`).
     public let name: String
     /// The value.
     public let value: String
@@ -17,7 +17,7 @@ public struct HTTPHeader: Sendable, Equatable {
 
 /// A completed HTTP exchange. Any status, including 4xx and 5xx, is a response rather than an error:
 /// the caller decides what a 404 means.
-public struct HTTPResponse: Sendable, Equatable {
+public struct FetchResponse: Sendable, Equatable {
     /// The HTTP status code of the (unfollowed) response.
     public let status: Int
     /// The raw body bytes, exactly as sent (no content decoding).
@@ -92,7 +92,7 @@ public struct TLSFiles: Sendable, Equatable {
 }
 
 /// One HTTP request: method, URL, headers, body and the credentials to send it with.
-public struct HTTPRequest: Sendable {
+public struct FetchRequest: Sendable {
     /// The methods `HTTPFetcher` sends.
     public enum Method: String, Sendable {
         case get = "GET"
@@ -149,7 +149,7 @@ public struct HTTPRequest: Sendable {
 /// Credentials for libcurl's built-in AWS Signature Version 4 (`CURLOPT_AWS_SIGV4`).
 ///
 /// libcurl signs the method, the URL's path and query exactly as written, `Host`, `X-Amz-Date` (which it adds)
-/// and every header in `HTTPRequest.headers`; the payload hash is taken from an `x-amz-content-sha256` header
+/// and every header in `FetchRequest.headers`; the payload hash is taken from an `x-amz-content-sha256` header
 /// when one is given. libcurl 7.88 neither sorts nor re-encodes the query, so callers must pass a canonical one,
 /// and it signs a header-removing "Name:" line that it then does not send, so callers must not pass one.
 struct AWSSigV4Signing: Sendable {
@@ -254,29 +254,29 @@ public final class HTTPFetcher {
     ///
     /// Only `http://` and `https://` URLs are fetched. `s3://` locations need signed requests: read them with
     /// `S3Client`, which uses this type underneath.
-    public func get(url: String) throws(HTTPFetchError) -> HTTPResponse {
+    public func get(url: String) throws(HTTPFetchError) -> FetchResponse {
         if url.lowercased().hasPrefix("s3://") {
             // libcurl would only say "protocol not supported"; name the type that can read it.
             throw HTTPFetchError(
                 code: Int32(CURLE_UNSUPPORTED_PROTOCOL.rawValue),
                 message: "s3:// locations need signed requests: read them with S3Client", url: url)
         }
-        return try perform(HTTPRequest(url: url))
+        return try perform(FetchRequest(url: url))
     }
 
     /// Sends a request and returns the status, body and headers; throws only when no HTTP response was received
     /// (or the request itself is malformed, such as a header line holding a line break).
-    public func perform(_ request: HTTPRequest) throws(HTTPFetchError) -> HTTPResponse {
+    public func perform(_ request: FetchRequest) throws(HTTPFetchError) -> FetchResponse {
         try perform(request, sink: BodySink(limit: maxBodyBytes))
     }
 
     /// Sends a request and writes the body (whatever the status) to the open file `file` as it arrives, so a
     /// body of any size (up to `maxBodyBytes`) takes no memory; the response's `body` is empty.
-    public func perform(_ request: HTTPRequest, bodyTo file: Int32) throws(HTTPFetchError) -> HTTPResponse {
+    public func perform(_ request: FetchRequest, bodyTo file: Int32) throws(HTTPFetchError) -> FetchResponse {
         try perform(request, sink: BodySink(limit: maxBodyBytes, file: file))
     }
 
-    private func perform(_ request: HTTPRequest, sink: BodySink) throws(HTTPFetchError) -> HTTPResponse {
+    private func perform(_ request: FetchRequest, sink: BodySink) throws(HTTPFetchError) -> FetchResponse {
         let source = UploadSource(bytes: request.body)
         errorBuffer[0] = 0
         // Options persist on a reused handle; reset so one request's settings never leak into the next.
@@ -327,12 +327,12 @@ public final class HTTPFetcher {
         }
         var status = 0
         _ = ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, body: sink.bytes, headers: sink.headers)
+        return FetchResponse(status: status, body: sink.bytes, headers: sink.headers)
     }
 
     /// Sets every option for one request; returns the first failure.
     private func configure(
-        _ request: HTTPRequest, headers: UnsafeMutableRawPointer?, sink: UnsafeMutableRawPointer,
+        _ request: FetchRequest, headers: UnsafeMutableRawPointer?, sink: UnsafeMutableRawPointer,
         source: UnsafeMutableRawPointer
     ) -> CURLcode {
         var steps: [() -> CURLcode] = [

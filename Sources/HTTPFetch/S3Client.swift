@@ -172,16 +172,16 @@ public final class S3Client {
 
     /// Sends one signed request; every S3 request carries the payload hash and, for temporary credentials, the token.
     private func send(
-        _ method: HTTPRequest.Method, operation: String, url: String, body: [UInt8] = [], headers: [String] = [],
+        _ method: FetchRequest.Method, operation: String, url: String, body: [UInt8] = [], headers: [String] = [],
         bodyTo file: Int32? = nil
-    ) throws(S3Error) -> HTTPResponse {
+    ) throws(S3Error) -> FetchResponse {
         var headers = headers
         headers.append("x-amz-content-sha256: \(method == .put ? "UNSIGNED-PAYLOAD" : Self.emptyPayloadSHA256)")
         let credentials = configuration.credentials
         if let token = credentials.sessionToken {
             headers.append("x-amz-security-token: \(token)")
         }
-        let request = HTTPRequest(
+        let request = FetchRequest(
             method: method, url: url, headers: headers, body: body,
             signing: AWSSigV4Signing(
                 provider: "aws:amz:\(configuration.region):s3", accessKeyID: credentials.accessKeyID,

@@ -133,7 +133,7 @@ struct SourceReader {
             case .file:
                 break
             case let .http(url):
-                let response = try HTTPFetcher(timeout: downloadTimeout, maxBodyBytes: maxBytes).perform(HTTPRequest(url: url), bodyTo: file)
+                let response = try HTTPFetcher(timeout: downloadTimeout, maxBodyBytes: maxBytes).perform(FetchRequest(url: url), bodyTo: file)
                 guard (200..<300).contains(response.status) else {
                     throw SourceError(source: url, message: "HTTP \(response.status); check the URL and that the server serves the log")
                 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Router
+import Routing
 
 /// `bursar bench route`: the routing decision alone, in process.
 struct BenchRoute: ParsableCommand {

@@ -7,7 +7,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
-import Router
+import Routing
 
 /// `bursar serve`: the submission router's HTTP API.
 struct ServeCommand: AsyncParsableCommand {

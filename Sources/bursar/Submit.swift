@@ -52,10 +52,10 @@ struct SubmitCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let isJSON = body.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "{")
-        let request = HTTPRequest(method: .post, url: base + (explain ? "/v1/decisions" : "/v1/submissions"),
+        let request = FetchRequest(method: .post, url: base + (explain ? "/v1/decisions" : "/v1/submissions"),
                                   headers: ["Content-Type: " + (isJSON ? "application/json" : "application/yaml")],
                                   body: body, bearerToken: token)
-        let response: HTTPResponse
+        let response: FetchResponse
         do {
             response = try HTTPFetcher(timeout: .seconds(60), maxBodyBytes: 16 << 20).perform(request)
         } catch {

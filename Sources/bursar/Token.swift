@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import enum QueueConfig.Emitter
-import Router
+import Routing
 
 /// `bursar token`: make bearer tokens for the router's tokens file.
 struct TokenCommand: ParsableCommand {

@@ -69,7 +69,7 @@ final class FakeKube {
     /// Calls a `/_test/` hook.
     @discardableResult
     func hook(_ name: String, _ arguments: [String: Any] = [:]) throws -> [String: Any] {
-        let request = HTTPRequest(method: name == "state" ? .get : .post, url: "\(server)/_test/\(name)",
+        let request = FetchRequest(method: name == "state" ? .get : .post, url: "\(server)/_test/\(name)",
                                   headers: ["Content-Type: application/json"],
                                   body: Array(try JSONSerialization.data(withJSONObject: arguments)))
         let response = try HTTPFetcher().perform(request)

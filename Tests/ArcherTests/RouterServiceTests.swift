@@ -126,6 +126,28 @@ struct RouterServiceTests {
     }
 
     @Test(arguments: Backend.available)
+    func timesComeFromTheInjectedClock(_ backend: Backend) async throws {
+        let fixed: Int64 = 1_764_000_000_000
+        try await withRouter(backend, now: { fixed }) { router in
+            let submitted = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
+            #expect(submitted.status == 201, "\(submitted.text)")
+            let appID = try #require(submitted.json["app_id"] as? String)
+            let record = try #require(try router.store().submission(appID: appID))
+            #expect(record.submittedAt == fixed && record.updatedAt == fixed)
+
+            let rule = #"{"id":"ccr-ledger","priority":100,"match":{"project":"ledger"},"split":[{"cluster":"moka-b","percent":100}]}"#
+            #expect(try await router.call(.put, "/v1/rules/ccr-ledger", token: TestRouter.root, body: rule).status == 201)
+            let rules = try #require(try await router.call(.get, "/v1/rules").json["rules"] as? [[String: Any]])
+            #expect(rules.map { $0["updated_at"] as? Int } == [Int(fixed)])
+
+            #expect(try await router.call(.post, "/v1/clusters/moka-b/cordon", token: TestRouter.root, body: "{\"reason\":\"upgrade\"}").status == 200)
+            let audit = try await router.call(.get, "/v1/audit", token: TestRouter.root)
+            let entries = try #require(audit.json["entries"] as? [[String: Any]], "\(audit.text)")
+            #expect(entries.count >= 2 && entries.allSatisfy { $0["at"] as? Int == Int(fixed) }, "\(audit.text)")
+        }
+    }
+
+    @Test(arguments: Backend.available)
     func rulesOverrideTheTableWithAnAuditTrail(_ backend: Backend) async throws {
         try await withRouter(backend) { router in
             let rule = """
@@ -179,8 +201,8 @@ struct RouterServiceTests {
         }
     }
 
-    @Test func unknownProjectGoesToOnboardingWithTheMostRoom() async throws {
-        let room = { (vcore: Int) in
+    @Test func unknownProjectGoesToOnboardingWithTheMostHeadroom() async throws {
+        let headroom = { (vcore: Int) in
             """
             partitions:
               - name: default
@@ -198,7 +220,7 @@ struct RouterServiceTests {
                           max: {vcore: \(vcore), memory: 100Gi}
             """
         }
-        try await withRouter(.sqlite, queuesYAML: ["moka-a": room(10), "moka-b": room(50)]) { router in
+        try await withRouter(.sqlite, queuesYAML: ["moka-a": headroom(10), "moka-b": headroom(50)]) { router in
             let answer = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON(project: "newproj", tier: "2", workflow: "new-flow"))
             #expect(answer.status == 201, "\(answer.text)")
             let decision = try #require(answer.json["decision"] as? [String: Any])

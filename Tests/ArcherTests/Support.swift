@@ -7,7 +7,7 @@ import HTTPFetch
 import InsightStore
 import Logging
 import NIOCore
-import Router
+import Routing
 import Store
 import Testing
 
@@ -60,7 +60,8 @@ final class TestRouter: @unchecked Sendable {
     ///   - seed: writes to the store before the router starts (rows a crashed router left).
     init(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
          probeTargets: [String: any ClusterTarget] = [:], clusterTargets: [String: any ClusterTarget] = [:],
-         seed: (InsightStore) throws -> Void = { _ in }, configure: (inout ArcherOptions) -> Void = { _ in }) async throws {
+         seed: (InsightStore) throws -> Void = { _ in }, configure: (inout ArcherOptions) -> Void = { _ in },
+         now: @escaping @Sendable () -> Int64 = Archer.wallClock) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-archer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         location = try backend.freshLocation(in: folder)
@@ -117,7 +118,7 @@ final class TestRouter: @unchecked Sendable {
         configure(&options)
         var logger = Logger(label: "test.archer")
         logger.logLevel = .critical
-        let archer = try await Archer(options: options, store: location, logger: logger)
+        let archer = try await Archer(options: options, store: location, logger: logger, now: now)
         self.archer = archer
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         task = Task {
@@ -144,9 +145,9 @@ final class TestRouter: @unchecked Sendable {
     }
 
     /// One request over real HTTP (libcurl).
-    func call(_ method: HTTPRequest.Method, _ path: String, token: String? = TestRouter.alice, body: String = "",
+    func call(_ method: FetchRequest.Method, _ path: String, token: String? = TestRouter.alice, body: String = "",
               contentType: String = "application/json", headers: [String] = []) async throws -> (status: Int, json: [String: Any], text: String) {
-        let request = HTTPRequest(method: method, url: base + path, headers: ["Content-Type: \(contentType)"] + headers,
+        let request = FetchRequest(method: method, url: base + path, headers: ["Content-Type: \(contentType)"] + headers,
                                   body: Array(body.utf8), bearerToken: token)
         let response = try await Self.perform(request)
         let text = String(decoding: response.body, as: UTF8.self)
@@ -156,7 +157,7 @@ final class TestRouter: @unchecked Sendable {
 
     /// Sends a request on a thread of its own: libcurl blocks, and a blocked test must not hold one of the
     /// few cooperative threads the in-process server's handlers need.
-    static func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+    static func perform(_ request: FetchRequest) async throws -> FetchResponse {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result { try HTTPFetcher(timeout: .seconds(30)).perform(request) })
@@ -164,7 +165,7 @@ final class TestRouter: @unchecked Sendable {
         }
     }
 
-    /// A store of its own for checks (the router's lane owns the other connection).
+    /// A store of its own for checks (the router's store thread owns the other connection).
     func store() throws -> InsightStore { try InsightStore(location) }
 }
 
@@ -174,9 +175,10 @@ final class TestRouter: @unchecked Sendable {
 func withRouter<Result>(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML: [String: String] = [:],
                         probeTargets: [String: any ClusterTarget] = [:], clusterTargets: [String: any ClusterTarget] = [:],
                         seed: (InsightStore) throws -> Void = { _ in }, configure: (inout ArcherOptions) -> Void = { _ in },
+                        now: @escaping @Sendable () -> Int64 = Archer.wallClock,
                         _ body: (TestRouter) async throws -> Result) async throws -> Result {
     let router = try await TestRouter(backend, maxBody: maxBody, queuesYAML: queuesYAML, probeTargets: probeTargets,
-                                      clusterTargets: clusterTargets, seed: seed, configure: configure)
+                                      clusterTargets: clusterTargets, seed: seed, configure: configure, now: now)
     let result: Swift.Result<Result, any Error>
     do {
         result = .success(try await body(router))

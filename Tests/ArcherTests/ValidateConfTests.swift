@@ -25,7 +25,7 @@ struct ValidateConfTests {
         try await withRouter(.sqlite, maxBody: 1 << 20) { router in
             for item in cases {
                 let body = try String(contentsOf: Self.casesFolder.appendingPathComponent(item.file), encoding: .utf8)
-                let request = HTTPRequest(method: .post, url: router.base + "/ws/v1/validate-conf",
+                let request = FetchRequest(method: .post, url: router.base + "/ws/v1/validate-conf",
                                           headers: ["Content-Type: application/json"], body: Array(body.utf8))
                 let response = try await TestRouter.perform(request)
                 #expect(response.status == 200)

@@ -260,8 +260,8 @@ struct KubernetesTargetTests {
         let fake = try FakeKubeAPIServer(token: nil)
         defer { fake.stop() }
         let fetcher = try HTTPFetcher()
-        for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
-            let response = try fetcher.perform(HTTPRequest(
+        for method in [FetchRequest.Method.post, .put, .patch, .delete] {
+            let response = try fetcher.perform(FetchRequest(
                 method: method, url: "\(fake.server)/_test/echo", headers: ["Content-Type: application/json", "X-Probe: 1"],
                 body: Array("{\"m\":\"\(method.rawValue)\"}".utf8), bearerToken: "abc"))
             let echo = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
@@ -275,7 +275,7 @@ struct KubernetesTargetTests {
             #expect(response.header("Audit-Id")?.isEmpty == false)
         }
         let injected = #expect(throws: HTTPFetchError.self) {
-            try fetcher.perform(HTTPRequest(url: "\(fake.server)/_test/echo", bearerToken: "abc\r\nX-Evil: 1"))
+            try fetcher.perform(FetchRequest(url: "\(fake.server)/_test/echo", bearerToken: "abc\r\nX-Evil: 1"))
         }
         #expect(injected?.message.contains("line break") == true)
     }

@@ -108,7 +108,7 @@ final class FakeKubeAPIServer {
     /// Calls a `/_test/` hook and returns its JSON answer.
     @discardableResult
     func hook(_ name: String, _ arguments: [String: Any] = [:]) throws -> [String: Any] {
-        let request = HTTPRequest(
+        let request = FetchRequest(
             method: name == "state" ? .get : .post, url: "\(server)/_test/\(name)",
             headers: ["Content-Type: application/json"],
             body: Array(try JSONSerialization.data(withJSONObject: arguments)),

@@ -1,8 +1,7 @@
-import Clusters
 import Foundation
 import Hummingbird
 import InsightStore
-import Router
+import Routing
 
 /// A stored rule as the API shows it.
 struct RuleView: Encodable {
@@ -14,6 +13,7 @@ struct RuleView: Encodable {
     var rule: RoutingRule
 }
 
+/// An audit log entry as `GET /v1/audit` shows it.
 struct AuditView: Encodable {
     var id: Int64?
     var at: Int64
@@ -23,34 +23,6 @@ struct AuditView: Encodable {
     var before: String?
     var after: String?
     var detail: String?
-}
-
-struct ClusterView: Encodable {
-    var name: String
-    var healthy: Bool
-    var cordon: String?
-    /// What the readiness probes found (nil when the cluster is not probed).
-    var probe: ProbeView?
-    var sparkNamespace: String
-    var onboardingHeadroomVcore: Double
-    var target: String
-}
-
-/// A cluster's readiness probes as `GET /v1/clusters` shows them.
-struct ProbeView: Encodable {
-    var ready: Bool
-    var lastProbeAt: Int64?
-    var consecutiveFailures: Int
-    var lastError: String?
-    var changedAt: Int64?
-
-    init(_ health: ClusterHealth) {
-        ready = health.healthy
-        lastProbeAt = health.lastProbeAt
-        consecutiveFailures = health.consecutiveFailures
-        lastError = health.lastError
-        changedAt = health.changedAt
-    }
 }
 
 extension Archer {
@@ -104,7 +76,7 @@ extension Archer {
         let text = String(decoding: try SnapshotBuilder.encoder.encode(rule), as: UTF8.self)
         let priority = rule.priority
         let (before, after) = try await storeCall {
-            try $0.putRule(id: id, priority: priority, body: text, by: principal.name, at: Archer.now(),
+            try $0.putRule(id: id, priority: priority, body: text, by: principal.name, at: self.now(),
                            expectedRevision: expected)
         }
         logger.notice("routing rule \(before == nil ? "created" : "updated")",
@@ -121,7 +93,7 @@ extension Archer {
         let principal = try context.admin(to: "change routing rules")
         let id = try context.parameters.require("id")
         let expected = try Self.revision(request)
-        guard try await storeCall({ try $0.deleteRule(id: id, by: principal.name, at: Archer.now(), expectedRevision: expected) }) != nil else {
+        guard try await storeCall({ try $0.deleteRule(id: id, by: principal.name, at: self.now(), expectedRevision: expected) }) != nil else {
             throw APIError.notFound("no routing rule \(id)")
         }
         logger.notice("routing rule deleted", metadata: ["rule": .string(id)])
@@ -156,66 +128,11 @@ extension Archer {
         }])
     }
 
-    /// `GET /v1/clusters`: each cluster with its routing health and onboarding room.
-    func listClusters(_ context: ArcherContext) async throws -> Response {
-        _ = try context.caller()
-        let snapshot = state.snapshot
-        // Why a cluster is cordoned is only in the store; without it the listing still says which are.
-        let cordons = (try? await lane.run { try $0.cordons() }) ?? []
-        let probes = health.current
-        let views = options.clusters.map { cluster in
-            let live = snapshot.clusters[cluster.name]
-            return ClusterView(name: cluster.name, healthy: live?.healthy ?? false,
-                               cordon: cordons.first { $0.cluster == cluster.name }.map { "\($0.reason) (\($0.by))" },
-                               probe: options.probeTargets[cluster.name] == nil ? nil
-                                   : ProbeView(probes[cluster.name] ?? ClusterHealth()),
-                               sparkNamespace: live?.sparkNamespace ?? "", onboardingHeadroomVcore: live?.onboardingHeadroom ?? 0,
-                               target: options.targets[cluster.name].map { "\(type(of: $0))" } ?? "none")
-        }
-        return try JSONBody.response(encoding: ["clusters": views])
-    }
-
-    /// `POST /v1/clusters/{name}/cordon` (admin), body `{"reason": "…"}`: no new work is routed there
-    /// (rules fall back, onboarding goes elsewhere) until the cordon is lifted.
-    func cordon(_ request: Request, _ context: ArcherContext) async throws -> Response {
-        let principal = try context.admin(to: "cordon clusters")
-        let name = try knownCluster(context)
-        let body = try await readBody(request)
-        let reason = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["reason"] as? String
-        guard let reason, !reason.isEmpty else {
-            throw APIError.badRequest("invalid_cordon", "say why: send {\"reason\": \"…\"}", field: "reason")
-        }
-        try await storeCall { try $0.cordon(ClusterCordon(cluster: name, reason: reason, by: principal.name, at: Archer.now())) }
-        logger.notice("cluster cordoned", metadata: ["cluster": .string(name), "reason": .string(reason)])
-        await refresh()
-        return try JSONBody.response(encoding: ["cluster": name, "cordoned": "true", "reason": reason])
-    }
-
-    /// `DELETE /v1/clusters/{name}/cordon` (admin).
-    func uncordon(_ context: ArcherContext) async throws -> Response {
-        let principal = try context.admin(to: "uncordon clusters")
-        let name = try knownCluster(context)
-        guard try await storeCall({ try $0.uncordon(cluster: name, by: principal.name, at: Archer.now()) }) else {
-            throw APIError.notFound("cluster \(name) is not cordoned")
-        }
-        logger.notice("cluster uncordoned", metadata: ["cluster": .string(name)])
-        await refresh()
-        return Response(status: .noContent)
-    }
-
-    func knownCluster(_ context: ArcherContext) throws -> String {
-        let name = try context.parameters.require("name")
-        guard options.clusters.contains(where: { $0.name == name }) else {
-            throw APIError.notFound("no cluster \(name) in clusters.yaml; known: \(options.clusters.map(\.name).joined(separator: ", "))")
-        }
-        return name
-    }
-
     /// A store call whose failure is the store's, not the caller's: 503, except for a lost revision race (409).
     @discardableResult
     func storeCall<T: Sendable>(_ body: @escaping @Sendable (InsightStore) throws -> T) async throws -> T {
         do {
-            return try await lane.run(body)
+            return try await storeThread.run(body)
         } catch let conflict as RuleRevisionConflict {
             throw APIError(.conflict, "revision_conflict", conflict.description)
         } catch {

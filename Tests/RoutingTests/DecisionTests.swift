@@ -1,5 +1,5 @@
 import Testing
-@testable import Router
+@testable import Routing
 
 /// Routing decisions over a small snapshot: rules, the routing table, onboarding, health.
 struct DecisionTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Router
+@testable import Routing
 
 /// The org routing uses is the project's, from projects.csv and owners.csv; a submitted one that disagrees
 /// is refused, naming the field.

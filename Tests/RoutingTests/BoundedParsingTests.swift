@@ -1,6 +1,6 @@
 import QueueConfig
 import Testing
-@testable import Router
+@testable import Routing
 
 /// Submissions and the tokens file are bounded before they are read: YAML aliases cannot expand a small
 /// body into a large manifest, and nesting is capped in YAML and JSON alike.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Router
+@testable import Routing
 
 /// The mutated manifest, its renderings, and application ids.
 struct MutationTests {
@@ -15,7 +15,7 @@ struct MutationTests {
         return (submission, ManifestMutation.apply(decision, appID: "etl-daily-load-2s", to: submission))
     }
 
-    /// Compares with a golden file; re-record with `BURSAR_RECORD_GOLDEN=1 swift test --filter RouterTests`.
+    /// Compares with a golden file; re-record with `BURSAR_RECORD_GOLDEN=1 swift test --filter RoutingTests`.
     func compare(_ text: String, with name: String) throws {
         let url = Self.folder.appendingPathComponent(name)
         if Self.recording {

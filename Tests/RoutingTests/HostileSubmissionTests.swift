@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Router
+@testable import Routing
 
 /// Issue #13: a job runs only in a queue its team owns. Submissions that try to pick another team's queue,
 /// cluster, scheduler, app id or priority, and what the router makes of them.

@@ -1,5 +1,5 @@
 import Testing
-@testable import Router
+@testable import bursar
 
 /// The routing benchmark. It prints the rate and asserts nothing about time (a shared machine's speed says
 /// nothing about the code); run it in release: `swift test -c release --filter RouterBenchmark`.

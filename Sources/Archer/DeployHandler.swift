@@ -1,5 +1,5 @@
 import Foundation
-import Router
+import Routing
 import Hummingbird
 import InsightStore
 import Clusters
@@ -43,7 +43,7 @@ extension Archer {
             }
         } catch {
             logger.error("deploy failed", metadata: ["cluster": .string(name), "error": .string("\(error)")])
-            await audit(AuditEntry(at: Archer.now(), principal: principal.name, action: "deploy.failed",
+            await audit(AuditEntry(at: now(), principal: principal.name, action: "deploy.failed",
                                    target: "cluster/\(name)", before: nil, after: nil, detail: "\(error)"))
             throw APIError(.badGateway, "cluster_error", "the cluster API failed: \(error)")
         }
@@ -55,7 +55,7 @@ extension Archer {
         case .unchanged: nil
         }
         if let action {
-            await audit(AuditEntry(at: Archer.now(), principal: principal.name, action: action, target: "cluster/\(name)",
+            await audit(AuditEntry(at: now(), principal: principal.name, action: action, target: "cluster/\(name)",
                                    before: nil, after: report.resourceVersion, detail: reportJSON))
         }
         if report.outcome == .applied {
@@ -96,7 +96,7 @@ extension Archer {
     /// is logged (with the entry, so it is not lost) rather than turned into an error answer.
     private func audit(_ entry: AuditEntry) async {
         do {
-            try await lane.run { try $0.appendAudit([entry]) }
+            try await storeThread.run { try $0.appendAudit([entry]) }
         } catch {
             logger.error("audit entry not written", metadata: [
                 "action": .string(entry.action), "target": .string(entry.target), "detail": .string(entry.detail ?? ""),

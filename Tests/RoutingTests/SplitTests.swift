@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Router
+@testable import Routing
 
 /// Percentage splits: deterministic per workflow, close to the asked shares, and moving only the moved slice.
 struct SplitTests {

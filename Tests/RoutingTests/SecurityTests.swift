@@ -1,5 +1,5 @@
 import Testing
-@testable import Router
+@testable import Routing
 
 /// The tokens file, token lookup and who may submit where.
 struct SecurityTests {

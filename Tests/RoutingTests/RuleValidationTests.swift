@@ -1,5 +1,5 @@
 import Testing
-@testable import Router
+@testable import Routing
 
 /// Rule validation reports every problem, each with its field.
 struct RuleValidationTests {

@@ -1,28 +1,30 @@
+import Routing
+
 /// Times `SubmissionRouter.decide` on a realistic snapshot: a routing table of `projects` × 3 tiers over 10
 /// clusters (one unhealthy), `rules` rules of mixed shapes (exact project redirects and splits, prefix
 /// matches, workflow, org, user and label rules, some splits onto the unhealthy cluster with and without
 /// a fallback), and a pool of pre-generated submissions of which about 2% are for projects with no route.
 /// The caller passes a monotonic nanosecond clock: the core reads none.
-public enum RouterBenchmark {
+enum RouterBenchmark {
     /// What was measured, on which inputs.
-    public struct Report: Sendable, CustomStringConvertible {
-        public var rules: Int
-        public var projects: Int
-        public var routes: Int
-        public var clusters: Int
-        public var distinctSubmissions: Int
-        public var decisions: Int
-        public var elapsedNanoseconds: UInt64
+    struct Report: Sendable, CustomStringConvertible {
+        var rules: Int
+        var projects: Int
+        var routes: Int
+        var clusters: Int
+        var distinctSubmissions: Int
+        var decisions: Int
+        var elapsedNanoseconds: UInt64
         /// Decisions per second, reasons not rendered (the server renders one per response).
-        public var decisionsPerSecond: Double
+        var decisionsPerSecond: Double
         /// Decisions per second with each reason sentence rendered too, over a tenth of the decisions.
-        public var decisionsWithReasonPerSecond: Double
-        public var bySource: [String: Int]
-        public var fallbacks: Int
-        public var noHealthyCluster: Int
+        var decisionsWithReasonPerSecond: Double
+        var bySource: [String: Int]
+        var fallbacks: Int
+        var noHealthyCluster: Int
 
         /// One paragraph: the rate and the inputs it was measured on.
-        public var description: String {
+        var description: String {
             let sources = bySource.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             return """
             route decisions: \(format(decisionsPerSecond))/s (\(format(decisionsWithReasonPerSecond))/s with the reason rendered), \
@@ -38,7 +40,7 @@ public enum RouterBenchmark {
     }
 
     /// Builds the inputs, runs `decisions` decisions and reports the rate.
-    public static func run(rules: Int = 200, projects: Int = 10_000, decisions: Int = 1_000_000,
+    static func run(rules: Int = 200, projects: Int = 10_000, decisions: Int = 1_000_000,
                            clock: () -> UInt64) -> Report {
         let world = World(rules: rules, projects: projects)
         let snapshot = world.snapshot

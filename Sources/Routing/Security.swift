@@ -1,3 +1,4 @@
+internal import Crypto
 internal import QueueConfig
 internal import Yams
 
@@ -178,7 +179,7 @@ public struct TokenBook: Sendable {
     /// time taken says nothing about how close a guess came.
     public func principal(bearer token: String) -> Principal? {
         guard !token.isEmpty else { return nil }
-        let presented = SHA256.digest(Array(token.utf8))
+        let presented = Array(SHA256.hash(data: Array(token.utf8)))
         var found = -1
         for (position, digest) in digests.enumerated() where digest.count == presented.count {
             var difference: UInt8 = 0
@@ -192,7 +193,7 @@ public struct TokenBook: Sendable {
     public static func hash(_ token: String) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
-        for byte in SHA256.digest(Array(token.utf8)) {
+        for byte in SHA256.hash(data: Array(token.utf8)) {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
         }

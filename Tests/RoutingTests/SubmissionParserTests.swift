@@ -1,5 +1,5 @@
 import Testing
-@testable import Router
+@testable import Routing
 
 /// Every input form, and every way a body can be wrong, with the field and line the error names.
 struct SubmissionParserTests {

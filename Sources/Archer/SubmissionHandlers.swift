@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import InsightStore
-import Router
+import Routing
 import Clusters
 
 extension Archer {
@@ -27,10 +27,10 @@ extension Archer {
             metrics.submissionRefused()
             throw error
         }
-        let record = prepared.record(principal: principal.name, at: Archer.now())
+        let record = prepared.record(principal: principal.name, at: now())
         let written: Bool
         do {
-            written = try await lane.record(record)
+            written = try await storeThread.record(record)
         } catch {
             metrics.submissionUnavailable()
             logger.error("submission not recorded; refused with 503", metadata: ["error": .string("\(error)")])
@@ -48,7 +48,7 @@ extension Archer {
                     ? try await onCluster { try target.createSparkApplication(namespace: decision.namespace, manifestJSON: manifest) }
                     : try target.createSparkApplication(namespace: decision.namespace, manifestJSON: manifest)
                 outcome = SubmissionStateChange(appID: prepared.appID, state: "submitted",
-                                                detail: "uid \(created.uid)", at: Archer.now())
+                                                detail: "uid \(created.uid)", at: now())
             } catch let error as ClusterError where error.outcomeUnknown {
                 // The API server may have created it: neither `failed` (the client would submit again and run it
                 // twice) nor `submitted`. The reconciler asks the cluster and settles it.
@@ -57,24 +57,24 @@ extension Archer {
                 outcome = SubmissionStateChange(
                     appID: prepared.appID, state: "unknown",
                     detail: "\(error); the cluster may have created it: GET /v1/submissions/\(prepared.appID) tells once the router has asked it",
-                    at: Archer.now())
+                    at: now())
             } catch {
                 metrics.clusterFailed()
                 status = .badGateway
-                outcome = SubmissionStateChange(appID: prepared.appID, state: "failed", detail: "\(error)", at: Archer.now())
+                outcome = SubmissionStateChange(appID: prepared.appID, state: "failed", detail: "\(error)", at: now())
             }
         } else {
             status = .badGateway
             outcome = SubmissionStateChange(appID: prepared.appID, state: "failed",
-                                            detail: "cluster \(decision.cluster) (from \(decision.source.rawValue)) is not in clusters.yaml; add it there and restart the router, or fix the rule / re-run bursar allocate", at: Archer.now())
+                                            detail: "cluster \(decision.cluster) (from \(decision.source.rawValue)) is not in clusters.yaml; add it there and restart the router, or fix the rule / re-run bursar allocate", at: now())
         }
         // The outcome is recorded with the next group commit, without holding the answer for it: the submission
         // itself is already durable. Should that write fail (or the router die first), the record stays
         // `recorded`, and the reconciler settles it from the cluster's truth.
-        let lane = self.lane, logger = self.logger
+        let storeThread = self.storeThread, logger = self.logger
         Task {
             do {
-                try await lane.record(outcome)
+                try await storeThread.record(outcome)
             } catch {
                 logger.error("submission outcome not recorded", metadata: ["app_id": .string(outcome.appID), "error": .string("\(error)")])
             }
@@ -97,7 +97,7 @@ extension Archer {
         let key = prepared.idempotencyKey
         let found: SubmissionRecord?
         do {
-            found = try await lane.run { store -> SubmissionRecord? in
+            found = try await storeThread.run { store -> SubmissionRecord? in
                 guard let key else { return nil }
                 return try store.submission(principal: principal, idempotencyKey: key)
             }
@@ -133,7 +133,7 @@ extension Archer {
     func submission(_ context: ArcherContext) async throws -> Response {
         let principal = try context.caller()
         let appID = try context.parameters.require("app_id")
-        guard var record = try await lane.run({ try $0.submission(appID: appID) }) else {
+        guard var record = try await storeThread.run({ try $0.submission(appID: appID) }) else {
             throw APIError.notFound("no submission with app id \(appID)")
         }
         if !principal.isAdmin && record.principal != principal.name {
@@ -154,8 +154,8 @@ extension Archer {
                 if record.state != "submitted" {
                     // The cluster has it: that settles a `recorded` or `unknown` row here and now.
                     let change = SubmissionStateChange(appID: record.appID, state: "submitted",
-                                                       detail: "uid \(status.uid) (found on the cluster)", at: Archer.now())
-                    try? await lane.record(change)
+                                                       detail: "uid \(status.uid) (found on the cluster)", at: now())
+                    try? await storeThread.record(change)
                     (record.state, record.stateDetail, record.updatedAt) = (change.state, change.detail, change.at)
                 }
             } catch let error as ClusterError where error.isNotFound && record.state != "submitted" {

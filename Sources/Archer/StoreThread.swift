@@ -4,16 +4,16 @@ import Store
 public import InsightStore
 
 /// The one thread that talks to the store. SQLite and libpq calls block, so they never run on the HTTP
-/// server's event loops or Swift's cooperative pool; handlers `await` the lane instead.
+/// server's event loops or Swift's cooperative pool; handlers `await` the store thread instead.
 ///
-/// Submissions are group-committed: every submission waiting when the lane comes round is written in one
+/// Submissions are group-committed: every submission waiting when the store thread comes round is written in one
 /// transaction, and each caller is answered only after that transaction committed (or failed). Under load
 /// this turns thousands of tiny transactions a second into a few dozen larger ones; when idle a submission
 /// is written at once.
 ///
-/// A failed store call drops the connection, and the next call opens a new one, so the lane recovers by
+/// A failed store call drops the connection, and the next call opens a new one, so the store thread recovers by
 /// itself when a PostgreSQL server comes back.
-public final class StoreLane: @unchecked Sendable {
+public final class StoreThread: @unchecked Sendable {
     /// A queued call; it returns false when its body threw (the connection may be broken).
     private typealias Call = (InsightStore?, (any Error)?) -> Bool
 
@@ -26,18 +26,18 @@ public final class StoreLane: @unchecked Sendable {
     private var stateChanges: [(SubmissionStateChange, CheckedContinuation<Void, any Error>)] = []
     private var stopping = false
     private var finished = false
-    // Touched only on the lane's thread.
+    // Touched only on the store thread.
     private var store: InsightStore?
     /// Sizes of the group commits, for the metrics (read under `condition`).
     private var batchObserver: (@Sendable (Int) -> Void)?
 
-    /// Starts the lane's thread; the store is opened (and migrated) on it, now, so a bad location fails here.
+    /// Starts the store thread; the store is opened (and migrated) on it, now, so a bad location fails here.
     public convenience init(location: StoreLocation, maxBatch: Int = 1024, batchObserver: (@Sendable (Int) -> Void)? = nil) throws {
         try self.init(location: location, maxBatch: maxBatch, batchObserver: batchObserver,
                       openCheckpointer: { try WALCheckpointer(path: $0, every: 0.5) })
     }
 
-    /// The lane with the WAL checkpointer made by `openCheckpointer` (given the SQLite path), so tests can
+    /// The store thread with the WAL checkpointer made by `openCheckpointer` (given the SQLite path), so tests can
     /// make it fail.
     init(location: StoreLocation, maxBatch: Int, batchObserver: (@Sendable (Int) -> Void)?,
          openCheckpointer: @escaping @Sendable (String) throws -> WALCheckpointer) throws {
@@ -57,7 +57,7 @@ public final class StoreLane: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with the store on the lane's thread.
+    /// Runs `body` with the store on the store thread.
     public func run<T: Sendable>(_ body: @escaping @Sendable (InsightStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             enqueue { store, error in
@@ -89,8 +89,8 @@ public final class StoreLane: @unchecked Sendable {
         }
     }
 
-    /// Queues a grouped write (under the lock), or refuses it when the lane is stopping.
-    private func enqueueGrouped<T>(_ continuation: CheckedContinuation<T, any Error>, _ add: (StoreLane) -> Void) {
+    /// Queues a grouped write (under the lock), or refuses it when the store thread is stopping.
+    private func enqueueGrouped<T>(_ continuation: CheckedContinuation<T, any Error>, _ add: (StoreThread) -> Void) {
         condition.lock()
         if stopping {
             condition.unlock()
@@ -221,20 +221,7 @@ public final class StoreLane: @unchecked Sendable {
     private func openStore() throws -> InsightStore {
         if let store { return store }
         let opened = try InsightStore(location)
-        if case let .sqlite(path) = location {
-            // A checkpoint syncs the database file to disk, which takes milliseconds; run on this thread it would
-            // hold every waiting submission for that long, many times a second. The checkpointer thread does it
-            // instead, with its own connection (WAL checkpoints run beside writers). Only once it runs is the
-            // connection's own autocheckpoint turned off: a lane without it fails rather than let the log grow.
-            if path != ":memory:" {
-                try startCheckpointer(path: path)
-                try opened.connection.execute("PRAGMA wal_autocheckpoint = 0")
-            }
-            // The lane's page cache is emptied often under load, and emptying walks its whole hash of cached pages:
-            // at the store's bulk-ingest size (256 MiB) that walk was 8% of the router's CPU under wrk. 16 MiB holds
-            // what submissions touch (the tails of their tables and indexes) and made the router 12% faster.
-            try opened.connection.execute("PRAGMA cache_size = -16384")
-        }
+        try opened.prepareForServing(startCheckpointer: startCheckpointer(path:))
         store = opened
         return opened
     }
