@@ -212,7 +212,7 @@ public final class Archer: Sendable {
     }
 
     /// The wall clock in milliseconds since 1970, as the store records times.
-    public static func wallClock() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    public static func wallClock() -> Int64 { InsightStore.now() }
 }
 
 /// Reloads the routing snapshot every `refreshInterval` until the service group shuts down.

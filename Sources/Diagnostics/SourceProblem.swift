@@ -21,6 +21,11 @@ public struct SourceProblem: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message
     }
 
+    /// A problem whose position may be unknown (nil: not known).
+    public init(file: String, line: Int?, column: Int? = nil, field: String = "", message: String) {
+        self.init(file: file, line: line ?? 0, column: column ?? 0, field: field, message: message)
+    }
+
     public var description: String {
         let place = Self.place(file: file, line: line, column: column)
         return field.isEmpty ? "\(place): \(message)" : "\(place): \(field): \(message)"

@@ -358,7 +358,9 @@ public final class InsightStore {
         return statement
     }
 
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    /// The wall clock in milliseconds since the epoch: what the store stamps rows with, and the default
+    /// clock of the services that write them.
+    public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     // MARK: Checkpoints
 

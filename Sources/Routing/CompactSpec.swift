@@ -58,7 +58,7 @@ enum CompactSpec {
         if let node = root["scheduled_at"] {
             // Written to the label as epoch milliseconds: ISO 8601's ':' is not allowed in label values.
             let text = try scalarText(node, field: "scheduled_at")
-            guard let millis = Timestamp.milliseconds(text) else {
+            guard let millis = ScheduledAt.milliseconds(text) else {
                 throw SubmissionError(.invalidValue, field: "scheduled_at", line: node.line, column: node.column,
                                       message: "\"\(text)\" is not a time; use ISO 8601 with a zone (2024-05-01T02:00:00Z) or epoch milliseconds")
             }

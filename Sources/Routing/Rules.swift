@@ -1,3 +1,4 @@
+import QueueConfig
 /// An explicit routing rule: it overrides the nightly routing table for the submissions it matches,
 /// sending them to one cluster or splitting them between clusters by percentage.
 public struct RoutingRule: Sendable, Equatable, Codable {
@@ -210,23 +211,8 @@ enum QueuePath {
         return nil
     }
 
-    static func isName(_ name: Substring) -> Bool {
-        let bytes = name.utf8
-        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
-        return bytes.allSatisfy(isNameByte)
-    }
-
-    @inline(__always) static func isNameByte(_ c: UInt8) -> Bool {
-        switch c {
-        case 48...57, 65...90, 97...122, 95, 58, 35, 47, 64, 45: return true
-        default: return false
-        }
-    }
+    static func isName(_ name: Substring) -> Bool { QueueName.isValid(name) }
 
     /// A project name made into one queue name: invalid characters become '_' and it is cut to 64.
-    static func queueName(_ text: String) -> String {
-        var bytes = text.utf8.map { isNameByte($0) ? $0 : 0x5F }
-        if bytes.isEmpty { bytes = [0x5F] }
-        return String(decoding: bytes.prefix(64), as: UTF8.self)
-    }
+    static func queueName(_ text: String) -> String { QueueName.sanitized(text) }
 }

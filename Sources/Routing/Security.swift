@@ -1,3 +1,4 @@
+public import Diagnostics
 internal import Crypto
 internal import QueueConfig
 internal import Yams
@@ -28,36 +29,8 @@ public struct Principal: Sendable, Equatable, Codable {
     public var isAdmin: Bool { roles.contains(.admin) }
 }
 
-/// A problem in the tokens file, at a line.
-public struct TokenBookError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var column: Int?
-    /// A path such as `principals[1].token_sha256`.
-    public var field: String
-    public var message: String
-
-    /// An error at a field of a file.
-    public init(file: String, line: Int?, column: Int? = nil, field: String, message: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.field = field
-        self.message = message
-    }
-
-    /// `tokens.yaml:7:19: principals[1].token_sha256: …`.
-    public var description: String {
-        var text = file
-        if let line {
-            text += ":\(line)"
-            if let column { text += ":\(column)" }
-        }
-        text += ": "
-        if !field.isEmpty { text += field + ": " }
-        return text + message
-    }
-}
+/// A problem in the tokens file, at a line: `tokens.yaml:7:19: principals[1].token_sha256: …`.
+public typealias TokenBookError = SourceProblem
 
 /// The principals and the SHA-256 of their bearer tokens, read from a tokens file. Tokens themselves are
 /// never stored: a presented token is hashed and compared with every known digest in constant time.

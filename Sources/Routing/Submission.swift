@@ -297,7 +297,7 @@ enum IdentityReader {
         }
         var scheduledAt: Int64?
         if let text = labels[IdentityLabel.scheduledAt], !text.isEmpty {
-            guard let millis = Timestamp.milliseconds(text) else {
+            guard let millis = ScheduledAt.milliseconds(text) else {
                 let at = position(IdentityLabel.scheduledAt)
                 throw SubmissionError(.invalidValue, field: FieldPath.child(field, IdentityLabel.scheduledAt), line: at.line, column: at.column,
                                       message: "\"\(text)\" is not a time; use epoch milliseconds or ISO 8601 such as 20240501T020000Z")

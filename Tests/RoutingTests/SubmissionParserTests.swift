@@ -221,6 +221,6 @@ struct SubmissionParserTests {
         ("soon", nil),
     ])
     func timestamps(_ text: String, _ expected: Int64?) {
-        #expect(Timestamp.milliseconds(text) == expected)
+        #expect(ScheduledAt.milliseconds(text) == expected)
     }
 }
