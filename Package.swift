@@ -97,7 +97,7 @@ let package = Package(
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
         // routing decision over a snapshot, the manifest mutation, tokens and authorization.
-        .target(name: "Routing", dependencies: ["Timestamps", "Diagnostics", "QueueConfig", .product(name: "Yams", package: "Yams"),
+        .target(name: "Routing", dependencies: ["Timestamps", "Diagnostics", "JSONText", "QueueConfig", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 

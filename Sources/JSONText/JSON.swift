@@ -83,8 +83,8 @@ public enum JSON: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `text` as a JSON string literal: `"` and `\` escaped, control characters as `\n`, `\r`, `\t`
-    /// or `\u00XX`; everything else as its UTF-8 bytes.
+    /// Appends `text` as a JSON string literal: `"` and `\` escaped, control characters (and DEL) as `\n`,
+    /// `\r`, `\t` or `\u00XX`; everything else as its UTF-8 bytes.
     public static func quote(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         escape(text, into: &out)
@@ -103,7 +103,7 @@ public enum JSON: Sendable, Equatable {
         var runStart = 0
         for index in 0..<bytes.count {
             let byte = bytes[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            guard byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
             if index > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
             runStart = index + 1
             switch byte {

@@ -1,3 +1,4 @@
+import JSONText
 /// A JSON-like value tree whose objects keep their keys in the order they were written, so a mutated
 /// manifest reads like the one the user sent. It is the manifest, and the before/after of an audit event.
 public enum JSONValue: Sendable, Equatable {
@@ -146,23 +147,7 @@ extension JSONValue {
         return "\(number)"
     }
 
-    static func writeJSONString(_ text: String, into out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(0x22)
-        for byte in text.utf8 {
-            switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20, 0x7F:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
-    }
+    static func writeJSONString(_ text: String, into out: inout [UInt8]) { JSON.quote(text, into: &out) }
 }
 
 // MARK: - YAML

@@ -6,11 +6,11 @@ import Testing
 @Suite("JSON text")
 struct JSONTests {
     @Test func escapesEveryControlCharacterQuoteAndBackslash() throws {
-        let nasty = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }.joined() + "\"\\/ é 𝄞 end"
+        let nasty = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }.joined() + "\u{7F}\"\\/ é 𝄞 end"
         let text = JSON.quoted(nasty)
         #expect(text.hasPrefix("\"") && text.hasSuffix("\""))
         #expect(!text.utf8.dropFirst().dropLast().contains { $0 < 0x20 }, "a raw control byte: \(text)")
-        #expect(text.contains(#"\u0001"#) && text.contains(#"\n"#) && text.contains(#"\t"#) && text.contains(#"\""#))
+        #expect(text.contains(#"\u007f"#) && text.contains(#"\u0001"#) && text.contains(#"\n"#) && text.contains(#"\t"#) && text.contains(#"\""#))
         let back = try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed) as? String
         #expect(back == nasty)
     }
