@@ -216,17 +216,17 @@ fileprivate indirect enum SLOJSONValue {
         let indent = String(repeating: "  ", count: depth)
         switch self {
         case let .object(members) where depth == 0 && !members.isEmpty:
-            let body = members.map { indent + "  " + Self.quoted($0.0) + ": " + $0.1.rendered(depth: depth + 1) }
+            let body = members.map { indent + "  " + JSON.quoted($0.0) + ": " + $0.1.rendered(depth: depth + 1) }
             return "{\n" + body.joined(separator: ",\n") + "\n" + indent + "}"
         case let .array(elements) where depth == 1 && !elements.isEmpty:
             let body = elements.map { indent + "  " + $0.rendered(depth: depth + 1) }
             return "[\n" + body.joined(separator: ",\n") + "\n" + indent + "]"
         case let .object(members):
-            return "{" + members.map { Self.quoted($0.0) + ": " + $0.1.rendered(depth: depth + 1) }
+            return "{" + members.map { JSON.quoted($0.0) + ": " + $0.1.rendered(depth: depth + 1) }
                 .joined(separator: ", ") + "}"
         case let .array(elements):
             return "[" + elements.map { $0.rendered(depth: depth + 1) }.joined(separator: ", ") + "]"
-        case let .string(text): return Self.quoted(text)
+        case let .string(text): return JSON.quoted(text)
         case let .int(value): return String(value)
         case let .number(value, decimals):
             return value.isFinite ? SLOReport.decimal(value, decimals: decimals, trimZeros: true) : "null"
@@ -244,7 +244,6 @@ fileprivate indirect enum SLOJSONValue {
         }
     }
 
-    static func quoted(_ text: String) -> String { JSON.quoted(text) }
 }
 
 private extension String {

@@ -16,8 +16,6 @@ public enum JSON: Sendable, Equatable {
     /// `null` for nil.
     public static func string(_ value: String?) -> JSON { value.map { .string($0) } ?? .null }
     /// `null` for nil.
-    public static func number(_ value: Double?) -> JSON { value.map { .number($0) } ?? .null }
-    /// `null` for nil.
     public static func int(_ value: Int64?) -> JSON { value.map { .int($0) } ?? .null }
     /// An array of strings.
     public static func strings(_ values: [String]) -> JSON { .array(values.map { .string($0) }) }
@@ -70,7 +68,7 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// A double as the reports write it.
-    public static func format(_ number: Double) -> String {
+    private static func format(_ number: Double) -> String {
         guard number.isFinite else { return "null" }
         if number == number.rounded(), abs(number) < 1e15 { return String(Int64(number)) }
         return "\(number)"

@@ -6,9 +6,6 @@ enum Names {
     private static func isLetter(_ c: UInt8) -> Bool { (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
     private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
-    /// `^[a-zA-Z0-9_:#/@-]{1,64}$`
-    static func isQueueName(_ name: String) -> Bool { QueueName.isValid(name) }
-
     /// `^[_a-zA-Z][a-zA-Z0-9:#/_.@-]*[$]?$`
     static func isUser(_ name: String) -> Bool {
         matches(name, first: { isLetter($0) || $0 == 95 }, rest: { isLetter($0) || isDigit($0) || ":#/_.@-".utf8.contains($0) },

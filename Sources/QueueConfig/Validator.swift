@@ -256,7 +256,7 @@ struct ValidationRun {
         checkLimits(queue)
         var seen = Set<String>()
         for child in queue.children {
-            if !Names.isQueueName(child.name) {
+            if !QueueName.isValid(child.name) {
                 let reason = child.name.isEmpty ? "is empty"
                     : child.name.utf8.count > 64 ? "is \(child.name.utf8.count) characters long (at most 64)"
                     : child.name.contains(".") ? "contains a dot (dots separate queue levels)"

@@ -107,7 +107,7 @@ extension JSONValue {
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .integer(let number): out.append(contentsOf: String(number).utf8)
         case .double(let number): out.append(contentsOf: JSONValue.jsonNumber(number).utf8)
-        case .string(let text): JSONValue.writeJSONString(text, into: &out)
+        case .string(let text): JSON.quote(text, into: &out)
         case .array(let elements):
             guard !elements.isEmpty else { out.append(contentsOf: "[]".utf8); return }
             out.append(0x5B)
@@ -124,7 +124,7 @@ extension JSONValue {
             for (index, member) in members.enumerated() {
                 if index > 0 { out.append(0x2C) }
                 if pretty { JSONValue.newline(into: &out, depth: depth + 1) }
-                JSONValue.writeJSONString(member.key, into: &out)
+                JSON.quote(member.key, into: &out)
                 out.append(0x3A)
                 if pretty { out.append(0x20) }
                 member.value.writeJSON(into: &out, pretty: pretty, depth: depth + 1)
@@ -147,7 +147,6 @@ extension JSONValue {
         return "\(number)"
     }
 
-    static func writeJSONString(_ text: String, into out: inout [UInt8]) { JSON.quote(text, into: &out) }
 }
 
 // MARK: - YAML
@@ -234,7 +233,7 @@ extension JSONValue {
     static func yamlString(_ text: String) -> String {
         if isPlainSafe(text) { return text }
         var bytes: [UInt8] = []
-        writeJSONString(text, into: &bytes)
+        JSON.quote(text, into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -205,14 +205,9 @@ enum QueuePath {
         guard parts.first == "root", parts.count >= 2 else {
             return "\"\(path)\" is not a queue path; write it from the root, e.g. root.onboarding.fraud"
         }
-        for part in parts.dropFirst() where !isName(part) {
+        for part in parts.dropFirst() where !QueueName.isValid(part) {
             return "\"\(path)\" has the invalid queue name \"\(part)\"; use 1 to 64 of letters, digits and _:#/@-"
         }
         return nil
     }
-
-    static func isName(_ name: Substring) -> Bool { QueueName.isValid(name) }
-
-    /// A project name made into one queue name: invalid characters become '_' and it is cut to 64.
-    static func queueName(_ text: String) -> String { QueueName.sanitized(text) }
 }

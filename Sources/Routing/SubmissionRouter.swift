@@ -1,3 +1,5 @@
+import QueueConfig
+
 /// Where a submission goes and why.
 public struct RoutingDecision: Sendable, Equatable, Codable {
     /// What decided.
@@ -242,7 +244,7 @@ public enum SubmissionRouter {
 
     /// `root.onboarding.<project>`, the project made a valid queue name.
     public static func onboardingQueue(_ project: String) -> String {
-        "root.onboarding." + QueuePath.queueName(project)
+        "root.onboarding." + QueueName.sanitized(project)
     }
 
     /// The position of the highest-priority matching rule after position `after`, or -1. Each candidate
