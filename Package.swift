@@ -49,10 +49,15 @@ let package = Package(
         .target(name: "HTTPFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
         // The pure core: YuniKorn's queue configuration, its validator and emitter.
-        .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip", "Diagnostics",
+        .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip", "Diagnostics", "SourceDocuments",
                                                     .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
+        // Documents from outside read with their positions (pure): the limits a document is checked against
+        // before it is composed, a strict YAML reader (through Yams) and a strict JSON reader giving one tree
+        // with line and column, refusing duplicate and merge keys.
+        .target(name: "SourceDocuments", dependencies: ["Diagnostics", .product(name: "Yams", package: "Yams")],
+                swiftSettings: swiftSettings),
         // JSON text for reports (pure): a typed document written with sorted keys, and string quoting.
         .target(name: "JSONText", swiftSettings: swiftSettings),
         // Work spread over the cores: an ordered parallel map, two closures side by side.
@@ -77,7 +82,7 @@ let package = Package(
 
         // The platform's configuration (pure): the cluster registry with Kubernetes endpoints, the allocation
         // policy, leaf queues and resource units; read by the allocator, the clusters' edge and the router.
-        .target(name: "Platform", dependencies: ["QueueConfig", "Diagnostics", .product(name: "Yams", package: "Yams")],
+        .target(name: "Platform", dependencies: ["QueueConfig", "Diagnostics", "SourceDocuments"],
                 swiftSettings: swiftSettings),
 
         // The allocator (pure): demand from hourly usage, the placement MIP and the allocation LPs on
@@ -97,7 +102,7 @@ let package = Package(
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
         // routing decision over a snapshot, the manifest mutation, tokens and authorization.
-        .target(name: "Routing", dependencies: ["Timestamps", "Diagnostics", "JSONText", "QueueConfig", .product(name: "Yams", package: "Yams"),
+        .target(name: "Routing", dependencies: ["Timestamps", "Diagnostics", "JSONText", "QueueConfig", "SourceDocuments",
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
@@ -120,7 +125,7 @@ let package = Package(
 
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
-            "QueueConfig", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
+            "QueueConfig", "SourceDocuments", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
             "Routing", "Archer", "HTTPFetch", "NightlyPlan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -130,7 +135,7 @@ let package = Package(
 
         // What tests need from the machine (a tool, a server, a fixture folder), as a skip-or-fail trait.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "QueueConfigTests", dependencies: ["TestSupport", "QueueConfig", "Gzip", "Synth"],
+        .testTarget(name: "QueueConfigTests", dependencies: ["TestSupport", "QueueConfig", "SourceDocuments", "Gzip", "Synth"],
                     exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
@@ -148,7 +153,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Platform", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "Synth"], exclude: ["Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "SourceDocumentsTests", dependencies: ["SourceDocuments"], swiftSettings: swiftSettings),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "SourceDocuments", "Synth"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ArcherTests", dependencies: [
             "TestSupport", "Archer", "Routing", "Clusters", "InsightStore", "Store", "HTTPFetch", "Platform", "Allocation", "NightlyPlan",
             .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,4 @@
-internal import Yams
+internal import SourceDocuments
 import Foundation
 public import Diagnostics
 import QueueConfig
@@ -13,7 +13,9 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 
-/// Reads a YAML document strictly (unknown keys are errors) while keeping line and column for messages.
+/// Reads a YAML document strictly (unknown keys are errors) while keeping line and column for messages,
+/// collecting every problem rather than stopping at the first. The document is read by SourceDocuments'
+/// YAML reader (limits first, duplicate and merge keys refused); scalars are taken as written.
 struct StrictYAML {
     let file: String
     var problems: [InputProblem] = []
@@ -21,60 +23,36 @@ struct StrictYAML {
     init(file: String) { self.file = file }
 
     /// The root node, or nil with a problem recorded.
-    /// The text is checked against `DocumentLimits.configFile` first, so aliases cannot expand it.
-    mutating func compose(_ text: String) -> Node? {
+    mutating func compose(_ text: String) -> SourceNode? {
         do {
-            try DocumentLimits.configFile.check(text)
-        } catch {
-            problems.append(InputProblem(file: file, line: error.line ?? 0, column: error.column ?? 0, field: "",
-                                         message: error.message))
-            return nil
-        }
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try YAMLSource.parse(text, limits: .configFile) else {
                 problems.append(InputProblem(file: file, line: 1, column: 1, field: "", message: "the file is empty"))
                 return nil
             }
             return node
-        } catch let error as YamlError {
-            var line = 0, column = 0, problem = "\(error)"
-            if case let .scanner(_, text, mark, _) = error { (line, column, problem) = (mark.line, mark.column, text) }
-            if case let .parser(_, text, mark, _) = error { (line, column, problem) = (mark.line, mark.column, text) }
-            problems.append(InputProblem(file: file, line: line, column: column, field: "",
-                                         message: "not valid YAML: \(problem); fix the syntax"))
-            return nil
         } catch {
-            problems.append(InputProblem(file: file, line: 0, column: 0, field: "", message: "not valid YAML (\(error))"))
+            problems.append(error.problem(file: file))
             return nil
         }
     }
 
-    mutating func fail(_ node: Node?, _ field: String, _ message: String) {
-        problems.append(InputProblem(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0,
-                                     field: field, message: message))
+    mutating func fail(_ node: SourceNode?, _ field: String, _ message: String) {
+        problems.append(InputProblem(file: file, line: node?.line, column: node?.column, field: field, message: message))
     }
 
-    /// The entries of a mapping in file order, reporting keys outside `allowed`.
-    mutating func mapping(_ node: Node?, _ field: String, allowed: [String]?) -> [(key: String, node: Node)] {
+    /// The entries of a mapping in file order, reporting keys outside `allowed` (at the key).
+    mutating func mapping(_ node: SourceNode?, _ field: String, allowed: [String]?) -> [(key: String, node: SourceNode)] {
         guard let node else { return [] }
-        guard case let .mapping(mapping) = node else {
+        guard let members = node.members else {
             fail(node, field, "expected a mapping (key: value lines or {…})")
             return []
         }
-        var entries: [(String, Node)] = []
-        var seen: Set<String> = []
-        for (keyNode, value) in mapping {
-            guard let key = keyNode.string else {
-                fail(keyNode, field, "keys must be plain text")
-                continue
-            }
+        var entries: [(String, SourceNode)] = []
+        for (key, value) in members {
             let path = field.isEmpty ? key : "\(field).\(key)"
-            if !seen.insert(key).inserted {
-                fail(keyNode, path, "given twice; keep one")
-                continue
-            }
             if let allowed, !allowed.contains(key) {
-                fail(keyNode, path, "unknown key; expected one of \(allowed.joined(separator: ", "))")
+                problems.append(InputProblem(file: file, line: value.keyLine ?? value.line, column: value.keyColumn ?? value.column,
+                                             field: path, message: "unknown key; expected one of \(allowed.joined(separator: ", "))"))
                 continue
             }
             entries.append((key, value))
@@ -82,37 +60,37 @@ struct StrictYAML {
         return entries
     }
 
-    mutating func sequence(_ node: Node?, _ field: String) -> [Node] {
+    mutating func sequence(_ node: SourceNode?, _ field: String) -> [SourceNode] {
         guard let node else { return [] }
-        guard case let .sequence(sequence) = node else {
+        guard let elements = node.elements else {
             fail(node, field, "expected a list (- item lines or […])")
             return []
         }
-        return Array(sequence)
+        return elements
     }
 
-    mutating func string(_ node: Node, _ field: String) -> String? {
-        guard case let .scalar(scalar) = node, !scalar.string.isEmpty else {
+    mutating func string(_ node: SourceNode, _ field: String) -> String? {
+        guard let text = node.scalarText, !text.isEmpty else {
             fail(node, field, "expected a non-empty text value")
             return nil
         }
-        return scalar.string
+        return text
     }
 
-    mutating func number(_ node: Node, _ field: String, in range: ClosedRange<Double>, hint: String) -> Double? {
-        guard case let .scalar(scalar) = node, let value = Double(scalar.string), value.isFinite else {
+    mutating func number(_ node: SourceNode, _ field: String, in range: ClosedRange<Double>, hint: String) -> Double? {
+        guard let text = node.scalarText, let value = Double(text), value.isFinite else {
             fail(node, field, "expected a number; \(hint)")
             return nil
         }
         guard range.contains(value) else {
-            fail(node, field, "\(scalar.string) is out of range; \(hint)")
+            fail(node, field, "\(text) is out of range; \(hint)")
             return nil
         }
         return value
     }
 
-    mutating func integer(_ node: Node, _ field: String, in range: ClosedRange<Int>, hint: String) -> Int? {
-        guard case let .scalar(scalar) = node, let value = Int(scalar.string) else {
+    mutating func integer(_ node: SourceNode, _ field: String, in range: ClosedRange<Int>, hint: String) -> Int? {
+        guard let text = node.scalarText, let value = Int(text) else {
             fail(node, field, "expected a whole number; \(hint)")
             return nil
         }
@@ -124,21 +102,21 @@ struct StrictYAML {
     }
 
     /// A resource map of Kubernetes quantities (`{vcore: 4000, memory: 16Ti}`) in model units.
-    mutating func resources(_ node: Node?, _ field: String) -> [String: Double] {
+    mutating func resources(_ node: SourceNode?, _ field: String) -> [String: Double] {
         var result: [String: Double] = [:]
         for (name, value) in mapping(node, field, allowed: nil) {
             let path = "\(field).\(name)"
-            guard case let .scalar(scalar) = value else {
+            guard let written = value.scalarText else {
                 fail(value, path, "expected a quantity such as 4000, 500m, 16Ti or 64")
                 continue
             }
-            switch Quantity.parse(scalar.string, resource: name) {
+            switch Quantity.parse(written, resource: name) {
             case let .success(amount):
                 result[name] = Double(amount) / ResourceUnits.scale(name)
             case let .failure(error):
                 let hint = name == Quantity.vcore ? "write cores (4000) or millicores (500m)"
                     : "write an integer with an optional suffix (16Ti, 512Gi, 64); decimals are not accepted"
-                fail(value, path, "\(error.yunikornText) \"\(scalar.string)\"; \(hint)")
+                fail(value, path, "\(error.yunikornText) \"\(written)\"; \(hint)")
             }
         }
         return result

@@ -1,4 +1,4 @@
-internal import Yams
+internal import SourceDocuments
 
 /// A placement fixed by people: a project (one tier, or all of them) always runs on one cluster.
 public struct Pin: Sendable, Equatable {
@@ -80,7 +80,7 @@ public struct AllocationPolicy: Sendable, Equatable {
                         seen.insert(tier)
                     }
                 }
-                if case .mapping = node, seen.count < 3 {
+                if node.isObject, seen.count < 3 {
                     let missing = [1, 2, 3].filter { !seen.contains($0) }.map { "tier\($0)" }
                     yaml.fail(node, key, "missing \(missing.joined(separator: ", ")); give all three tiers")
                 }
@@ -134,7 +134,7 @@ public struct AllocationPolicy: Sendable, Equatable {
                         default: tier = yaml.integer(value, "\(path).tier", in: 1...3, hint: "1, 2 or 3 (leave it out to pin every tier)")
                         }
                     }
-                    if case .mapping = item {
+                    if item.isObject {
                         if project == nil, !yaml.problems.contains(where: { $0.field == "\(path).project" }) {
                             yaml.fail(item, path, "a pin needs project: and cluster:")
                         } else if cluster == nil, !yaml.problems.contains(where: { $0.field == "\(path).cluster" }) {
@@ -142,7 +142,7 @@ public struct AllocationPolicy: Sendable, Equatable {
                         }
                     }
                     if let project, let cluster {
-                        policy.pins.append(Pin(project: project, tier: tier, cluster: cluster, line: item.mark?.line ?? 0))
+                        policy.pins.append(Pin(project: project, tier: tier, cluster: cluster, line: item.line ?? 0))
                     }
                 }
             }
@@ -232,12 +232,12 @@ public enum ClusterRegistry {
         var clusters: [Cluster] = []
         var names: Set<String> = []
         let entries = yaml.mapping(root, "", allowed: ["clusters"])
-        if case .mapping = root, !entries.contains(where: { $0.key == "clusters" }) {
+        if root.isObject, !entries.contains(where: { $0.key == "clusters" }) {
             yaml.fail(root, "clusters", "missing; list the clusters under clusters:")
         }
         for (_, list) in entries {
             let items = yaml.sequence(list, "clusters")
-            if case .sequence = list, items.isEmpty { yaml.fail(list, "clusters", "empty; list at least one cluster") }
+            if list.elements != nil, items.isEmpty { yaml.fail(list, "clusters", "empty; list at least one cluster") }
             for (index, item) in items.enumerated() {
                 let path = "clusters[\(index)]"
                 var name: String?, capacity: [String: Double] = [:], labels: [String] = []
@@ -259,7 +259,7 @@ public enum ClusterRegistry {
                     case "capacity":
                         hasCapacity = true
                         capacity = yaml.resources(value, "\(path).capacity")
-                        if case .mapping = value, capacity.isEmpty, !yaml.problems.contains(where: { $0.field.hasPrefix("\(path).capacity.") }) {
+                        if value.isObject, capacity.isEmpty, !yaml.problems.contains(where: { $0.field.hasPrefix("\(path).capacity.") }) {
                             yaml.fail(value, "\(path).capacity", "empty; give at least vcore and memory")
                         }
                     case "labels":
@@ -270,7 +270,7 @@ public enum ClusterRegistry {
                         kubernetes = Self.kubernetes(value, "\(path).kubernetes", yaml: &yaml)
                     }
                 }
-                if case .mapping = item {
+                if item.isObject {
                     if name == nil && !yaml.problems.contains(where: { $0.field == "\(path).name" }) {
                         yaml.fail(item, path, "missing name:")
                     }
@@ -290,7 +290,7 @@ public enum ClusterRegistry {
                                  "client_key_file"]
 
     /// Reads one `kubernetes:` section; nil (with problems recorded) when it is unusable.
-    static func kubernetes(_ node: Node, _ path: String, yaml: inout StrictYAML) -> KubernetesEndpoint? {
+    static func kubernetes(_ node: SourceNode, _ path: String, yaml: inout StrictYAML) -> KubernetesEndpoint? {
         let before = yaml.problems.count
         var values: [String: String] = [:]
         for (key, value) in yaml.mapping(node, path, allowed: kubernetesKeys) {
@@ -316,7 +316,7 @@ public enum ClusterRegistry {
                 values[key] = Self.resolve(text, against: yaml.file)
             }
         }
-        guard case .mapping = node else { return nil }
+        guard node.isObject else { return nil }
         if values["server"] == nil, !yaml.problems.dropFirst(before).contains(where: { $0.field == "\(path).server" }) {
             yaml.fail(node, path, "missing server: (the API server URL, e.g. https://10.0.0.1:6443)")
         }
@@ -328,7 +328,7 @@ public enum ClusterRegistry {
             server: server, namespace: values["namespace"] ?? KubernetesEndpoint.defaultNamespace,
             sparkNamespace: values["spark_namespace"] ?? KubernetesEndpoint.defaultSparkNamespace,
             tokenFile: values["token_file"], caFile: values["ca_file"], clientCertFile: values["client_cert_file"],
-            clientKeyFile: values["client_key_file"], origin: "\(yaml.file):\(node.mark?.line ?? 0)")
+            clientKeyFile: values["client_key_file"], origin: "\(yaml.file):\(node.line ?? 0)")
     }
 
     /// A path from clusters.yaml, relative ones taken from the folder holding the file.

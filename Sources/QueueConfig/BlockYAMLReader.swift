@@ -1,3 +1,4 @@
+import SourceDocuments
 /// A fast reader for the block-style YAML that people and generators write for YuniKorn: block
 /// mappings and sequences, single-line plain and quoted scalars, single-line flow collections,
 /// comments. It builds the same `YAMLTree` as libyaml would. Anything outside that subset, and

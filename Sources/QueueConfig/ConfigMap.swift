@@ -1,5 +1,5 @@
 import Foundation
-internal import Yams
+internal import SourceDocuments
 import Gzip
 
 /// The Kubernetes ConfigMap that carries YuniKorn's queue configuration.
@@ -30,22 +30,21 @@ public enum ConfigMap {
         // Cheap test first: most inputs are plain queue files and must not be parsed twice.
         guard hasTopLevelKindLine(text) else { return .queuesYAML(text) }
         // A text over the limits is read as a queue file, whose check then names the limit.
-        guard (try? DocumentLimits.queueConfig.check(text)) != nil,
-              let node = try? Yams.compose(yaml: text), case .mapping(let mapping) = node,
-              mapping["kind"]?.string == "ConfigMap" else {
+        guard let root = try? YAMLSource.parse(text, limits: .queueConfig),
+              root.isObject, root["kind"]?.string == "ConfigMap" else {
             return .queuesYAML(text)
         }
-        let name = mapping["metadata"]?.mapping?["name"]?.string ?? "(unnamed)"
+        let name = root["metadata"]?["name"]?.string ?? "(unnamed)"
         var found: (key: String, text: String)?
-        if case .mapping(let data)? = mapping["data"], let value = data[queuesKey] {
+        if let data = root["data"], data.isObject, let value = data[queuesKey] {
             guard let string = value.string else {
                 throw ReadError(description: "ConfigMap \(name): data.\(queuesKey) is not a string; write it as a block (queues.yaml: |)")
             }
             found = (queuesKey, string)
         }
-        if case .mapping(let binary)? = mapping["binaryData"] {
-            for (keyNode, value) in binary {
-                guard let key = keyNode.string, key.lowercased() == queuesKey + ".gz" else { continue }
+        if let binary = root["binaryData"]?.members {
+            for (key, value) in binary {
+                guard key.lowercased() == queuesKey + ".gz" else { continue }
                 guard let encoded = value.string,
                       let bytes = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
                     throw ReadError(description: "ConfigMap \(name): binaryData.\(key) is not valid base64")

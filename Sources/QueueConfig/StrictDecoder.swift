@@ -1,3 +1,4 @@
+public import SourceDocuments
 internal import Yams
 
 /// The result of reading a `queues.yaml` text the way yunikorn-core's strict YAML decoder does.

@@ -1,3 +1,4 @@
+internal import SourceDocuments
 /// The compact job spec (`kind: SparkJob`, or an object with neither kind nor apiVersion): the few fields
 /// a workflow author cares about, expanded into a full SparkApplication. Unknown fields are refused so a
 /// typo is not silently dropped.
@@ -104,7 +105,7 @@ enum CompactSpec {
             }
             var values: [JSONValue.Member] = []
             for member in members {
-                let path = FieldPath.child("conf", member.key)
+                let path = SourcePath.child("conf", member.key)
                 switch SchedulingFields.verdict(sparkConf: member.key) {
                 case .keep:
                     values.append(JSONValue.Member(member.key, .string(try scalarText(member.node, field: path))))
@@ -131,7 +132,7 @@ enum CompactSpec {
 
         var labelMap: [String: String] = [:]
         for (label, value) in labels { labelMap[label] = value }
-        let labelsNode = SourceNode(value: .object(labels.map { ($0.0, SourceNode(value: .string($0.1))) }), line: root.line, column: root.column)
+        let labelsNode = SourceNode(value: .object(labels.map { ($0.0, SourceNode(value: .string($0.1), line: nil, column: nil)) }), line: root.line, column: root.column)
         var facts = try IdentityReader.facts(labels: labelMap, node: labelsNode, field: "", name: name)
         facts.labels = labelMap
 
@@ -179,7 +180,7 @@ enum CompactSpec {
     private static func refuseUnknown(_ node: SourceNode, allowed: [String], field: String) throws(SubmissionError) {
         guard case .object(let members) = node.value else { return }
         for member in members where !allowed.contains(member.key) {
-            let path = FieldPath.child(field, member.key)
+            let path = SourcePath.child(field, member.key)
             let near = allowed.first { $0.lowercased() == member.key.lowercased().replacingDashes() }
             let hint = near.map { "did you mean \($0)? " } ?? ""
             throw SubmissionError(.unknownField, field: path, line: member.node.line, column: member.node.column,

@@ -1,3 +1,4 @@
+internal import SourceDocuments
 /// The labels a SparkApplication carries on `metadata.labels` to say whose work it is. They are the one
 /// place these names are spelled; the compact job spec is expanded into them.
 public enum IdentityLabel {
@@ -37,7 +38,7 @@ public enum TrustedIdentity {
         var facts = submission.facts
         let known = snapshot.org(of: facts.project)
         if let claimed = facts.org, let known, claimed != known {
-            let field = submission.form == .compactSpec ? "org" : FieldPath.child("metadata.labels", IdentityLabel.org)
+            let field = submission.form == .compactSpec ? "org" : SourcePath.child("metadata.labels", IdentityLabel.org)
             throw SubmissionError(.invalidValue, field: field,
                                   message: "\"\(claimed)\" is not the org of project \(facts.project) (projects.csv and owners.csv give \(known)); leave the label out or write \(known)")
         }

@@ -1,3 +1,4 @@
+internal import SourceDocuments
 /// The fields of a SparkApplication that say which scheduler, queue, application or priority its pods get.
 /// The router owns these: it sets the scheduler, queue and app id itself (`ManifestMutation`), so a
 /// submitted spelling of them is taken out, and it refuses what it cannot set or check (a priority class, a
@@ -70,7 +71,7 @@ enum SchedulingFields {
                 guard case .object(let members) = conf.value else { return }
                 var kept: [(key: String, node: SourceNode)] = []
                 for member in members {
-                    let path = FieldPath.child("spec.sparkConf", member.key)
+                    let path = SourcePath.child("spec.sparkConf", member.key)
                     switch verdict(sparkConf: member.key) {
                     case .keep: kept.append(member)
                     case .remove: removed.append(path)
@@ -114,7 +115,7 @@ enum SchedulingFields {
         kept.reserveCapacity(members.count)
         for member in members {
             if isOwnedKey(member.key) {
-                removed.append(FieldPath.child(path, member.key))
+                removed.append(SourcePath.child(path, member.key))
             } else {
                 kept.append(member)
             }

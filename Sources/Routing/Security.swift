@@ -1,7 +1,6 @@
 public import Diagnostics
 internal import Crypto
-internal import QueueConfig
-internal import Yams
+internal import SourceDocuments
 
 /// What a principal may do beyond submitting.
 public enum Role: String, Sendable, Codable, CaseIterable {
@@ -59,38 +58,28 @@ public struct TokenBook: Sendable {
     /// Reads a tokens file; `file` names it in errors. Unknown keys, missing fields, bad roles, malformed
     /// digests and duplicate names or digests are refused with the line.
     public static func parse(_ text: String, file: String) throws(TokenBookError) -> TokenBook {
-        func fail(_ node: Node?, _ field: String, _ message: String) -> TokenBookError {
-            TokenBookError(file: file, line: node?.mark?.line, column: node?.mark?.column, field: field, message: message)
+        func fail(_ node: SourceNode?, _ field: String, _ message: String) -> TokenBookError {
+            TokenBookError(file: file, line: node?.line, column: node?.column, field: field, message: message)
         }
+        func failKey(_ node: SourceNode, _ field: String, _ message: String) -> TokenBookError {
+            TokenBookError(file: file, line: node.keyLine ?? node.line, column: node.keyColumn ?? node.column, field: field, message: message)
+        }
+        let document: SourceNode?
         do {
-            try DocumentLimits.configFile.check(text)
+            document = try YAMLSource.parse(text, limits: .configFile)
         } catch {
-            throw TokenBookError(file: file, line: error.line, column: error.column, field: "", message: error.message)
+            throw error.problem(file: file)
         }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            switch error {
-            case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-                throw TokenBookError(file: file, line: mark.line, column: mark.column, field: "",
-                                     message: "YAML syntax error: \(problem); check the indentation and quoting there")
-            default:
-                throw TokenBookError(file: file, line: nil, field: "", message: "not readable as YAML: \(error)")
-            }
-        } catch {
-            throw TokenBookError(file: file, line: nil, field: "", message: "not readable as YAML: \(error)")
+        guard let root = document, let top = root.members else {
+            throw fail(document, "", "expected a mapping with a principals list; see the example in the router docs")
         }
-        guard let root, case .mapping(let top) = root else {
-            throw fail(root, "", "expected a mapping with a principals list; see the example in the router docs")
+        for (key, node) in top where key != "principals" {
+            throw failKey(node, key, "is not a field of the tokens file; it holds only principals")
         }
-        for (key, _) in top where key.string != "principals" {
-            throw fail(key, key.string ?? "", "is not a field of the tokens file; it holds only principals")
-        }
-        guard let list = top["principals"] else {
+        guard let list = root["principals"] else {
             throw fail(root, "principals", "missing; list the principals (name, teams, roles, token_sha256)")
         }
-        guard case .sequence(let items) = list else {
+        guard let items = list.elements else {
             throw fail(list, "principals", "must be a list of principals")
         }
         var entries: [(principal: Principal, tokenSHA256: String)] = []
@@ -98,24 +87,24 @@ public struct TokenBook: Sendable {
         var hashes: [String: Int] = [:]
         for (position, item) in items.enumerated() {
             let path = "principals[\(position)]"
-            guard case .mapping(let fields) = item else { throw fail(item, path, "must be a mapping with name, teams, roles and token_sha256") }
-            for (key, _) in fields where !["name", "teams", "roles", "token_sha256"].contains(key.string ?? "") {
-                throw fail(key, "\(path).\(key.string ?? "?")", "is not a principal field; use name, teams, roles, token_sha256")
+            guard let members = item.members else { throw fail(item, path, "must be a mapping with name, teams, roles and token_sha256") }
+            for (key, node) in members where !["name", "teams", "roles", "token_sha256"].contains(key) {
+                throw failKey(node, "\(path).\(key)", "is not a principal field; use name, teams, roles, token_sha256")
             }
-            func scalar(_ key: String) throws(TokenBookError) -> (String, Node) {
-                guard let node = fields[key] else { throw fail(item, "\(path).\(key)", "missing") }
-                guard case .scalar(let value) = node, !value.string.isEmpty else { throw fail(node, "\(path).\(key)", "must be a non-empty string") }
-                return (value.string, node)
+            func scalar(_ key: String) throws(TokenBookError) -> (String, SourceNode) {
+                guard let node = item[key] else { throw fail(item, "\(path).\(key)", "missing") }
+                guard let value = node.scalarText, !value.isEmpty else { throw fail(node, "\(path).\(key)", "must be a non-empty string") }
+                return (value, node)
             }
-            func list(_ key: String) throws(TokenBookError) -> [(String, Node)] {
-                guard let node = fields[key] else { return [] }
-                guard case .sequence(let values) = node else { throw fail(node, "\(path).\(key)", "must be a list, e.g. [a, b]") }
-                var out: [(String, Node)] = []
+            func list(_ key: String) throws(TokenBookError) -> [(String, SourceNode)] {
+                guard let node = item[key] else { return [] }
+                guard let values = node.elements else { throw fail(node, "\(path).\(key)", "must be a list, e.g. [a, b]") }
+                var out: [(String, SourceNode)] = []
                 for (index, value) in values.enumerated() {
-                    guard case .scalar(let scalar) = value, !scalar.string.isEmpty else {
+                    guard let text = value.scalarText, !text.isEmpty else {
                         throw fail(value, "\(path).\(key)[\(index)]", "must be a non-empty string")
                     }
-                    out.append((scalar.string, value))
+                    out.append((text, value))
                 }
                 return out
             }
@@ -123,9 +112,9 @@ public struct TokenBook: Sendable {
             if let first = names[name] {
                 throw fail(nameNode, "\(path).name", "\"\(name)\" is already used at line \(first); give each principal its own name")
             }
-            names[name] = nameNode.mark?.line ?? 0
+            names[name] = nameNode.line ?? 0
             let teams = try list("teams").map(\.0)
-            guard fields["roles"] != nil else { throw fail(item, "\(path).roles", "missing; give [submitter] or [admin]") }
+            guard item["roles"] != nil else { throw fail(item, "\(path).roles", "missing; give [submitter] or [admin]") }
             var roles: [Role] = []
             for (index, (text, node)) in try list("roles").enumerated() {
                 guard let role = Role(rawValue: text) else {
@@ -133,7 +122,7 @@ public struct TokenBook: Sendable {
                 }
                 roles.append(role)
             }
-            if roles.isEmpty { throw fail(fields["roles"], "\(path).roles", "is empty; give [submitter] or [admin]") }
+            if roles.isEmpty { throw fail(item["roles"], "\(path).roles", "is empty; give [submitter] or [admin]") }
             let (digest, digestNode) = try scalar("token_sha256")
             guard digest.utf8.count == 64, digest.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
                 throw fail(digestNode, "\(path).token_sha256",
@@ -142,7 +131,7 @@ public struct TokenBook: Sendable {
             if let first = hashes[digest] {
                 throw fail(digestNode, "\(path).token_sha256", "is the same as at line \(first); every principal needs its own token")
             }
-            hashes[digest] = digestNode.mark?.line ?? 0
+            hashes[digest] = digestNode.line ?? 0
             entries.append((Principal(name: name, teams: teams, roles: roles), digest))
         }
         return TokenBook(entries: entries)

@@ -1,3 +1,4 @@
+internal import SourceDocuments
 /// What the router needs to know about a submission to route it: whose work it is and what it is called.
 public struct SubmissionFacts: Sendable, Equatable, Codable {
     /// The org as the submission names it. Routing never reads it: `TrustedIdentity.facts` refuses one
@@ -259,7 +260,7 @@ public enum SubmissionParser {
         var map: [String: String] = [:]
         map.reserveCapacity(members.count)
         for member in members {
-            let childField = FieldPath.child(field, member.key)
+            let childField = SourcePath.child(field, member.key)
             guard let value = member.node.string else {
                 throw SubmissionError(.invalidValue, field: childField, line: member.node.line, column: member.node.column,
                                       message: "is \(member.node.kindName); Kubernetes label values are strings\(quoteHint(member.node))")
@@ -287,19 +288,19 @@ enum IdentityReader {
             var message = "\"\(value)\" \(problem)"
             if key == IdentityLabel.scheduledAt { message += "; use epoch milliseconds or the basic form 20240501T020000Z" }
             let at = position(key)
-            throw SubmissionError(.invalidValue, field: FieldPath.child(field, key), line: at.line, column: at.column, message: message)
+            throw SubmissionError(.invalidValue, field: SourcePath.child(field, key), line: at.line, column: at.column, message: message)
         }
         let tierText = labels[IdentityLabel.tier] ?? ""
         guard let tier = Tier.parse(tierText) else {
             let at = position(IdentityLabel.tier)
-            throw SubmissionError(.invalidValue, field: FieldPath.child(field, IdentityLabel.tier), line: at.line, column: at.column,
+            throw SubmissionError(.invalidValue, field: SourcePath.child(field, IdentityLabel.tier), line: at.line, column: at.column,
                                   message: "\"\(tierText)\" is not a tier; use 1, 2 or 3")
         }
         var scheduledAt: Int64?
         if let text = labels[IdentityLabel.scheduledAt], !text.isEmpty {
             guard let millis = ScheduledAt.milliseconds(text) else {
                 let at = position(IdentityLabel.scheduledAt)
-                throw SubmissionError(.invalidValue, field: FieldPath.child(field, IdentityLabel.scheduledAt), line: at.line, column: at.column,
+                throw SubmissionError(.invalidValue, field: SourcePath.child(field, IdentityLabel.scheduledAt), line: at.line, column: at.column,
                                       message: "\"\(text)\" is not a time; use epoch milliseconds or ISO 8601 such as 20240501T020000Z")
             }
             scheduledAt = millis

@@ -1,3 +1,4 @@
+import SourceDocuments
 import ArgumentParser
 import Foundation
 import QueueConfig

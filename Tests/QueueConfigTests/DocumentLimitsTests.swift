@@ -1,5 +1,6 @@
 import Testing
 @testable import QueueConfig
+import SourceDocuments
 
 /// Documents from outside are bounded before they are read: size, nesting, alias references and what
 /// aliases expand to (the "billion laughs"). Tests compare limits and positions, not wording.

@@ -2,6 +2,7 @@ import Synth
 import Foundation
 import Testing
 @testable import Routing
+import SourceDocuments
 
 /// The mutated manifest, its renderings, and application ids.
 struct MutationTests {

@@ -1,66 +1,113 @@
-internal import QueueConfig
 internal import Yams
+public import Diagnostics
 
 /// A parsed document that still knows where each value was written, so an error about a value can name
 /// its line and column. Parsing builds this; the manifest drops the positions.
-struct SourceNode {
-    enum Value {
+public struct SourceNode: Sendable {
+    public enum Value: Sendable {
         case null, bool(Bool), integer(Int64), double(Double), string(String)
         case array([SourceNode])
         case object([(key: String, node: SourceNode)])
     }
 
-    var value: Value
-    var line: Int?
-    var column: Int?
+    public var value: Value
+    /// 1-based line and column where the value starts; nil when not known.
+    public var line: Int?
+    public var column: Int?
+    /// For a mapping's value: where its key is written (unknown or misplaced keys are reported there).
+    public var keyLine: Int?
+    public var keyColumn: Int?
+    /// A scalar's text as written (before YAML resolution gave it a type); nil for collections and JSON.
+    public var text: String?
 
-    subscript(key: String) -> SourceNode? {
+    public init(value: Value, line: Int?, column: Int?, text: String? = nil) {
+        self.value = value
+        self.line = line
+        self.column = column
+        self.text = text
+    }
+
+    public subscript(key: String) -> SourceNode? {
         guard case .object(let members) = value else { return nil }
         return members.first(where: { $0.key == key })?.node
     }
 
-    var string: String? {
+    public var string: String? {
         if case .string(let text) = value { return text }
         return nil
     }
 
-    var isObject: Bool {
+    /// A scalar as written: the YAML text before resolution gave it a type (so `name: yes` reads as
+    /// "yes"), a JSON string's value, or a JSON number or boolean as text; nil for collections and null.
+    public var scalarText: String? {
+        if let text { return text }
+        switch value {
+        case .string(let string): return string
+        case .integer(let number): return String(number)
+        case .double(let number): return String(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null, .array, .object: return nil
+        }
+    }
+
+    /// A mapping's entries in file order; nil when this is not a mapping.
+    public var members: [(key: String, node: SourceNode)]? {
+        if case .object(let members) = value { return members }
+        return nil
+    }
+
+    /// A sequence's elements; nil when this is not a sequence.
+    public var elements: [SourceNode]? {
+        if case .array(let elements) = value { return elements }
+        return nil
+    }
+
+    public var isObject: Bool {
         if case .object = value { return true }
         return false
     }
 
-    var kindName: String { json.kindName }
-
-    /// The value without positions.
-    var json: JSONValue {
+    /// What kind of value this is, as messages name it: "an object", "a list", "a string", …
+    public var kindName: String {
         switch value {
-        case .null: return .null
-        case .bool(let flag): return .bool(flag)
-        case .integer(let number): return .integer(number)
-        case .double(let number): return .double(number)
-        case .string(let text): return .string(text)
-        case .array(let elements): return .array(elements.map(\.json))
-        case .object(let members): return .object(members.map { JSONValue.Member($0.key, $0.node.json) })
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .integer, .double: return "a number"
+        case .string: return "a string"
+        case .array: return "a list"
+        case .object: return "an object"
         }
     }
 }
 
 /// A syntax problem found while reading the body.
-struct SyntaxError: Error {
-    var message: String
-    var line: Int?
-    var column: Int?
-    var field: String = ""
+public struct SyntaxError: Error, Sendable {
+    public var message: String
+    public var line: Int?
+    public var column: Int?
+    public var field: String = ""
+
+    public init(message: String, line: Int? = nil, column: Int? = nil, field: String = "") {
+        self.message = message
+        self.line = line
+        self.column = column
+        self.field = field
+    }
+
+    /// The problem said the way every Bursar command says one, for a document read from `file`.
+    public func problem(file: String) -> SourceProblem {
+        SourceProblem(file: file, line: line, column: column, field: field, message: message)
+    }
 }
 
 // MARK: - YAML
 
-enum YAMLSource {
+public enum YAMLSource {
     /// Reads the first document through libyaml (via Yams), resolving scalars the way Kubernetes' YAML
     /// reader does (YAML 1.1 booleans included). Duplicate keys and merge keys are refused.
     /// The document is checked against `limits` first, before anything is composed, so aliases
     /// cannot expand a small body into a large manifest.
-    static func parse(_ text: String, limits: DocumentLimits = .submission) throws(SyntaxError) -> SourceNode? {
+    public static func parse(_ text: String, limits: DocumentLimits = .submission) throws(SyntaxError) -> SourceNode? {
         do {
             try limits.check(text)
         } catch {
@@ -83,7 +130,8 @@ enum YAMLSource {
         let column = node.mark?.column
         switch node {
         case .scalar(let scalar):
-            return SourceNode(value: scalarValue(scalar.string, tag: Resolver.default.resolveTag(of: node)), line: line, column: column)
+            return SourceNode(value: scalarValue(scalar.string, tag: Resolver.default.resolveTag(of: node)), line: line, column: column,
+                              text: scalar.string)
         case .sequence(let sequence):
             var elements: [SourceNode] = []
             elements.reserveCapacity(sequence.count)
@@ -102,7 +150,7 @@ enum YAMLSource {
                                       line: keyNode.mark?.line, column: keyNode.mark?.column, field: path)
                 }
                 let key = keyScalar.string
-                let childPath = FieldPath.child(path, key)
+                let childPath = SourcePath.child(path, key)
                 if Resolver.default.resolveTag(of: keyNode) == .merge {
                     throw SyntaxError(message: "YAML merge keys (<<) are not supported here; write the fields out",
                                       line: keyNode.mark?.line, column: keyNode.mark?.column, field: childPath)
@@ -112,7 +160,10 @@ enum YAMLSource {
                                       line: keyNode.mark?.line, column: keyNode.mark?.column, field: childPath)
                 }
                 seen[key] = keyNode.mark?.line ?? 0
-                members.append((key, try convert(valueNode, path: childPath)))
+                var member = try convert(valueNode, path: childPath)
+                member.keyLine = keyNode.mark?.line
+                member.keyColumn = keyNode.mark?.column
+                members.append((key, member))
             }
             return SourceNode(value: .object(members), line: line, column: column)
         case .alias:
@@ -207,7 +258,7 @@ enum YAMLSource {
 
 /// A small strict JSON reader (RFC 8259) that keeps key order and positions. Foundation's reader keeps
 /// neither, and a submission's errors should point at the line that is wrong.
-struct JSONSource {
+public struct JSONSource {
     private let bytes: [UInt8]
     private var index = 0
     private var line = 1
@@ -218,7 +269,7 @@ struct JSONSource {
     /// bound as for YAML submissions.
     static let maximumDepth = DocumentLimits.submission.maxDepth
 
-    static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> SourceNode {
+    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> SourceNode {
         var reader = JSONSource(bytes: bytes)
         reader.skipWhitespace()
         let value = try reader.value(path: "")
@@ -309,9 +360,9 @@ struct JSONSource {
             guard index < bytes.count, bytes[index] == 0x22 else {
                 throw error("expected a key in double quotes, found \(describeCurrent())", field: path)
             }
-            let keyLine = line
+            let keyLine = line, keyColumn = column
             let key = try string()
-            let childPath = FieldPath.child(path, key)
+            let childPath = SourcePath.child(path, key)
             if let first = seen[key] {
                 throw error("key \"\(key)\" is given twice (first at line \(first)); keep one", field: childPath)
             }
@@ -322,7 +373,10 @@ struct JSONSource {
             }
             index += 1
             skipWhitespace()
-            members.append((key, try value(path: childPath)))
+            var member = try value(path: childPath)
+            member.keyLine = keyLine
+            member.keyColumn = keyColumn
+            members.append((key, member))
             skipWhitespace()
             guard index < bytes.count else { throw error("the input ends inside an object; a '}' is missing", field: path) }
             if bytes[index] == 0x2C { index += 1; continue }
@@ -441,9 +495,9 @@ struct JSONSource {
 }
 
 /// Field paths as users write them: `spec.driver.labels["yunikorn.apache.org/queue"]`.
-enum FieldPath {
+public enum SourcePath {
     /// `parent.key`, or `parent["key"]` when the key holds characters a dotted path would misread.
-    static func child(_ parent: String, _ key: String) -> String {
+    public static func child(_ parent: String, _ key: String) -> String {
         let plain = !key.isEmpty && key.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D }
         if plain { return parent.isEmpty ? key : parent + "." + key }
         return parent + "[\"" + key + "\"]"
