@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "LinearSolver", dependencies: ["CGLPK", "CGLPKGuard"], swiftSettings: swiftSettings),
         .target(name: "Store", dependencies: ["CSQLite", "CLibPQ"], swiftSettings: swiftSettings),
         .target(name: "HTTPFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        // Files written all at once (temporary file, sync, rename, folder sync) and folder locks: the edge every
+        // durable write goes through (the nightly plan's commit, the tokens file, generated samples).
+        .target(name: "SafeFiles", swiftSettings: swiftSettings),
 
         // The pure core: YuniKorn's queue configuration, its validator and emitter.
         .target(name: "QueueConfig", dependencies: [.product(name: "Yams", package: "Yams"), "Gzip", "Diagnostics", "SourceDocuments",
@@ -73,7 +76,7 @@ let package = Package(
         // runs, SLO attainment); pure values and functions.
         .target(name: "Insights", dependencies: ["Ingest", "JSONText", "Timestamps"], swiftSettings: swiftSettings),
         // Synthetic but realistic history in every input shape, for the demo, the tests and the benchmarks.
-        .target(name: "Synth", dependencies: ["Ingest", "JSONText", "Timestamps", "QueueConfig", "Platform", "Allocation"], swiftSettings: swiftSettings),
+        .target(name: "Synth", dependencies: ["SafeFiles", "Ingest", "JSONText", "Timestamps", "QueueConfig", "Platform", "Allocation"], swiftSettings: swiftSettings),
         // The edge: the insight tables in SQLite or PostgreSQL (schema, migrations, typed statements).
         .target(name: "InsightStore", dependencies: ["Store", "Ingest", "Insights"], swiftSettings: swiftSettings),
         // The edge: reading sources (files, folders, .gz, HTTP(S), S3) into the store, resumably.
@@ -93,7 +96,7 @@ let package = Package(
         // The edge of the nightly allocation: which plan a night is measured against (the archive in the store,
         // else the baseline files), and a plan's files and store transaction written all or nothing (journal,
         // synced renames, recovery after a crash).
-        .target(name: "NightlyPlan", dependencies: ["Allocation", "Platform", "Parallel", "InsightStore", "QueueConfig"], swiftSettings: swiftSettings),
+        .target(name: "NightlyPlan", dependencies: ["SafeFiles", "Allocation", "Platform", "Parallel", "InsightStore", "QueueConfig"], swiftSettings: swiftSettings),
 
         // The edge to the clusters: the Kubernetes API through libcurl (SparkApplications, the yunikorn-configs
         // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
@@ -109,7 +112,7 @@ let package = Package(
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
         // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
         .target(name: "Archer", dependencies: [
-            "InsightStore", "Store", "QueueConfig", "Platform", "Routing", "Clusters", "NightlyPlan",
+            "InsightStore", "Store", "QueueConfig", "Platform", "Routing", "Clusters", "NightlyPlan", "SafeFiles",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -126,7 +129,7 @@ let package = Package(
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "SourceDocuments", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
-            "Routing", "Archer", "HTTPFetch", "NightlyPlan",
+            "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -149,14 +152,14 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "AllocationTests", dependencies: ["TestSupport", "Platform", "Allocation", "Synth", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "NightlyPlanTests", dependencies: ["NightlyPlan", "Platform", "Allocation", "InsightStore", "Store", "QueueConfig"],
+        .testTarget(name: "NightlyPlanTests", dependencies: ["NightlyPlan", "SafeFiles", "Platform", "Allocation", "InsightStore", "Store", "QueueConfig"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Platform", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "SourceDocumentsTests", dependencies: ["SourceDocuments"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "SourceDocuments", "Synth"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ArcherTests", dependencies: [
-            "TestSupport", "Archer", "Routing", "Clusters", "InsightStore", "Store", "HTTPFetch", "Platform", "Allocation", "NightlyPlan",
+            "TestSupport", "Archer", "Routing", "Clusters", "InsightStore", "Store", "HTTPFetch", "Platform", "Allocation", "NightlyPlan", "SafeFiles",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),

@@ -13,7 +13,7 @@ LAYERS = [
     # C libraries, each wrapped by exactly one Swift target.
     {"CGLPK", "CGLPKGuard", "CSQLite", "CLibPQ", "CCurl", "CZlib"},
     # Wrappers around the C libraries, and pure leaves that need nothing of ours.
-    {"Gzip", "LinearSolver", "Store", "HTTPFetch", "JSONText", "Parallel", "Timestamps", "Diagnostics"},
+    {"Gzip", "LinearSolver", "Store", "HTTPFetch", "SafeFiles", "JSONText", "Parallel", "Timestamps", "Diagnostics"},
     # Reading application summaries and mapping files; reading outside documents with their positions.
     {"Ingest", "SourceDocuments"},
     # Pure cores on those: YuniKorn's configuration, what the insight tables mean.
@@ -32,7 +32,7 @@ LAYERS = [
     {"bursar"},
 ]
 # Pure: no I/O. They may import only other pure modules and the computing wrappers (GLPK, zlib).
-PURE = {"SourceDocuments", "JSONText", "Parallel", "Timestamps", "Diagnostics", "Ingest", "QueueConfig", "Insights", "Platform", "Routing", "Allocation", "Synth"}
+PURE = {"SourceDocuments", "JSONText", "Parallel", "Timestamps", "Diagnostics", "Ingest", "QueueConfig", "Insights", "Platform", "Routing", "Allocation"}
 COMPUTING_WRAPPERS = {"LinearSolver", "Gzip"}
 # Which C library each wrapper owns.
 WRAPS = {"CGLPK": "LinearSolver", "CGLPKGuard": "LinearSolver", "CSQLite": "Store", "CLibPQ": "Store",

@@ -1,3 +1,4 @@
+import SafeFiles
 import Foundation
 import Routing
 import Hummingbird
@@ -78,9 +79,9 @@ extension Archer {
         let folder = options.queuesDirectory.path
         let inProgress = APIError(.conflict, "plan_in_progress", "a queue plan is being written to \(folder), or one was interrupted "
             + "(the next bursar allocate finishes or undoes it); try again when it is done")
-        var lock: PlanLock?
+        var lock: FolderLock?
         if FileManager.default.fileExists(atPath: folder) {
-            lock = PlanLock.tryAcquire(folder)
+            lock = FolderLock.tryAcquire(folder)
             guard lock != nil else { throw inProgress }
         }
         defer { withExtendedLifetime(lock) {} }

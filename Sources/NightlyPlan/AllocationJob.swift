@@ -1,3 +1,4 @@
+public import SafeFiles
 public import Allocation
 public import InsightStore
 import Foundation
@@ -74,9 +75,9 @@ public struct AllocationJob: Sendable {
     /// finishes or undoes a plan an earlier run left half-written there. A dry run locks and recovers only when
     /// `out` exists, and creates nothing.
     public static func lockAndRecover(out: String, store: InsightStore, dryRun: Bool,
-                                      log: @escaping @Sendable (String) -> Void) throws(AllocationRunFailure) -> PlanLock? {
+                                      log: @escaping @Sendable (String) -> Void) throws(AllocationRunFailure) -> FolderLock? {
         do {
-            let lock = try PlanLock.acquire(out, create: !dryRun) {
+            let lock = try FolderLock.acquire(out, create: !dryRun) {
                 log("bursar: waiting for another bursar run writing \(out) to finish")
             }
             if lock != nil, let outcome = try PlanRecovery.recover(in: out, isCommitted: store.isPlanCommitted) {

@@ -1,3 +1,4 @@
+public import SafeFiles
 import Foundation
 
 /// One file of a plan's output: where it goes and what it holds.
@@ -41,30 +42,30 @@ struct PlanJournal: Codable, Equatable {
         Array(Set(files.map { DurableFiles.parent($0.path) } + [DurableFiles.parent(journal)])).sorted()
     }
 
-    func write(to path: String) throws(PlanFileError) {
+    func write(to path: String) throws(FileError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data
-        do { data = try encoder.encode(self) } catch { throw PlanFileError("cannot encode the journal: \(error)") }
+        do { data = try encoder.encode(self) } catch { throw FileError("cannot encode the journal: \(error)") }
         let temporary = path + ".tmp"
         try DurableFiles.writeSynced(temporary, Array(data) + [0x0A])
         try DurableFiles.move(temporary, path)
         try DurableFiles.syncDirectory(DurableFiles.parent(path))
     }
 
-    static func read(_ path: String) throws(PlanFileError) -> PlanJournal {
+    static func read(_ path: String) throws(FileError) -> PlanJournal {
         guard let data = FileManager.default.contents(atPath: path) else { throw .system("read", path) }
         do {
             return try JSONDecoder().decode(PlanJournal.self, from: data)
         } catch {
-            throw PlanFileError("\(path) is not a plan journal bursar can read (\(error)); the files it names may be half "
+            throw FileError("\(path) is not a plan journal bursar can read (\(error)); the files it names may be half "
                 + "replaced: compare them with the backups beside them (.<name>.bursar-old), then remove the journal")
         }
     }
 
     /// Undoes the plan: every backup renamed back over its target, targets that did not exist removed, the
     /// temporaries removed, then the journal. Safe to repeat after a crash part-way.
-    func rollBack(journal: String) throws(PlanFileError) -> [String] {
+    func rollBack(journal: String) throws(FileError) -> [String] {
         var restored: [String] = []
         for entry in files {
             if let backup = entry.backup {
@@ -88,7 +89,7 @@ struct PlanJournal: Codable, Equatable {
     }
 
     /// Finishes a committed plan: the backups and any temporary left removed, then the journal.
-    func rollForward(journal: String) throws(PlanFileError) {
+    func rollForward(journal: String) throws(FileError) {
         for entry in files {
             if let backup = entry.backup { try DurableFiles.remove(backup) }
             try DurableFiles.remove(entry.temporary)
@@ -119,13 +120,13 @@ public enum PlanWriter {
                              commit: () throws -> Void, isCommitted: (String) throws -> Bool) throws -> [String] {
         let journal = PlanJournal.path(in: journalDirectory)
         guard !DurableFiles.exists(journal) else {
-            throw PlanFileError("\(journal) exists: an earlier plan was interrupted; run bursar allocate again, which recovers it first")
+            throw FileError("\(journal) exists: an earlier plan was interrupted; run bursar allocate again, which recovers it first")
         }
         var entries: [PlanJournal.Entry] = []
         var seen: Set<String> = []
         for file in files {
             let path = DurableFiles.absolute(file.path)
-            guard seen.insert(path).inserted else { throw PlanFileError("\(path) is named twice in one plan") }
+            guard seen.insert(path).inserted else { throw FileError("\(path) is named twice in one plan") }
             let folder = DurableFiles.parent(path), name = (path as NSString).lastPathComponent
             entries.append(PlanJournal.Entry(path: path, temporary: "\(folder)/.\(name).bursar-new", backup: nil))
         }
@@ -179,7 +180,7 @@ public enum PlanWriter {
             do {
                 committed = try isCommitted(planID)
             } catch let lookup {
-                throw PlanFileError("\(error); and whether plan \(planID) was committed cannot be told (\(lookup)): the "
+                throw FileError("\(error); and whether plan \(planID) was committed cannot be told (\(lookup)): the "
                     + "journal \(journal) is kept, and the next bursar allocate finishes or undoes the plan")
             }
             if !committed { try undo(record, journal: journal, after: error) }
@@ -199,7 +200,7 @@ public enum PlanWriter {
         do {
             _ = try record.rollBack(journal: journal)
         } catch let restore {
-            throw PlanFileError("\(error); and restoring the previous files failed (\(restore)): the journal \(journal) "
+            throw FileError("\(error); and restoring the previous files failed (\(restore)): the journal \(journal) "
                 + "is kept, and the next bursar allocate restores them")
         }
         throw error
@@ -235,7 +236,7 @@ public enum PlanRecovery {
     }
 
     /// When `directory` holds a journal, asks `isCommitted` about its plan id and rolls forward or back;
-    /// nil when there was nothing to recover. Call it holding the folder's `PlanLock`.
+    /// nil when there was nothing to recover. Call it holding the folder's `FolderLock`.
     public static func recover(in directory: String, isCommitted: (String) throws -> Bool) throws -> Outcome? {
         let journal = PlanJournal.path(in: directory)
         guard DurableFiles.exists(journal) else { return nil }

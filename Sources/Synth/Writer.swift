@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -100,42 +101,15 @@ public enum SynthWriter {
         }
     }
 
-    /// Writes to `.<name>.tmp-<pid>` beside the target, then renames: readers never see half a file.
+    /// Writes beside the target, then renames: readers never see half a file (not synced: a sample can be
+    /// generated again).
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        try makeDirectory(folder)
-        let temporary = "\(folder)/.\(name).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw SynthError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
-        close(fd)
-        if failure != 0 {
-            unlink(temporary)
-            throw SynthError("cannot write \(temporary): \(String(cString: strerror(failure)))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw SynthError("cannot rename \(temporary) to \(path): \(reason)")
+        try makeDirectory(slash.map { String(path[..<$0]) } ?? ".")
+        do {
+            try DurableFiles.replace(path, with: bytes, mode: 0o644, synced: false)
+        } catch {
+            throw SynthError("\(error)")
         }
     }
-}
-
-/// `write(2)`; a module-level name, since inside `SynthWriter` plain `write` means the method above.
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }

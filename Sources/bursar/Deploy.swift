@@ -1,3 +1,4 @@
+import SafeFiles
 import Platform
 import Allocation
 import ArgumentParser
@@ -138,7 +139,7 @@ struct DeployCommand: ParsableCommand {
     /// never sends files of a plan that is being written or was never committed.
     func readConfigurations() throws -> [String: Result<String, InputFiles.ReadError>] {
         do {
-            let lock = try PlanLock.acquire(queues, create: false) {
+            let lock = try FolderLock.acquire(queues, create: false) {
                 printError("bursar: waiting for a bursar run writing \(queues) to finish")
             }
             defer { withExtendedLifetime(lock) {} }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import enum QueueConfig.Emitter
 import Routing
+import SafeFiles
 
 /// `bursar token`: make bearer tokens for the router's tokens file.
 struct TokenCommand: ParsableCommand {
@@ -131,11 +132,13 @@ enum TokensFile {
         let directory = (target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent
         // Two `token new --file` at once would each add to the text they read and the second rename would drop
         // the first entry; a lock on the folder (the file itself is replaced, so it cannot hold the lock) orders them.
-        let folder = open(directory, O_RDONLY | O_DIRECTORY)
-        guard folder >= 0 else { throw Failure(description: "cannot open the folder of \(path): \(errnoText())") }
-        defer { close(folder) }
-        guard flock(folder, LOCK_EX) == 0 else { throw Failure(description: "cannot lock the folder of \(path): \(errnoText())") }
-        defer { flock(folder, LOCK_UN) }
+        let lock: FolderLock?
+        do {
+            lock = try FolderLock.acquire(directory, create: false)
+        } catch {
+            throw Failure(description: "cannot lock the folder of \(path): \(error)")
+        }
+        guard lock != nil else { throw Failure(description: "cannot add to \(path): its folder \(directory) does not exist; create it first") }
 
         var existing = ""
         var mode: mode_t = 0o644
@@ -158,7 +161,12 @@ enum TokensFile {
         } catch {
             throw Failure(description: "not adding the entry, the result would be refused: \(error)")
         }
-        try replace(target, in: directory, with: text, mode: mode, shownAs: path)
+        do {
+            try DurableFiles.replace(target, with: Array(text.utf8), mode: mode)
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        withExtendedLifetime(lock) {}
         return book.principals.count
     }
 
@@ -178,45 +186,6 @@ enum TokensFile {
         if (try? TokenBook.parse(flush, file: file)) != nil { return flush }
         // Neither fits: report what the loader says about the plain append.
         return indented
-    }
-
-    /// Writes `text` to a temporary file beside `target`, syncs it, and renames it over `target`.
-    private static func replace(_ target: String, in directory: String, with text: String, mode: mode_t,
-                                shownAs path: String) throws(Failure) {
-        var template = Array((directory + "/.tokens-new-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw Failure(description: "cannot create a temporary file beside \(path): \(errnoText())") }
-        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var renamed = false
-        defer {
-            if !renamed { unlink(temporary) }
-        }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let reason = errnoText()
-                close(descriptor)
-                throw Failure(description: "cannot write beside \(path): \(reason)")
-            }
-            written += count
-        }
-        guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else {
-            let reason = errnoText()
-            close(descriptor)
-            throw Failure(description: "cannot write beside \(path): \(reason)")
-        }
-        close(descriptor)
-        guard rename(temporary, target) == 0 else { throw Failure(description: "cannot replace \(path): \(errnoText())") }
-        renamed = true
-        // The rename itself is durable once the folder is synced.
-        let folder = open(directory, O_RDONLY | O_DIRECTORY)
-        if folder >= 0 {
-            fsync(folder)
-            close(folder)
-        }
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

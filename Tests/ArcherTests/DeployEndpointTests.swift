@@ -1,3 +1,4 @@
+import SafeFiles
 import Foundation
 import NightlyPlan
 import Testing
@@ -76,7 +77,7 @@ struct DeployEndpointTests {
             let path = "/v1/clusters/moka-a/queues:deploy"
             let folder = router.folder.appendingPathComponent("Queues").path
             do {
-                let lock = try #require(try PlanLock.acquire(folder, create: false))
+                let lock = try #require(try FolderLock.acquire(folder, create: false))
                 let busy = try await router.call(.post, path, token: TestRouter.root)
                 #expect(busy.status == 409, "\(busy.text)")
                 #expect((busy.json["error"] as? [String: Any])?["code"] as? String == "plan_in_progress")

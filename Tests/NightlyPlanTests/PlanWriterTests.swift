@@ -1,3 +1,4 @@
+import SafeFiles
 import Foundation
 import InsightStore
 @testable import NightlyPlan
@@ -110,7 +111,7 @@ struct PlanWriterTests {
         let fixture = try Fixture(.sqlite)
         var files = fixture.newFiles
         files.append(PlanOutputFile(path: "\(fixture.out)/a", text: "a folder cannot be replaced by a file"))
-        #expect(throws: PlanFileError.self) {
+        #expect(throws: FileError.self) {
             try PlanWriter.write(files, journalDirectory: fixture.out, planID: "new", night: "2025-11-20",
                                  commit: { Issue.record("committed after a failed write") }, isCommitted: fixture.store.isPlanCommitted)
         }
@@ -122,7 +123,7 @@ struct PlanWriterTests {
     @Test(arguments: Backend.available)
     func recoveryUndoesAPlanTheStoreNeverSaw(_ backend: Backend) throws {
         let fixture = try Fixture(backend)
-        #expect(throws: PlanFileError.self) {
+        #expect(throws: FileError.self) {
             try PlanWriter.write(fixture.newFiles, journalDirectory: fixture.out, planID: "new", night: "2025-11-20",
                                  commit: { throw Injected() }, isCommitted: { _ in throw Injected() })
         }
@@ -139,7 +140,7 @@ struct PlanWriterTests {
     @Test(arguments: Backend.available)
     func recoveryFinishesAPlanTheStoreCommitted(_ backend: Backend) throws {
         let fixture = try Fixture(backend)
-        #expect(throws: PlanFileError.self) {
+        #expect(throws: FileError.self) {
             try PlanWriter.write(fixture.newFiles, journalDirectory: fixture.out, planID: "new", night: "2025-11-20",
                                  commit: {
                                      try fixture.store.commitPlan(fixture.plan(night: "2025-11-20", id: "new"), routing: fixture.newRouting)
@@ -187,7 +188,7 @@ struct PlanWriterTests {
             "\(error)".contains(".bursar-plan-journal is not a plan journal")
         }
         // And no new plan is written over it.
-        #expect(throws: PlanFileError.self) {
+        #expect(throws: FileError.self) {
             try PlanWriter.write(fixture.newFiles, journalDirectory: fixture.out, planID: "new", night: "2025-11-20",
                                  commit: {}, isCommitted: { _ in false })
         }
@@ -197,13 +198,13 @@ struct PlanWriterTests {
     /// The folder lock excludes a second holder until the first is released.
     @Test func folderLockIsExclusive() throws {
         let folder = try scratchFolder().appendingPathComponent("Queues").path
-        #expect(try PlanLock.acquire(folder, create: false) == nil)
-        var first: PlanLock? = try PlanLock.acquire(folder, create: true)
+        #expect(try FolderLock.acquire(folder, create: false) == nil)
+        var first: FolderLock? = try FolderLock.acquire(folder, create: true)
         #expect(first != nil)
         // flock(2) locks are per open file: a second open in this process contends like another process.
-        #expect(PlanLock.tryAcquire(folder) == nil)
+        #expect(FolderLock.tryAcquire(folder) == nil)
         first = nil
-        #expect(PlanLock.tryAcquire(folder) != nil)
+        #expect(FolderLock.tryAcquire(folder) != nil)
         _ = first
     }
 }

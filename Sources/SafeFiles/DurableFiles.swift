@@ -1,33 +1,34 @@
-import Foundation
+public import Foundation
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif
 
-/// A file operation of the plan's output that failed: what, on which path, and why (`strerror`).
-public struct PlanFileError: Error, Sendable, CustomStringConvertible {
+/// A file operation that failed: what, on which path, and why (`strerror`).
+public struct FileError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 
     /// The error for a failed system call on `path`, from `errno`.
-    static func system(_ what: String, _ path: String, _ code: Int32 = errno) -> PlanFileError {
-        PlanFileError("cannot \(what) \(path): \(String(cString: strerror(code)))")
+    public static func system(_ what: String, _ path: String, _ code: Int32 = errno) -> FileError {
+        FileError("cannot \(what) \(path): \(String(cString: strerror(code)))")
     }
 }
 
-/// The few system calls the commit protocol is made of, each turning a failure into a `PlanFileError`.
+/// The few system calls durable writes are made of (the nightly plan's commit protocol, the tokens file,
+/// generated samples), each turning a failure into a `FileError`.
 /// Durability is explicit: a file's data is synced before it is renamed into place, and a directory is synced
 /// after entries in it were added, renamed or removed (rename(2) is atomic, but not durable until then).
-enum DurableFiles {
+public enum DurableFiles {
     /// Whether anything (a file, a directory, a dangling link) is at `path`.
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
     }
 
     /// Writes `bytes` to a new file at `path` (replacing one there) and syncs its data to disk.
-    static func writeSynced(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(PlanFileError) {
+    public static func writeSynced(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(FileError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .system("create", path) }
         var written = 0
@@ -50,7 +51,7 @@ enum DurableFiles {
     }
 
     /// Syncs a directory, making the entries added, renamed or removed in it durable.
-    static func syncDirectory(_ path: String) throws(PlanFileError) {
+    public static func syncDirectory(_ path: String) throws(FileError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .system("open the folder", path) }
         defer { close(fd) }
@@ -58,11 +59,11 @@ enum DurableFiles {
     }
 
     /// Creates `path` and any missing parents; returns the folders created, outermost first.
-    static func makeDirectories(_ path: String) throws(PlanFileError) -> [String] {
+    public static func makeDirectories(_ path: String) throws(FileError) -> [String] {
         if path.isEmpty || path == "/" { return [] }
         var info = stat()
         if stat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw PlanFileError("cannot use \(path) as a folder: it is a file") }
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw FileError("cannot use \(path) as a folder: it is a file") }
             return []
         }
         let created = try makeDirectories(parent(path))
@@ -71,48 +72,76 @@ enum DurableFiles {
     }
 
     /// Renames `from` over `to`, atomically replacing it.
-    static func move(_ from: String, _ to: String) throws(PlanFileError) {
+    public static func move(_ from: String, _ to: String) throws(FileError) {
         if rename(from, to) != 0 { throw .system("rename \(from) to", to) }
     }
 
     /// Adds a second name for an existing file (a backup that costs no copy and cannot be half-written).
-    static func hardLink(_ existing: String, _ new: String) throws(PlanFileError) {
+    public static func hardLink(_ existing: String, _ new: String) throws(FileError) {
         if link(existing, new) != 0 { throw .system("link \(existing) as", new) }
     }
 
     /// Removes a name; one that is not there is fine.
-    static func remove(_ path: String) throws(PlanFileError) {
+    public static func remove(_ path: String) throws(FileError) {
         if unlink(path) != 0 && errno != ENOENT { throw .system("remove", path) }
     }
 
     /// The folder holding `path`.
-    static func parent(_ path: String) -> String {
+    public static func parent(_ path: String) -> String {
         let folder = (path as NSString).deletingLastPathComponent
         return folder.isEmpty ? "." : folder
     }
 
     /// `path` made absolute against the working directory, so a journal names the same files from anywhere.
-    static func absolute(_ path: String) -> String {
+    public static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 }
 
-/// A test hook: `BURSAR_FAILPOINT=<name>[,<name>…]` makes the process kill itself with SIGKILL when it reaches
-/// the named point, as a crash or `kill -9` would, so tests can check what the next run recovers. Points:
-/// `allocate-after-renames` (the new files are in place, the store not yet written) and
-/// `allocate-before-commit` (inside the store transaction, before COMMIT).
-public enum Failpoint {
-    public static func reach(_ name: String) {
-        guard let value = ProcessInfo.processInfo.environment["BURSAR_FAILPOINT"],
-              value.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == name }) else { return }
-        kill(getpid(), SIGKILL)
+
+extension DurableFiles {
+    /// Replaces the file at `path` with `bytes` all at once: written to a temporary file beside it, synced,
+    /// renamed over it, and the folder synced, so a reader (or a crash at any moment) sees the old file or the
+    /// new one, never half of one. `mode` defaults to the replaced file's, else 0644. With `synced: false` the
+    /// data and the folder are not synced (generated files that can be made again): still never half a file to
+    /// a reader, but a power loss may leave the old one.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t? = nil, synced: Bool = true) throws(FileError) {
+        let folder = parent(path)
+        var status = stat()
+        let permissions = mode ?? (stat(path, &status) == 0 ? status.st_mode & 0o7777 : 0o644)
+        var template = Array((folder + "/." + ((path as NSString).lastPathComponent) + ".new-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw .system("create a temporary file beside", path) }
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var renamed = false
+        defer { if !renamed { unlink(temporary) } }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                throw .system("write beside", path, code)
+            }
+            written += count
+        }
+        if fchmod(fd, permissions) != 0 || (synced && fsync(fd) != 0) {
+            let code = errno
+            close(fd)
+            throw .system("write beside", path, code)
+        }
+        if close(fd) != 0 { throw .system("close the temporary file beside", path) }
+        try move(temporary, path)
+        renamed = true
+        if synced { try syncDirectory(folder) }
     }
 }
 
-/// An exclusive lock on the output folder (`flock` on the folder itself, so no lock file is left in a
-/// git-managed folder): one process at a time writes a plan there, recovers an interrupted one, or reads the
-/// files to deploy them. The kernel releases it when the process ends, however it ends.
-public final class PlanLock {
+/// An exclusive lock on a folder (`flock` on the folder itself, so no lock file is left in a git-managed
+/// folder, and a file in it can be replaced by rename while the lock is held): one process at a time writes a
+/// plan there, recovers an interrupted one, reads the files to deploy them, or adds to the tokens file. The kernel releases it when the process ends, however it ends.
+public final class FolderLock {
     private let fd: Int32
 
     private init(fd: Int32) { self.fd = fd }
@@ -123,7 +152,7 @@ public final class PlanLock {
 
     /// Locks `directory`, creating it first when `create` (else nil when it does not exist). When another
     /// process holds the lock, `waiting` is called once and the call blocks until it is released.
-    public static func acquire(_ directory: String, create: Bool, waiting: () -> Void = {}) throws(PlanFileError) -> PlanLock? {
+    public static func acquire(_ directory: String, create: Bool, waiting: () -> Void = {}) throws(FileError) -> FolderLock? {
         if create {
             _ = try DurableFiles.makeDirectories(directory)
         } else if !DurableFiles.exists(directory) {
@@ -146,17 +175,17 @@ public final class PlanLock {
                 }
             }
         }
-        return PlanLock(fd: fd)
+        return FolderLock(fd: fd)
     }
 
     /// Locks `directory` if no other process holds it; nil when one does or the folder does not exist.
-    public static func tryAcquire(_ directory: String) -> PlanLock? {
+    public static func tryAcquire(_ directory: String) -> FolderLock? {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             return nil
         }
-        return PlanLock(fd: fd)
+        return FolderLock(fd: fd)
     }
 }
