@@ -80,7 +80,7 @@ let package = Package(
         // The edge: the insight tables in SQLite or PostgreSQL (schema, migrations, typed statements).
         .target(name: "InsightStore", dependencies: ["Store", "Ingest", "Insights"], swiftSettings: swiftSettings),
         // The edge: reading sources (files, folders, .gz, HTTP(S), S3) into the store, resumably.
-        .target(name: "IngestPipeline", dependencies: ["Ingest", "Insights", "InsightStore", "Gzip", "HTTPFetch", "Parallel"],
+        .target(name: "IngestPipeline", dependencies: ["Diagnostics", "Ingest", "Insights", "InsightStore", "Gzip", "HTTPFetch", "Parallel"],
                 swiftSettings: swiftSettings),
 
         // The platform's configuration (pure): the cluster registry with Kubernetes endpoints, the allocation
@@ -90,13 +90,13 @@ let package = Package(
 
         // The allocator (pure): demand from hourly usage, the placement MIP and the allocation LPs on
         // LinearSolver, the plan, its queue configurations and its report.
-        .target(name: "Allocation", dependencies: ["Platform", "LinearSolver", "QueueConfig", "JSONText", "Parallel", "Timestamps"],
+        .target(name: "Allocation", dependencies: ["Diagnostics", "Platform", "LinearSolver", "QueueConfig", "JSONText", "Parallel", "Timestamps"],
                 swiftSettings: swiftSettings),
 
         // The edge of the nightly allocation: which plan a night is measured against (the archive in the store,
         // else the baseline files), and a plan's files and store transaction written all or nothing (journal,
         // synced renames, recovery after a crash).
-        .target(name: "NightlyPlan", dependencies: ["SafeFiles", "Allocation", "Platform", "Parallel", "InsightStore", "QueueConfig"], swiftSettings: swiftSettings),
+        .target(name: "NightlyPlan", dependencies: ["Diagnostics", "SafeFiles", "Allocation", "Platform", "Parallel", "InsightStore", "QueueConfig"], swiftSettings: swiftSettings),
 
         // The edge to the clusters: the Kubernetes API through libcurl (SparkApplications, the yunikorn-configs
         // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
@@ -128,7 +128,7 @@ let package = Package(
 
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
-            "QueueConfig", "SourceDocuments", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
+            "QueueConfig", "SourceDocuments", "Diagnostics", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
             "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -142,6 +142,7 @@ let package = Package(
                     exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: swiftSettings),
         .testTarget(name: "TimestampsTests", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Timestamps"], swiftSettings: swiftSettings),

@@ -1,6 +1,7 @@
 public import Platform
 import LinearSolver
 import Foundation
+import Diagnostics
 
 /// One (project, tier) to place: its demand and where it may run.
 public struct PlacementItem: Sendable, Equatable {
@@ -198,7 +199,7 @@ public enum PlacementSolver {
         search.improve(candidates: everyone)
         if search.violation > 0 { search.improveBySwaps(candidates: everyone) }
         var best = Incumbent(search)
-        trace("placement: start \(best.objective) (violation \(best.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
+        Trace.say("placement: start \(best.objective) (violation \(best.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
 
         // 2. The bound, stopped once the incumbent is proven; 3. rounding between epochs.
         var lagrangian = try LagrangianBound(problem: problem, costs: costs, start: [best.assignment])
@@ -206,7 +207,7 @@ public enum PlacementSolver {
         for epoch in 0..<6 {
             let upper = best.feasible ? best.objective : .infinity
             converged = try lagrangian.improve(upper: upper, stop: gapTarget * abs(upper), maxIterations: epoch == 0 ? 150 : 100)
-            trace("placement: bound \(lagrangian.bound) after \(lagrangian.iterations) master LPs (\(lagrangian.assignments.count) columns, \(lagrangian.seconds) s), master \(lagrangian.masterObjective)\(converged ? ", converged" : "")")
+            Trace.say("placement: bound \(lagrangian.bound) after \(lagrangian.iterations) master LPs (\(lagrangian.assignments.count) columns, \(lagrangian.seconds) s), master \(lagrangian.masterObjective)\(converged ? ", converged" : "")")
             if best.feasible && relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
             if converged && !lagrangian.artificialRows.isEmpty {
                 throw PlacementInfeasible(reasons: lpReasons(problem, lagrangian) + diagnose(problem))
@@ -237,7 +238,7 @@ public enum PlacementSolver {
                     if Incumbent(pairs).better(than: Incumbent(exact)) { exact = pairs }
                 }
                 let candidate = Incumbent(exact)
-                trace("placement: the LP's vertex rounded by branch and bound and polished → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
+                Trace.say("placement: the LP's vertex rounded by branch and bound and polished → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
                 if candidate.better(than: best) { best = candidate }
                 if best.feasible && relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
             }
@@ -248,7 +249,7 @@ public enum PlacementSolver {
                 var wide = PlacementEvaluator(problem: problem, costs: costs, assignment: best.assignment)
                 wide.improveBySwaps(candidates: everyone, window: 16, passes: 5, goodEnough: goodEnough)
                 let candidate = Incumbent(wide)
-                trace("placement: wide pair moves → \(candidate.objective) in \((ContinuousClock.now - clock).secondsValue) s")
+                Trace.say("placement: wide pair moves → \(candidate.objective) in \((ContinuousClock.now - clock).secondsValue) s")
                 if candidate.better(than: best) { best = candidate }
                 if relativeGap(best.objective, lagrangian.bound) <= gapTarget { break }
             }
@@ -261,7 +262,7 @@ public enum PlacementSolver {
             polish.improve(candidates: everyone)
             polish.improveBySwaps(candidates: everyone, passes: 3, goodEnough: goodEnough)
             let candidate = Incumbent(polish)
-            trace("placement: the LP's mix rounded → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
+            Trace.say("placement: the LP's mix rounded → \(candidate.objective) (violation \(candidate.violation)) in \((ContinuousClock.now - clock).secondsValue) s")
             if candidate.better(than: best) { best = candidate }
             if converged { break }
         }
@@ -280,7 +281,7 @@ public enum PlacementSolver {
                 return open.isEmpty ? [problem.items[i].allowed.firstIndex(of: best.assignment[i])!] : open
             }
             let free = positions.reduce(0) { $0 + ($1.count > 1 ? $1.count : 0) }
-            trace("placement: branch and bound over \(free) of \(fullColumns) columns")
+            Trace.say("placement: branch and bound over \(free) of \(fullColumns) columns")
             if free <= 2_000 || (fullModelFallback && free <= 20_000) || !best.feasible {
                 clock = ContinuousClock.now
                 let model = try MasterModel(problem: problem, costs: costs, columns: positions, artificial: false)
@@ -300,7 +301,7 @@ public enum PlacementSolver {
                         lowerBound = Swift.max(lowerBound, best.feasible ? Swift.min(best.objective, proven) : proven)
                     }
                     if found.better(than: best) { best = found }
-                    trace("placement: branch and bound → \(found.objective) in \((ContinuousClock.now - clock).secondsValue) s")
+                    Trace.say("placement: branch and bound → \(found.objective) in \((ContinuousClock.now - clock).secondsValue) s")
                 } catch {
                     if error == .infeasible || error == .infeasibleOrUnbounded {
                         if !best.feasible { throw PlacementInfeasible(reasons: diagnose(problem)) }
@@ -368,10 +369,10 @@ public enum PlacementSolver {
             return item.allowed.indices.filter { $0 == heaviest || weights[i][item.allowed[$0]] > floor }
         }
         let split = support.filter { $0.count > 1 }.count
-        trace("placement: \(split) queues split in the LP's mix")
+        Trace.say("placement: \(split) queues split in the LP's mix")
         guard !support.contains(where: \.isEmpty) else { return nil }
         let clock = ContinuousClock.now
-        defer { trace("placement: vertex rounding \((ContinuousClock.now - clock).secondsValue) s") }
+        defer { Trace.say("placement: vertex rounding \((ContinuousClock.now - clock).secondsValue) s") }
         do {
             let base = problem.items.indices.map { i in
                 support[i].max { (weights[i][problem.items[i].allowed[$0]], -$0) < (weights[i][problem.items[i].allowed[$1]], -$1) }!
@@ -386,7 +387,7 @@ public enum PlacementSolver {
                     positions[i] = support[i].filter { values[i][$0] > 1e-9 }
                 }
             }
-            trace("placement: \(positions.filter { $0.count > 1 }.count) queues split at the vertex, \((ContinuousClock.now - clock).secondsValue) s")
+            Trace.say("placement: \(positions.filter { $0.count > 1 }.count) queues split at the vertex, \((ContinuousClock.now - clock).secondsValue) s")
             let rounding = try MasterModel(problem: problem, costs: costs, columns: positions, artificial: true)
             let solution = try rounding.program.solveMIP(timeLimit: Swift.min(timeLimit, .seconds(5)), relativeGap: 0)
             return rounding.read(solution)
@@ -607,12 +608,6 @@ struct MasterModel {
             return item.allowed[columns[i][best]]
         }
     }
-}
-
-/// Phase timings on standard error when BURSAR_TRACE is set (as the ingest pipeline does).
-func trace(_ message: @autoclosure () -> String) {
-    guard ProcessInfo.processInfo.environment["BURSAR_TRACE"] != nil else { return }
-    FileHandle.standardError.write(Data(("trace: " + message() + "\n").utf8))
 }
 
 extension Duration {

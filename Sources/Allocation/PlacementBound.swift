@@ -1,3 +1,4 @@
+import Diagnostics
 import LinearSolver
 
 /// The placement LP's coupling rows, each divided by its cluster's usable capacity: per cluster and
@@ -332,7 +333,7 @@ struct SupportLP {
         // rounding misses the gap.
         var solution = try lp.solve(timeLimit: timeLimit, warmStart: !presolve)
         for round in 0..<50 {
-            trace("placement: support LP round \(round): \(lp.columnCount) columns, \(lp.rowCount) rows, objective \(solution.objective)")
+            Trace.say("placement: support LP round \(round): \(lp.columnCount) columns, \(lp.rowCount) rows, objective \(solution.objective)")
             let broken = problem.items.indices.filter { i in
                 columns[i].count > 1 && columns[i].reduce(0) { $0 + solution.columnValues[$1.column] } > 1 + 1e-9
             }

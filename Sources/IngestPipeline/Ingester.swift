@@ -1,4 +1,5 @@
 import Foundation
+public import Diagnostics
 public import Ingest
 import Insights
 public import InsightStore
@@ -201,7 +202,7 @@ public final class Ingester {
             mappings: mappings, replacedTables: merge.changedTables, newJobApps: newJobApps.wait(),
             queueHours: { queueHours.wait() }, runs: { runs.wait() },
             state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: derived.newestFinish)),
-            trace: options.environment["BURSAR_TRACE"] == nil ? nil : { self.trace($0) })
+            trace: Trace.isOn(options.environment) ? { self.trace($0) } : nil)
         trace("derived tables: \(runs.wait().count) runs; stored progress read in \(computed - finishing), all written in \(ContinuousClock.now - computed); writer CPU in all \(Self.threadCPUSeconds() - cpuAtStart) s")
         return report
     }
@@ -299,8 +300,7 @@ public final class Ingester {
 
     /// Phase timings on standard error when BURSAR_TRACE is set, for finding where time goes.
     private func trace(_ message: @autoclosure () -> String) {
-        guard options.environment["BURSAR_TRACE"] != nil else { return }
-        FileHandle.standardError.write(Data(("trace: " + message() + "\n").utf8))
+        Trace.say(message(), environment: options.environment)
     }
 
     struct Batch: Sendable {

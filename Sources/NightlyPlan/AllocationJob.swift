@@ -2,6 +2,7 @@ public import SafeFiles
 public import Allocation
 public import InsightStore
 import Foundation
+import Diagnostics
 import Parallel
 import Platform
 import QueueConfig
@@ -91,7 +92,7 @@ public struct AllocationJob: Sendable {
     }
 
     public func run(store: InsightStore) throws -> Outcome {
-        var clock = PhaseClock(log: log)
+        var clock = Trace.Laps(sink: log)
         defer { clock.lap("rest") }
         let clusters: [Cluster]
         let policy: AllocationPolicy
@@ -231,19 +232,3 @@ public struct AllocationJob: Sendable {
     }
 }
 
-/// Wall-clock phase timings of a run on standard error when BURSAR_TRACE is set.
-struct PhaseClock {
-    let log: @Sendable (String) -> Void
-    private let enabled = ProcessInfo.processInfo.environment["BURSAR_TRACE"] != nil
-    private var last = ContinuousClock.now
-
-    init(log: @escaping @Sendable (String) -> Void) { self.log = log }
-
-    mutating func lap(_ phase: String) {
-        guard enabled else { return }
-        let now = ContinuousClock.now
-        let (seconds, attoseconds) = (now - last).components
-        log(String(format: "trace: %@: %.3f s", phase, Double(seconds) + Double(attoseconds) / 1e18))
-        last = now
-    }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Diagnostics
 import Ingest
 import IngestPipeline
 import InsightStore
@@ -76,9 +77,7 @@ struct IngestCommand: ParsableCommand {
         var update: MappingUpdate?
         if let mappings {
             let (loaded, files, problems, unreadable) = MappingFolder.read(mappings)
-            if ProcessInfo.processInfo.environment["BURSAR_TRACE"] != nil {
-                printError("trace: mapping files read in \(ContinuousClock.now - started)")
-            }
+            Trace.say("mapping files read in \(Trace.seconds(ContinuousClock.now - started)) s")
             mappingErrors = problems.map(\.description)
             for problem in mappingErrors { printError("bursar: mappings: \(problem) (row skipped)") }
             if let unreadable {
@@ -94,9 +93,7 @@ struct IngestCommand: ParsableCommand {
         options.rescan = rescan
         let report = try Ingester(store: insights, options: options).ingest(sources, mappings: update)
         let seconds = (ContinuousClock.now - started).seconds
-        if ProcessInfo.processInfo.environment["BURSAR_TRACE"] != nil {
-            printError("trace: ingest returned \(ContinuousClock.now - started) after the store was opened")
-        }
+        Trace.say("ingest returned \(Trace.seconds(ContinuousClock.now - started)) s after the store was opened")
         for problem in report.mappingConflicts.map(\.description) {
             printError("bursar: mappings: \(problem)")
             mappingErrors.append(problem)
