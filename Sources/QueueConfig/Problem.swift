@@ -1,3 +1,4 @@
+import SourceDocuments
 /// Where a value sits in the configuration, e.g. `partitions[0].queues[1].resources.max.memory`.
 public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
     /// One step of a path.

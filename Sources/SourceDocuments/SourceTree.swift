@@ -108,6 +108,17 @@ public enum YAMLSource {
     /// The document is checked against `limits` first, before anything is composed, so aliases
     /// cannot expand a small body into a large manifest.
     public static func parse(_ text: String, limits: DocumentLimits = .submission) throws(SyntaxError) -> SourceNode? {
+        // The block reader has no aliases and gives up past the depth limit, so a document it reads is within
+        // every limit but size; anything else is checked before libyaml composes (and expands) it.
+        if text.utf8.count <= limits.maxBytes, let tree = BlockYAMLReader.read(text, maxDepth: limits.maxDepth),
+           let node = try convert(tree) {
+            return node.root
+        }
+        return try parseWithLibyaml(text, limits: limits)
+    }
+
+    /// The general path: limits checked, then libyaml composes the document (also the reference in tests).
+    static func parseWithLibyaml(_ text: String, limits: DocumentLimits) throws(SyntaxError) -> SourceNode? {
         do {
             try limits.check(text)
         } catch {
@@ -123,6 +134,61 @@ public enum YAMLSource {
         }
         guard let root else { return nil }
         return try convert(root, path: "")
+    }
+
+    /// The block reader's tree as a `SourceNode` (`root` nil: an empty document); nil when it holds an explicit
+    /// tag, which is left to the general path.
+    private static func convert(_ tree: YAMLTree) throws(SyntaxError) -> (root: SourceNode?, Void)? {
+        guard tree.root >= 0 else { return (nil, ()) }
+        return try convert(tree, tree.root, path: "").map { ($0, ()) }
+    }
+
+    private static func convert(_ tree: YAMLTree, _ index: Int32, path: String) throws(SyntaxError) -> SourceNode? {
+        guard tree.tag(index) == nil else { return nil }
+        let line = Int(tree.line(index)), column = Int(tree.column(index))
+        switch tree.kind(index) {
+        case .scalar:
+            let text = tree.value(index)
+            let tag: Tag.Name = tree.style(index) == .plain ? PlainScalars.tag(text) : .str
+            return SourceNode(value: scalarValue(text, tag: tag), line: line, column: column, text: text)
+        case .sequence:
+            var elements: [SourceNode] = []
+            elements.reserveCapacity(Int(tree.childCount(index)))
+            var child = tree.firstChild(index)
+            while child >= 0 {
+                guard let element = try convert(tree, child, path: "\(path)[\(elements.count)]") else { return nil }
+                elements.append(element)
+                child = tree.nextSibling(child)
+            }
+            return SourceNode(value: .array(elements), line: line, column: column)
+        case .mapping:
+            var members: [(key: String, node: SourceNode)] = []
+            members.reserveCapacity(Int(tree.childCount(index)) / 2)
+            var seen: [String: Int] = [:]
+            var keyIndex = tree.firstChild(index)
+            while keyIndex >= 0 {
+                let valueIndex = tree.nextSibling(keyIndex)
+                guard valueIndex >= 0, tree.kind(keyIndex) == .scalar, tree.tag(keyIndex) == nil else { return nil }
+                let key = tree.value(keyIndex)
+                let keyLine = Int(tree.line(keyIndex)), keyColumn = Int(tree.column(keyIndex))
+                let childPath = SourcePath.child(path, key)
+                if key == "<<" && tree.style(keyIndex) == .plain {
+                    throw SyntaxError(message: "YAML merge keys (<<) are not supported here; write the fields out",
+                                      line: keyLine, column: keyColumn, field: childPath)
+                }
+                if let firstLine = seen[key] {
+                    throw SyntaxError(message: "key \"\(key)\" is given twice (first at line \(firstLine)); keep one",
+                                      line: keyLine, column: keyColumn, field: childPath)
+                }
+                seen[key] = keyLine
+                guard var member = try convert(tree, valueIndex, path: childPath) else { return nil }
+                member.keyLine = keyLine
+                member.keyColumn = keyColumn
+                members.append((key, member))
+                keyIndex = tree.nextSibling(valueIndex)
+            }
+            return SourceNode(value: .object(members), line: line, column: column)
+        }
     }
 
     private static func convert(_ node: Node, path: String) throws(SyntaxError) -> SourceNode {

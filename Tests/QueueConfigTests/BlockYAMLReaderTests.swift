@@ -2,6 +2,7 @@ import Synth
 import Foundation
 import Testing
 @testable import QueueConfig
+@testable import SourceDocuments
 
 /// The fast block-YAML reader must build exactly libyaml's tree, or give up. Held against libyaml
 /// on every fixture, golden input, generated configuration and a list of edge cases.

@@ -1,5 +1,5 @@
 import Testing
-import SourceDocuments
+@testable import SourceDocuments
 
 @Suite("One position-carrying reader for YAML and JSON documents")
 struct SourceTreeTests {
@@ -77,5 +77,60 @@ struct SourceTreeTests {
         #expect(SourcePath.child("", "spec") == "spec")
         #expect(SourcePath.child("spec", "driver") == "spec.driver")
         #expect(SourcePath.child("labels", "yunikorn.apache.org/queue") == "labels[\"yunikorn.apache.org/queue\"]")
+    }
+}
+
+@Suite("The fast block reader and libyaml give the same tree")
+struct FastPathTests {
+    static let scalars: [String] = [
+        "", "~", "null", "Null", "NULL", "nul", "yes", "Yes", "YES", "yEs", "no", "on", "OFF", "y", "n", "true", "False",
+        "0", "00", "07", "08", "089", "0o17", "0o8", "0b101", "0b2", "0x1F", "0xg", "+12", "-0", "1_000", "1:30", "1:60", "190:20:30",
+        "1.5", ".5", "-.5", "+.inf", ".Inf", "-.INF", ".nan", "-.nan", "1e5", "1E-5", "1.e3", ".5e+3", ".5e3", "1:30.5", "_1",
+        "<<", "=", "2026-11-01", "2026-11-01T02:45:00Z", "2026-1-1 2:45:00", "v1", "3.5.1", "16Gi", "500m", "12:00", "1_", "0_",
+        "+", ".", "e5", "1e", "0x", "0o", "0b", "--1", "1__2", "0.", "-0.0", "1:5:9", "9999999999999999999999",
+    ]
+
+    @Test(arguments: scalars)
+    func plainScalarsResolveAsYamsResolvesThem(text: String) throws {
+        let document = "k: \(text.isEmpty ? "" : text)\n"
+        let fast = try #require(try YAMLSource.parse(document))["k"]
+        let general = try #require(try YAMLSource.parseWithLibyaml(document, limits: .submission))["k"]
+        #expect("\(String(describing: fast?.value))" == "\(String(describing: general?.value))", "\(text)")
+        #expect(fast?.scalarText == general?.scalarText)
+    }
+
+    @Test func documentsGiveTheSameTreeWithPositions() throws {
+        let documents = [
+            "a: 1\nb:\n  - x\n  - {y: 'q', z: [1, 2.5, true]}\nc: \"s\"\n",
+            "- name: extract\n  depends_on: [a, b]\n  spark: {main: \"local:///x.py\", executor: {instances: 8}}\n- name: b\n",
+            "workflow: w\njobs:\n  - name: j000\n    spark: {main: \"local:///opt/jobs/w/j000.py\"}\n",
+        ]
+        for document in documents {
+            let fast = try YAMLSource.parse(document)
+            let general = try YAMLSource.parseWithLibyaml(document, limits: .submission)
+            #expect(describe(fast) == describe(general), "\(document)")
+        }
+    }
+
+    @Test(arguments: [false, true], ["a: 1\nb: 2\na: 3\n", "x:\n  a: 1\n  a: [2]\n"])
+    func aDuplicateKeyIsReportedAtTheSecondOnEitherPath(libyaml: Bool, document: String) {
+        do {
+            _ = libyaml ? try YAMLSource.parseWithLibyaml(document, limits: .submission) : try YAMLSource.parse(document)
+            Issue.record("accepted \(document)")
+        } catch {
+            #expect(error.line == 3, "\(error)")
+            #expect(error.message.contains("given twice (first at line"), "\(error)")
+        }
+    }
+
+    func describe(_ node: SourceNode?, indent: String = "") -> String {
+        guard let node else { return "nil" }
+        var out = "\(indent)\(node.line ?? -1):\(node.column ?? -1) key \(node.keyLine ?? -1):\(node.keyColumn ?? -1) text \(node.text ?? "-")"
+        switch node.value {
+        case .array(let elements): out += " [\n" + elements.map { describe($0, indent: indent + "  ") }.joined(separator: "\n") + "]"
+        case .object(let members): out += " {\n" + members.map { "\(indent)  \($0.key):\n" + describe($0.node, indent: indent + "  ") }.joined(separator: "\n") + "}"
+        default: out += " \(node.value)"
+        }
+        return out
     }
 }

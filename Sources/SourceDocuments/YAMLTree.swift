@@ -1,25 +1,26 @@
 internal import Yams
 
-/// A YAML document as a flat node array: what the strict decoder walks. It is built either by
+/// A YAML document as a flat node array with positions: what QueueConfig's strict decoder and `YAMLSource` walk.
+/// It is built either by
 /// `BlockYAMLReader` (fast, for the block-style YAML people and generators write) or, for
 /// anything else, from libyaml's composition through Yams; both give the same tree.
-struct YAMLTree: Sendable {
-    enum Kind: UInt8 { case scalar, mapping, sequence }
-    enum Style: UInt8 { case plain, singleQuoted, doubleQuoted, literal, folded, flow, block }
+public struct YAMLTree: Sendable {
+    public enum Kind: UInt8, Sendable { case scalar, mapping, sequence }
+    public enum Style: UInt8, Sendable { case plain, singleQuoted, doubleQuoted, literal, folded, flow, block }
 
-    struct Node {
-        var kind: Kind
-        var style: Style
-        var line: Int32
-        var column: Int32
-        var parent: Int32 = -1
-        var firstChild: Int32 = -1
-        var nextSibling: Int32 = -1
-        var childCount: Int32 = 0
+    public struct Node {
+        public var kind: Kind
+        public var style: Style
+        public var line: Int32
+        public var column: Int32
+        public var parent: Int32 = -1
+        public var firstChild: Int32 = -1
+        public var nextSibling: Int32 = -1
+        public var childCount: Int32 = 0
         /// Scalar text (empty for collections).
-        var value: String
+        public var value: String
         /// An explicit tag (`!!str`, `!custom`), rare; nil when implicit.
-        var tag: String?
+        public var tag: String?
     }
 
     // Struct of arrays: the decoder reads one field at a time, and this keeps those reads free
@@ -37,7 +38,7 @@ struct YAMLTree: Sendable {
     private(set) var explicitTags: [Int32: String] = [:]
     /// The last child of each collection, for appending while building.
     private var lastChild: [Int32] = []
-    var root: Int32 = -1
+    public internal(set) var root: Int32 = -1
 
     init(capacity: Int = 0) {
         reserve(capacity)
@@ -51,7 +52,7 @@ struct YAMLTree: Sendable {
         lastChild.reserveCapacity(capacity)
     }
 
-    var count: Int { kinds.count }
+    public var count: Int { kinds.count }
 
     mutating func add(_ kind: Kind, style: Style, line: Int, column: Int, value: String = "", tag: String? = nil,
              parent: Int32) -> Int32 {
@@ -72,18 +73,20 @@ struct YAMLTree: Sendable {
         return index
     }
 
-    @inline(__always) func kind(_ i: Int32) -> Kind { kinds[Int(i)] }
-    @inline(__always) func style(_ i: Int32) -> Style { styles[Int(i)] }
-    @inline(__always) func value(_ i: Int32) -> String { values[Int(i)] }
-    @inline(__always) func tag(_ i: Int32) -> String? { explicitTags.isEmpty ? nil : explicitTags[i] }
+    @inline(__always) public func kind(_ i: Int32) -> Kind { kinds[Int(i)] }
+    @inline(__always) public func style(_ i: Int32) -> Style { styles[Int(i)] }
+    @inline(__always) public func value(_ i: Int32) -> String { values[Int(i)] }
+    @inline(__always) public func tag(_ i: Int32) -> String? { explicitTags.isEmpty ? nil : explicitTags[i] }
 
-    @inline(__always) func firstChild(_ i: Int32) -> Int32 { firstChildren[Int(i)] }
-    @inline(__always) func nextSibling(_ i: Int32) -> Int32 { nextSiblings[Int(i)] }
-    @inline(__always) func childCount(_ i: Int32) -> Int32 { childCounts[Int(i)] }
-    @inline(__always) func line(_ i: Int32) -> Int32 { lines[Int(i)] }
+    @inline(__always) public func firstChild(_ i: Int32) -> Int32 { firstChildren[Int(i)] }
+    @inline(__always) public func nextSibling(_ i: Int32) -> Int32 { nextSiblings[Int(i)] }
+    @inline(__always) public func childCount(_ i: Int32) -> Int32 { childCounts[Int(i)] }
+    @inline(__always) public func line(_ i: Int32) -> Int32 { lines[Int(i)] }
+    @inline(__always) public func column(_ i: Int32) -> Int32 { columns[Int(i)] }
+    @inline(__always) public func parent(_ i: Int32) -> Int32 { parents[Int(i)] }
 
     /// True for a plain, untagged scalar YAML reads as null (`~`, `null`, empty…).
-    @inline(__always) func isNull(_ i: Int32) -> Bool {
+    @inline(__always) public func isNull(_ i: Int32) -> Bool {
         let index = Int(i)
         guard kinds[index] == .scalar, styles[index] == .plain else { return false }
         let text = values[index]
@@ -93,7 +96,7 @@ struct YAMLTree: Sendable {
     }
 
     /// One node as a value (for tests and descriptions; the decoder reads fields directly).
-    subscript(_ i: Int32) -> Node {
+    public subscript(_ i: Int32) -> Node {
         let index = Int(i)
         return Node(kind: kinds[index], style: styles[index], line: lines[index], column: columns[index],
                     parent: parents[index], firstChild: firstChildren[index], nextSibling: nextSiblings[index],
@@ -101,7 +104,7 @@ struct YAMLTree: Sendable {
     }
 
     /// The children of a node in order (for a mapping: key, value, key, value…).
-    func children(_ index: Int32) -> [Int32] {
+    public func children(_ index: Int32) -> [Int32] {
         var result: [Int32] = []
         result.reserveCapacity(Int(childCount(index)))
         var child = firstChild(index)
@@ -110,62 +113,6 @@ struct YAMLTree: Sendable {
             child = nextSibling(child)
         }
         return result
-    }
-
-    func location(_ index: Int32) -> SourceLocation {
-        SourceLocation(line: Int(lines[Int(index)]), column: Int(columns[Int(index)]))
-    }
-
-    /// The field path of a node, rebuilt from parent links (only needed when reporting).
-    func path(of index: Int32) -> FieldPath {
-        var components: [FieldPath.Component] = []
-        var current = index
-        while parents[Int(current)] >= 0 {
-            let parent = parents[Int(current)]
-            let siblings = children(parent)
-            let position = siblings.firstIndex(of: current) ?? 0
-            if kind(parent) == .mapping {
-                // A value is named by its key; a key by itself.
-                let keyIndex = position % 2 == 1 ? siblings[position - 1] : current
-                components.append(.key(value(keyIndex)))
-            } else {
-                components.append(.index(position))
-            }
-            current = parent
-        }
-        return FieldPath(components: components.reversed())
-    }
-
-    /// The node at `path`, following mapping keys and sequence positions; nil when absent.
-    func node(at path: FieldPath) -> Int32? {
-        guard root >= 0 else { return nil }
-        var current = root
-        for component in path.components {
-            switch (component, kind(current)) {
-            case (.key(let key), .mapping):
-                var child = firstChild(current)
-                var found: Int32?
-                while child >= 0 {
-                    let entry = nextSibling(child)
-                    if kind(child) == .scalar && value(child) == key { found = entry }
-                    child = entry >= 0 ? nextSibling(entry) : -1
-                }
-                guard let found, found >= 0 else { return nil }
-                current = found
-            case (.index(let position), .sequence):
-                var child = firstChild(current)
-                var remaining = position
-                while child >= 0 && remaining > 0 {
-                    child = nextSibling(child)
-                    remaining -= 1
-                }
-                guard child >= 0 else { return nil }
-                current = child
-            default:
-                return nil
-            }
-        }
-        return current
     }
 
     /// Builds the tree from Yams' composition (the general path, and the reference in tests).
@@ -218,12 +165,12 @@ struct YAMLTree: Sendable {
 
 extension YAMLTree {
     /// Reads the first document with libyaml (through Yams); throws libyaml's error.
-    static func libyaml(_ text: String) throws -> YAMLTree {
+    public static func libyaml(_ text: String) throws -> YAMLTree {
         fromYams(try Parser(yaml: text).nextRoot())
     }
 
     /// A structural description for comparing trees in tests: kinds, styles, values, tags, positions.
-    func dump(_ index: Int32? = nil, depth: Int = 0) -> String {
+    public func dump(_ index: Int32? = nil, depth: Int = 0) -> String {
         guard let index = index ?? (root >= 0 ? root : nil) else { return "<empty>\n" }
         let node = self[index]
         // Collection styles are left out: Yams reports them unreliably and nothing reads them.

@@ -1,10 +1,9 @@
-import SourceDocuments
 /// A fast reader for the block-style YAML that people and generators write for YuniKorn: block
 /// mappings and sequences, single-line plain and quoted scalars, single-line flow collections,
 /// comments. It builds the same `YAMLTree` as libyaml would. Anything outside that subset, and
 /// anything malformed, makes it give up (`nil`), and the caller falls back to libyaml, which then
 /// also produces the exact error. A differential test holds the two readers to the same trees.
-struct BlockYAMLReader {
+public struct BlockYAMLReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var pos = 0
     private var line = 1
@@ -19,7 +18,7 @@ struct BlockYAMLReader {
 
     /// Reads the first document of `text`; nil when the text needs the general reader (including
     /// when it nests deeper than `maxDepth`).
-    static func read(_ text: String, maxDepth: Int = DocumentLimits.queueConfig.maxDepth) -> YAMLTree? {
+    public static func read(_ text: String, maxDepth: Int = DocumentLimits.queueConfig.maxDepth) -> YAMLTree? {
         var copy = text
         return copy.withUTF8 { buffer in
             var reader = BlockYAMLReader(bytes: buffer, maxDepth: maxDepth)
