@@ -69,6 +69,8 @@ let package = Package(
         .target(name: "Diagnostics", swiftSettings: swiftSettings),
         // Times and dates (pure): ISO 8601 parsing and formatting in epoch milliseconds, civil-date arithmetic.
         .target(name: "Timestamps", swiftSettings: swiftSettings),
+        // Cron schedules in a time zone (pure): 5-field expressions and @shorthands, the ticks between two instants.
+        .target(name: "Schedules", swiftSettings: swiftSettings),
 
         // Ingestion: application summaries from logs, mappings and attribution (pure; no I/O).
         .target(name: "Ingest", dependencies: ["Timestamps", "Diagnostics"], swiftSettings: swiftSettings),
@@ -92,6 +94,15 @@ let package = Package(
         // LinearSolver, the plan, its queue configurations and its report.
         .target(name: "Allocation", dependencies: ["Diagnostics", "Platform", "LinearSolver", "QueueConfig", "JSONText", "Parallel", "Timestamps"],
                 swiftSettings: swiftSettings),
+
+        // Workflow definitions (pure): Pipelines/ files read strictly, jobs as a DAG, each Spark job checked as the
+        // router would see it, and the checks across files (unique names, the mappings, SLO against runtimes).
+        .target(name: "Workflows", dependencies: ["Schedules", "SourceDocuments", "Diagnostics", "Timestamps", "Routing", "Parallel"],
+                swiftSettings: swiftSettings),
+
+        // The workflow scheduler's decisions (pure): which ticks become runs, how a run's jobs move on (ready,
+        // retries, timeouts, upstream failures), and which ready jobs go out first under the dispatch limits.
+        .target(name: "Scheduling", dependencies: ["Workflows", "Schedules"], swiftSettings: swiftSettings),
 
         // The edge of the nightly allocation: which plan a night is measured against (the archive in the store,
         // else the baseline files), and a plan's files and store transaction written all or nothing (journal,
@@ -129,7 +140,7 @@ let package = Package(
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "SourceDocuments", "Diagnostics", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
-            "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles",
+            "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles", "Workflows", "JSONText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -142,9 +153,12 @@ let package = Package(
                     exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Workflows", "Schedules"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Schedules", "SourceDocuments", "Diagnostics"], swiftSettings: swiftSettings),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: swiftSettings),
         .testTarget(name: "TimestampsTests", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulesTests", dependencies: ["Schedules"], swiftSettings: swiftSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Timestamps"], swiftSettings: swiftSettings),
         .testTarget(name: "InsightsTests", dependencies: ["Insights", "Ingest"], swiftSettings: swiftSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Ingest"], swiftSettings: swiftSettings),

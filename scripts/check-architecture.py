@@ -13,15 +13,17 @@ LAYERS = [
     # C libraries, each wrapped by exactly one Swift target.
     {"CGLPK", "CGLPKGuard", "CSQLite", "CLibPQ", "CCurl", "CZlib"},
     # Wrappers around the C libraries, and pure leaves that need nothing of ours.
-    {"Gzip", "LinearSolver", "Store", "HTTPFetch", "SafeFiles", "JSONText", "Parallel", "Timestamps", "Diagnostics"},
+    {"Gzip", "LinearSolver", "Store", "HTTPFetch", "SafeFiles", "JSONText", "Parallel", "Timestamps", "Diagnostics", "Schedules"},
     # Reading application summaries and mapping files; reading outside documents with their positions.
     {"Ingest", "SourceDocuments"},
     # Pure cores on those: YuniKorn's configuration, what the insight tables mean.
     {"QueueConfig", "Insights"},
     # The platform's configuration; the router's pure core.
     {"Platform", "Routing"},
-    # The allocator.
-    {"Allocation"},
+    # The allocator; workflow definitions.
+    {"Allocation", "Workflows"},
+    # The scheduler's decisions.
+    {"Scheduling"},
     # Synthetic data; the insight tables.
     {"Synth", "InsightStore"},
     # The edges: ingesting, the nightly plan, the clusters.
@@ -32,7 +34,7 @@ LAYERS = [
     {"bursar"},
 ]
 # Pure: no I/O. They may import only other pure modules and the computing wrappers (GLPK, zlib).
-PURE = {"SourceDocuments", "JSONText", "Parallel", "Timestamps", "Diagnostics", "Ingest", "QueueConfig", "Insights", "Platform", "Routing", "Allocation"}
+PURE = {"SourceDocuments", "JSONText", "Parallel", "Timestamps", "Schedules", "Diagnostics", "Ingest", "QueueConfig", "Insights", "Platform", "Routing", "Allocation", "Workflows", "Scheduling"}
 COMPUTING_WRAPPERS = {"LinearSolver", "Gzip"}
 # Which C library each wrapper owns.
 WRAPS = {"CGLPK": "LinearSolver", "CGLPKGuard": "LinearSolver", "CSQLite": "Store", "CLibPQ": "Store",

@@ -1,4 +1,4 @@
-internal import SourceDocuments
+public import SourceDocuments
 /// What the router needs to know about a submission to route it: whose work it is and what it is called.
 public struct SubmissionFacts: Sendable, Equatable, Codable {
     /// The org as the submission names it. Routing never reads it: `TrustedIdentity.facts` refuses one
@@ -138,6 +138,12 @@ public enum SubmissionParser {
         } catch {
             throw SubmissionError(.syntax, field: "", message: "\(error)")
         }
+        return try parse(document: root, format: format)
+    }
+
+    /// Reads a document already parsed with its positions (a workflow definition's `spark:` spec, a
+    /// SparkApplication file beside it): the same checks as a body, so what passes here the router takes.
+    public static func parse(document root: SourceNode, format: Submission.Format) throws(SubmissionError) -> Submission {
         guard root.isObject else {
             throw SubmissionError(.notAnObject, field: "", line: root.line, column: root.column,
                                   message: "the body is \(root.kindName), not an object; send one SparkApplication or one kind: SparkJob spec")

@@ -8,7 +8,7 @@ import QueueConfig
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print its inputs and figures.",
-        subcommands: [BenchValidate.self, BenchAllocate.self, BenchRoute.self, BenchJournal.self]
+        subcommands: [BenchValidate.self, BenchAllocate.self, BenchRoute.self, BenchJournal.self, BenchPipelines.self]
     )
 }
 

@@ -1,0 +1,105 @@
+public import SourceDocuments
+public import Routing
+import Timestamps
+
+/// A job's Spark work as the router will receive it: the compact spec with the workflow's defaults under it,
+/// or a SparkApplication file, with the identity the scheduler adds to every attempt.
+public enum SparkSpec {
+    /// `defaults` under `spec`: the spec's fields win; `driver`, `executor` and `conf` are merged one level down.
+    static func merged(_ defaults: SourceNode?, _ spec: SourceNode) -> SourceNode {
+        guard let defaults, let base = defaults.members, let own = spec.members else { return spec }
+        var members = base
+        for (key, node) in own {
+            if let position = members.firstIndex(where: { $0.key == key }) {
+                if ["driver", "executor", "conf"].contains(key), node.isObject, members[position].node.isObject {
+                    members[position] = (key, merged(members[position].node, node))
+                } else {
+                    members[position] = (key, node)
+                }
+            } else {
+                members.append((key, node))
+            }
+        }
+        var result = spec
+        result.value = .object(members)
+        return result
+    }
+
+    /// Who an attempt is: what the scheduler writes into every submission.
+    public struct Identity: Sendable, Equatable {
+        public var workflow: String
+        public var project: String
+        public var tier: Int
+        public var job: String
+        public var runID: String
+        public var scheduledAt: Int64
+        /// The SparkApplication's name.
+        public var name: String
+
+        public init(workflow: String, project: String, tier: Int, job: String, runID: String, scheduledAt: Int64, name: String) {
+            self.workflow = workflow
+            self.project = project
+            self.tier = tier
+            self.job = job
+            self.runID = runID
+            self.scheduledAt = scheduledAt
+            self.name = name
+        }
+    }
+
+    /// The compact spec with the identity fields added (they carry no position: errors about them are the
+    /// scheduler's, not the author's).
+    public static func compactDocument(_ spec: SourceNode, identity: Identity) -> SourceNode {
+        func text(_ value: String) -> SourceNode { SourceNode(value: .string(value), line: spec.line, column: spec.column) }
+        var members = spec.members ?? []
+        members += [
+            ("workflow", text(identity.workflow)), ("project", text(identity.project)),
+            ("tier", SourceNode(value: .integer(Int64(identity.tier)), line: spec.line, column: spec.column)),
+            ("job", text(identity.job)), ("run_id", text(identity.runID)),
+            ("scheduled_at", text(Timestamp.format(identity.scheduledAt))), ("name", text(identity.name)),
+        ]
+        var document = spec
+        document.value = .object(members)
+        return document
+    }
+
+    /// A SparkApplication file's document with the identity labels added to `metadata.labels`; a file that
+    /// sets one of them itself is refused (the scheduler owns them), as a problem at that label.
+    public static func applicationDocument(_ root: SourceNode, identity: Identity) -> Result<SourceNode, SyntaxError> {
+        let labels: [(String, String)] = [
+            (IdentityLabel.workflow, identity.workflow), (IdentityLabel.project, identity.project),
+            (IdentityLabel.tier, String(identity.tier)), (IdentityLabel.job, identity.job),
+            (IdentityLabel.runID, identity.runID), (IdentityLabel.scheduledAt, String(identity.scheduledAt)),
+        ]
+        guard var members = root.members else { return .success(root) }
+        let metadataPosition = members.firstIndex { $0.key == "metadata" }
+        var metadata = metadataPosition.map { members[$0].node } ?? SourceNode(value: .object([]), line: root.line, column: root.column)
+        guard var metadataMembers = metadata.members else { return .success(root) }
+        let labelsPosition = metadataMembers.firstIndex { $0.key == "labels" }
+        var labelNode = labelsPosition.map { metadataMembers[$0].node } ?? SourceNode(value: .object([]), line: metadata.line, column: metadata.column)
+        guard var existing = labelNode.members else { return .success(root) }
+        for (key, node) in existing where IdentityLabel.all.contains(key) {
+            return .failure(SyntaxError(message: "is set by the scheduler from the workflow and the run; remove it from the file",
+                                        line: node.keyLine ?? node.line, column: node.keyColumn ?? node.column,
+                                        field: SourcePath.child("metadata.labels", key)))
+        }
+        existing += labels.map { ($0.0, SourceNode(value: .string($0.1), line: labelNode.line, column: labelNode.column)) }
+        labelNode.value = .object(existing)
+        if let labelsPosition { metadataMembers[labelsPosition] = ("labels", labelNode) } else { metadataMembers.append(("labels", labelNode)) }
+        metadata.value = .object(metadataMembers)
+        if let metadataPosition { members[metadataPosition] = ("metadata", metadata) } else { members.append(("metadata", metadata)) }
+        var document = root
+        document.value = .object(members)
+        return .success(document)
+    }
+
+    /// What the router would say to `document`: nil when it takes it.
+    public static func routerVerdict(_ document: SourceNode) -> SubmissionError? {
+        do {
+            _ = try SubmissionParser.parse(document: document, format: .yaml)
+            return nil
+        } catch {
+            return error
+        }
+    }
+}

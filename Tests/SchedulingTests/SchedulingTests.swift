@@ -1,0 +1,158 @@
+import Testing
+import Schedules
+import Workflows
+@testable import Scheduling
+
+/// A workflow read from text, for the scheduling decisions.
+func workflow(schedule: String = "0 2 * * *", zone: String = "UTC", catchup: Int = 3, startDate: String = "2026-11-01",
+              jobs: String = "  - {name: a, bursar: ingest}\n  - {name: b, depends_on: [a], bursar: allocate}\n",
+              retries: Int = 1, timeout: String = "10m") -> Workflow {
+    let text = """
+    workflow: w
+    project: p
+    tier: 1
+    schedule: "\(schedule)"
+    timezone: \(zone)
+    slo_minutes: 60
+    start_date: \(startDate)
+    catchup: {max_days: \(catchup)}
+    defaults: {retries: \(retries), retry_delay: 1m, retry_backoff: 2, timeout: \(timeout)}
+    jobs:
+
+    """ + jobs
+    let (read, findings) = WorkflowReader.read(text, file: "w.yaml")
+    precondition(read != nil, "\(findings)")
+    return read!
+}
+
+/// Epoch ms of a UTC time written `YYYY-MM-DDTHH:MM`.
+func at(_ text: String) -> Int64 {
+    let parts = text.split(whereSeparator: { "-T:".contains($0) }).map { Int($0)! }
+    var days = 0
+    // Days from 1970-01-01 (proleptic Gregorian).
+    let (y, m, d) = (parts[0], parts[1], parts[2])
+    let yy = m <= 2 ? y - 1 : y
+    let era = (yy >= 0 ? yy : yy - 399) / 400
+    let yoe = yy - era * 400
+    let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    days = era * 146_097 + doe - 719_468
+    return (Int64(days) * 86_400 + Int64(parts[3]) * 3600 + Int64(parts[4]) * 60) * 1000
+}
+
+@Suite("Which ticks become runs")
+struct RunTicksTests {
+    @Test func aFirstNightRunsTheTicksSinceTheStartWithinTheCatchUp() {
+        let w = workflow(catchup: 3, startDate: "2026-11-01")
+        // Started on 2026-11-10 at 03:00: only the last 3 days are made up.
+        #expect(RunTicks.due(w, lastScheduled: nil, now: at("2026-11-10T03:00")) == [at("2026-11-08T02:00"), at("2026-11-09T02:00"), at("2026-11-10T02:00")])
+        // Before the start date nothing runs.
+        #expect(RunTicks.due(w, lastScheduled: nil, now: at("2026-10-31T03:00")).isEmpty)
+        // On the start date, the tick of that day.
+        #expect(RunTicks.due(w, lastScheduled: nil, now: at("2026-11-01T02:00")) == [at("2026-11-01T02:00")])
+    }
+
+    @Test func neverTwiceForOneTick() {
+        let w = workflow()
+        let now = at("2026-11-05T02:30")
+        let last = at("2026-11-05T02:00")
+        #expect(RunTicks.due(w, lastScheduled: last, now: now).isEmpty)
+        #expect(RunTicks.due(w, lastScheduled: last, now: at("2026-11-06T02:00")) == [at("2026-11-06T02:00")])
+    }
+
+    @Test func afterDowntimeAtMostTheCatchUpDays() {
+        let w = workflow(catchup: 2)
+        // Down from the 3rd to the 20th: the ticks of the last 2 days only.
+        let due = RunTicks.due(w, lastScheduled: at("2026-11-03T02:00"), now: at("2026-11-20T05:00"))
+        #expect(due == [at("2026-11-19T02:00"), at("2026-11-20T02:00")])
+    }
+
+    @Test func withNoCatchUpOnlyTheLatestTick() {
+        let w = workflow(schedule: "0 * * * *", catchup: 0)
+        #expect(RunTicks.due(w, lastScheduled: at("2026-11-03T02:00"), now: at("2026-11-03T09:30")) == [at("2026-11-03T09:00")])
+        #expect(RunTicks.due(w, lastScheduled: at("2026-11-03T09:00"), now: at("2026-11-03T09:30")).isEmpty)
+    }
+
+    @Test func aPerMinuteScheduleAfterAMonthDownIsBoundedPerPass() {
+        let w = workflow(schedule: "* * * * *", catchup: 31)
+        let due = RunTicks.due(w, lastScheduled: at("2026-11-01T00:00"), now: at("2026-12-05T00:00"))
+        #expect(due.count == RunTicks.maximumPerPass)
+        #expect(due.first == at("2026-12-05T00:00") - 31 * 86_400_000 + 60_000)
+    }
+}
+
+@Suite("Deadline-aware dispatch")
+struct DispatchOrderTests {
+    func candidate(_ id: String, tier: Int, deadline: Int64, backfill: Bool = false, queue: String = "q", scheduledAt: Int64 = 0) -> DispatchOrder.Candidate {
+        .init(runID: id, job: "j", tier: tier, isBackfill: backfill, deadline: deadline, scheduledAt: scheduledAt, position: 0, queue: queue)
+    }
+
+    @Test func tierFirstThenScheduledBeforeBackfillThenTheNearestDeadline() {
+        let ready = [
+            candidate("t3", tier: 3, deadline: 10),
+            candidate("t1-late", tier: 1, deadline: 500),
+            candidate("t1-backfill", tier: 1, deadline: 1, backfill: true),
+            candidate("t1-soon", tier: 1, deadline: 100),
+            candidate("t2", tier: 2, deadline: 5),
+        ]
+        let order = ready.sorted(by: DispatchOrder.precedes).map(\.runID)
+        #expect(order == ["t1-soon", "t1-late", "t1-backfill", "t2", "t3"])
+    }
+
+    @Test func aFloodOfTier3AndBackfillNeverDelaysAReadyTier1Job() {
+        var ready = (0..<10_000).map { candidate("t3-\($0)", tier: 3, deadline: Int64($0), queue: "q\($0 % 50)") }
+        ready += (0..<5_000).map { candidate("bf-\($0)", tier: 1, deadline: 0, backfill: true, queue: "b") }
+        ready.append(candidate("urgent", tier: 1, deadline: 1_000_000, queue: "t1"))
+        let (dispatch, held) = DispatchOrder.select(ready, limits: .init(global: 1, perQueue: 100, backfill: 10), inFlight: .init())
+        #expect(dispatch.map(\.runID) == ["urgent"])
+        #expect(held.count == ready.count - 1)
+    }
+
+    @Test func limitsHoldBackWithoutBlockingOthers() {
+        let ready = [candidate("a", tier: 1, deadline: 1, queue: "full"), candidate("b", tier: 1, deadline: 2, queue: "free"),
+                     candidate("c", tier: 2, deadline: 1, backfill: true, queue: "free"), candidate("d", tier: 3, deadline: 1, queue: "other")]
+        let (dispatch, held) = DispatchOrder.select(ready, limits: .init(global: 3, perQueue: 2, backfill: 0),
+                                                    inFlight: .init(total: 1, backfill: 0, byQueue: ["full": 2]))
+        #expect(dispatch.map(\.runID) == ["b", "d"])
+        #expect(held.map(\.candidate.runID) == ["a", "c"])
+        #expect(held.map(\.limit) == ["queue", "backfill"])
+    }
+}
+
+@Suite("How a run moves on")
+struct RunProgressTests {
+    @Test func aJobIsReadyWhenItsDependenciesSucceedAndSkippedWhenOneFails() {
+        let w = workflow(jobs: "  - {name: a, bursar: ingest}\n  - {name: b, bursar: ingest}\n  - {name: c, depends_on: [a, b], bursar: allocate}\n")
+        var jobs = [JobInstance(state: .succeeded), JobInstance(state: .running, submittedAt: 1), JobInstance()]
+        #expect(RunProgress.changes(w, jobs: jobs, now: 2).isEmpty)
+        jobs[1].state = .succeeded
+        #expect(RunProgress.changes(w, jobs: jobs, now: 2) == [.becameReady(job: 2)])
+        jobs[1].state = .failed
+        #expect(RunProgress.changes(w, jobs: jobs, now: 2) == [.upstreamFailed(job: 2)])
+        jobs[2].state = .upstreamFailed
+        #expect(RunProgress.state(of: jobs) == .failed)
+    }
+
+    @Test func retriesWaitTheirDelayWithBackoffThenFailForGood() throws {
+        let w = workflow(retries: 2)
+        let job = w.jobs[0]
+        var instance = JobInstance(state: .running, attempt: 1, submittedAt: 1, startedAt: 2)
+        instance = RunProgress.ended(job, instance: instance, succeeded: false, at: 1_000)
+        #expect(instance.state == .ready && instance.attempt == 2 && instance.notBefore == 1_000 + 60_000)
+        instance.state = .running
+        instance = RunProgress.ended(job, instance: instance, succeeded: false, at: 2_000)
+        #expect(instance.state == .ready && instance.attempt == 3 && instance.notBefore == 2_000 + 120_000)
+        instance.state = .running
+        instance = RunProgress.ended(job, instance: instance, succeeded: false, at: 3_000)
+        #expect(instance.state == .failed)
+    }
+
+    @Test func aTimeoutIsMarkedAtOnceWithWhetherARetryFollows() {
+        let w = workflow(retries: 1, timeout: "10m")
+        var jobs = [JobInstance(state: .running, attempt: 1, submittedAt: 1_000, startedAt: 5_000), JobInstance()]
+        #expect(RunProgress.changes(w, jobs: jobs, now: 5_000 + 600_000).isEmpty)
+        #expect(RunProgress.changes(w, jobs: jobs, now: 5_001 + 600_000) == [.timedOut(job: 0, retry: true, notBefore: 5_001 + 600_000 + 60_000)])
+        jobs[0].attempt = 2
+        #expect(RunProgress.changes(w, jobs: jobs, now: 5_001 + 600_000) == [.timedOut(job: 0, retry: false, notBefore: 5_001 + 600_000 + 120_000)])
+    }
+}
