@@ -11,20 +11,58 @@ public struct SourceNode: Sendable {
     }
 
     public var value: Value
+    // Positions as 32-bit numbers with 0 for "not known", and the written text only where it differs from the
+    // value: a submission's tree is built for every request, so each node stays small.
+    private var place: (line: Int32, column: Int32, keyLine: Int32, keyColumn: Int32) = (0, 0, 0, 0)
+    private var written: String?
+
     /// 1-based line and column where the value starts; nil when not known.
-    public var line: Int?
-    public var column: Int?
+    public var line: Int? {
+        get { place.line > 0 ? Int(place.line) : nil }
+        set { place.line = Self.stored(newValue) }
+    }
+    public var column: Int? {
+        get { place.column > 0 ? Int(place.column) : nil }
+        set { place.column = Self.stored(newValue) }
+    }
     /// For a mapping's value: where its key is written (unknown or misplaced keys are reported there).
-    public var keyLine: Int?
-    public var keyColumn: Int?
-    /// A scalar's text as written (before YAML resolution gave it a type); nil for collections and JSON.
-    public var text: String?
+    public var keyLine: Int? {
+        get { place.keyLine > 0 ? Int(place.keyLine) : nil }
+        set { place.keyLine = Self.stored(newValue) }
+    }
+    public var keyColumn: Int? {
+        get { place.keyColumn > 0 ? Int(place.keyColumn) : nil }
+        set { place.keyColumn = Self.stored(newValue) }
+    }
+    /// A YAML scalar's text as written (before resolution gave it a type); nil for collections and JSON.
+    public var text: String? {
+        get {
+            if let written { return written }
+            if case .string(let string) = value, hasText { return string }
+            return nil
+        }
+        set {
+            if let newValue, case .string(let current) = value, current == newValue {
+                written = nil
+                hasText = true
+            } else {
+                written = newValue
+                hasText = newValue != nil
+            }
+        }
+    }
+    private var hasText = false
 
     public init(value: Value, line: Int?, column: Int?, text: String? = nil) {
         self.value = value
         self.line = line
         self.column = column
         self.text = text
+    }
+
+    private static func stored(_ number: Int?) -> Int32 {
+        guard let number, number > 0 else { return 0 }
+        return Int32(clamping: number)
     }
 
     public subscript(key: String) -> SourceNode? {
