@@ -1,4 +1,4 @@
-public import SafeFiles
+import SafeFiles
 import Foundation
 
 /// One file of a plan's output: where it goes and what it holds.

@@ -1,5 +1,5 @@
 public import Diagnostics
-public import SourceDocuments
+import SourceDocuments
 import Schedules
 import Timestamps
 import Routing
