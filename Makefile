@@ -34,3 +34,4 @@ bench: setup
 	bash Benchmarks/allocate.sh
 	PROJECTS=2730 bash Benchmarks/allocate_history.sh
 	bash Benchmarks/router.sh
+	bash Benchmarks/pipelines.sh

@@ -91,12 +91,15 @@ public enum PipelineCheck {
 
     /// One file: the definition, then each Spark job as the router would see its first attempt.
     static func checkFile(_ source: PipelineSource, readFile: FileReader) -> (workflow: Workflow?, findings: [PipelineFinding]) {
-        var (workflow, findings) = WorkflowReader.read(source.text, file: source.file)
-        guard let current = workflow else { return (nil, findings) }
+        let draft = WorkflowReader.readDraft(source.text, file: source.file)
+        var (workflow, findings) = (draft.workflow, draft.findings)
         var failed = false
-        for (position, job) in current.jobs.enumerated() {
-            let identity = SparkSpec.Identity(workflow: current.name, project: current.project, tier: current.tier, job: job.name,
-                                              runID: "validate", scheduledAt: current.startsAt, name: job.name)
+        // Each Spark job as its first attempt would reach the router; where the file's own identity fields are
+        // wrong (already reported), valid stand-ins keep the router's verdict about the job itself.
+        for job in draft.jobs {
+            let position = job.position
+            let identity = SparkSpec.Identity(workflow: draft.name ?? "workflow", project: draft.project ?? "project", tier: draft.tier ?? 1,
+                                              job: job.name, runID: "validate", scheduledAt: draft.startsAt ?? 0, name: job.name)
             switch job.action {
             case .bursar:
                 continue

@@ -40,8 +40,9 @@ public struct Job: Sendable {
     public var retry: RetryPolicy
     /// The job is stopped (and deleted on the cluster) after this many seconds.
     public var timeoutSeconds: Int
-    /// Where the job is written (its `- name:` line).
+    /// Where the job is written (its `- name:` line), and its index in the file's `jobs:` list.
     public var line: Int
+    public var position: Int
 
     /// What a job runs: a Spark job through the router, or one of Bursar's own steps. Never a shell command.
     public enum Action: Sendable {

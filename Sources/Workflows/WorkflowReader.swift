@@ -42,18 +42,38 @@ public enum WorkflowReader {
 
     /// The workflow, or nil when an error stops it; every finding either way.
     public static func read(_ text: String, file: String) -> (workflow: Workflow?, findings: [PipelineFinding]) {
+        let reading = readDraft(text, file: file)
+        return (reading.workflow, reading.findings)
+    }
+
+    /// What a file gave even when it has errors: the jobs that read cleanly and the identity fields found, so
+    /// the router's checks of its Spark jobs are reported together with the file's other problems.
+    struct Draft {
+        var workflow: Workflow?
+        var findings: [PipelineFinding]
+        var jobs: [Job] = []
+        var name: String?
+        var project: String?
+        var tier: Int?
+        var startsAt: Int64?
+    }
+
+    static func readDraft(_ text: String, file: String) -> Draft {
         var reader = Cursor(file: file)
         let root: SourceNode?
         do {
             root = try YAMLSource.parse(text, limits: .configFile)
         } catch {
-            return (nil, [PipelineFinding(.error, error.problem(file: file))])
+            return Draft(workflow: nil, findings: [PipelineFinding(.error, error.problem(file: file))])
         }
         guard let root else {
-            return (nil, [PipelineFinding(.error, SourceProblem(file: file, line: 1, column: 1, message: "the file holds no workflow; write workflow:, project:, tier:, schedule:, slo_minutes: and jobs:"))])
+            return Draft(workflow: nil, findings: [PipelineFinding(.error, SourceProblem(file: file, line: 1, column: 1, message: "the file holds no workflow; write workflow:, project:, tier:, schedule:, slo_minutes: and jobs:"))])
         }
         let workflow = reader.workflow(root)
-        return (reader.findings.contains { $0.severity == .error } ? nil : workflow, reader.findings)
+        var draft = reader.draft
+        draft.workflow = reader.findings.contains { $0.severity == .error } ? nil : workflow
+        draft.findings = reader.findings
+        return draft
     }
 }
 
@@ -61,6 +81,8 @@ public enum WorkflowReader {
 struct Cursor {
     let file: String
     var findings: [PipelineFinding] = []
+    /// What was read so far, for the router's checks when the file has other errors.
+    var draft = WorkflowReader.Draft(workflow: nil, findings: [])
 
     init(file: String) { self.file = file }
 
@@ -159,7 +181,7 @@ struct Cursor {
             do {
                 schedule = try CronSchedule.parse(text)
             } catch {
-                self.error(node, "schedule", "\(error.description); write minute hour day-of-month month day-of-week, e.g. \"45 2 * * *\", or @daily")
+                self.error(node, "schedule", error.field.isEmpty ? error.message : "\(error.field): \(error.message)")
             }
         }
         let slo = required("slo_minutes", "give the deadline in minutes after the scheduled time (slo_minutes: 120)").flatMap {
@@ -211,7 +233,7 @@ struct Cursor {
                 var seen: [String: Int] = [:]
                 for (position, item) in elements.enumerated() {
                     let field = "jobs[\(position)]"
-                    guard let job = self.job(item, field, retry: retry, timeout: timeout, sparkDefaults: sparkDefaults) else { continue }
+                    guard let job = self.job(item, field, position: position, retry: retry, timeout: timeout, sparkDefaults: sparkDefaults) else { continue }
                     if let first = seen[job.name] {
                         error(item["name"], "\(field).name", "job \"\(job.name)\" is already defined at line \(first); give each job its own name")
                         continue
@@ -230,6 +252,8 @@ struct Cursor {
             case .failure(let list): report(list.problems, jobs: jobs, root: root)
             }
         }
+        draft.jobs = jobs
+        (draft.name, draft.project, draft.tier, draft.startsAt) = (name, project, tier, startsAt)
         guard let name, let project, let tier, let schedule, let slo, let startsAt, let graph else { return nil }
         return Workflow(name: name, project: project, tier: tier, schedule: schedule, zone: zone, sloMinutes: slo,
                         startsAt: startsAt, catchupDays: catchup, maxActiveRuns: maxActive, jobs: jobs, graph: graph, file: file)
@@ -254,7 +278,7 @@ struct Cursor {
         return (retry, timeout)
     }
 
-    mutating func job(_ item: SourceNode, _ field: String, retry: RetryPolicy, timeout: Int, sparkDefaults: SourceNode?) -> Job? {
+    mutating func job(_ item: SourceNode, _ field: String, position: Int, retry: RetryPolicy, timeout: Int, sparkDefaults: SourceNode?) -> Job? {
         guard members(item, field, allowed: WorkflowReader.jobKeys) != nil else { return nil }
         guard let nameNode = item["name"] else {
             error(item, "\(field).name", "missing; name the job (name: extract)")
@@ -295,7 +319,8 @@ struct Cursor {
             }
         }
         guard let name, let action else { return nil }
-        return Job(name: name, dependsOn: dependsOn, action: action, retry: jobRetry, timeoutSeconds: jobTimeout, line: item.line ?? 0)
+        return Job(name: name, dependsOn: dependsOn, action: action, retry: jobRetry, timeoutSeconds: jobTimeout, line: item.line ?? 0,
+                   position: position)
     }
 
     /// The job's compact spec with the workflow's defaults under it; fields the scheduler sets are refused.
@@ -317,12 +342,9 @@ struct Cursor {
     mutating func report(_ problems: [JobGraph.Problem], jobs: [Job], root: SourceNode) {
         let list = root["jobs"]?.elements ?? []
         func node(_ job: Int) -> SourceNode? {
-            list.first { $0.line == jobs[job].line } ?? root
+            jobs[job].position < list.count ? list[jobs[job].position] : root
         }
-        func field(_ job: Int) -> String {
-            let position = list.firstIndex { $0.line == jobs[job].line } ?? job
-            return "jobs[\(position)]"
-        }
+        func field(_ job: Int) -> String { "jobs[\(jobs[job].position)]" }
         for problem in problems {
             switch problem {
             case .unknownDependency(let job, let dependency):

@@ -62,7 +62,7 @@ struct PipelinesValidate: ParsableCommand {
             var out = ""
             for problem in unreadable { out += "\(problem)\n" }
             for finding in catalog.findings { out += "\(finding)\n" }
-            out += "\(catalog.files) files, \(catalog.workflows.count) workflows valid, \(catalog.jobs) jobs: "
+            out += "\(catalog.files) file\(catalog.files == 1 ? "" : "s"), \(catalog.workflows.count) workflow\(catalog.workflows.count == 1 ? "" : "s") valid, \(catalog.jobs) jobs: "
                 + "\(catalog.errors) errors, \(catalog.warnings) warnings"
                 + (unreadable.isEmpty ? "" : ", \(unreadable.count) unreadable") + "\n"
             if context.projects == nil { out += "note: projects were not checked (no --mappings folder and no mappings in the store)\n" }

@@ -119,6 +119,15 @@ struct WorkflowReaderTests {
         #expect(refusal?.problem.line == 17, "\(found)")
     }
 
+    @Test func theRoutersRefusalIsReportedWithTheFilesOtherProblems() {
+        let text = Self.valid.replacingOccurrences(of: "tier: 1", with: "tier: 7")
+            .replacingOccurrences(of: "    spark: {main: \"local:///opt/jobs/aggregate.py\", executor: {instances: 8}}",
+                                  with: "    spark: {main: \"local:///opt/jobs/aggregate.py\", executor: {instances: 0}}")
+        let fields = findings(text).map(\.problem.field)
+        #expect(fields.contains("tier"), "\(fields)")
+        #expect(fields.contains { $0.hasPrefix("jobs[1].spark") }, "\(fields)")
+    }
+
     @Test func fieldsTheSchedulerOwnsAreRefusedInASpec() {
         let text = Self.valid.replacingOccurrences(of: "spark: {main: \"local:///opt/jobs/extract.py\"}",
                                                    with: "spark: {main: \"local:///opt/jobs/extract.py\", project: other, run_id: r1}")
