@@ -202,7 +202,7 @@ public enum YAMLSource {
         case .mapping:
             var members: [(key: String, node: SourceNode)] = []
             members.reserveCapacity(Int(tree.childCount(index)) / 2)
-            var seen: [String: Int] = [:]
+            var earlier = EarlierKeys()
             var keyIndex = tree.firstChild(index)
             while keyIndex >= 0 {
                 let valueIndex = tree.nextSibling(keyIndex)
@@ -214,11 +214,11 @@ public enum YAMLSource {
                     throw SyntaxError(message: "YAML merge keys (<<) are not supported here; write the fields out",
                                       line: keyLine, column: keyColumn, field: childPath)
                 }
-                if let firstLine = seen[key] {
+                if let firstLine = earlier.line(of: key, in: members) {
                     throw SyntaxError(message: "key \"\(key)\" is given twice (first at line \(firstLine)); keep one",
                                       line: keyLine, column: keyColumn, field: childPath)
                 }
-                seen[key] = keyLine
+                earlier.record(key, line: keyLine)
                 guard var member = try convert(tree, valueIndex, path: childPath) else { return nil }
                 member.keyLine = keyLine
                 member.keyColumn = keyColumn
@@ -245,7 +245,7 @@ public enum YAMLSource {
             return SourceNode(value: .array(elements), line: line, column: column)
         case .mapping(let mapping):
             var members: [(key: String, node: SourceNode)] = []
-            var seen: [String: Int] = [:]
+            var earlier = EarlierKeys()
             for (keyNode, valueNode) in mapping {
                 guard case .scalar(let keyScalar) = keyNode else {
                     var shape = "a list"
@@ -259,11 +259,11 @@ public enum YAMLSource {
                     throw SyntaxError(message: "YAML merge keys (<<) are not supported here; write the fields out",
                                       line: keyNode.mark?.line, column: keyNode.mark?.column, field: childPath)
                 }
-                if let firstLine = seen[key] {
+                if let firstLine = earlier.line(of: key, in: members) {
                     throw SyntaxError(message: "key \"\(key)\" is given twice (first at line \(firstLine)); keep one",
                                       line: keyNode.mark?.line, column: keyNode.mark?.column, field: childPath)
                 }
-                seen[key] = keyNode.mark?.line ?? 0
+                earlier.record(key, line: keyNode.mark?.line ?? 0)
                 var member = try convert(valueNode, path: childPath)
                 member.keyLine = keyNode.mark?.line
                 member.keyColumn = keyNode.mark?.column
@@ -456,7 +456,7 @@ public struct JSONSource {
         defer { depth -= 1 }
         index += 1
         var members: [(key: String, node: SourceNode)] = []
-        var seen: [String: Int] = [:]
+        var earlier = EarlierKeys()
         skipWhitespace()
         if index < bytes.count, bytes[index] == 0x7D { index += 1; return .object(members) }
         while true {
@@ -467,10 +467,10 @@ public struct JSONSource {
             let keyLine = line, keyColumn = column
             let key = try string()
             let childPath = SourcePath.child(path, key)
-            if let first = seen[key] {
+            if let first = earlier.line(of: key, in: members) {
                 throw error("key \"\(key)\" is given twice (first at line \(first)); keep one", field: childPath)
             }
-            seen[key] = keyLine
+            earlier.record(key, line: keyLine)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == 0x3A else {
                 throw error("expected ':' after key \"\(key)\", found \(describeCurrent())", field: childPath)
@@ -605,5 +605,28 @@ public enum SourcePath {
         let plain = !key.isEmpty && key.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D }
         if plain { return parent.isEmpty ? key : parent + "." + key }
         return parent + "[\"" + key + "\"]"
+    }
+}
+
+/// The keys a mapping has had so far, to refuse a repeated one: most mappings have a few keys, which a scan of
+/// the members finds faster than hashing; past 16 a table takes over.
+struct EarlierKeys {
+    private var table: [String: Int]?
+
+    /// The line of `key`'s earlier occurrence among `members`, or nil.
+    mutating func line(of key: String, in members: [(key: String, node: SourceNode)]) -> Int? {
+        if members.count < 16 {
+            for member in members where member.key == key { return member.node.keyLine ?? 0 }
+            return nil
+        }
+        if table == nil {
+            table = Dictionary(members.map { ($0.key, $0.node.keyLine ?? 0) }, uniquingKeysWith: { first, _ in first })
+        }
+        return table?[key]
+    }
+
+    /// Notes a key added after the table took over.
+    mutating func record(_ key: String, line: Int) {
+        if table != nil, table?[key] == nil { table?[key] = line }
     }
 }

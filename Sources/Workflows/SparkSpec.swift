@@ -1,6 +1,5 @@
 public import SourceDocuments
 public import Routing
-import Timestamps
 
 /// A job's Spark work as the router will receive it: the compact spec with the workflow's defaults under it,
 /// or a SparkApplication file, with the identity the scheduler adds to every attempt.
@@ -56,7 +55,7 @@ public enum SparkSpec {
             ("workflow", text(identity.workflow)), ("project", text(identity.project)),
             ("tier", SourceNode(value: .integer(Int64(identity.tier)), line: spec.line, column: spec.column)),
             ("job", text(identity.job)), ("run_id", text(identity.runID)),
-            ("scheduled_at", text(Timestamp.format(identity.scheduledAt))), ("name", text(identity.name)),
+            ("scheduled_at", text(String(max(0, identity.scheduledAt)))), ("name", text(identity.name)),
         ]
         var document = spec
         document.value = .object(members)

@@ -112,6 +112,25 @@ struct FastPathTests {
         }
     }
 
+    @Test func aDuplicateAmongManyKeysIsFoundToo() {
+        let keys = (0..<40).map { "k\($0): \($0)" }
+        let yaml = (keys + ["k7: again"]).joined(separator: "\n") + "\n"
+        let json = "{" + ((0..<40).map { "\"k\($0)\": \($0)" } + ["\"k33\": 0"]).joined(separator: ",\n") + "}"
+        for (document, line) in [(yaml, 41)] {
+            #expect(throws: SyntaxError.self) { try YAMLSource.parse(document) }
+            do { _ = try YAMLSource.parse(document) } catch {
+                #expect(error.line == line && error.message.contains("first at line 8"), "\(error)")
+            }
+        }
+        do {
+            _ = try JSONSource.parse(Array(json.utf8))
+            Issue.record("a repeated key among 41 was accepted")
+        } catch {
+            #expect(error.line == 41 && error.message.contains("first at line 34"), "\(error)")
+        }
+        #expect((try? YAMLSource.parse(keys.joined(separator: "\n")))??.members?.count == 40)
+    }
+
     @Test(arguments: [false, true], ["a: 1\nb: 2\na: 3\n", "x:\n  a: 1\n  a: [2]\n"])
     func aDuplicateKeyIsReportedAtTheSecondOnEitherPath(libyaml: Bool, document: String) {
         do {
