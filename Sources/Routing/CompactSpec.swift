@@ -25,7 +25,28 @@ enum CompactSpec {
     static let driverFields = ["cores", "memory"]
     static let executorFields = ["instances", "cores", "memory"]
 
+    /// What a compact spec says, every field checked: all `expand` needs to write the SparkApplication.
+    struct Checked {
+        var facts: SubmissionFacts
+        var labels: [(String, String)]
+        var name, image, main: String
+        var mainClass, sparkVersion: String?
+        var arguments: [JSONValue]?
+        var sparkConf: [JSONValue.Member]?
+        var removed: [String]
+        var driverCores: Int64, driverMemory: String
+        var instances: Int64, executorCores: Int64, executorMemory: String
+    }
+
+    /// The spec expanded into a SparkApplication (its checks are `check`'s).
     static func expand(_ root: SourceNode, format: Submission.Format) throws(SubmissionError) -> Submission {
+        let checked = try check(root)
+        return build(checked, format: format)
+    }
+
+    /// Every check of the spec, without writing the SparkApplication: what `bursar pipelines validate` asks of
+    /// each of a workflow's jobs.
+    static func check(_ root: SourceNode) throws(SubmissionError) -> Checked {
         try refuseUnknown(root, allowed: fields, field: "")
         var missing: [String] = []
         for key in ["workflow", "project", "tier", "name", "image", "main", "driver", "executor"] where root[key] == nil {
@@ -135,7 +156,18 @@ enum CompactSpec {
         let labelsNode = SourceNode(value: .object(labels.map { ($0.0, SourceNode(value: .string($0.1), line: nil, column: nil)) }), line: root.line, column: root.column)
         var facts = try IdentityReader.facts(labels: labelMap, node: labelsNode, field: "", name: name)
         facts.labels = labelMap
+        return Checked(facts: facts, labels: labels, name: name, image: image, main: main, mainClass: mainClass,
+                       sparkVersion: sparkVersion, arguments: arguments, sparkConf: sparkConf, removed: removed,
+                       driverCores: driverCores, driverMemory: driverMemory, instances: instances,
+                       executorCores: executorCores, executorMemory: executorMemory)
+    }
 
+    /// The SparkApplication a checked spec stands for.
+    static func build(_ checked: Checked, format: Submission.Format) -> Submission {
+        let (facts, labels, name, image, main, mainClass) = (checked.facts, checked.labels, checked.name, checked.image, checked.main, checked.mainClass)
+        let (sparkVersion, arguments, sparkConf, removed) = (checked.sparkVersion, checked.arguments, checked.sparkConf, checked.removed)
+        let (driverCores, driverMemory, instances, executorCores, executorMemory) =
+            (checked.driverCores, checked.driverMemory, checked.instances, checked.executorCores, checked.executorMemory)
         var spec: [JSONValue.Member] = [
             .init("type", .string(applicationType(main: main))),
             .init("mode", .string("cluster")),

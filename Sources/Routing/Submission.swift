@@ -141,6 +141,22 @@ public enum SubmissionParser {
         return try parse(document: root, format: format)
     }
 
+    /// Whether the router would take `document`: the same checks as `parse(document:format:)`, but a compact
+    /// spec is not written out as a SparkApplication. Nil when it would; the refusal otherwise.
+    public static func check(document root: SourceNode) -> SubmissionError? {
+        do {
+            // The same choice as `parse(document:format:)` makes between the two forms.
+            if root.isObject, root["kind"]?.string == "SparkJob" || (root["kind"] == nil && root["apiVersion"] == nil) {
+                _ = try CompactSpec.check(root)
+            } else {
+                _ = try parse(document: root, format: .yaml)
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// Reads a document already parsed with its positions (a workflow definition's `spark:` spec, a
     /// SparkApplication file beside it): the same checks as a body, so what passes here the router takes.
     public static func parse(document root: SourceNode, format: Submission.Format) throws(SubmissionError) -> Submission {

@@ -94,11 +94,6 @@ public enum SparkSpec {
 
     /// What the router would say to `document`: nil when it takes it.
     public static func routerVerdict(_ document: SourceNode) -> SubmissionError? {
-        do {
-            _ = try SubmissionParser.parse(document: document, format: .yaml)
-            return nil
-        } catch {
-            return error
-        }
+        SubmissionParser.check(document: document)
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Routing
+import SourceDocuments
 
 /// Every input form, and every way a body can be wrong, with the field and line the error names.
 struct SubmissionParserTests {
@@ -191,6 +192,16 @@ struct SubmissionParserTests {
             #expect(error.message.contains(bad.says), "\(error)")
             #expect(!error.description.isEmpty)
         }
+    }
+
+    @Test("check(document:) gives parse's verdict without writing the manifest", arguments: bad)
+    func checkAgreesWithParse(_ bad: Bad) throws {
+        guard let text = String(validating: Fixtures.bytes(bad.body), as: UTF8.self),
+              let root = try? YAMLSource.parse(text) else { return }
+        let parsed: SubmissionError?
+        do { _ = try SubmissionParser.parse(document: root, format: .yaml); parsed = nil } catch { parsed = error }
+        #expect(SubmissionParser.check(document: root) == parsed, "\(bad.label)")
+        #expect(SubmissionParser.check(document: try #require(try YAMLSource.parse(Self.compact(tier: "2")))) == nil)
     }
 
     @Test("the error text puts position, field and message together")
