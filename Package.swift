@@ -70,7 +70,7 @@ let package = Package(
         // Times and dates (pure): ISO 8601 parsing and formatting in epoch milliseconds, civil-date arithmetic.
         .target(name: "Timestamps", swiftSettings: swiftSettings),
         // Cron schedules in a time zone (pure): 5-field expressions and @shorthands, the ticks between two instants.
-        .target(name: "Schedules", swiftSettings: swiftSettings),
+        .target(name: "Schedules", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
 
         // Ingestion: application summaries from logs, mappings and attribution (pure; no I/O).
         .target(name: "Ingest", dependencies: ["Timestamps", "Diagnostics"], swiftSettings: swiftSettings),

@@ -13,9 +13,9 @@ LAYERS = [
     # C libraries, each wrapped by exactly one Swift target.
     {"CGLPK", "CGLPKGuard", "CSQLite", "CLibPQ", "CCurl", "CZlib"},
     # Wrappers around the C libraries, and pure leaves that need nothing of ours.
-    {"Gzip", "LinearSolver", "Store", "HTTPFetch", "SafeFiles", "JSONText", "Parallel", "Timestamps", "Diagnostics", "Schedules"},
-    # Reading application summaries and mapping files; reading outside documents with their positions.
-    {"Ingest", "SourceDocuments"},
+    {"Gzip", "LinearSolver", "Store", "HTTPFetch", "SafeFiles", "JSONText", "Parallel", "Timestamps", "Diagnostics"},
+    # Reading application summaries and mapping files; reading outside documents with their positions; cron schedules.
+    {"Ingest", "SourceDocuments", "Schedules"},
     # Pure cores on those: YuniKorn's configuration, what the insight tables mean.
     {"QueueConfig", "Insights"},
     # The platform's configuration; the router's pure core.

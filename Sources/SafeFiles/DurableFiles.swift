@@ -31,16 +31,9 @@ public enum DurableFiles {
     public static func writeSynced(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(FileError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .system("create", path) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                throw .system("write", path, code)
-            }
-            written += count
+        if let code = writeAll(fd, bytes) {
+            close(fd)
+            throw .system("write", path, code)
         }
         if fsync(fd) != 0 {
             let code = errno
@@ -48,6 +41,20 @@ public enum DurableFiles {
             throw .system("sync", path, code)
         }
         if close(fd) != 0 { throw .system("close", path) }
+    }
+
+    /// Writes all of `bytes` to `fd`, again after an interruption; the errno of a failure, nil when done.
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            written += count
+        }
+        return nil
     }
 
     /// Syncs a directory, making the entries added, renamed or removed in it durable.
@@ -115,16 +122,9 @@ extension DurableFiles {
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var renamed = false
         defer { if !renamed { unlink(temporary) } }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                throw .system("write beside", path, code)
-            }
-            written += count
+        if let code = writeAll(fd, bytes) {
+            close(fd)
+            throw .system("write beside", path, code)
         }
         if fchmod(fd, permissions) != 0 || (synced && fsync(fd) != 0) {
             let code = errno

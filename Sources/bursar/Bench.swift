@@ -34,13 +34,7 @@ struct BenchValidate: ParsableCommand {
         if let write {
             try text.write(toFile: write, atomically: true, encoding: .utf8)
         }
-        let info = ProcessInfo.processInfo
-        print("machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)")
-        #if DEBUG
-        print("build: debug (figures are meaningless; use swift build -c release)")
-        #else
-        print("build: release")
-        #endif
+        BenchMachine.print()
         print("input: \(SyntheticQueues.count(config)) queues in 4 levels, 1 partition, \(text.utf8.count) bytes of YAML")
 
         var totalTimes: [Double] = [], decodeTimes: [Double] = [], checkTimes: [Double] = [], hashTimes: [Double] = []
@@ -76,5 +70,20 @@ struct BenchValidate: ParsableCommand {
         summary("  part: YAML read + strict decode", decodeTimes)
         summary("  part: YuniKorn rules + warnings", checkTimes)
         summary("  part: checksum (SHA-256, overlapped in the end-to-end run)", hashTimes)
+    }
+}
+
+/// The two lines every benchmark starts with: the machine, and whether the build's figures mean anything.
+enum BenchMachine {
+    #if DEBUG
+    static let build = "debug (figures are meaningless; use swift build -c release)"
+    #else
+    static let build = "release"
+    #endif
+
+    static func print() {
+        let info = ProcessInfo.processInfo
+        Swift.print("machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)")
+        Swift.print("build: \(build)")
     }
 }

@@ -49,12 +49,6 @@ struct BenchAllocate: ParsableCommand {
     func run() throws {
         let platform = SyntheticPlatform(queues: queues, clusters: clusters, seed: seed, firstNight: firstNight, peaky: peaky,
                                          hardShare: hardShare)
-        let info = ProcessInfo.processInfo
-        #if DEBUG
-        let build = "debug (figures are meaningless; use swift build -c release)"
-        #else
-        let build = "release"
-        #endif
         var placements: [Double] = [], allocations: [Double] = [], totals: [Double] = []
         var plan: AllocationPlan?
         for _ in 0..<max(1, runs) {
@@ -83,15 +77,14 @@ struct BenchAllocate: ParsableCommand {
             "master_columns": result.placement.columns, "full_columns": result.placement.fullColumns,
             "used_full_model": result.placement.usedFullModel, "moved": result.queues.filter(\.moved).count,
             "new": result.queues.filter { $0.previousCluster == nil }.count, "allocation_lps": lpCount,
-            "relaxations": result.relaxations.count, "build": build, "first_night": firstNight, "peaky": peaky,
+            "relaxations": result.relaxations.count, "build": BenchMachine.build, "first_night": firstNight, "peaky": peaky,
             "tier1_share": share(platform, hard: false), "hard_share": share(platform, hard: true), "shape": shape,
         ]
         if json {
             print(jsonText(figures), terminator: "")
             return
         }
-        print("machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)")
-        print("build: \(build)")
+        BenchMachine.print()
         print("shape: \(shape); tier-1 demand \(String(format: "%.1f", 100 * share(platform, hard: false)))% of usable capacity, with tier-3 floors \(String(format: "%.1f", 100 * share(platform, hard: true)))%")
         print("input: \(queues) leaf queues (\(platform.demands.filter { $0.amount[ResourceUnits.gpu] != nil }.count) using GPUs), \(clusters) clusters, resources \(result.resources.joined(separator: ", ")), \(platform.policy.pins.count) pins, seed \(seed)")
         print(String(format: "placement: %.3f s best; objective %.6g, LP bound %.6g, gap %.4f%% (target 0.5%%); %d pricing rounds, %d of %d columns%@; %d moved, %d new",

@@ -37,13 +37,7 @@ struct BenchJournal: ParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: folder) } }
         let journal = folder + "/moka-a.jsonl"
-        let info = ProcessInfo.processInfo
-        print("machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)")
-        #if DEBUG
-        print("build: debug (figures are meaningless; use swift build -c release)")
-        #else
-        print("build: release")
-        #endif
+        BenchMachine.print()
         func seconds(_ body: () throws -> Void) rethrows -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             try body()

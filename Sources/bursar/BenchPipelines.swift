@@ -39,13 +39,7 @@ struct BenchPipelines: ParsableCommand {
         try mappings.owners.write(toFile: mappingsFolder + "/owners.csv", atomically: false, encoding: .utf8)
         defer { if write == nil { try? FileManager.default.removeItem(atPath: folder) } }
 
-        let info = ProcessInfo.processInfo
-        print("machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)")
-        #if DEBUG
-        print("build: debug (figures are meaningless; use swift build -c release)")
-        #else
-        print("build: release")
-        #endif
+        BenchMachine.print()
         print("input: \(files.count) workflows × \(jobs) jobs = \(files.count * jobs) jobs in \(files.count) files, \(bytes) bytes of YAML (\(pipelines))")
 
         let context = PipelineContext(projects: Set((0..<100).map { "proj-" + String(repeating: "0", count: 3 - String($0).count) + String($0) }))
