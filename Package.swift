@@ -104,6 +104,12 @@ let package = Package(
         // retries, timeouts, upstream failures), and which ready jobs go out first under the dispatch limits.
         .target(name: "Scheduling", dependencies: ["Workflows", "Schedules"], swiftSettings: swiftSettings),
 
+        // The workflow scheduler (the edge): definitions read from Pipelines/, each pass over the store (runs, jobs,
+        // events) and the dispatch of job attempts.
+        .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics",
+                                                  .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
+
         // The edge of the nightly allocation: which plan a night is measured against (the archive in the store,
         // else the baseline files), and a plan's files and store transaction written all or nothing (journal,
         // synced renames, recovery after a crash).
@@ -140,7 +146,7 @@ let package = Package(
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "SourceDocuments", "Diagnostics", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
-            "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles", "Workflows", "JSONText",
+            "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles", "Workflows", "Scheduler", "JSONText",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -148,11 +154,12 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         // What tests need from the machine (a tool, a server, a fixture folder), as a skip-or-fail trait.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["InsightStore", "Store"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "QueueConfigTests", dependencies: ["TestSupport", "QueueConfig", "SourceDocuments", "Gzip", "Synth"],
                     exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Workflows", "InsightStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Workflows", "Schedules"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Schedules", "SourceDocuments", "Diagnostics"], swiftSettings: swiftSettings),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
@@ -167,7 +174,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "AllocationTests", dependencies: ["TestSupport", "Platform", "Allocation", "Synth", "LinearSolver", "QueueConfig", "InsightStore"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "NightlyPlanTests", dependencies: ["NightlyPlan", "SafeFiles", "Platform", "Allocation", "InsightStore", "Store", "QueueConfig"],
+        .testTarget(name: "NightlyPlanTests", dependencies: ["TestSupport", "NightlyPlan", "SafeFiles", "Platform", "Allocation", "InsightStore", "Store", "QueueConfig"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Platform", "Allocation", "QueueConfig"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),

@@ -27,7 +27,7 @@ LAYERS = [
     # Synthetic data; the insight tables.
     {"Synth", "InsightStore"},
     # The edges: ingesting, the nightly plan, the clusters.
-    {"IngestPipeline", "NightlyPlan", "Clusters"},
+    {"IngestPipeline", "NightlyPlan", "Clusters", "Scheduler"},
     # The router service.
     {"Archer"},
     # The executable.

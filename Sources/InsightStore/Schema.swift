@@ -235,6 +235,7 @@ enum Schema {
         slimAppsMigration,
         idempotencyMigration,
         planArchiveMigration,
+        schedulerMigration,
     ]
 
     /// A migration's text in `dialect`.

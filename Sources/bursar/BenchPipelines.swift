@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Synth
 import Workflows
+import Scheduler
 
 /// Loads and checks generated workflow definitions in Spinner's stress shape, from files on disk.
 struct BenchPipelines: ParsableCommand {

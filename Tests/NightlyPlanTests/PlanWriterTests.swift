@@ -3,6 +3,7 @@ import Foundation
 import InsightStore
 @testable import NightlyPlan
 import Testing
+import TestSupport
 
 /// The commit protocol of a plan's outputs: the files and the store transaction all or nothing, on both store
 /// backends; failures before the COMMIT undo the renames; a journal left by a crash is finished or undone by

@@ -4,6 +4,7 @@ import Foundation
 import InsightStore
 import NightlyPlan
 import Testing
+import TestSupport
 
 /// Which plan a night is measured against: the archive's newest earlier night, else the baseline kept with the
 /// night, else the files; unreadable ones are errors naming what to fix.

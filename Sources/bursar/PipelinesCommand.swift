@@ -6,6 +6,7 @@ import IngestPipeline
 import InsightStore
 import JSONText
 import Workflows
+import Scheduler
 
 /// `bursar pipelines …`: the workflow definitions in `Pipelines/`.
 struct PipelinesCommand: ParsableCommand {
@@ -110,81 +111,5 @@ struct PipelinesValidate: ParsableCommand {
         guard let loaded, !loaded.projectOwners.isEmpty else { return PipelineContext() }
         return PipelineContext(projects: Set(loaded.projectOwners.keys),
                                mappedWorkflows: loaded.workflows.mapValues { ($0.project, $0.tier, $0.sloMinutes) })
-    }
-}
-
-/// Reading definition files and the SparkApplication files beside them: the edge of `pipelines validate`
-/// and (later) the scheduler.
-enum PipelineFiles {
-    /// The largest definition or spark file read.
-    static let sizeLimit = 4 << 20
-
-    /// The definitions under `paths` (sorted, so problems come in a stable order) and the paths that could not be read.
-    static func read(_ paths: [String]) -> ([PipelineSource], [SourceProblem]) {
-        var files: [String] = []
-        var problems: [SourceProblem] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                problems.append(SourceProblem(file: path, line: 0, message: "no such file or folder; check the path"))
-                continue
-            }
-            if isDirectory.boolValue {
-                let enumerator = FileManager.default.enumerator(atPath: path)
-                var found: [String] = []
-                while let relative = enumerator?.nextObject() as? String {
-                    guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") else { continue }
-                    found.append((path as NSString).appendingPathComponent(relative))
-                }
-                files += found.sorted()
-            } else {
-                files.append(path)
-            }
-        }
-        var sources: [PipelineSource] = []
-        sources.reserveCapacity(files.count)
-        for file in files {
-            switch text(file) {
-            case .success(let text):
-                // A SparkApplication beside the definitions is read through the definition that names it.
-                if !isDefinition(text) && looksLikeKubernetesObject(text) { continue }
-                sources.append(PipelineSource(file: file, text: text))
-            case .failure(let problem):
-                problems.append(problem)
-            }
-        }
-        return (sources, problems)
-    }
-
-    /// A spark file named by `definition`, resolved against its folder.
-    @Sendable static func readSparkFile(definition: String, path: String) -> Result<(file: String, text: String), SourceProblem> {
-        let folder = (definition as NSString).deletingLastPathComponent
-        let file = folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
-        return text(file).map { (file, $0) }
-    }
-
-    static func text(_ file: String) -> Result<String, SourceProblem> {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            return .failure(SourceProblem(file: file, line: 0, message: "cannot be read; check the path and its permissions"))
-        }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: sizeLimit + 1)) ?? Data()
-        guard data.count <= sizeLimit else {
-            return .failure(SourceProblem(file: file, line: 0, message: "is larger than \(sizeLimit >> 20) MiB; a workflow definition is far smaller, split it"))
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return .failure(SourceProblem(file: file, line: 0, message: "is not UTF-8 text; save it as UTF-8"))
-        }
-        return .success(text)
-    }
-
-    /// Whether some line starts with `workflow:`.
-    static func isDefinition(_ text: String) -> Bool { startsALine(text, "workflow:") }
-
-    /// Whether some line starts with `kind:` or `apiVersion:`.
-    static func looksLikeKubernetesObject(_ text: String) -> Bool { startsALine(text, "kind:") || startsALine(text, "apiVersion:") }
-
-    static func startsALine(_ text: String, _ prefix: String) -> Bool {
-        text.hasPrefix(prefix) || text.contains("\n" + prefix)
     }
 }

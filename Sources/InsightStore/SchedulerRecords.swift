@@ -1,0 +1,242 @@
+import Store
+
+/// A workflow run as the store keeps it.
+public struct RunRecord: Sendable, Equatable {
+    public var runID: String
+    public var workflow: String
+    /// scheduled, manual or backfill.
+    public var kind: String
+    public var scheduledAt: Int64
+    public var deadline: Int64
+    /// The content digest of the definition version the run uses.
+    public var digest: String
+    public var state: String
+    public var createdAt: Int64
+    public var startedAt: Int64?
+    public var endedAt: Int64?
+    public var missed: Bool
+
+    public init(runID: String, workflow: String, kind: String, scheduledAt: Int64, deadline: Int64, digest: String,
+                state: String, createdAt: Int64, startedAt: Int64? = nil, endedAt: Int64? = nil, missed: Bool = false) {
+        self.runID = runID
+        self.workflow = workflow
+        self.kind = kind
+        self.scheduledAt = scheduledAt
+        self.deadline = deadline
+        self.digest = digest
+        self.state = state
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.missed = missed
+    }
+}
+
+/// One job of a run as the store keeps it (times in epoch ms, 0 for not yet).
+public struct JobRecord: Sendable, Equatable {
+    public var runID: String
+    public var job: String
+    public var position: Int
+    public var state: String
+    public var attempt: Int
+    public var notBefore: Int64
+    public var readyAt: Int64
+    public var submittedAt: Int64
+    public var startedAt: Int64
+    public var endedAt: Int64
+    public var appID: String?
+    public var cluster: String?
+    public var reason: String?
+
+    public init(runID: String, job: String, position: Int, state: String, attempt: Int = 1, notBefore: Int64 = 0, readyAt: Int64 = 0,
+                submittedAt: Int64 = 0, startedAt: Int64 = 0, endedAt: Int64 = 0, appID: String? = nil, cluster: String? = nil,
+                reason: String? = nil) {
+        self.runID = runID
+        self.job = job
+        self.position = position
+        self.state = state
+        self.attempt = attempt
+        self.notBefore = notBefore
+        self.readyAt = readyAt
+        self.submittedAt = submittedAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.appID = appID
+        self.cluster = cluster
+        self.reason = reason
+    }
+}
+
+/// Something that happened to a run or a job, for the history.
+public struct SchedulerEvent: Sendable, Equatable {
+    public var at: Int64
+    public var runID: String
+    public var job: String?
+    public var kind: String
+    public var detail: String?
+
+    public init(at: Int64, runID: String, job: String? = nil, kind: String, detail: String? = nil) {
+        self.at = at
+        self.runID = runID
+        self.job = job
+        self.kind = kind
+        self.detail = detail
+    }
+}
+
+extension InsightStore {
+    // MARK: Definitions
+
+    /// Records a definition version (kept once per digest) and makes it the workflow's version in force,
+    /// keeping whether the workflow is paused.
+    public func recordWorkflowVersion(workflow: String, digest: String, file: String, definition: String, at time: Int64) throws {
+        try connection.transaction {
+            _ = try prepared("""
+                INSERT INTO wf_versions (digest, workflow, file, definition, first_seen) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (digest) DO NOTHING
+                """).run([.text(digest), .text(workflow), .text(file), .text(definition), .integer(time)])
+            _ = try prepared("""
+                INSERT INTO wf_workflows (workflow, digest, paused, updated_at) VALUES (?, ?, 0, ?)
+                ON CONFLICT (workflow) DO UPDATE SET digest = excluded.digest,
+                    updated_at = CASE WHEN wf_workflows.digest = excluded.digest THEN wf_workflows.updated_at ELSE excluded.updated_at END
+                """).run([.text(workflow), .text(digest), .integer(time)])
+        }
+    }
+
+    /// The version in force and whether it is paused, by workflow.
+    public func workflowVersions() throws -> [String: (digest: String, paused: Bool)] {
+        var result: [String: (digest: String, paused: Bool)] = [:]
+        for row in try prepared("SELECT workflow, digest, paused FROM wf_workflows").query([]) {
+            result[row[0].string ?? ""] = (row[1].string ?? "", (row[2].int64 ?? 0) != 0)
+        }
+        return result
+    }
+
+    /// Pauses or unpauses a workflow; false when the scheduler has never seen it.
+    public func setPaused(_ workflow: String, _ paused: Bool) throws -> Bool {
+        try prepared("UPDATE wf_workflows SET paused = ? WHERE workflow = ?").run([.integer(paused ? 1 : 0), .text(workflow)]) > 0
+    }
+
+    /// A stored definition by digest.
+    public func workflowDefinition(digest: String) throws -> (workflow: String, file: String, definition: String)? {
+        try prepared("SELECT workflow, file, definition FROM wf_versions WHERE digest = ?").query([.text(digest)]).first.map {
+            ($0[0].string ?? "", $0[1].string ?? "", $0[2].string ?? "")
+        }
+    }
+
+    // MARK: Runs
+
+    /// The latest scheduled tick that has a run, by workflow.
+    public func lastScheduledTicks() throws -> [String: Int64] {
+        var result: [String: Int64] = [:]
+        for row in try prepared("SELECT workflow, MAX(scheduled_at) FROM wf_runs WHERE kind = 'scheduled' GROUP BY workflow").query([]) {
+            if let tick = row[1].int64 { result[row[0].string ?? ""] = tick }
+        }
+        return result
+    }
+
+    /// Creates runs with their jobs in one transaction. A run whose (workflow, kind, scheduled_at) already has one
+    /// is skipped, jobs and all: returns the runs really created.
+    public func createRuns(_ runs: [(run: RunRecord, jobs: [JobRecord])], at time: Int64) throws -> [String] {
+        var created: [String] = []
+        try connection.transaction {
+            let insertRun = try prepared("""
+                INSERT INTO wf_runs (run_id, workflow, kind, scheduled_at, deadline, digest, state, created_at, missed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING
+                """)
+            let insertJob = try prepared("""
+                INSERT INTO wf_jobs (run_id, job, position, state, attempt, not_before, ready_at, submitted_at, started_at, ended_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0)
+                """)
+            let event = try prepared("INSERT INTO wf_events (at, run_id, job, kind, detail) VALUES (?, ?, NULL, 'created', ?)")
+            for (run, jobs) in runs {
+                let inserted = try insertRun.run([.text(run.runID), .text(run.workflow), .text(run.kind), .integer(run.scheduledAt),
+                                                  .integer(run.deadline), .text(run.digest), .text(run.state), .integer(run.createdAt)])
+                guard inserted > 0 else { continue }
+                for job in jobs {
+                    _ = try insertJob.run([.text(run.runID), .text(job.job), .integer(Int64(job.position)), .text(job.state),
+                                           .integer(Int64(job.attempt)), .integer(job.notBefore), .integer(job.readyAt)])
+                }
+                _ = try event.run([.integer(time), .text(run.runID), .text("version \(run.digest)")])
+                created.append(run.runID)
+            }
+        }
+        return created
+    }
+
+    /// Runs not yet ended, oldest tick first.
+    public func activeRuns() throws -> [RunRecord] {
+        try prepared("""
+            SELECT run_id, workflow, kind, scheduled_at, deadline, digest, state, created_at, started_at, ended_at, missed
+            FROM wf_runs WHERE state IN ('queued', 'running') ORDER BY scheduled_at, workflow, kind
+            """).query([]).map(Self.runRecord)
+    }
+
+    /// One run by id.
+    public func run(_ runID: String) throws -> RunRecord? {
+        try prepared("""
+            SELECT run_id, workflow, kind, scheduled_at, deadline, digest, state, created_at, started_at, ended_at, missed
+            FROM wf_runs WHERE run_id = ?
+            """).query([.text(runID)]).first.map(Self.runRecord)
+    }
+
+    /// A workflow's runs, newest tick first, at most `limit`.
+    public func runs(workflow: String, limit: Int) throws -> [RunRecord] {
+        try prepared("""
+            SELECT run_id, workflow, kind, scheduled_at, deadline, digest, state, created_at, started_at, ended_at, missed
+            FROM wf_runs WHERE workflow = ? ORDER BY scheduled_at DESC, kind LIMIT ?
+            """).query([.text(workflow), .integer(Int64(limit))]).map(Self.runRecord)
+    }
+
+    private static func runRecord(_ row: [SQLValue]) -> RunRecord {
+        RunRecord(runID: row[0].string ?? "", workflow: row[1].string ?? "", kind: row[2].string ?? "",
+                  scheduledAt: row[3].int64 ?? 0, deadline: row[4].int64 ?? 0, digest: row[5].string ?? "",
+                  state: row[6].string ?? "", createdAt: row[7].int64 ?? 0, startedAt: row[8].int64, endedAt: row[9].int64,
+                  missed: (row[10].int64 ?? 0) != 0)
+    }
+
+    /// The jobs of `runID` in their workflow's order.
+    public func jobs(ofRun runID: String) throws -> [JobRecord] {
+        try prepared("""
+            SELECT run_id, job, position, state, attempt, not_before, ready_at, submitted_at, started_at, ended_at, app_id, cluster, reason
+            FROM wf_jobs WHERE run_id = ? ORDER BY position
+            """).query([.text(runID)]).map { row in
+            JobRecord(runID: row[0].string ?? "", job: row[1].string ?? "", position: Int(row[2].int64 ?? 0), state: row[3].string ?? "",
+                      attempt: Int(row[4].int64 ?? 1), notBefore: row[5].int64 ?? 0, readyAt: row[6].int64 ?? 0,
+                      submittedAt: row[7].int64 ?? 0, startedAt: row[8].int64 ?? 0, endedAt: row[9].int64 ?? 0,
+                      appID: row[10].string, cluster: row[11].string, reason: row[12].string)
+        }
+    }
+
+    /// Writes what a pass decided, all at once: runs' states, jobs' states and the events.
+    public func applySchedulerChanges(runs: [RunRecord], jobs: [JobRecord], events: [SchedulerEvent]) throws {
+        guard !runs.isEmpty || !jobs.isEmpty || !events.isEmpty else { return }
+        try connection.transaction {
+            let updateRun = try prepared("UPDATE wf_runs SET state = ?, started_at = ?, ended_at = ?, missed = ? WHERE run_id = ?")
+            for run in runs {
+                _ = try updateRun.run([.text(run.state), run.startedAt.map { .integer($0) } ?? .null, run.endedAt.map { .integer($0) } ?? .null,
+                                       .integer(run.missed ? 1 : 0), .text(run.runID)])
+            }
+            let updateJob = try prepared("""
+                UPDATE wf_jobs SET state = ?, attempt = ?, not_before = ?, ready_at = ?, submitted_at = ?, started_at = ?, ended_at = ?,
+                    app_id = ?, cluster = ?, reason = ? WHERE run_id = ? AND job = ?
+                """)
+            for job in jobs {
+                _ = try updateJob.run([.text(job.state), .integer(Int64(job.attempt)), .integer(job.notBefore), .integer(job.readyAt),
+                                       .integer(job.submittedAt), .integer(job.startedAt), .integer(job.endedAt),
+                                       .text(job.appID), .text(job.cluster), .text(job.reason), .text(job.runID), .text(job.job)])
+            }
+            let insertEvent = try prepared("INSERT INTO wf_events (at, run_id, job, kind, detail) VALUES (?, ?, ?, ?, ?)")
+            for event in events {
+                _ = try insertEvent.run([.integer(event.at), .text(event.runID), .text(event.job), .text(event.kind), .text(event.detail)])
+            }
+        }
+    }
+
+    /// A run's events in order.
+    public func events(ofRun runID: String) throws -> [SchedulerEvent] {
+        try prepared("SELECT at, run_id, job, kind, detail FROM wf_events WHERE run_id = ? ORDER BY seq").query([.text(runID)]).map {
+            SchedulerEvent(at: $0[0].int64 ?? 0, runID: $0[1].string ?? "", job: $0[2].string, kind: $0[3].string ?? "", detail: $0[4].string)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+extension Schema {
+    /// Version 9 holds the workflow scheduler's state, so a restart (or `kill -9`) picks runs and jobs up where
+    /// they were:
+    /// - `wf_versions`: every version of a definition ever run, by content digest, with its text, so the history
+    ///   shows which version each run used.
+    /// - `wf_workflows`: per workflow, the version in force and whether it is paused.
+    /// - `wf_runs`: one row per run; the key is derived from (workflow, kind, scheduled_at), and that triple is
+    ///   unique as well, so a tick is turned into a run exactly once however many passes or replicas try.
+    ///   `state` is queued, running, succeeded or failed; `missed` is set the moment the deadline passes unmet.
+    /// - `wf_jobs`: per run and job, its state, attempt and the current attempt's times, app id and cluster.
+    /// - `wf_events`: what happened, in order (created, ready, submitted, started, ended, retried, timed out…).
+    static let schedulerMigration = Migration(version: 9, name: "workflow scheduler", sql: """
+        CREATE TABLE wf_versions (
+            digest TEXT PRIMARY KEY,
+            workflow TEXT NOT NULL,
+            file TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            first_seen BIGINT NOT NULL
+        );
+        CREATE TABLE wf_workflows (
+            workflow TEXT PRIMARY KEY,
+            digest TEXT NOT NULL,
+            paused BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        );
+        CREATE TABLE wf_runs (
+            run_id TEXT PRIMARY KEY,
+            workflow TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            scheduled_at BIGINT NOT NULL,
+            deadline BIGINT NOT NULL,
+            digest TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            started_at BIGINT,
+            ended_at BIGINT,
+            missed BIGINT NOT NULL,
+            UNIQUE (workflow, kind, scheduled_at)
+        );
+        CREATE INDEX wf_runs_state ON wf_runs (state, workflow);
+        CREATE TABLE wf_jobs (
+            run_id TEXT NOT NULL,
+            job TEXT NOT NULL,
+            position BIGINT NOT NULL,
+            state TEXT NOT NULL,
+            attempt BIGINT NOT NULL,
+            not_before BIGINT NOT NULL,
+            ready_at BIGINT NOT NULL,
+            submitted_at BIGINT NOT NULL,
+            started_at BIGINT NOT NULL,
+            ended_at BIGINT NOT NULL,
+            app_id TEXT,
+            cluster TEXT,
+            reason TEXT,
+            PRIMARY KEY (run_id, job)
+        );
+        CREATE TABLE wf_events (
+            seq $AUTO_KEY,
+            at BIGINT NOT NULL,
+            run_id TEXT NOT NULL,
+            job TEXT,
+            kind TEXT NOT NULL,
+            detail TEXT
+        );
+        """)
+}

@@ -1,0 +1,264 @@
+import Foundation
+internal import Crypto
+public import InsightStore
+public import Workflows
+public import Scheduling
+
+/// Sends one job attempt on its way: a Spark job through the router, or a built-in step.
+public protocol JobDispatcher: Sendable {
+    /// Submits the attempt; the same `idempotencyKey` is used again for the same attempt after a crash, so
+    /// the router answers the second time with the first time's record and nothing runs twice.
+    func dispatch(_ attempt: DispatchAttempt) throws -> DispatchReceipt
+}
+
+/// One attempt of one job, as the dispatcher receives it.
+public struct DispatchAttempt: Sendable {
+    public var identity: SparkSpec.Identity
+    public var action: Job.Action
+    /// The definition's file (spark files are read beside it).
+    public var definitionFile: String
+    public var attempt: Int
+    /// `<run-id>/<job>/<attempt>`.
+    public var idempotencyKey: String
+}
+
+/// What the dispatcher learned: the application id and the cluster it went to.
+public struct DispatchReceipt: Sendable, Equatable {
+    public var appID: String
+    public var cluster: String
+    public init(appID: String, cluster: String) {
+        self.appID = appID
+        self.cluster = cluster
+    }
+}
+
+/// What one pass did, for the log and the metrics.
+public struct PassReport: Sendable, Equatable {
+    public var runsCreated = 0
+    public var runsStarted = 0
+    public var runsEnded = 0
+    public var jobsReady = 0
+    public var jobsDispatched = 0
+    public var jobsHeld = 0
+    public var deadlinesMissed = 0
+    public var dispatchFailures: [String] = []
+    /// Schedule delay of each run created (tick → created, ms).
+    public var scheduleDelays: [Int64] = []
+    /// Dispatch delay of each job dispatched (ready → accepted, ms).
+    public var dispatchDelays: [Int64] = []
+}
+
+/// One pass of the scheduler over the store at `now`: definitions recorded by version, due ticks turned into
+/// runs (once each), queued runs started up to `max_active_runs`, jobs moved on (ready, upstream failed,
+/// timed out), deadlines marked, and ready jobs dispatched in deadline-aware order within the limits.
+/// Everything it decides is written before the next step reads it, so a crash between two steps loses nothing:
+/// the next pass starts from what the store holds.
+public struct SchedulerPass {
+    public let store: InsightStore
+    public let dispatcher: any JobDispatcher
+    public var limits: DispatchOrder.Limits
+
+    public init(store: InsightStore, dispatcher: any JobDispatcher,
+                limits: DispatchOrder.Limits = .init(global: 1_000, perQueue: 200, backfill: 50)) {
+        self.store = store
+        self.dispatcher = dispatcher
+        self.limits = limits
+    }
+
+    /// A definition's content digest: its text and the spark files it names, each with its path.
+    public static func digest(_ source: PipelineSource, sparkFiles: [(path: String, text: String)]) -> String {
+        var hash = SHA256()
+        hash.update(data: Array(source.text.utf8))
+        for file in sparkFiles.sorted(by: { $0.path < $1.path }) {
+            hash.update(data: [0] + Array(file.path.utf8) + [0] + Array(file.text.utf8))
+        }
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The run id of a tick: derived, so every pass and replica names a tick's run alike; a valid label value.
+    public static func runID(workflow: String, kind: String, scheduledAt: Int64) -> String {
+        let digest = SHA256.hash(data: Array("\(workflow)\u{0}\(kind)\u{0}\(scheduledAt)".utf8))
+        return "r" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func run(catalog: PipelineCatalog, sources: [PipelineSource], now: Int64) throws -> PassReport {
+        var report = PassReport()
+        let byName = Dictionary(catalog.workflows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let texts = Dictionary(sources.map { ($0.file, $0.text) }, uniquingKeysWith: { first, _ in first })
+
+        // 1. Versions.
+        let known = try store.workflowVersions()
+        var digests: [String: String] = [:]
+        for workflow in catalog.workflows {
+            let text = texts[workflow.file] ?? ""
+            var sparkFiles: [(path: String, text: String)] = []
+            for job in workflow.jobs {
+                if case .sparkFile(let path) = job.action, case .success(let read) = PipelineFiles.readSparkFile(definition: workflow.file, path: path) {
+                    sparkFiles.append((read.file, read.text))
+                }
+            }
+            let digest = Self.digest(PipelineSource(file: workflow.file, text: text), sparkFiles: sparkFiles)
+            digests[workflow.name] = digest
+            if known[workflow.name]?.digest != digest {
+                try store.recordWorkflowVersion(workflow: workflow.name, digest: digest, file: workflow.file, definition: text, at: now)
+            }
+        }
+        let paused = Set(known.filter { $0.value.paused }.map(\.key))
+
+        // 2. Due ticks become runs.
+        let last = try store.lastScheduledTicks()
+        var newRuns: [(run: RunRecord, jobs: [JobRecord])] = []
+        for workflow in catalog.workflows where !paused.contains(workflow.name) {
+            for tick in RunTicks.due(workflow, lastScheduled: last[workflow.name], now: now) {
+                let id = Self.runID(workflow: workflow.name, kind: "scheduled", scheduledAt: tick)
+                let run = RunRecord(runID: id, workflow: workflow.name, kind: "scheduled", scheduledAt: tick,
+                                    deadline: tick + Int64(workflow.sloMinutes) * 60_000, digest: digests[workflow.name] ?? "",
+                                    state: RunState.queued.rawValue, createdAt: now)
+                newRuns.append((run, workflow.jobs.enumerated().map {
+                    JobRecord(runID: id, job: $0.element.name, position: $0.offset, state: JobState.waiting.rawValue)
+                }))
+            }
+        }
+        if !newRuns.isEmpty {
+            let created = Set(try store.createRuns(newRuns, at: now))
+            report.runsCreated = created.count
+            report.scheduleDelays = newRuns.filter { created.contains($0.run.runID) }.map { now - $0.run.scheduledAt }
+        }
+
+        // 3. Runs move on; each run keeps the version it was created with.
+        var pinned: [String: Workflow] = [:]
+        func definition(of run: RunRecord) -> Workflow? {
+            if let current = byName[run.workflow], digests[run.workflow] == run.digest { return current }
+            if let cached = pinned[run.digest] { return cached }
+            guard let stored = try? store.workflowDefinition(digest: run.digest),
+                  let read = WorkflowReader.read(stored.definition, file: stored.file).workflow else { return nil }
+            pinned[run.digest] = read
+            return read
+        }
+        var runUpdates: [RunRecord] = []
+        var jobUpdates: [JobRecord] = []
+        var events: [SchedulerEvent] = []
+        var candidates: [DispatchOrder.Candidate] = []
+        var waitingJobs: [String: (workflow: Workflow, run: RunRecord, job: JobRecord)] = [:]
+        var inFlight = DispatchOrder.InFlight()
+        let active = try store.activeRuns()
+        var running = Dictionary(grouping: active.filter { $0.state == RunState.running.rawValue }, by: \.workflow).mapValues(\.count)
+        for var run in active {
+            guard let workflow = definition(of: run) else { continue }
+            if run.state == RunState.queued.rawValue {
+                guard running[run.workflow, default: 0] < workflow.maxActiveRuns, !paused.contains(run.workflow) else { continue }
+                running[run.workflow, default: 0] += 1
+                run.state = RunState.running.rawValue
+                run.startedAt = now
+                report.runsStarted += 1
+                runUpdates.append(run)
+                events.append(SchedulerEvent(at: now, runID: run.runID, kind: "started"))
+            }
+            var records = try store.jobs(ofRun: run.runID)
+            guard records.count == workflow.jobs.count else { continue }
+            var instances = records.map { JobInstance(state: JobState(rawValue: $0.state) ?? .waiting, attempt: $0.attempt, notBefore: $0.notBefore,
+                                                      submittedAt: $0.submittedAt, startedAt: $0.startedAt) }
+            var changed = Set<Int>()
+            while true {
+                let changes = RunProgress.changes(workflow, jobs: instances, now: now)
+                if changes.isEmpty { break }
+                for change in changes {
+                    switch change {
+                    case .becameReady(let job):
+                        instances[job].state = .ready
+                        records[job].readyAt = now
+                        report.jobsReady += 1
+                        changed.insert(job)
+                        events.append(SchedulerEvent(at: now, runID: run.runID, job: records[job].job, kind: "ready"))
+                    case .upstreamFailed(let job):
+                        instances[job].state = .upstreamFailed
+                        changed.insert(job)
+                        events.append(SchedulerEvent(at: now, runID: run.runID, job: records[job].job, kind: "upstream_failed"))
+                    case .timedOut(let job, let retry, let notBefore):
+                        instances[job].state = retry ? .ready : .failed
+                        if retry {
+                            instances[job].attempt += 1
+                            instances[job].notBefore = notBefore
+                            records[job].readyAt = notBefore
+                        }
+                        records[job].reason = "timed out after \(workflow.jobs[job].timeoutSeconds) s"
+                        changed.insert(job)
+                        events.append(SchedulerEvent(at: now, runID: run.runID, job: records[job].job, kind: "timed_out",
+                                                     detail: "app \(records[job].appID ?? "?") on \(records[job].cluster ?? "?"); \(retry ? "retrying" : "no attempts left")"))
+                    }
+                }
+            }
+            for job in changed {
+                records[job].state = instances[job].state.rawValue
+                records[job].attempt = instances[job].attempt
+                records[job].notBefore = instances[job].notBefore
+                if instances[job].state.isFinal { records[job].endedAt = now }
+                jobUpdates.append(records[job])
+            }
+            if !run.missed, now > run.deadline, RunProgress.state(of: instances) != .succeeded {
+                run.missed = true
+                report.deadlinesMissed += 1
+                events.append(SchedulerEvent(at: now, runID: run.runID, kind: "deadline_missed", detail: "tier \(workflow.tier)"))
+                runUpdates.append(run)
+            }
+            let state = RunProgress.state(of: instances)
+            if state.isFinal {
+                run.state = state.rawValue
+                run.endedAt = now
+                report.runsEnded += 1
+                running[run.workflow, default: 1] -= 1  // its slot is free for a queued run later in this pass
+                runUpdates.append(run)
+                events.append(SchedulerEvent(at: now, runID: run.runID, kind: state.rawValue))
+                continue
+            }
+            let queue = "\(workflow.project).tier\(workflow.tier)"
+            for (index, instance) in instances.enumerated() {
+                if instance.state.isInFlight {
+                    inFlight.total += 1
+                    if run.kind == "backfill" { inFlight.backfill += 1 }
+                    inFlight.byQueue[queue, default: 0] += 1
+                } else if instance.state == .ready, instance.notBefore <= now {
+                    candidates.append(.init(runID: run.runID, job: records[index].job, tier: workflow.tier, isBackfill: run.kind == "backfill",
+                                            deadline: run.deadline, scheduledAt: run.scheduledAt, position: index, queue: queue))
+                    waitingJobs[run.runID + "/" + records[index].job] = (workflow, run, records[index])
+                }
+            }
+        }
+        try store.applySchedulerChanges(runs: runUpdates, jobs: jobUpdates, events: events)
+
+        // 4. Dispatch: each accepted attempt is written before the next goes out.
+        let (dispatch, held) = DispatchOrder.select(candidates, limits: limits, inFlight: inFlight)
+        report.jobsHeld = held.count
+        for candidate in dispatch {
+            guard let (workflow, run, record) = waitingJobs[candidate.runID + "/" + candidate.job] else { continue }
+            let job = workflow.jobs[record.position]
+            let identity = SparkSpec.Identity(workflow: workflow.name, project: workflow.project, tier: workflow.tier, job: job.name,
+                                              runID: run.runID, scheduledAt: run.scheduledAt, name: Self.applicationName(run: run.runID, job: job.name, attempt: record.attempt))
+            let attempt = DispatchAttempt(identity: identity, action: job.action, definitionFile: workflow.file, attempt: record.attempt,
+                                          idempotencyKey: "\(run.runID)/\(job.name)/\(record.attempt)")
+            var updated = record
+            do {
+                let receipt = try dispatcher.dispatch(attempt)
+                updated.state = JobState.submitted.rawValue
+                updated.submittedAt = now
+                updated.appID = receipt.appID
+                updated.cluster = receipt.cluster
+                try store.applySchedulerChanges(runs: [], jobs: [updated], events: [
+                    SchedulerEvent(at: now, runID: run.runID, job: job.name, kind: "submitted",
+                                   detail: "attempt \(record.attempt): app \(receipt.appID) on \(receipt.cluster)"),
+                ])
+                report.jobsDispatched += 1
+                report.dispatchDelays.append(now - max(record.readyAt, record.notBefore))
+            } catch {
+                report.dispatchFailures.append("\(run.runID)/\(job.name): \(error)")
+            }
+        }
+        return report
+    }
+
+    /// The SparkApplication name of an attempt: short, unique per attempt, a DNS label.
+    public static func applicationName(run: String, job: String, attempt: Int) -> String {
+        let suffix = "-\(run.suffix(8))-\(attempt)"
+        return String(job.prefix(63 - suffix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "-")) + suffix
+    }
+}

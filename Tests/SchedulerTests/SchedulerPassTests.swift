@@ -1,0 +1,166 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+import InsightStore
+import Workflows
+import Scheduling
+@testable import Scheduler
+
+/// A dispatcher that accepts everything and remembers what it was given, in order.
+final class RecordingDispatcher: JobDispatcher {
+    private let attempts = Mutex<[DispatchAttempt]>([])
+    var dispatched: [DispatchAttempt] { attempts.withLock { $0 } }
+    func dispatch(_ attempt: DispatchAttempt) throws -> DispatchReceipt {
+        attempts.withLock { $0.append(attempt) }
+        return DispatchReceipt(appID: "app-" + attempt.idempotencyKey.replacingOccurrences(of: "/", with: "-"), cluster: "sim-a")
+    }
+}
+
+/// Epoch ms of a UTC `YYYY-MM-DDTHH:MM`.
+func utc(_ text: String) -> Int64 {
+    let formatter = ISO8601DateFormatter()
+    return Int64(formatter.date(from: text + ":00Z")!.timeIntervalSince1970 * 1000)
+}
+
+func definition(_ name: String, tier: Int = 1, slo: Int = 60, maxActive: Int = 1, catchup: Int = 2, jobs: String? = nil) -> String {
+    """
+    workflow: \(name)
+    project: p\(tier)
+    tier: \(tier)
+    schedule: "0 2 * * *"
+    slo_minutes: \(slo)
+    start_date: 2026-11-01
+    catchup: {max_days: \(catchup)}
+    max_active_runs: \(maxActive)
+    defaults: {retries: 1, retry_delay: 1m, timeout: 30m}
+    jobs:
+
+    """ + (jobs ?? "  - {name: extract, bursar: ingest}\n  - {name: load, depends_on: [extract], bursar: allocate}\n")
+}
+
+struct Harness {
+    let store: InsightStore
+    let dispatcher = RecordingDispatcher()
+    var sources: [PipelineSource]
+
+    func pass(at now: Int64, limits: DispatchOrder.Limits = .init(global: 100, perQueue: 100, backfill: 10)) throws -> PassReport {
+        let catalog = PipelineCheck.check(sources, context: PipelineContext(), readFile: { _, path in
+            .failure(.init(file: path, line: 0, message: "no spark files here"))
+        })
+        #expect(catalog.errors == 0, "\(catalog.findings)")
+        return try SchedulerPass(store: store, dispatcher: dispatcher, limits: limits).run(catalog: catalog, sources: sources, now: now)
+    }
+
+    /// Marks a dispatched job's attempt ended, as the cluster watch will.
+    func end(_ runID: String, _ job: String, succeeded: Bool, at time: Int64) throws {
+        var record = try #require(try store.jobs(ofRun: runID).first { $0.job == job })
+        record.state = succeeded ? JobState.succeeded.rawValue : JobState.failed.rawValue
+        record.endedAt = time
+        try store.applySchedulerChanges(runs: [], jobs: [record], events: [])
+    }
+}
+
+@Suite("A scheduler pass over the store")
+struct SchedulerPassTests {
+    @Test(arguments: Backend.available)
+    func ticksBecomeRunsOnceAndJobsGoOutInOrder(backend: Backend) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-sched-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let harness = Harness(store: try backend.freshStore(in: folder), sources: [PipelineSource(file: "w.yaml", text: definition("w"))])
+
+        // First night on 2026-11-05 at 02:00:30: catch-up of 2 days gives the ticks of the 4th and the 5th; one
+        // run active at a time (max_active_runs 1), the older first, and its deadline (the 4th, 03:00) has passed.
+        let now = utc("2026-11-05T02:00") + 30_000
+        let first = try harness.pass(at: now)
+        #expect(first.runsCreated == 2)
+        #expect(first.scheduleDelays.sorted() == [30_000, 86_430_000])
+        #expect(first.runsStarted == 1)
+        #expect(first.jobsDispatched == 1)
+        let runs = try harness.store.activeRuns()
+        #expect(runs.map(\.state) == ["running", "queued"])
+        let started = runs[0]
+        #expect(harness.dispatcher.dispatched.map(\.identity.job) == ["extract"])
+        #expect(harness.dispatcher.dispatched[0].identity.runID == started.runID)
+        #expect(harness.dispatcher.dispatched[0].idempotencyKey == "\(started.runID)/extract/1")
+
+        // Again at once: no second run for a tick, nothing dispatched twice.
+        let again = try harness.pass(at: now + 1_000)
+        #expect(again.runsCreated == 0 && again.jobsDispatched == 0)
+        #expect(try harness.store.activeRuns().count == 2)
+
+        // extract ends: load becomes ready and goes out; then the run succeeds and the next one starts.
+        try harness.end(started.runID, "extract", succeeded: true, at: now + 60_000)
+        let next = try harness.pass(at: now + 61_000)
+        #expect(next.jobsDispatched == 1)
+        #expect(harness.dispatcher.dispatched.last?.identity.job == "load")
+        try harness.end(started.runID, "load", succeeded: true, at: now + 120_000)
+        let finish = try harness.pass(at: now + 121_000)
+        #expect(finish.runsEnded == 1 && finish.runsStarted == 1)
+        #expect(try harness.store.run(started.runID)?.state == "succeeded")
+        let events = try harness.store.events(ofRun: started.runID).map { "\($0.kind)\($0.job.map { " " + $0 } ?? "")" }
+        #expect(events == ["created", "started", "ready extract", "deadline_missed", "submitted extract", "ready load", "submitted load", "succeeded"])
+        #expect(try harness.store.run(started.runID)?.missed == true)
+        let second = try #require(try harness.store.activeRuns().first)
+        #expect(second.state == "running" && !second.missed && second.scheduledAt == utc("2026-11-05T02:00"))
+    }
+
+    @Test(arguments: Backend.available)
+    func eachRunKeepsTheVersionItStartedWith(backend: Backend) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-sched-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var harness = Harness(store: try backend.freshStore(in: folder), sources: [PipelineSource(file: "w.yaml", text: definition("w", catchup: 0))])
+        _ = try harness.pass(at: utc("2026-11-05T02:00"))
+        let old = try #require(try harness.store.activeRuns().first)
+        // The file is edited: a third job. The running run keeps two jobs; the next night's run has three.
+        harness.sources = [PipelineSource(file: "w.yaml", text: definition("w", catchup: 0, jobs:
+            "  - {name: extract, bursar: ingest}\n  - {name: load, depends_on: [extract], bursar: allocate}\n  - {name: report, depends_on: [load], bursar: slo-report}\n"))]
+        _ = try harness.pass(at: utc("2026-11-06T02:00"))
+        let runs = try harness.store.runs(workflow: "w", limit: 10)
+        #expect(runs.count == 2)
+        #expect(runs[1].runID == old.runID && runs[1].digest == old.digest)
+        #expect(runs[0].digest != old.digest)
+        #expect(try harness.store.jobs(ofRun: old.runID).count == 2)
+        #expect(try harness.store.jobs(ofRun: runs[0].runID).count == 3)
+        #expect(try harness.store.workflowDefinition(digest: old.digest)?.definition.contains("report") == false)
+    }
+
+    @Test(arguments: Backend.available)
+    func aReadyTier1JobGoesFirstAndAFailureIsRetriedAfterItsDelay(backend: Backend) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-sched-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sources = (0..<20).map { PipelineSource(file: "t3-\($0).yaml", text: definition("bulk-\($0)", tier: 3, catchup: 0)) }
+            + [PipelineSource(file: "t1.yaml", text: definition("urgent", tier: 1, slo: 30, catchup: 0))]
+        let harness = Harness(store: try backend.freshStore(in: folder), sources: sources)
+        let now = utc("2026-11-05T02:00")
+        // One slot: of 21 ready first jobs the tier-1 one goes.
+        let report = try harness.pass(at: now, limits: .init(global: 1, perQueue: 10, backfill: 1))
+        #expect(report.jobsDispatched == 1 && report.jobsHeld == 20)
+        #expect(harness.dispatcher.dispatched.map(\.identity.workflow) == ["urgent"])
+        let run = harness.dispatcher.dispatched[0].identity.runID
+        // It fails: retried after retry_delay (1 minute), with the next attempt's key.
+        var record = try #require(try harness.store.jobs(ofRun: run).first)
+        let workflow = try #require(WorkflowReader.read(definition("urgent", tier: 1, slo: 30, catchup: 0), file: "t1.yaml").workflow)
+        let next = RunProgress.ended(workflow.jobs[0], instance: JobInstance(state: .running, attempt: 1, submittedAt: now), succeeded: false, at: now + 5_000)
+        record.state = next.state.rawValue
+        record.attempt = next.attempt
+        record.notBefore = next.notBefore
+        try harness.store.applySchedulerChanges(runs: [], jobs: [record], events: [])
+        #expect(try harness.pass(at: now + 6_000, limits: .init(global: 1, perQueue: 10, backfill: 1)).jobsDispatched == 1)
+        #expect(harness.dispatcher.dispatched.last?.identity.workflow.hasPrefix("bulk-") == true)
+        _ = try harness.pass(at: now + 65_000, limits: .init(global: 2, perQueue: 10, backfill: 1))
+        #expect(harness.dispatcher.dispatched.last?.idempotencyKey == "\(run)/extract/2")
+    }
+
+    @Test func runIDsAndApplicationNamesAreStableLabelValues() {
+        let id = SchedulerPass.runID(workflow: "w", kind: "scheduled", scheduledAt: 1)
+        #expect(id == SchedulerPass.runID(workflow: "w", kind: "scheduled", scheduledAt: 1))
+        #expect(id != SchedulerPass.runID(workflow: "w", kind: "backfill", scheduledAt: 1))
+        #expect(id.count == 25 && WorkflowNames.isValid(id))
+        let name = SchedulerPass.applicationName(run: id, job: String(repeating: "j", count: 63), attempt: 12)
+        #expect(name.count <= 63 && WorkflowNames.isValid(name))
+    }
+}
