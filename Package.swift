@@ -97,7 +97,7 @@ let package = Package(
 
         // Workflow definitions (pure): Pipelines/ files read strictly, jobs as a DAG, each Spark job checked as the
         // router would see it, and the checks across files (unique names, the mappings, SLO against runtimes).
-        .target(name: "Workflows", dependencies: ["Schedules", "SourceDocuments", "Diagnostics", "Timestamps", "Routing", "Parallel"],
+        .target(name: "Workflows", dependencies: ["Schedules", "SourceDocuments", "Diagnostics", "Timestamps", "Routing", "Parallel", "JSONText"],
                 swiftSettings: swiftSettings),
 
         // The workflow scheduler's decisions (pure): which ticks become runs, how a run's jobs move on (ready,
@@ -106,7 +106,7 @@ let package = Package(
 
         // The workflow scheduler (the edge): definitions read from Pipelines/, each pass over the store (runs, jobs,
         // events) and the dispatch of job attempts.
-        .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics",
+        .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics", "HTTPFetch", "SourceDocuments",
                                                   .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 

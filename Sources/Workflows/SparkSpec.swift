@@ -1,4 +1,5 @@
 public import SourceDocuments
+import JSONText
 public import Routing
 
 /// A job's Spark work as the router will receive it: the compact spec with the workflow's defaults under it,
@@ -85,11 +86,52 @@ public enum SparkSpec {
         existing += labels.map { ($0.0, SourceNode(value: .string($0.1), line: labelNode.line, column: labelNode.column)) }
         labelNode.value = .object(existing)
         if let labelsPosition { metadataMembers[labelsPosition] = ("labels", labelNode) } else { metadataMembers.append(("labels", labelNode)) }
+        // Each attempt is its own SparkApplication: the scheduler names it (the file's name stays its label).
+        let nameNode = SourceNode(value: .string(identity.name), line: metadata.line, column: metadata.column)
+        if let position = metadataMembers.firstIndex(where: { $0.key == "name" }) {
+            metadataMembers[position] = ("name", nameNode)
+        } else {
+            metadataMembers.append(("name", nameNode))
+        }
         metadata.value = .object(metadataMembers)
         if let metadataPosition { members[metadataPosition] = ("metadata", metadata) } else { members.append(("metadata", metadata)) }
         var document = root
         document.value = .object(members)
         return .success(document)
+    }
+
+    /// `document` as the JSON body of `POST /v1/submissions` (keys in the document's order).
+    public static func jsonBody(_ document: SourceNode) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        write(document, into: &out)
+        return out
+    }
+
+    private static func write(_ node: SourceNode, into out: inout [UInt8]) {
+        switch node.value {
+        case .null: out += Array("null".utf8)
+        case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
+        case .integer(let number): out += Array(String(number).utf8)
+        case .double(let number): out += Array((number.isFinite ? "\(number)" : "null").utf8)
+        case .string(let text): JSON.quote(text, into: &out)
+        case .array(let elements):
+            out.append(0x5B)
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(0x2C) }
+                write(element, into: &out)
+            }
+            out.append(0x5D)
+        case .object(let members):
+            out.append(0x7B)
+            for (index, member) in members.enumerated() {
+                if index > 0 { out.append(0x2C) }
+                JSON.quote(member.key, into: &out)
+                out.append(0x3A)
+                write(member.node, into: &out)
+            }
+            out.append(0x7D)
+        }
     }
 
     /// What the router would say to `document`: nil when it takes it.

@@ -1,0 +1,73 @@
+import Foundation
+import Synchronization
+import HTTPFetch
+import SourceDocuments
+public import Workflows
+
+/// Sends Spark job attempts through the router's `POST /v1/submissions`, with the scheduler's own token and
+/// the attempt's idempotency key: the router routes, records and submits each one, and answers a repeated key
+/// (a resubmission after a crash) with the first answer instead of submitting again.
+public final class RouterDispatcher: JobDispatcher {
+    public let router: String
+    public let token: String
+    /// One libcurl handle, kept (its connection is reused), used by one dispatch at a time.
+    private let fetcher: Mutex<HTTPFetcher>
+
+    /// `router` is the base URL (`http://127.0.0.1:8080`).
+    public init(router: String, token: String, timeoutSeconds: Int = 30) throws {
+        self.router = router.hasSuffix("/") ? String(router.dropLast()) : router
+        self.token = token
+        fetcher = Mutex(try HTTPFetcher(timeout: .seconds(timeoutSeconds), maxBodyBytes: 1 << 20))
+    }
+
+    /// What the router refused or could not be reached for; `retryable` when trying again later may work.
+    public struct Refusal: Error, CustomStringConvertible {
+        public var description: String
+        public var retryable: Bool
+    }
+
+    public func dispatch(_ attempt: DispatchAttempt) throws -> DispatchReceipt {
+        let document: SourceNode
+        switch attempt.action {
+        case .spark(let spec):
+            document = SparkSpec.compactDocument(spec, identity: attempt.identity)
+        case .sparkFile(let path):
+            let read: (file: String, text: String)
+            switch PipelineFiles.readSparkFile(definition: attempt.definitionFile, path: path) {
+            case .success(let found): read = found
+            case .failure(let problem): throw Refusal(description: "\(problem)", retryable: false)
+            }
+            let root: SourceNode?
+            do { root = try YAMLSource.parse(read.text, limits: .submission) } catch {
+                throw Refusal(description: "\(error.problem(file: read.file))", retryable: false)
+            }
+            guard let root else { throw Refusal(description: "\(read.file) is empty", retryable: false) }
+            switch SparkSpec.applicationDocument(root, identity: attempt.identity) {
+            case .success(let labelled): document = labelled
+            case .failure(let error): throw Refusal(description: "\(error.problem(file: read.file))", retryable: false)
+            }
+        case .bursar(let step):
+            throw Refusal(description: "the built-in step \(step.rawValue) is run by the scheduler, not the router", retryable: false)
+        }
+        let request = FetchRequest(method: .post, url: router + "/v1/submissions",
+                                   headers: ["Content-Type: application/json", "Idempotency-Key: " + attempt.idempotencyKey],
+                                   body: SparkSpec.jsonBody(document), bearerToken: token)
+        let response: FetchResponse
+        do {
+            response = try fetcher.withLock { fetcher throws in try fetcher.perform(request) }
+        } catch {
+            throw Refusal(description: "cannot reach the router at \(router): \(error)", retryable: true)
+        }
+        let answer = try? JSONSource.parse(response.body)
+        guard (200..<300).contains(response.status) else {
+            let message = answer?["error"]?["message"]?.string ?? String(decoding: response.body.prefix(300), as: UTF8.self)
+            throw Refusal(description: "the router answered \(response.status): \(message)",
+                          retryable: response.status >= 500 || response.status == 429)
+        }
+        guard let appID = answer?["app_id"]?.string else {
+            throw Refusal(description: "the router's answer has no app_id", retryable: true)
+        }
+        let cluster = answer?["cluster"]?.string ?? answer?["decision"]?["cluster"]?.string ?? ""
+        return DispatchReceipt(appID: appID, cluster: cluster)
+    }
+}

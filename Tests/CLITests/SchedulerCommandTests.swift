@@ -1,0 +1,112 @@
+import Foundation
+import HTTPFetch
+import Testing
+
+/// `bursar pipelines validate` and `bursar scheduler run --once` as processes, against a real router on
+/// loopback: due ticks become runs, the first job of the first run goes through the router with the workflow,
+/// job and run labels (so the router records it attributable), and a second pass dispatches nothing twice.
+@Suite("pipelines and the scheduler", .serialized)
+struct SchedulerCommandTests {
+    let cli = ValidateCommandTests()
+
+    @Test func validateNamesEveryProblemAndExits3() throws {
+        let file = try cli.temporaryFile("broken.yaml", """
+            workflow: w
+            project: ledger
+            tier: 4
+            schedule: "61 * * * *"
+            slo_minutes: 30
+            start_date: 2026-11-01
+            jobs:
+              - {name: a, depends_on: [b], bursar: ingest}
+              - {name: b, depends_on: [a], bursar: allocate}
+
+            """)
+        let result = try cli.run(["pipelines", "validate", file, "--format", "json"])
+        #expect(result.status == 3, "\(result.stderr)")
+        for expected in ["\"field\" : \"tier\"", "\"field\" : \"schedule\"", "a cycle: a → b → a", "\"valid\" : false"] {
+            #expect(result.stdout.contains(expected), "\(expected) in \(result.stdout)")
+        }
+        let missing = try cli.run(["pipelines", "validate", "/nonexistent/Pipelines"])
+        #expect(missing.status == 2)
+    }
+
+    @Test func runOnceDispatchesThroughTheRouterAndNothingTwice() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-scheduler-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = "sqlite:\(folder.path)/store.sqlite"
+        let queues = folder.appendingPathComponent("Queues").path
+        let nightly = try cli.run(["nightly", "--store", store, "--out", queues, "--report-dir", folder.appendingPathComponent("report").path])
+        #expect(nightly.status == 0, "\(nightly.stderr)")
+        let made = try cli.run(["token", "new", "--principal", "scheduler", "--team", "payments-core"])
+        let token = made.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        let tokens = folder.appendingPathComponent("tokens.yaml")
+        try ("principals:\n" + made.stdout).write(to: tokens, atomically: true, encoding: .utf8)
+
+        let pipelines = folder.appendingPathComponent("Pipelines/payments-core")
+        try FileManager.default.createDirectory(at: pipelines, withIntermediateDirectories: true)
+        try """
+            workflow: ledger-features
+            project: ledger
+            tier: 1
+            schedule: "@hourly"
+            slo_minutes: 30
+            start_date: 2026-11-01
+            catchup: {max_days: 0}
+            defaults: {spark: {image: "spark:3.5.3", driver: {cores: 1, memory: 2g}, executor: {instances: 2, cores: 1, memory: 2g}}}
+            jobs:
+              - name: extract
+                spark: {main: "local:///opt/extract.py"}
+              - name: features
+                depends_on: [extract]
+                spark_file: features.yaml
+
+            """.write(to: pipelines.appendingPathComponent("ledger-features.yaml"), atomically: true, encoding: .utf8)
+        try """
+            apiVersion: sparkoperator.k8s.io/v1beta2
+            kind: SparkApplication
+            metadata: {name: features}
+            spec: {type: Python, mode: cluster, image: "spark:3.5.3", mainApplicationFile: "local:///opt/features.py",
+                   sparkVersion: 3.5.3, driver: {cores: 1, memory: 2g}, executor: {instances: 2, cores: 1, memory: 2g}}
+
+            """.write(to: pipelines.appendingPathComponent("features.yaml"), atomically: true, encoding: .utf8)
+        let checked = try cli.run(["pipelines", "validate", folder.appendingPathComponent("Pipelines").path, "--store", store])
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        #expect(checked.stdout.contains("1 file, 1 workflow valid, 2 jobs: 0 errors, 0 warnings"), "\(checked.stdout)")
+
+        let port = try ServeSubmitCommandTests.freePort()
+        let server = Process()
+        server.executableURL = ValidateCommandTests.binary
+        server.arguments = ["serve", "--port", "\(port)", "--store", store, "--tokens", tokens.path, "--queues", queues,
+                            "--dry-run", "--dry-run-dir", folder.appendingPathComponent("dry-run").path]
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate() } }
+        var up = false
+        for _ in 0..<300 where !up {
+            up = (try? HTTPFetcher(timeout: .seconds(1)).get(url: "http://127.0.0.1:\(port)/healthz"))?.status == 200
+            if !up { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(up)
+
+        let arguments = ["scheduler", "run", "--once", "--pipelines", folder.appendingPathComponent("Pipelines").path,
+                         "--server", "http://127.0.0.1:\(port)", "--token", token, "--store", store]
+        let first = try cli.run(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("runs 1 created, 1 started"), "\(first.stdout)")
+        #expect(first.stdout.contains("1 dispatched"), "\(first.stdout)")
+        let second = try cli.run(arguments)
+        #expect(second.stdout.contains("runs 0 created") && second.stdout.contains("0 dispatched"), "\(second.stdout)")
+
+        server.terminate()
+        server.waitUntilExit()
+        let journal = ["moka-a", "moka-b"].compactMap {
+            try? String(contentsOf: folder.appendingPathComponent("dry-run/\($0).jsonl"), encoding: .utf8)
+        }.joined()
+        #expect(journal.components(separatedBy: "\"bursar.dev/job\":\"extract\"").count == 2, "\(journal)")
+        #expect(journal.contains("\"bursar.dev/workflow\":\"ledger-features\""))
+        #expect(journal.contains("\"bursar.dev/run-id\":\"r"))
+        #expect(journal.contains("root.payments.ledger.tier1"))
+    }
+}
