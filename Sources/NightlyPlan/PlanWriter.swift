@@ -1,5 +1,6 @@
 import SafeFiles
 import Foundation
+import Diagnostics
 
 /// One file of a plan's output: where it goes and what it holds.
 public struct PlanOutputFile: Sendable, Equatable {

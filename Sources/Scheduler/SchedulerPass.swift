@@ -1,4 +1,5 @@
 import Foundation
+import Diagnostics
 internal import Crypto
 public import InsightStore
 public import Workflows
@@ -239,6 +240,7 @@ public struct SchedulerPass {
             var updated = record
             do {
                 let receipt = try dispatcher.dispatch(attempt)
+                Failpoint.reach("scheduler-after-dispatch")
                 updated.state = JobState.submitted.rawValue
                 updated.submittedAt = now
                 updated.appID = receipt.appID

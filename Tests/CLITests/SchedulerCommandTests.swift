@@ -4,7 +4,8 @@ import Testing
 
 /// `bursar pipelines validate` and `bursar scheduler run --once` as processes, against a real router on
 /// loopback: due ticks become runs, the first job of the first run goes through the router with the workflow,
-/// job and run labels (so the router records it attributable), and a second pass dispatches nothing twice.
+/// job and run labels (so the router records it attributable), a `kill -9` between the router's answer and the
+/// scheduler's record loses nothing and submits nothing twice, and a later pass dispatches nothing again.
 @Suite("pipelines and the scheduler", .serialized)
 struct SchedulerCommandTests {
     let cli = ValidateCommandTests()
@@ -92,12 +93,17 @@ struct SchedulerCommandTests {
 
         let arguments = ["scheduler", "run", "--once", "--pipelines", folder.appendingPathComponent("Pipelines").path,
                          "--server", "http://127.0.0.1:\(port)", "--token", token, "--store", store]
-        let first = try cli.run(arguments)
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("runs 1 created, 1 started"), "\(first.stdout)")
-        #expect(first.stdout.contains("1 dispatched"), "\(first.stdout)")
-        let second = try cli.run(arguments)
-        #expect(second.stdout.contains("runs 0 created") && second.stdout.contains("0 dispatched"), "\(second.stdout)")
+        // kill -9 right after the router accepted the first job, before the scheduler recorded it.
+        let killed = try AllocateNightsTests().run(arguments, environment: ["BURSAR_FAILPOINT": "scheduler-after-dispatch"])
+        #expect(killed.signal == SIGKILL, "\(killed.run.stdout)\(killed.run.stderr)")
+        // The restart finds the run (created and started before the crash) and sends the job again with the same
+        // idempotency key: the router answers with the first submission instead of making a second one.
+        let restarted = try cli.run(arguments)
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+        #expect(restarted.stdout.contains("runs 0 created, 0 started"), "\(restarted.stdout)")
+        #expect(restarted.stdout.contains("1 dispatched"), "\(restarted.stdout)")
+        let again = try cli.run(arguments)
+        #expect(again.stdout.contains("runs 0 created") && again.stdout.contains("0 dispatched"), "\(again.stdout)")
 
         server.terminate()
         server.waitUntilExit()
