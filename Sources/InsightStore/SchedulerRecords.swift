@@ -240,3 +240,50 @@ extension InsightStore {
         }
     }
 }
+
+extension InsightStore {
+    // MARK: Operations
+
+    /// Clears a failed run so its failed jobs run again (the rest keep their outcome): failed jobs go back to
+    /// waiting with the next attempt number, jobs skipped because of them too, and the run to queued. False
+    /// when the run does not exist or has not failed.
+    public func clearRun(_ runID: String, at time: Int64) throws -> Bool {
+        var cleared = false
+        try connection.transaction {
+            guard let run = try run(runID), run.state == "failed" else { return }
+            _ = try prepared("""
+                UPDATE wf_jobs SET state = 'waiting', attempt = attempt + 1, not_before = 0, ready_at = 0, submitted_at = 0,
+                    started_at = 0, ended_at = 0, app_id = NULL, cluster = NULL, reason = NULL
+                WHERE run_id = ? AND state = 'failed'
+                """).run([.text(runID)])
+            _ = try prepared("""
+                UPDATE wf_jobs SET state = 'waiting', ended_at = 0, reason = NULL WHERE run_id = ? AND state = 'upstream_failed'
+                """).run([.text(runID)])
+            _ = try prepared("UPDATE wf_runs SET state = 'queued', ended_at = NULL WHERE run_id = ?").run([.text(runID)])
+            _ = try prepared("INSERT INTO wf_events (at, run_id, job, kind, detail) VALUES (?, ?, NULL, 'cleared', NULL)")
+                .run([.integer(time), .text(runID)])
+            cleared = true
+        }
+        return cleared
+    }
+
+    /// Marks a job succeeded by hand (the work was done another way): jobs skipped because of it wait again, and
+    /// a run that had failed only through it is queued to finish. False when the run or job does not exist.
+    public func markJobSucceeded(_ runID: String, job: String, at time: Int64) throws -> Bool {
+        var marked = false
+        try connection.transaction {
+            let changed = try prepared("""
+                UPDATE wf_jobs SET state = 'succeeded', ended_at = ?, reason = 'marked succeeded' WHERE run_id = ? AND job = ?
+                """).run([.integer(time), .text(runID), .text(job)])
+            guard changed > 0 else { return }
+            _ = try prepared("UPDATE wf_jobs SET state = 'waiting', ended_at = 0 WHERE run_id = ? AND state = 'upstream_failed'")
+                .run([.text(runID)])
+            _ = try prepared("UPDATE wf_runs SET state = 'queued', ended_at = NULL WHERE run_id = ? AND state = 'failed'")
+                .run([.text(runID)])
+            _ = try prepared("INSERT INTO wf_events (at, run_id, job, kind, detail) VALUES (?, ?, ?, 'marked_succeeded', NULL)")
+                .run([.integer(time), .text(runID), .text(job)])
+            marked = true
+        }
+        return marked
+    }
+}

@@ -76,6 +76,17 @@ public struct SchedulerPass {
         return hash.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The digest of a workflow read from `text`, with the spark files it names as they are now.
+    public static func digest(of workflow: Workflow, text: String) -> String {
+        var sparkFiles: [(path: String, text: String)] = []
+        for job in workflow.jobs {
+            if case .sparkFile(let path) = job.action, case .success(let read) = PipelineFiles.readSparkFile(definition: workflow.file, path: path) {
+                sparkFiles.append((read.file, read.text))
+            }
+        }
+        return digest(PipelineSource(file: workflow.file, text: text), sparkFiles: sparkFiles)
+    }
+
     /// The run id of a tick: derived, so every pass and replica names a tick's run alike; a valid label value.
     public static func runID(workflow: String, kind: String, scheduledAt: Int64) -> String {
         let digest = SHA256.hash(data: Array("\(workflow)\u{0}\(kind)\u{0}\(scheduledAt)".utf8))
@@ -92,13 +103,7 @@ public struct SchedulerPass {
         var digests: [String: String] = [:]
         for workflow in catalog.workflows {
             let text = texts[workflow.file] ?? ""
-            var sparkFiles: [(path: String, text: String)] = []
-            for job in workflow.jobs {
-                if case .sparkFile(let path) = job.action, case .success(let read) = PipelineFiles.readSparkFile(definition: workflow.file, path: path) {
-                    sparkFiles.append((read.file, read.text))
-                }
-            }
-            let digest = Self.digest(PipelineSource(file: workflow.file, text: text), sparkFiles: sparkFiles)
+            let digest = Self.digest(of: workflow, text: text)
             digests[workflow.name] = digest
             if known[workflow.name]?.digest != digest {
                 try store.recordWorkflowVersion(workflow: workflow.name, digest: digest, file: workflow.file, definition: text, at: now)
@@ -111,13 +116,7 @@ public struct SchedulerPass {
         var newRuns: [(run: RunRecord, jobs: [JobRecord])] = []
         for workflow in catalog.workflows where !paused.contains(workflow.name) {
             for tick in RunTicks.due(workflow, lastScheduled: last[workflow.name], now: now) {
-                let id = Self.runID(workflow: workflow.name, kind: "scheduled", scheduledAt: tick)
-                let run = RunRecord(runID: id, workflow: workflow.name, kind: "scheduled", scheduledAt: tick,
-                                    deadline: tick + Int64(workflow.sloMinutes) * 60_000, digest: digests[workflow.name] ?? "",
-                                    state: RunState.queued.rawValue, createdAt: now)
-                newRuns.append((run, workflow.jobs.enumerated().map {
-                    JobRecord(runID: id, job: $0.element.name, position: $0.offset, state: JobState.waiting.rawValue)
-                }))
+                newRuns.append(Self.newRun(workflow, kind: "scheduled", scheduledAt: tick, digest: digests[workflow.name] ?? "", now: now))
             }
         }
         if !newRuns.isEmpty {
@@ -256,6 +255,18 @@ public struct SchedulerPass {
             }
         }
         return report
+    }
+
+    /// A new run of `workflow` for `scheduledAt` (queued, every job waiting), with the run id every replica
+    /// derives alike. `kind` is scheduled, manual or backfill.
+    public static func newRun(_ workflow: Workflow, kind: String, scheduledAt: Int64, digest: String, now: Int64) -> (run: RunRecord, jobs: [JobRecord]) {
+        let id = runID(workflow: workflow.name, kind: kind, scheduledAt: scheduledAt)
+        let run = RunRecord(runID: id, workflow: workflow.name, kind: kind, scheduledAt: scheduledAt,
+                            deadline: scheduledAt + Int64(workflow.sloMinutes) * 60_000, digest: digest,
+                            state: RunState.queued.rawValue, createdAt: now)
+        return (run, workflow.jobs.enumerated().map {
+            JobRecord(runID: id, job: $0.element.name, position: $0.offset, state: JobState.waiting.rawValue)
+        })
     }
 
     /// The SparkApplication name of an attempt: short, unique per attempt, a DNS label.

@@ -155,6 +155,35 @@ struct SchedulerPassTests {
         #expect(harness.dispatcher.dispatched.last?.idempotencyKey == "\(run)/extract/2")
     }
 
+    @Test(arguments: Backend.available)
+    func aFailedRunIsClearedToRerunItsFailedJobsAndAJobCanBeMarkedSucceeded(backend: Backend) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-sched-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = definition("w", catchup: 0).replacingOccurrences(of: "retries: 1", with: "retries: 0")
+        let harness = Harness(store: try backend.freshStore(in: folder), sources: [PipelineSource(file: "w.yaml", text: text)])
+        let now = utc("2026-11-05T02:00")
+        _ = try harness.pass(at: now)
+        let run = try #require(harness.dispatcher.dispatched.first?.identity.runID)
+        try harness.end(run, "extract", succeeded: false, at: now + 1_000)
+        let failed = try harness.pass(at: now + 2_000)
+        #expect(failed.runsEnded == 1)
+        #expect(try harness.store.run(run)?.state == "failed")
+        #expect(try harness.store.jobs(ofRun: run).map(\.state) == ["failed", "upstream_failed"])
+        // Cleared: the failed job runs again as attempt 2, its dependent waits again.
+        #expect(try harness.store.clearRun(run, at: now + 3_000))
+        #expect(try !harness.store.clearRun(run, at: now + 3_000), "only a failed run is cleared")
+        _ = try harness.pass(at: now + 4_000)
+        #expect(harness.dispatcher.dispatched.last?.idempotencyKey == "\(run)/extract/2")
+        // It fails again; marked succeeded by hand, its dependent goes out.
+        try harness.end(run, "extract", succeeded: false, at: now + 5_000)
+        _ = try harness.pass(at: now + 6_000)
+        #expect(try harness.store.markJobSucceeded(run, job: "extract", at: now + 7_000))
+        _ = try harness.pass(at: now + 8_000)
+        #expect(harness.dispatcher.dispatched.last?.identity.job == "load")
+        #expect(try harness.store.events(ofRun: run).map(\.kind).contains("marked_succeeded"))
+    }
+
     @Test func runIDsAndApplicationNamesAreStableLabelValues() {
         let id = SchedulerPass.runID(workflow: "w", kind: "scheduled", scheduledAt: 1)
         #expect(id == SchedulerPass.runID(workflow: "w", kind: "scheduled", scheduledAt: 1))
