@@ -42,6 +42,8 @@ public struct PassReport: Sendable, Equatable {
     public var jobsDispatched = 0
     public var jobsHeld = 0
     public var deadlinesMissed = 0
+    /// Ready built-in steps (ingest, allocate…), which this scheduler does not run yet.
+    public var builtinWaiting = 0
     public var dispatchFailures: [String] = []
     /// Schedule delay of each run created (tick → created, ms).
     public var scheduleDelays: [Int64] = []
@@ -217,6 +219,9 @@ public struct SchedulerPass {
                     inFlight.total += 1
                     if run.kind == "backfill" { inFlight.backfill += 1 }
                     inFlight.byQueue[queue, default: 0] += 1
+                } else if instance.state == .ready, case .bursar = workflow.jobs[index].action {
+                    // Built-in steps are not run by the scheduler yet (issue #16): they wait, said in the report.
+                    report.builtinWaiting += 1
                 } else if instance.state == .ready, instance.notBefore <= now {
                     candidates.append(.init(runID: run.runID, job: records[index].job, tier: workflow.tier, isBackfill: run.kind == "backfill",
                                             deadline: run.deadline, scheduledAt: run.scheduledAt, position: index, queue: queue))

@@ -86,6 +86,9 @@ struct SchedulerRun: ParsableCommand {
                       + "\(report.deadlinesMissed) deadlines missed")
             }
             for failure in report.dispatchFailures { printError("bursar scheduler: dispatch failed: \(failure)") }
+            if report.builtinWaiting > 0, reported.insert("builtin").inserted {
+                printError("bursar scheduler: \(report.builtinWaiting) ready built-in steps (bursar: ingest, allocate…) wait: this version does not run them yet; run bursar nightly as before")
+            }
             if once { return }
             Thread.sleep(forTimeInterval: interval)
         }
