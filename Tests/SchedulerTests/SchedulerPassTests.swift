@@ -33,10 +33,10 @@ func definition(_ name: String, tier: Int = 1, slo: Int = 60, maxActive: Int = 1
     start_date: 2026-11-01
     catchup: {max_days: \(catchup)}
     max_active_runs: \(maxActive)
-    defaults: {retries: 1, retry_delay: 1m, timeout: 30m}
+    defaults: {retries: 1, retry_delay: 1m, timeout: 30m, spark: {image: "spark:3.5.3", driver: {cores: 1, memory: 1g}, executor: {instances: 1, cores: 1, memory: 1g}}}
     jobs:
 
-    """ + (jobs ?? "  - {name: extract, bursar: ingest}\n  - {name: load, depends_on: [extract], bursar: allocate}\n")
+    """ + (jobs ?? "  - {name: extract, spark: {main: local:///ingest.py}}\n  - {name: load, depends_on: [extract], spark: {main: local:///allocate.py}}\n")
 }
 
 struct Harness {
@@ -116,7 +116,7 @@ struct SchedulerPassTests {
         let old = try #require(try harness.store.activeRuns().first)
         // The file is edited: a third job. The running run keeps two jobs; the next night's run has three.
         harness.sources = [PipelineSource(file: "w.yaml", text: definition("w", catchup: 0, jobs:
-            "  - {name: extract, bursar: ingest}\n  - {name: load, depends_on: [extract], bursar: allocate}\n  - {name: report, depends_on: [load], bursar: slo-report}\n"))]
+            "  - {name: extract, spark: {main: local:///ingest.py}}\n  - {name: load, depends_on: [extract], spark: {main: local:///allocate.py}}\n  - {name: report, depends_on: [load], spark: {main: local:///slo-report.py}}\n"))]
         _ = try harness.pass(at: utc("2026-11-06T02:00"))
         let runs = try harness.store.runs(workflow: "w", limit: 10)
         #expect(runs.count == 2)
@@ -182,6 +182,17 @@ struct SchedulerPassTests {
         _ = try harness.pass(at: now + 8_000)
         #expect(harness.dispatcher.dispatched.last?.identity.job == "load")
         #expect(try harness.store.events(ofRun: run).map(\.kind).contains("marked_succeeded"))
+    }
+
+    @Test func readyBuiltInStepsWaitAndAreCounted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-sched-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let harness = Harness(store: try Backend.sqlite.freshStore(in: folder), sources: [PipelineSource(file: "w.yaml", text:
+            definition("w", catchup: 0, jobs: "  - {name: ingest, bursar: ingest}\n  - {name: plan, depends_on: [ingest], bursar: allocate}\n"))])
+        let report = try harness.pass(at: utc("2026-11-05T02:00"))
+        #expect(report.jobsReady == 1 && report.builtinWaiting == 1 && report.jobsDispatched == 0)
+        #expect(harness.dispatcher.dispatched.isEmpty)
     }
 
     @Test func runIDsAndApplicationNamesAreStableLabelValues() {
