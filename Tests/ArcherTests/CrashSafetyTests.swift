@@ -2,6 +2,7 @@ import Clusters
 import Foundation
 import InsightStore
 import Testing
+import TestSupport
 
 /// Issue #13: every answered submission recorded exactly once, through retries, crashes and timeouts.
 @Suite("Router crash safety", .serialized)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPFetch
 import InsightStore
 import Testing
+import TestSupport
 
 /// The router end to end over real HTTP on loopback, on both store backends.
 @Suite("Router service", .serialized)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPFetch
 import InsightStore
 import Testing
+import TestSupport
 
 /// Issue #13 end to end: a job runs only in a queue its team owns. alice is in payments-core (ledger, org
 /// payments, routed to moka-a); ranking belongs to search-relevance (org search).

@@ -10,36 +10,7 @@ import NIOCore
 import Routing
 import Store
 import Testing
-
-/// The store backends the router tests run against (PostgreSQL under scripts/with-postgres.sh, which sets
-/// BURSAR_TEST_POSTGRES_URL; under CI a missing server fails instead of skipping).
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-
-    var testDescription: String { rawValue }
-
-    static var available: [Backend] {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["BURSAR_TEST_POSTGRES_URL"] != nil || environment["CI"] != nil ? allCases : [.sqlite]
-    }
-
-    func freshLocation(in folder: URL) throws -> StoreLocation {
-        switch self {
-        case .sqlite:
-            return .sqlite(path: folder.appendingPathComponent("store.sqlite").path)
-        case .postgres:
-            guard let url = ProcessInfo.processInfo.environment["BURSAR_TEST_POSTGRES_URL"] else {
-                Issue.record("BURSAR_TEST_POSTGRES_URL is not set; run the tests under scripts/with-postgres.sh")
-                throw StoreError("no PostgreSQL server")
-            }
-            let name = "bursar_a_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-            // Database names cannot be bound parameters; this one is made of hex digits only.
-            try PostgresConnection(url).query("CREATE DATABASE \(name)")
-            guard let slash = url.lastIndex(of: "/") else { throw StoreError("odd URL \(url)") }
-            return .postgres(url: String(url[...slash]) + name)
-        }
-    }
-}
+import TestSupport
 
 /// A router on a free loopback port with two dry-run clusters, three principals and a seeded store:
 /// projects ledger (payments-core) and ranking (search-relevance), routes for ledger tier 1 and ranking tier 2.

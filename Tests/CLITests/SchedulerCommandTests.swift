@@ -1,5 +1,4 @@
 import Foundation
-import HTTPFetch
 import Testing
 
 /// `bursar pipelines validate` and `bursar scheduler run --once` as processes, against a real router on
@@ -76,20 +75,9 @@ struct SchedulerCommandTests {
         #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
         #expect(checked.stdout.contains("1 file, 1 workflow valid, 2 jobs: 0 errors, 0 warnings"), "\(checked.stdout)")
 
-        let port = try ServeSubmitCommandTests.freePort()
-        let server = Process()
-        server.executableURL = ValidateCommandTests.binary
-        server.arguments = ["serve", "--port", "\(port)", "--store", store, "--tokens", tokens.path, "--queues", queues,
-                            "--dry-run", "--dry-run-dir", folder.appendingPathComponent("dry-run").path]
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, port) = try ServeSubmitCommandTests.startRouter(store: store, tokens: tokens.path, queues: queues,
+                                                                     dryRun: folder.appendingPathComponent("dry-run").path)
         defer { if server.isRunning { server.terminate() } }
-        var up = false
-        for _ in 0..<300 where !up {
-            up = (try? HTTPFetcher(timeout: .seconds(1)).get(url: "http://127.0.0.1:\(port)/healthz"))?.status == 200
-            if !up { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        #expect(up)
 
         let arguments = ["scheduler", "run", "--once", "--pipelines", folder.appendingPathComponent("Pipelines").path,
                          "--server", "http://127.0.0.1:\(port)", "--token", token, "--store", store]

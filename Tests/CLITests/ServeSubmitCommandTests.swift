@@ -22,6 +22,24 @@ struct ServeSubmitCommandTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// `bursar serve` on a free loopback port with dry-run clusters, once it answers /healthz.
+    static func startRouter(store: String, tokens: String, queues: String, dryRun: String, log: Pipe? = nil) throws -> (Process, Int) {
+        let port = try freePort()
+        let server = Process()
+        server.executableURL = ValidateCommandTests.binary
+        server.arguments = ["serve", "--port", "\(port)", "--store", store, "--tokens", tokens, "--queues", queues,
+                            "--dry-run", "--dry-run-dir", dryRun]
+        if let log { server.standardError = log } else { server.standardError = FileHandle.nullDevice }
+        try server.run()
+        var up = false
+        for _ in 0..<300 where !up {
+            up = (try? HTTPFetcher(timeout: .seconds(1)).get(url: "http://127.0.0.1:\(port)/healthz"))?.status == 200
+            if !up { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(up, "bursar serve did not answer /healthz")
+        return (server, port)
+    }
+
     @Test func serveSubmitAndStop() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -38,21 +56,10 @@ struct ServeSubmitCommandTests {
         let tokens = folder.appendingPathComponent("tokens.yaml")
         try ("principals:\n" + made.stdout).write(to: tokens, atomically: true, encoding: .utf8)
 
-        let port = try Self.freePort()
-        let server = Process()
-        server.executableURL = ValidateCommandTests.binary
-        server.arguments = ["serve", "--port", "\(port)", "--store", store, "--tokens", tokens.path, "--queues", queues,
-                            "--dry-run", "--dry-run-dir", folder.appendingPathComponent("dry-run").path]
         let log = Pipe()
-        server.standardError = log
-        try server.run()
+        let (server, port) = try Self.startRouter(store: store, tokens: tokens.path, queues: queues,
+                                                  dryRun: folder.appendingPathComponent("dry-run").path, log: log)
         defer { if server.isRunning { server.terminate() } }
-        var up = false
-        for _ in 0..<300 where !up {
-            up = (try? HTTPFetcher(timeout: .seconds(1)).get(url: "http://127.0.0.1:\(port)/healthz"))?.status == 200
-            if !up { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        #expect(up)
 
         let job = try cli.temporaryFile("job.yaml", """
             apiVersion: sparkoperator.k8s.io/v1beta2
