@@ -165,10 +165,14 @@ struct WorkflowReaderTests {
         #expect(refusal?.problem.file == "team/aggregate.yaml")
         #expect(refusal?.problem.line == 5, "\(String(describing: refusal))")
         #expect(refusal?.problem.message.contains("set by the scheduler") == true)
-        let misnamed = check(application.replacingOccurrences(of: "  name: aggregate\n", with: "  name: Aggregate_Job\n"))
-        #expect(misnamed.first?.problem.file == "team/aggregate.yaml", "\(misnamed)")
-        #expect(misnamed.first?.problem.field == "metadata.name", "\(misnamed)")
-        #expect(misnamed.first?.problem.line == 4, "\(misnamed)")
+        // The file's own name gives way to the attempt's (each attempt is its own SparkApplication) …
+        #expect(check(application.replacingOccurrences(of: "  name: aggregate\n", with: "  name: Aggregate_Job\n")).isEmpty)
+        // … but what the router refuses in the file is reported at its line in the file.
+        let refused = check(application.replacingOccurrences(of: "  driver: {cores: 1, memory: 2g}\n",
+                                                              with: "  driver: {cores: 1, memory: 2g, labels: 3}\n"))
+        #expect(refused.first?.problem.file == "team/aggregate.yaml", "\(refused)")
+        #expect(refused.first?.problem.field == "spec.driver.labels", "\(refused)")
+        #expect(refused.first?.problem.line == 11, "\(refused)")
     }
 
     @Test func acrossFilesNamesAreUniqueProjectsMappedAndSLOsChecked() {
