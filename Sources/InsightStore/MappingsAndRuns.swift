@@ -104,3 +104,25 @@ extension InsightStore {
         return digest
     }
 }
+
+extension InsightStore {
+    /// The last known runtime (seconds, start to finish) of each job, by workflow: the latest finished
+    /// application attributed to that workflow and job. For the SLO-against-critical-path check.
+    public func lastJobRuntimes() throws -> [String: [String: Double]] {
+        var result: [String: [String: Double]] = [:]
+        for row in try prepared("""
+            SELECT d.workflow, d.job, MAX(d.finished_at - d.started_at)
+            FROM app_details d
+            JOIN (SELECT workflow, job, MAX(finished_at) AS last FROM app_details
+                  WHERE workflow IS NOT NULL AND job IS NOT NULL AND started_at > 0 AND finished_at >= started_at
+                  GROUP BY workflow, job) m
+              ON m.workflow = d.workflow AND m.job = d.job AND m.last = d.finished_at
+            WHERE d.started_at > 0
+            GROUP BY d.workflow, d.job
+            """).query([]) {
+            guard let workflow = row[0].string, let job = row[1].string, let millis = row[2].int64 else { continue }
+            result[workflow, default: [:]][job] = Double(millis) / 1000
+        }
+        return result
+    }
+}

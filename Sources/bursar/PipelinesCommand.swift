@@ -29,7 +29,8 @@ struct PipelinesValidate: ParsableCommand {
         spec, or the SparkApplication file beside the definition), workflow names unique across all files, the \
         project in the mappings, and (a warning) an SLO shorter than the critical path's last known runtime.
 
-        The mappings come from --mappings DIR (the CSV folder), else from the store when it exists.
+        The mappings come from --mappings DIR (the CSV folder), else from the store when it exists; the jobs' last \
+        known runtimes from the store's applications (attributed through job_apps).
 
         Exit codes: 0 valid (warnings allowed), 1 usage, 2 a path could not be read, 3 a definition is invalid.
         """
@@ -100,6 +101,10 @@ struct PipelinesValidate: ParsableCommand {
     /// What the definitions are checked against: the mappings folder, else the store's mappings.
     func context() throws -> PipelineContext {
         var loaded: Mappings?
+        var runtimes: [String: [String: Double]] = [:]
+        if let location = try? storeOption.location(), Self.mayHoldMappings(location), let store = try? InsightStore(location) {
+            runtimes = (try? store.lastJobRuntimes()) ?? [:]
+        }
         if let mappings {
             let (read, _, problems, unreadable) = MappingFolder.read(mappings)
             if let unreadable { throw ValidationError(unreadable) }
@@ -108,8 +113,9 @@ struct PipelinesValidate: ParsableCommand {
         } else if let location = try? storeOption.location(), Self.mayHoldMappings(location) {
             loaded = try? InsightStore(location).mappings()
         }
-        guard let loaded, !loaded.projectOwners.isEmpty else { return PipelineContext() }
+        guard let loaded, !loaded.projectOwners.isEmpty else { return PipelineContext(lastRuntimes: runtimes) }
         return PipelineContext(projects: Set(loaded.projectOwners.keys),
-                               mappedWorkflows: loaded.workflows.mapValues { ($0.project, $0.tier, $0.sloMinutes) })
+                               mappedWorkflows: loaded.workflows.mapValues { ($0.project, $0.tier, $0.sloMinutes) },
+                               lastRuntimes: runtimes)
     }
 }

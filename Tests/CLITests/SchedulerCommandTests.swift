@@ -31,6 +31,41 @@ struct SchedulerCommandTests {
         #expect(missing.status == 2)
     }
 
+    @Test func anSLOShorterThanTheCriticalPathsLastRuntimesIsAWarning() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-slo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = "sqlite:\(folder.path)/store.sqlite"
+        let nightly = try cli.run(["nightly", "--store", store, "--out", folder.appendingPathComponent("Queues").path,
+                                   "--report-dir", folder.appendingPathComponent("report").path])
+        #expect(nightly.status == 0, "\(nightly.stderr)")
+        // The sample's settlements-daily-close runs ingest, enrich, features and export for minutes each.
+        func definition(slo: Int) throws -> String {
+            try cli.temporaryFile("sdc-\(slo).yaml", """
+                workflow: settlements-daily-close
+                project: settlements
+                tier: 3
+                schedule: "@daily"
+                slo_minutes: \(slo)
+                start_date: 2026-11-01
+                jobs:
+                  - {name: ingest, bursar: ingest}
+                  - {name: enrich, depends_on: [ingest], bursar: allocate}
+                  - {name: features, depends_on: [enrich], bursar: allocate}
+                  - {name: export, depends_on: [features], bursar: slo-report}
+
+                """)
+        }
+        let tight = try cli.run(["pipelines", "validate", try definition(slo: 10), "--store", store])
+        #expect(tight.status == 0, "a warning does not fail validation: \(tight.stdout)")
+        #expect(tight.stdout.contains("warning: slo_minutes: 10 minutes is shorter than the critical path's last known runtime"), "\(tight.stdout)")
+        #expect(tight.stdout.contains("ingest → enrich → features → export"), "\(tight.stdout)")
+        let strict = try cli.run(["pipelines", "validate", try definition(slo: 10), "--store", store, "--strict"])
+        #expect(strict.status == 3)
+        let roomy = try cli.run(["pipelines", "validate", try definition(slo: 600), "--store", store])
+        #expect(!roomy.stdout.contains("critical path"), "\(roomy.stdout)")
+    }
+
     @Test func runOnceDispatchesThroughTheRouterAndNothingTwice() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-scheduler-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

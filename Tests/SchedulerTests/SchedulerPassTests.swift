@@ -69,6 +69,7 @@ struct SchedulerPassTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let harness = Harness(store: try backend.freshStore(in: folder), sources: [PipelineSource(file: "w.yaml", text: definition("w"))])
+        #expect(try harness.store.lastJobRuntimes().isEmpty, "no applications yet (and the query runs on this backend)")
 
         // First night on 2026-11-05 at 02:00:30: catch-up of 2 days gives the ticks of the 4th and the 5th; one
         // run active at a time (max_active_runs 1), the older first, and its deadline (the 4th, 03:00) has passed.
