@@ -11,9 +11,10 @@ public struct SourceNode: Sendable {
     }
 
     public var value: Value
-    // Positions as 32-bit numbers with 0 for "not known", and the written text only where it differs from the
-    // value: a submission's tree is built for every request, so each node stays small.
+    // Positions as 32-bit numbers with 0 for "not known": a submission's tree is built for every request, so each
+    // node stays small.
     private var place: (line: Int32, column: Int32, keyLine: Int32, keyColumn: Int32) = (0, 0, 0, 0)
+    /// A YAML scalar's text as written, kept only where resolution gave it another type than text (`yes`, `0x10`).
     private var written: String?
 
     /// 1-based line and column where the value starts; nil when not known.
@@ -34,30 +35,13 @@ public struct SourceNode: Sendable {
         get { place.keyColumn > 0 ? Int(place.keyColumn) : nil }
         set { place.keyColumn = Self.stored(newValue) }
     }
-    /// A YAML scalar's text as written (before resolution gave it a type); nil for collections and JSON.
-    public var text: String? {
-        get {
-            if let written { return written }
-            if case .string(let string) = value, hasText { return string }
-            return nil
-        }
-        set {
-            if let newValue, case .string(let current) = value, current == newValue {
-                written = nil
-                hasText = true
-            } else {
-                written = newValue
-                hasText = newValue != nil
-            }
-        }
-    }
-    private var hasText = false
 
+    /// A node; `text` is a YAML scalar as written, before resolution typed it.
     public init(value: Value, line: Int?, column: Int?, text: String? = nil) {
         self.value = value
+        if case .string = value {} else { written = text }
         self.line = line
         self.column = column
-        self.text = text
     }
 
     private static func stored(_ number: Int?) -> Int32 {
@@ -78,7 +62,7 @@ public struct SourceNode: Sendable {
     /// A scalar as written: the YAML text before resolution gave it a type (so `name: yes` reads as
     /// "yes"), a JSON string's value, or a JSON number or boolean as text; nil for collections and null.
     public var scalarText: String? {
-        if let text { return text }
+        if let written { return written }
         switch value {
         case .string(let string): return string
         case .integer(let number): return String(number)

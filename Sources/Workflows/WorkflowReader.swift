@@ -2,7 +2,6 @@ public import Diagnostics
 import SourceDocuments
 import Schedules
 import Timestamps
-import Routing
 
 /// A problem in a workflow definition: an error (the workflow cannot run) or a warning (it can, but
 /// probably not as meant).

@@ -144,7 +144,7 @@ struct FastPathTests {
 
     func describe(_ node: SourceNode?, indent: String = "") -> String {
         guard let node else { return "nil" }
-        var out = "\(indent)\(node.line ?? -1):\(node.column ?? -1) key \(node.keyLine ?? -1):\(node.keyColumn ?? -1) text \(node.text ?? "-")"
+        var out = "\(indent)\(node.line ?? -1):\(node.column ?? -1) key \(node.keyLine ?? -1):\(node.keyColumn ?? -1) text \(node.scalarText ?? "-")"
         switch node.value {
         case .array(let elements): out += " [\n" + elements.map { describe($0, indent: indent + "  ") }.joined(separator: "\n") + "]"
         case .object(let members): out += " {\n" + members.map { "\(indent)  \($0.key):\n" + describe($0.node, indent: indent + "  ") }.joined(separator: "\n") + "}"
