@@ -45,6 +45,21 @@ public enum PipelineFiles {
         return (sources, problems)
     }
 
+    /// What changes when any file under `folder` does: each path with its size and modification time, sorted.
+    public static func fingerprint(_ folder: String) -> [String] {
+        var entries: [String] = []
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        while let relative = enumerator?.nextObject() as? String {
+            let path = (folder as NSString).appendingPathComponent(relative)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+            let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            entries.append("\(relative)\u{0}\(size)\u{0}\(modified)")
+        }
+        return entries.sorted()
+    }
+
     /// A spark file named by `definition`, resolved against its folder.
     @Sendable public static func readSparkFile(definition: String, path: String) -> Result<(file: String, text: String), SourceProblem> {
         let folder = (definition as NSString).deletingLastPathComponent

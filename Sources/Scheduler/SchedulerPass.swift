@@ -51,6 +51,24 @@ public struct PassReport: Sendable, Equatable {
     public var dispatchDelays: [Int64] = []
 }
 
+/// The definitions a scheduler runs, read and checked once per change of `Pipelines/` (not once per pass), with
+/// each workflow's content digest.
+public struct PipelineSnapshot: Sendable {
+    public let catalog: PipelineCatalog
+    /// Definition texts by file.
+    public let texts: [String: String]
+    /// Content digests by workflow name.
+    public let digests: [String: String]
+
+    public init(catalog: PipelineCatalog, sources: [PipelineSource]) {
+        self.catalog = catalog
+        let texts = Dictionary(sources.map { ($0.file, $0.text) }, uniquingKeysWith: { first, _ in first })
+        self.texts = texts
+        digests = Dictionary(catalog.workflows.map { ($0.name, SchedulerPass.digest(of: $0, text: texts[$0.file] ?? "")) },
+                             uniquingKeysWith: { first, _ in first })
+    }
+}
+
 /// One pass of the scheduler over the store at `now`: definitions recorded by version, due ticks turned into
 /// runs (once each), queued runs started up to `max_active_runs`, jobs moved on (ready, upstream failed,
 /// timed out), deadlines marked, and ready jobs dispatched in deadline-aware order within the limits.
@@ -95,18 +113,17 @@ public struct SchedulerPass {
         return "r" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
-    public func run(catalog: PipelineCatalog, sources: [PipelineSource], now: Int64) throws -> PassReport {
+    public func run(_ definitions: PipelineSnapshot, now: Int64) throws -> PassReport {
         var report = PassReport()
+        let catalog = definitions.catalog
+        let digests = definitions.digests
         let byName = Dictionary(catalog.workflows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let texts = Dictionary(sources.map { ($0.file, $0.text) }, uniquingKeysWith: { first, _ in first })
 
         // 1. Versions.
         let known = try store.workflowVersions()
-        var digests: [String: String] = [:]
         for workflow in catalog.workflows {
-            let text = texts[workflow.file] ?? ""
-            let digest = Self.digest(of: workflow, text: text)
-            digests[workflow.name] = digest
+            let text = definitions.texts[workflow.file] ?? ""
+            let digest = digests[workflow.name] ?? ""
             if known[workflow.name]?.digest != digest {
                 try store.recordWorkflowVersion(workflow: workflow.name, digest: digest, file: workflow.file, definition: text, at: now)
             }

@@ -72,14 +72,24 @@ struct SchedulerRun: ParsableCommand {
         let pass = SchedulerPass(store: store, dispatcher: try RouterDispatcher(router: base, token: token),
                                  limits: .init(global: maxInFlight, perQueue: maxPerQueue, backfill: maxBackfill))
         var reported = Set<String>()
+        var definitions: PipelineSnapshot?
+        var fingerprint: [String] = []
         while true {
-            let (sources, unreadable) = PipelineFiles.read([pipelines])
-            let catalog = PipelineCheck.check(sources, context: PipelineContext(), readFile: PipelineFiles.readSparkFile)
-            // Problems are said once each, not every pass.
-            for problem in unreadable.map(\.description) + catalog.findings.map(\.description) where reported.insert(problem).inserted {
-                printError("bursar scheduler: \(problem)")
+            // The definitions are read and checked again only when a file under Pipelines/ changed.
+            let current = PipelineFiles.fingerprint(pipelines)
+            if definitions == nil || current != fingerprint {
+                let (sources, unreadable) = PipelineFiles.read([pipelines])
+                let catalog = PipelineCheck.check(sources, context: PipelineContext(), readFile: PipelineFiles.readSparkFile)
+                // Problems are said once each, not every pass.
+                for problem in unreadable.map(\.description) + catalog.findings.map(\.description) where reported.insert(problem).inserted {
+                    printError("bursar scheduler: \(problem)")
+                }
+                definitions = PipelineSnapshot(catalog: catalog, sources: sources)
+                fingerprint = current
             }
-            let report = try pass.run(catalog: catalog, sources: sources, now: InsightStore.now())
+            guard let definitions else { continue }
+            let catalog = definitions.catalog
+            let report = try pass.run(definitions, now: InsightStore.now())
             if once || report.runsCreated + report.runsStarted + report.runsEnded + report.jobsDispatched > 0 || !report.dispatchFailures.isEmpty {
                 print("scheduler: \(catalog.workflows.count) workflows; runs \(report.runsCreated) created, \(report.runsStarted) started, "
                       + "\(report.runsEnded) ended; jobs \(report.jobsReady) ready, \(report.jobsDispatched) dispatched, \(report.jobsHeld) held; "

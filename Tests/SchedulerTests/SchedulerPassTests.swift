@@ -49,7 +49,7 @@ struct Harness {
             .failure(.init(file: path, line: 0, message: "no spark files here"))
         })
         #expect(catalog.errors == 0, "\(catalog.findings)")
-        return try SchedulerPass(store: store, dispatcher: dispatcher, limits: limits).run(catalog: catalog, sources: sources, now: now)
+        return try SchedulerPass(store: store, dispatcher: dispatcher, limits: limits).run(PipelineSnapshot(catalog: catalog, sources: sources), now: now)
     }
 
     /// Marks a dispatched job's attempt ended, as the cluster watch will.
@@ -203,5 +203,23 @@ struct SchedulerPassTests {
         #expect(id.count == 25 && WorkflowNames.isValid(id))
         let name = SchedulerPass.applicationName(run: id, job: String(repeating: "j", count: 63), attempt: 12)
         #expect(name.count <= 63 && WorkflowNames.isValid(name))
+    }
+}
+
+@Suite("Definitions are read again only when a file changed")
+struct PipelineFingerprintTests {
+    @Test func theFingerprintChangesWithAFileAndOnlyThen() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-fp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("team"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("team/w.yaml")
+        try definition("w").write(to: file, atomically: true, encoding: .utf8)
+        let first = PipelineFiles.fingerprint(folder.path)
+        #expect(first.count == 1)
+        #expect(PipelineFiles.fingerprint(folder.path) == first)
+        try (definition("w") + "# edited\n").write(to: file, atomically: true, encoding: .utf8)
+        #expect(PipelineFiles.fingerprint(folder.path) != first)
+        try definition("v").write(to: folder.appendingPathComponent("team/v.yaml"), atomically: true, encoding: .utf8)
+        #expect(PipelineFiles.fingerprint(folder.path).count == 2)
     }
 }
