@@ -105,8 +105,9 @@ let package = Package(
         .target(name: "Scheduling", dependencies: ["Workflows", "Schedules"], swiftSettings: swiftSettings),
 
         // The workflow scheduler (the edge): definitions read from Pipelines/, each pass over the store (runs, jobs,
-        // events) and the dispatch of job attempts.
+        // events), the dispatch of job attempts, and one watch per cluster for their ends.
         .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics", "HTTPFetch", "SourceDocuments",
+                                                  "Clusters", "Parallel", "Timestamps",
                                                   .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
@@ -117,7 +118,7 @@ let package = Package(
 
         // The edge to the clusters: the Kubernetes API through libcurl (SparkApplications, the yunikorn-configs
         // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
-        .target(name: "Clusters", dependencies: ["HTTPFetch", "JSONText", "QueueConfig", "Platform", "Parallel", "Gzip"],
+        .target(name: "Clusters", dependencies: ["HTTPFetch", "JSONText", "Timestamps", "QueueConfig", "Platform", "Parallel", "Gzip"],
                 swiftSettings: swiftSettings),
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the

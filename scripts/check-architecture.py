@@ -27,7 +27,9 @@ LAYERS = [
     # Synthetic data; the insight tables.
     {"Synth", "InsightStore"},
     # The edges: ingesting, the nightly plan, the clusters.
-    {"IngestPipeline", "NightlyPlan", "Clusters", "Scheduler"},
+    {"IngestPipeline", "NightlyPlan", "Clusters"},
+    # The workflow scheduler (it watches the clusters).
+    {"Scheduler"},
     # The router service.
     {"Archer"},
     # The executable.

@@ -37,10 +37,17 @@ public struct SparkApplicationStatus: Sendable, Equatable, Codable {
     public var sparkApplicationID: String?
     /// Its resourceVersion.
     public var resourceVersion: String
+    /// Its labels (the router's `bursar.dev/*` identity among them).
+    public var labels: [String: String]
+    /// `.status.lastSubmissionAttemptTime`: when the operator started the driver (epoch ms), if it has.
+    public var submittedAt: Int64?
+    /// `.status.terminationTime`: when the application ended (epoch ms), if it has.
+    public var terminatedAt: Int64?
 
     /// Bundles the fields.
     public init(name: String, namespace: String, uid: String, state: String, errorMessage: String? = nil,
-                sparkApplicationID: String? = nil, resourceVersion: String) {
+                sparkApplicationID: String? = nil, resourceVersion: String, labels: [String: String] = [:],
+                submittedAt: Int64? = nil, terminatedAt: Int64? = nil) {
         self.name = name
         self.namespace = namespace
         self.uid = uid
@@ -48,6 +55,30 @@ public struct SparkApplicationStatus: Sendable, Equatable, Codable {
         self.errorMessage = errorMessage
         self.sparkApplicationID = sparkApplicationID
         self.resourceVersion = resourceVersion
+        self.labels = labels
+        self.submittedAt = submittedAt
+        self.terminatedAt = terminatedAt
+    }
+
+    /// The Spark operator's states, read as where the application stands.
+    public enum Phase: Sendable, Equatable {
+        /// Not started yet (new, submitted, pending a rerun).
+        case pending
+        case running
+        case succeeded
+        case failed
+    }
+
+    /// Where the application stands: the operator's COMPLETED is success, FAILED and SUBMISSION_FAILED are
+    /// failure; RUNNING and SUCCEEDING/FAILING (the driver ending) still run; anything else (NEW, SUBMITTED,
+    /// PENDING_RERUN, INVALIDATING) has not started, or starts again.
+    public var phase: Phase {
+        switch state {
+        case "COMPLETED": return .succeeded
+        case "FAILED", "SUBMISSION_FAILED": return .failed
+        case "RUNNING", "SUCCEEDING", "FAILING": return .running
+        default: return .pending
+        }
     }
 }
 

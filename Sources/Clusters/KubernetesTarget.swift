@@ -138,7 +138,7 @@ public final class KubernetesTarget: ClusterTarget {
     }
 
     /// Sends a request and returns the 2xx answer's body, or nil for a 404 when `absentIfNotFound`.
-    private func callRaw(_ method: FetchRequest.Method, _ path: String, body: [UInt8] = [], absentIfNotFound: Bool)
+    func callRaw(_ method: FetchRequest.Method, _ path: String, body: [UInt8] = [], absentIfNotFound: Bool)
         throws(ClusterError) -> [UInt8]?
     {
         let operation = "\(method.rawValue) \(path)"
@@ -161,7 +161,7 @@ public final class KubernetesTarget: ClusterTarget {
     }
 
     /// The token and TLS files, checked before each request so a bad path is named instead of a TLS failure.
-    private func credentials(_ operation: String) throws(ClusterError) -> (String?, TLSFiles) {
+    func credentials(_ operation: String) throws(ClusterError) -> (String?, TLSFiles) {
         func unusable(_ field: String, _ path: String, _ why: String) -> ClusterError {
             ClusterError(.configuration, cluster: cluster, operation: operation,
                          message: "kubernetes.\(field) \(path) \(why)",
@@ -190,7 +190,7 @@ public final class KubernetesTarget: ClusterTarget {
     }
 
     /// A non-2xx answer as an error, with the `Status` object's reason and message when the body is one.
-    private func apiError(_ response: FetchResponse, operation: String) -> ClusterError {
+    func apiError(_ response: FetchResponse, operation: String) -> ClusterError {
         let status = (try? JSONObject.parse(response.body)).flatMap { $0["kind"] as? String == "Status" ? $0 : nil }
         let reason = status?["reason"] as? String
         var message = status?["message"] as? String ?? ""
@@ -224,7 +224,7 @@ public final class KubernetesTarget: ClusterTarget {
         }
     }
 
-    private func transportHint(_ code: Int32) -> String {
+    func transportHint(_ code: Int32) -> String {
         let origin = endpoint.origin.isEmpty ? "clusters.yaml" : endpoint.origin
         switch code {
         case 6, 7:
@@ -244,13 +244,13 @@ public final class KubernetesTarget: ClusterTarget {
         }
     }
 
-    private func malformed(_ operation: String, _ reason: String) -> ClusterError {
+    func malformed(_ operation: String, _ reason: String) -> ClusterError {
         ClusterError(.malformedResponse, cluster: cluster, operation: operation, message: reason,
                      hint: "check that server: in \(endpoint.origin.isEmpty ? "clusters.yaml" : endpoint.origin) is a Kubernetes API server")
     }
 
     /// A namespace or object name, checked so it cannot change the request path.
-    private func checkedName(_ text: String, what: String) throws(ClusterError) -> String {
+    func checkedName(_ text: String, what: String) throws(ClusterError) -> String {
         guard KubernetesNames.isSubdomain(text) else {
             throw ClusterError(.invalidRequest, cluster: cluster, operation: "request",
                                message: "\(what) \"\(text)\" is not a Kubernetes name",

@@ -1,3 +1,4 @@
+import Timestamps
 import JSONText
 import Foundation
 import Gzip
@@ -126,6 +127,9 @@ enum JSONObject {
         return SparkApplicationStatus(
             name: name, namespace: meta.namespace ?? "", uid: uid, state: stateText ?? SparkApplicationStatus.unknownState,
             errorMessage: (state?["errorMessage"] as? String).flatMap { $0.isEmpty ? nil : $0 },
-            sparkApplicationID: status?["sparkApplicationId"] as? String, resourceVersion: version)
+            sparkApplicationID: status?["sparkApplicationId"] as? String, resourceVersion: version,
+            labels: ((object["metadata"] as? [String: Any])?["labels"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String },
+            submittedAt: (status?["lastSubmissionAttemptTime"] as? String).flatMap { Timestamp.parse($0, allowingDate: false) },
+            terminatedAt: (status?["terminationTime"] as? String).flatMap { Timestamp.parse($0, allowingDate: false) })
     }
 }

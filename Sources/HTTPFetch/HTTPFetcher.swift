@@ -180,14 +180,24 @@ private final class BodySink {
     var written = 0
     /// errno of a failed write to `file`.
     var writeFailure: Int32 = 0
+    /// When set, each piece of the body goes here as it arrives (a stream with no end of its own, such as a
+    /// Kubernetes watch), with no size limit: the receiver bounds what it keeps. False ends the transfer.
+    let receiver: ((UnsafeRawBufferPointer) -> Bool)?
+    /// Whether the receiver ended the transfer (not a failure).
+    var stoppedByReceiver = false
 
-    init(limit: Int, file: Int32 = -1) {
+    init(limit: Int, file: Int32 = -1, receiver: ((UnsafeRawBufferPointer) -> Bool)? = nil) {
         self.limit = limit
         self.file = file
+        self.receiver = receiver
     }
 
     /// Takes one piece of the body; false stops the transfer (too large, or the file cannot take it).
     func take(_ data: UnsafeRawBufferPointer) -> Bool {
+        if let receiver {
+            stoppedByReceiver = !receiver(data)
+            return !stoppedByReceiver
+        }
         guard data.count <= limit - written else {
             exceeded = true
             return false
@@ -276,6 +286,23 @@ public final class HTTPFetcher {
         try perform(request, sink: BodySink(limit: maxBodyBytes, file: file))
     }
 
+    /// Sends a request and hands the body to `receive` piece by piece as it arrives, for a response that streams
+    /// (a Kubernetes watch): nothing is kept and no body limit applies, so the receiver must bound what it
+    /// buffers. `receive` returning false ends the transfer early, which is not an error. The result has the
+    /// status and headers; its body is empty. The fetcher's timeout still ends the whole transfer.
+    public func perform(
+        _ request: FetchRequest, streaming receive: (UnsafeRawBufferPointer) -> Bool
+    ) throws(HTTPFetchError) -> FetchResponse {
+        let result: Result<FetchResponse, HTTPFetchError> = withoutActuallyEscaping(receive) { receiver in
+            do throws(HTTPFetchError) {
+                return .success(try perform(request, sink: BodySink(limit: Int.max, receiver: receiver)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     private func perform(_ request: FetchRequest, sink: BodySink) throws(HTTPFetchError) -> FetchResponse {
         let source = UploadSource(bytes: request.body)
         errorBuffer[0] = 0
@@ -307,7 +334,7 @@ public final class HTTPFetcher {
                 sink: Unmanaged.passUnretained(sink).toOpaque(), source: Unmanaged.passUnretained(source).toOpaque())
             return setup == CURLE_OK ? curl_easy_perform(handle) : setup
         }
-        guard code == CURLE_OK else {
+        guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && sink.stoppedByReceiver) else {
             if sink.exceeded {
                 throw HTTPFetchError(
                     code: HTTPFetchError.bodyTooLarge, message: "body exceeds \(maxBodyBytes) bytes", url: request.url,

@@ -47,10 +47,13 @@ public struct JobRecord: Sendable, Equatable {
     public var appID: String?
     public var cluster: String?
     public var reason: String?
+    /// The namespace of the current attempt's application.
+    public var namespace: String?
 
     public init(runID: String, job: String, position: Int, state: String, attempt: Int = 1, notBefore: Int64 = 0, readyAt: Int64 = 0,
                 submittedAt: Int64 = 0, startedAt: Int64 = 0, endedAt: Int64 = 0, appID: String? = nil, cluster: String? = nil,
-                reason: String? = nil) {
+                reason: String? = nil, namespace: String? = nil) {
+        self.namespace = namespace
         self.runID = runID
         self.job = job
         self.position = position
@@ -197,21 +200,57 @@ extension InsightStore {
 
     /// The jobs of `runID` in their workflow's order.
     public func jobs(ofRun runID: String) throws -> [JobRecord] {
-        try prepared("""
-            SELECT run_id, job, position, state, attempt, not_before, ready_at, submitted_at, started_at, ended_at, app_id, cluster, reason
-            FROM wf_jobs WHERE run_id = ? ORDER BY position
-            """).query([.text(runID)]).map { row in
-            JobRecord(runID: row[0].string ?? "", job: row[1].string ?? "", position: Int(row[2].int64 ?? 0), state: row[3].string ?? "",
-                      attempt: Int(row[4].int64 ?? 1), notBefore: row[5].int64 ?? 0, readyAt: row[6].int64 ?? 0,
-                      submittedAt: row[7].int64 ?? 0, startedAt: row[8].int64 ?? 0, endedAt: row[9].int64 ?? 0,
-                      appID: row[10].string, cluster: row[11].string, reason: row[12].string)
-        }
+        try prepared(Self.jobColumns + " WHERE run_id = ? ORDER BY position").query([.text(runID)]).map(Self.jobRecord)
     }
 
-    /// Writes what a pass decided, all at once: runs' states, jobs' states and the events.
-    public func applySchedulerChanges(runs: [RunRecord], jobs: [JobRecord], events: [SchedulerEvent]) throws {
-        guard !runs.isEmpty || !jobs.isEmpty || !events.isEmpty else { return }
+    /// The jobs of every run not yet ended, by run, each run's in their workflow's order: one query for what a
+    /// pass works on, instead of one per run.
+    public func jobsOfActiveRuns() throws -> [String: [JobRecord]] {
+        var result: [String: [JobRecord]] = [:]
+        let rows = try prepared(Self.jobColumns + """
+             WHERE run_id IN (SELECT run_id FROM wf_runs WHERE state IN ('queued', 'running')) ORDER BY run_id, position
+            """).query([])
+        for row in rows {
+            let record = Self.jobRecord(row)
+            result[record.runID, default: []].append(record)
+        }
+        return result
+    }
+
+    private static let jobColumns = """
+        SELECT run_id, job, position, state, attempt, not_before, ready_at, submitted_at, started_at, ended_at, app_id, cluster, reason,
+            namespace FROM wf_jobs
+        """
+
+    private static func jobRecord(_ row: [SQLValue]) -> JobRecord {
+        JobRecord(runID: row[0].string ?? "", job: row[1].string ?? "", position: Int(row[2].int64 ?? 0), state: row[3].string ?? "",
+                  attempt: Int(row[4].int64 ?? 1), notBefore: row[5].int64 ?? 0, readyAt: row[6].int64 ?? 0,
+                  submittedAt: row[7].int64 ?? 0, startedAt: row[8].int64 ?? 0, endedAt: row[9].int64 ?? 0,
+                  appID: row[10].string, cluster: row[11].string, reason: row[12].string, namespace: row[13].string)
+    }
+
+    /// Per cluster, the SparkApplication resourceVersion up to which every change has been applied.
+    public func watchPositions() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try prepared("SELECT cluster, resource_version FROM wf_watch").query([]) {
+            result[row[0].string ?? ""] = row[1].string ?? ""
+        }
+        return result
+    }
+
+    /// Writes what a pass decided, all at once: runs' states, jobs' states, the events and, per cluster, the
+    /// watch position the applied reports reach (so they are never applied without it, nor it without them).
+    public func applySchedulerChanges(runs: [RunRecord], jobs: [JobRecord], events: [SchedulerEvent],
+                                      watchPositions: [String: String] = [:], at time: Int64 = 0) throws {
+        guard !runs.isEmpty || !jobs.isEmpty || !events.isEmpty || !watchPositions.isEmpty else { return }
         try connection.transaction {
+            let position = try prepared("""
+                INSERT INTO wf_watch (cluster, resource_version, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (cluster) DO UPDATE SET resource_version = excluded.resource_version, updated_at = excluded.updated_at
+                """)
+            for (cluster, version) in watchPositions.sorted(by: { $0.key < $1.key }) {
+                _ = try position.run([.text(cluster), .text(version), .integer(time)])
+            }
             let updateRun = try prepared("UPDATE wf_runs SET state = ?, started_at = ?, ended_at = ?, missed = ? WHERE run_id = ?")
             for run in runs {
                 _ = try updateRun.run([.text(run.state), run.startedAt.map { .integer($0) } ?? .null, run.endedAt.map { .integer($0) } ?? .null,
@@ -219,12 +258,13 @@ extension InsightStore {
             }
             let updateJob = try prepared("""
                 UPDATE wf_jobs SET state = ?, attempt = ?, not_before = ?, ready_at = ?, submitted_at = ?, started_at = ?, ended_at = ?,
-                    app_id = ?, cluster = ?, reason = ? WHERE run_id = ? AND job = ?
+                    app_id = ?, cluster = ?, reason = ?, namespace = ? WHERE run_id = ? AND job = ?
                 """)
             for job in jobs {
                 _ = try updateJob.run([.text(job.state), .integer(Int64(job.attempt)), .integer(job.notBefore), .integer(job.readyAt),
                                        .integer(job.submittedAt), .integer(job.startedAt), .integer(job.endedAt),
-                                       .text(job.appID), .text(job.cluster), .text(job.reason), .text(job.runID), .text(job.job)])
+                                       .text(job.appID), .text(job.cluster), .text(job.reason), .text(job.namespace),
+                                       .text(job.runID), .text(job.job)])
             }
             let insertEvent = try prepared("INSERT INTO wf_events (at, run_id, job, kind, detail) VALUES (?, ?, ?, ?, ?)")
             for event in events {
@@ -253,7 +293,7 @@ extension InsightStore {
             guard let run = try run(runID), run.state == "failed" else { return }
             _ = try prepared("""
                 UPDATE wf_jobs SET state = 'waiting', attempt = attempt + 1, not_before = 0, ready_at = 0, submitted_at = 0,
-                    started_at = 0, ended_at = 0, app_id = NULL, cluster = NULL, reason = NULL
+                    started_at = 0, ended_at = 0, app_id = NULL, cluster = NULL, reason = NULL, namespace = NULL
                 WHERE run_id = ? AND state = 'failed'
                 """).run([.text(runID)])
             _ = try prepared("""

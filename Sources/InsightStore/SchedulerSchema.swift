@@ -64,3 +64,21 @@ extension Schema {
         );
         """)
 }
+
+extension Schema {
+    /// Version 10 lets the scheduler learn each job's end from one watch per cluster:
+    /// - `wf_watch`: per cluster, the resourceVersion of SparkApplications up to which every change has been
+    ///   applied to the jobs (written in the same transaction as those changes), so a restart resumes the watch
+    ///   there and neither misses an end nor rescans the cluster.
+    /// - `wf_jobs.namespace`: where the current attempt's application is, so a timed-out one can be deleted.
+    /// - an index on `wf_jobs.app_id`, to find the job a cluster's report is about.
+    static let completionMigration = Migration(version: 10, name: "job completion from cluster watches", sql: """
+        CREATE TABLE wf_watch (
+            cluster TEXT PRIMARY KEY,
+            resource_version TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
+        );
+        ALTER TABLE wf_jobs ADD COLUMN namespace TEXT;
+        CREATE INDEX wf_jobs_app ON wf_jobs (app_id);
+        """)
+}

@@ -236,6 +236,7 @@ enum Schema {
         idempotencyMigration,
         planArchiveMigration,
         schedulerMigration,
+        completionMigration,
     ]
 
     /// A migration's text in `dialect`.

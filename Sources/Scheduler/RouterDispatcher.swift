@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import HTTPFetch
 import SourceDocuments
 public import Workflows
@@ -10,14 +9,24 @@ public import Workflows
 public final class RouterDispatcher: JobDispatcher {
     public let router: String
     public let token: String
-    /// One libcurl handle, kept (its connection is reused), used by one dispatch at a time.
-    private let fetcher: Mutex<HTTPFetcher>
+    /// Idle libcurl handles (each keeps its connection to the router), one per dispatch in progress at most.
+    private let idle: IdleFetchers
+    private let timeoutSeconds: Int
 
     /// `router` is the base URL (`http://127.0.0.1:8080`).
     public init(router: String, token: String, timeoutSeconds: Int = 30) throws {
         self.router = router.hasSuffix("/") ? String(router.dropLast()) : router
         self.token = token
-        fetcher = Mutex(try HTTPFetcher(timeout: .seconds(timeoutSeconds), maxBodyBytes: 1 << 20))
+        self.timeoutSeconds = timeoutSeconds
+        idle = IdleFetchers()
+    }
+
+    /// Sends `request` on an idle handle (a new one when all are busy), which is kept afterwards.
+    private func perform(_ request: FetchRequest) throws -> FetchResponse {
+        let fetcher = try idle.take() ?? HTTPFetcher(timeout: .seconds(timeoutSeconds), maxBodyBytes: 1 << 20)
+        let response = try fetcher.perform(request)
+        idle.give(fetcher)
+        return response
     }
 
     /// What the router refused or could not be reached for; `retryable` when trying again later may work.
@@ -54,7 +63,7 @@ public final class RouterDispatcher: JobDispatcher {
                                    body: SparkSpec.jsonBody(document), bearerToken: token)
         let response: FetchResponse
         do {
-            response = try fetcher.withLock { fetcher throws in try fetcher.perform(request) }
+            response = try perform(request)
         } catch {
             throw Refusal(description: "cannot reach the router at \(router): \(error)", retryable: true)
         }
@@ -68,6 +77,25 @@ public final class RouterDispatcher: JobDispatcher {
             throw Refusal(description: "the router's answer has no app_id", retryable: true)
         }
         let cluster = answer?["cluster"]?.string ?? answer?["decision"]?["cluster"]?.string ?? ""
-        return DispatchReceipt(appID: appID, cluster: cluster)
+        return DispatchReceipt(appID: appID, cluster: cluster, namespace: answer?["decision"]?["namespace"]?.string)
+    }
+}
+
+/// libcurl handles not in use; a handle is used by one thread between `take` and `give`.
+private final class IdleFetchers: @unchecked Sendable {
+    // @unchecked: `handles` is only touched under `lock`.
+    private let lock = NSLock()
+    private var handles: [HTTPFetcher] = []
+
+    func take() -> HTTPFetcher? {
+        lock.lock()
+        defer { lock.unlock() }
+        return handles.popLast()
+    }
+
+    func give(_ fetcher: HTTPFetcher) {
+        lock.lock()
+        defer { lock.unlock() }
+        if handles.count < 32 { handles.append(fetcher) }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import Diagnostics
+import Parallel
+import Timestamps
 internal import Crypto
 public import InsightStore
 public import Workflows
@@ -23,14 +25,29 @@ public struct DispatchAttempt: Sendable {
     public var idempotencyKey: String
 }
 
-/// What the dispatcher learned: the application id and the cluster it went to.
+/// What the dispatcher learned: the application id and where it went.
 public struct DispatchReceipt: Sendable, Equatable {
     public var appID: String
     public var cluster: String
-    public init(appID: String, cluster: String) {
+    public var namespace: String?
+    public init(appID: String, cluster: String, namespace: String? = nil) {
         self.appID = appID
         self.cluster = cluster
+        self.namespace = namespace
     }
+}
+
+/// Stops a job attempt's application on its cluster (a timed-out attempt is deleted there, so it neither
+/// runs on nor holds its queue's resources).
+public protocol AppCanceller: Sendable {
+    /// Deletes the application; succeeds when it is already gone.
+    func cancel(cluster: String, namespace: String?, appID: String) throws
+}
+
+/// A canceller for a scheduler with no cluster access (a timed-out attempt is then only marked).
+public struct NoCanceller: AppCanceller {
+    public init() {}
+    public func cancel(cluster: String, namespace: String?, appID: String) throws {}
 }
 
 /// What one pass did, for the log and the metrics.
@@ -42,6 +59,15 @@ public struct PassReport: Sendable, Equatable {
     public var jobsDispatched = 0
     public var jobsHeld = 0
     public var deadlinesMissed = 0
+    /// Cluster reports that moved a job (started, ended).
+    public var reportsApplied = 0
+    /// Jobs that ended in this pass, succeeded and failed (retries included).
+    public var jobsSucceeded = 0
+    public var jobsFailed = 0
+    /// Timed-out applications that could not be deleted on their cluster.
+    public var cancelFailures: [String] = []
+    /// Queue time on the cluster of each job that started running (submitted → running, ms).
+    public var queueTimes: [Int64] = []
     /// Ready built-in steps (ingest, allocate…), which this scheduler does not run yet.
     public var builtinWaiting = 0
     public var dispatchFailures: [String] = []
@@ -78,12 +104,18 @@ public struct SchedulerPass {
     public let store: InsightStore
     public let dispatcher: any JobDispatcher
     public var limits: DispatchOrder.Limits
+    public let canceller: any AppCanceller
+    /// How many dispatches are in progress at once (each waits on the router).
+    public var dispatchWidth: Int
 
     public init(store: InsightStore, dispatcher: any JobDispatcher,
-                limits: DispatchOrder.Limits = .init(global: 1_000, perQueue: 200, backfill: 50)) {
+                limits: DispatchOrder.Limits = .init(global: 1_000, perQueue: 200, backfill: 50),
+                canceller: any AppCanceller = NoCanceller(), dispatchWidth: Int = 8) {
         self.store = store
         self.dispatcher = dispatcher
         self.limits = limits
+        self.canceller = canceller
+        self.dispatchWidth = dispatchWidth
     }
 
     /// A definition's content digest: its text and the spark files it names, each with its path.
@@ -113,7 +145,8 @@ public struct SchedulerPass {
         return "r" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
-    public func run(_ definitions: PipelineSnapshot, now: Int64) throws -> PassReport {
+    /// One pass at `now`, applying first what the clusters reported since the last one.
+    public func run(_ definitions: PipelineSnapshot, now: Int64, reports clusterReports: ClusterReports = ClusterReports()) throws -> PassReport {
         var report = PassReport()
         let catalog = definitions.catalog
         let digests = definitions.digests
@@ -160,7 +193,14 @@ public struct SchedulerPass {
         var candidates: [DispatchOrder.Candidate] = []
         var waitingJobs: [String: (workflow: Workflow, run: RunRecord, job: JobRecord)] = [:]
         var inFlight = DispatchOrder.InFlight()
+        var reportsApplied = 0, succeededCount = 0, failedCount = 0
+        var queueTimes: [Int64] = []
         let active = try store.activeRuns()
+        var activeJobs = try store.jobsOfActiveRuns()
+        // Reports by app id, in the order they arrived.
+        var reportsByApp: [String: [AppReport]] = [:]
+        for report in clusterReports.reports { reportsByApp[report.appID, default: []].append(report) }
+        var cancellations: [(cluster: String, namespace: String?, appID: String, what: String)] = []
         var running = Dictionary(grouping: active.filter { $0.state == RunState.running.rawValue }, by: \.workflow).mapValues(\.count)
         for var run in active {
             guard let workflow = definition(of: run) else { continue }
@@ -173,11 +213,43 @@ public struct SchedulerPass {
                 runUpdates.append(run)
                 events.append(SchedulerEvent(at: now, runID: run.runID, kind: "started"))
             }
-            var records = try store.jobs(ofRun: run.runID)
+            var records = activeJobs.removeValue(forKey: run.runID) ?? []
             guard records.count == workflow.jobs.count else { continue }
             var instances = records.map { JobInstance(state: JobState(rawValue: $0.state) ?? .waiting, attempt: $0.attempt, notBefore: $0.notBefore,
                                                       submittedAt: $0.submittedAt, startedAt: $0.startedAt) }
             var changed = Set<Int>()
+            // What the clusters said about this run's attempts in flight.
+            if !reportsByApp.isEmpty {
+                for index in records.indices where instances[index].state.isInFlight {
+                    guard let appID = records[index].appID, let said = reportsByApp[appID] else { continue }
+                    for report in said {
+                        guard let effect = RunProgress.observe(report, job: workflow.jobs[index], instance: instances[index]) else { continue }
+                        reportsApplied += 1
+                        switch effect {
+                        case .started(let at):
+                            instances[index].state = .running
+                            instances[index].startedAt = at
+                            records[index].startedAt = at
+                            queueTimes.append(max(0, at - records[index].submittedAt))
+                            events.append(SchedulerEvent(at: now, runID: run.runID, job: records[index].job, kind: "running",
+                                                         detail: "app \(appID) on \(records[index].cluster ?? "?")"))
+                        case .ended(let next, let succeeded):
+                            let retry = !succeeded && next.state == .ready
+                            instances[index] = next
+                            records[index].endedAt = next.state.isFinal ? report.at : 0
+                            if !succeeded { records[index].reason = report.reason }
+                            if retry { records[index].readyAt = next.notBefore }
+                            if succeeded { succeededCount += 1 } else { failedCount += 1 }
+                            events.append(SchedulerEvent(at: now, runID: run.runID, job: records[index].job,
+                                                         kind: succeeded ? "succeeded" : (retry ? "retrying" : "failed"),
+                                                         detail: "attempt \(records[index].attempt): app \(appID)"
+                                                             + (succeeded ? "" : ": \(report.reason ?? "failed")")
+                                                             + (retry ? "; attempt \(next.attempt) after \(Timestamp.format(next.notBefore))" : "")))
+                        }
+                        changed.insert(index)
+                    }
+                }
+            }
             while true {
                 let changes = RunProgress.changes(workflow, jobs: instances, now: now)
                 if changes.isEmpty { break }
@@ -194,6 +266,9 @@ public struct SchedulerPass {
                         changed.insert(job)
                         events.append(SchedulerEvent(at: now, runID: run.runID, job: records[job].job, kind: "upstream_failed"))
                     case .timedOut(let job, let retry, let notBefore):
+                        if let appID = records[job].appID, let cluster = records[job].cluster {
+                            cancellations.append((cluster, records[job].namespace, appID, "\(run.runID)/\(records[job].job)"))
+                        }
                         instances[job].state = retry ? .ready : .failed
                         if retry {
                             instances[job].attempt += 1
@@ -211,7 +286,7 @@ public struct SchedulerPass {
                 records[job].state = instances[job].state.rawValue
                 records[job].attempt = instances[job].attempt
                 records[job].notBefore = instances[job].notBefore
-                if instances[job].state.isFinal { records[job].endedAt = now }
+                if instances[job].state.isFinal, records[job].endedAt == 0 { records[job].endedAt = now }
                 jobUpdates.append(records[job])
             }
             if !run.missed, now > run.deadline, RunProgress.state(of: instances) != .succeeded {
@@ -246,37 +321,66 @@ public struct SchedulerPass {
                 }
             }
         }
-        try store.applySchedulerChanges(runs: runUpdates, jobs: jobUpdates, events: events)
+        report.reportsApplied = reportsApplied
+        report.jobsSucceeded = succeededCount
+        report.jobsFailed = failedCount
+        report.queueTimes = queueTimes
+        // The watch positions go with the changes they caused: a crash before this line replays the reports.
+        try store.applySchedulerChanges(runs: runUpdates, jobs: jobUpdates, events: events, watchPositions: clusterReports.positions, at: now)
 
-        // 4. Dispatch: each accepted attempt is written before the next goes out.
+        // Timed-out attempts are deleted on their clusters once their new state is stored (a crash before this
+        // leaves them to run out; the store no longer waits on them either way).
+        for cancel in cancellations {
+            do { try canceller.cancel(cluster: cancel.cluster, namespace: cancel.namespace, appID: cancel.appID) } catch {
+                report.cancelFailures.append("\(cancel.what): app \(cancel.appID) on \(cancel.cluster): \(error)")
+            }
+        }
+
+        // 4. Dispatch: up to `dispatchWidth` attempts at once; those accepted are written together. A crash before
+        // the write sends them again on restart with the same idempotency keys, and the router answers each with
+        // its first record: nothing runs twice.
         let (dispatch, held) = DispatchOrder.select(candidates, limits: limits, inFlight: inFlight)
         report.jobsHeld = held.count
-        for candidate in dispatch {
-            guard let (workflow, run, record) = waitingJobs[candidate.runID + "/" + candidate.job] else { continue }
+        let attempts: [(record: JobRecord, attempt: DispatchAttempt)] = dispatch.compactMap { candidate in
+            guard let (workflow, run, record) = waitingJobs[candidate.runID + "/" + candidate.job] else { return nil }
             let job = workflow.jobs[record.position]
             let identity = SparkSpec.Identity(workflow: workflow.name, project: workflow.project, tier: workflow.tier, job: job.name,
                                               runID: run.runID, scheduledAt: run.scheduledAt, name: Self.applicationName(run: run.runID, job: job.name, attempt: record.attempt))
-            let attempt = DispatchAttempt(identity: identity, action: job.action, definitionFile: workflow.file, attempt: record.attempt,
-                                          idempotencyKey: "\(run.runID)/\(job.name)/\(record.attempt)")
-            var updated = record
-            do {
-                let receipt = try dispatcher.dispatch(attempt)
-                Failpoint.reach("scheduler-after-dispatch")
+            return (record, DispatchAttempt(identity: identity, action: job.action, definitionFile: workflow.file, attempt: record.attempt,
+                                            idempotencyKey: "\(run.runID)/\(job.name)/\(record.attempt)"))
+        }
+        let dispatcher = self.dispatcher
+        let outcomes = Concurrent.map(attempts.map(\.attempt), width: dispatchWidth) { attempt -> Result<DispatchReceipt, DispatchFailure> in
+            do { return .success(try dispatcher.dispatch(attempt)) } catch { return .failure(DispatchFailure(description: "\(error)")) }
+        }
+        Failpoint.reach("scheduler-after-dispatch")
+        var submitted: [JobRecord] = []
+        var submittedEvents: [SchedulerEvent] = []
+        for ((record, attempt), outcome) in zip(attempts, outcomes) {
+            switch outcome {
+            case .success(let receipt):
+                var updated = record
                 updated.state = JobState.submitted.rawValue
                 updated.submittedAt = now
                 updated.appID = receipt.appID
                 updated.cluster = receipt.cluster
-                try store.applySchedulerChanges(runs: [], jobs: [updated], events: [
-                    SchedulerEvent(at: now, runID: run.runID, job: job.name, kind: "submitted",
-                                   detail: "attempt \(record.attempt): app \(receipt.appID) on \(receipt.cluster)"),
-                ])
-                report.jobsDispatched += 1
+                updated.namespace = receipt.namespace
+                submitted.append(updated)
+                submittedEvents.append(SchedulerEvent(at: now, runID: record.runID, job: record.job, kind: "submitted",
+                                                      detail: "attempt \(attempt.attempt): app \(receipt.appID) on \(receipt.cluster)"))
                 report.dispatchDelays.append(now - max(record.readyAt, record.notBefore))
-            } catch {
-                report.dispatchFailures.append("\(run.runID)/\(job.name): \(error)")
+            case .failure(let failure):
+                report.dispatchFailures.append("\(record.runID)/\(record.job): \(failure.description)")
             }
         }
+        try store.applySchedulerChanges(runs: [], jobs: submitted, events: submittedEvents)
+        report.jobsDispatched = submitted.count
         return report
+    }
+
+    /// A dispatch that did not go through, said.
+    struct DispatchFailure: Error {
+        var description: String
     }
 
     /// A new run of `workflow` for `scheduledAt` (queued, every job waiting), with the run id every replica

@@ -118,3 +118,58 @@ public enum RunProgress {
         return jobs.allSatisfy { $0.state == .succeeded } ? .succeeded : .failed
     }
 }
+
+/// What a cluster reported about one application the scheduler started: where it stands and since when.
+public struct AppReport: Sendable, Equatable {
+    /// Where an application stands, as the scheduler needs it.
+    public enum Phase: String, Sendable, Equatable {
+        /// Accepted, not running yet (waiting for its queue, or being submitted).
+        case pending
+        case running
+        case succeeded
+        case failed
+        /// Gone from the cluster while the scheduler still waited on it (deleted by hand, or lost).
+        case deleted
+    }
+
+    public var appID: String
+    public var phase: Phase
+    /// When that phase was reached on the cluster (the end's time for an end), epoch ms.
+    public var at: Int64
+    /// The cluster's reason for a failure.
+    public var reason: String?
+
+    public init(appID: String, phase: Phase, at: Int64, reason: String? = nil) {
+        self.appID = appID
+        self.phase = phase
+        self.at = at
+        self.reason = reason
+    }
+}
+
+extension RunProgress {
+    /// What a cluster's report does to the job attempt it is about.
+    public enum Observed: Sendable, Equatable {
+        /// The attempt is running on the cluster since `at`.
+        case started(at: Int64)
+        /// The attempt ended: the job's next state (a retry goes back to ready after its delay).
+        case ended(JobInstance, succeeded: Bool)
+    }
+
+    /// The effect of `report` on `instance`, an attempt of `job` that is in flight; nil when the report changes
+    /// nothing (it repeats what is known, or the attempt is no longer in flight: a report about an earlier
+    /// attempt, or a replay after a restart, must not move the job).
+    public static func observe(_ report: AppReport, job: Job, instance: JobInstance) -> Observed? {
+        guard instance.state.isInFlight else { return nil }
+        switch report.phase {
+        case .pending:
+            return nil
+        case .running:
+            return instance.state == .submitted ? .started(at: report.at) : nil
+        case .succeeded:
+            return .ended(ended(job, instance: instance, succeeded: true, at: report.at), succeeded: true)
+        case .failed, .deleted:
+            return .ended(ended(job, instance: instance, succeeded: false, at: report.at), succeeded: false)
+        }
+    }
+}

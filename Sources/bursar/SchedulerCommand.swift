@@ -5,6 +5,8 @@ import InsightStore
 import Scheduler
 import Scheduling
 import Workflows
+import Clusters
+import Platform
 
 /// `bursar scheduler run`: the workflow scheduler.
 struct SchedulerCommand: ParsableCommand {
@@ -26,6 +28,14 @@ struct SchedulerRun: ParsableCommand {
         queued runs up to max_active_runs, marks ready, upstream-failed and timed-out jobs and missed deadlines, \
         and dispatches ready jobs, tier 1 first and then the nearest deadline, within the limits. Spark jobs go \
         to the router's POST /v1/submissions with the scheduler's token and an idempotency key per attempt.
+
+        Each job's end comes from the clusters: one list/watch per cluster with a kubernetes: section in \
+        --clusters, on the SparkApplications labelled bursar.dev/run-id (in every namespace: the scheduler's \
+        credentials need list and watch on sparkapplications cluster-wide, and delete to stop a timed-out \
+        attempt). A pass runs as soon as a report arrives, so an end is applied within a second of the watch \
+        seeing it. Each watch resumes after a restart from the resourceVersion stored with the changes it \
+        caused, and lists again when the server answers 410 Gone. Jobs on a cluster with no kubernetes: \
+        section (a dry run) never end by themselves: their timeout ends them.
 
         State lives in the store (--store / BURSAR_STORE), so a restart carries on where the last pass stopped.
         """
@@ -55,11 +65,18 @@ struct SchedulerRun: ParsableCommand {
     @Option(help: "Most backfill attempts in flight.")
     var maxBackfill = 50
 
+    @Option(help: "Dispatches in progress at once (each waits on the router).")
+    var dispatchWidth = 8
+
+    @Option(help: "The cluster registry: clusters with a kubernetes: section are watched for job ends.")
+    var clusters = "Queues/clusters.yaml"
+
     @OptionGroup var storeOption: StoreOption
 
     func validate() throws {
         guard interval > 0, interval <= 3600 else { throw ValidationError("--interval must be between 0 and 3600 seconds") }
         guard maxInFlight > 0, maxPerQueue > 0, maxBackfill >= 0 else { throw ValidationError("the limits must be positive") }
+        guard (1...256).contains(dispatchWidth) else { throw ValidationError("--dispatch-width must be between 1 and 256") }
     }
 
     func run() throws {
@@ -69,8 +86,25 @@ struct SchedulerRun: ParsableCommand {
             throw ValidationError("no token: set BURSAR_TOKEN or pass --token (an admin makes one: bursar token new)")
         }
         let store = try InsightStore(try storeOption.location())
+        // Only clusters reached through a Kubernetes API report job ends; a registry that cannot be read is an
+        // error only when it exists (a scheduler on dry-run clusters needs none).
+        var watched: [any SparkApplicationWatching] = []
+        if FileManager.default.fileExists(atPath: clusters) {
+            let registry: [Cluster]
+            do { registry = try ClusterRegistry.load(file: clusters) } catch {
+                printError("bursar scheduler: \(error)")
+                throw ExitCode(2)
+            }
+            watched = registry.compactMap { cluster in
+                cluster.kubernetes.map { KubernetesTarget(cluster: cluster.name, endpoint: $0, timeout: .seconds(30)) }
+            }
+        }
+        let watch = ClusterWatch(targets: watched, now: { InsightStore.now() })
+        watch.start(from: try store.watchPositions())
+        defer { watch.stop() }
         let pass = SchedulerPass(store: store, dispatcher: try RouterDispatcher(router: base, token: token),
-                                 limits: .init(global: maxInFlight, perQueue: maxPerQueue, backfill: maxBackfill))
+                                 limits: .init(global: maxInFlight, perQueue: maxPerQueue, backfill: maxBackfill),
+                                 canceller: ClusterCanceller(targets: watched), dispatchWidth: dispatchWidth)
         var reported = Set<String>()
         var definitions: PipelineSnapshot?
         var fingerprint: [String] = []
@@ -89,18 +123,20 @@ struct SchedulerRun: ParsableCommand {
             }
             guard let definitions else { continue }
             let catalog = definitions.catalog
-            let report = try pass.run(definitions, now: InsightStore.now())
+            let report = try pass.run(definitions, now: InsightStore.now(), reports: watch.drain())
             if once || report.runsCreated + report.runsStarted + report.runsEnded + report.jobsDispatched > 0 || !report.dispatchFailures.isEmpty {
                 print("scheduler: \(catalog.workflows.count) workflows; runs \(report.runsCreated) created, \(report.runsStarted) started, "
                       + "\(report.runsEnded) ended; jobs \(report.jobsReady) ready, \(report.jobsDispatched) dispatched, \(report.jobsHeld) held; "
-                      + "\(report.deadlinesMissed) deadlines missed")
+                      + "\(report.jobsSucceeded) succeeded, \(report.jobsFailed) failed; \(report.deadlinesMissed) deadlines missed")
             }
+            for failure in report.cancelFailures { printError("bursar scheduler: could not stop a timed-out attempt: \(failure)") }
             for failure in report.dispatchFailures { printError("bursar scheduler: dispatch failed: \(failure)") }
             if report.builtinWaiting > 0, reported.insert("builtin").inserted {
                 printError("bursar scheduler: \(report.builtinWaiting) ready built-in steps (bursar: ingest, allocate…) wait: this version does not run them yet; run bursar nightly as before")
             }
             if once { return }
-            Thread.sleep(forTimeInterval: interval)
+            // The next pass comes after --interval, or as soon as a cluster reports something.
+            watch.wait(upTo: interval)
         }
     }
 }

@@ -55,11 +55,11 @@ struct IngestStoreTests {
         // 5: apps keyed in app_keys instead of a unique index (#3); 6: slimmer apps rows, app_keys by id hash (#3);
         // 7: submission idempotency keys and reconciliation (#13); 8: the nightly plan archive (#14);
         // 9: the workflow scheduler's runs, jobs, versions and events (#16).
-        #expect(try InsightStore(location).schemaVersion() == 9)
+        #expect(try InsightStore(location).schemaVersion() == 10)
         let again = try InsightStore(location)
-        #expect(try again.schemaVersion() == 9)
+        #expect(try again.schemaVersion() == 10)
         let applied = try again.connection.execute("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.first?.int64 }
-        #expect(applied == [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(applied == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     }
 
     @Test(arguments: Backend.available)

@@ -39,17 +39,29 @@ func definition(_ name: String, tier: Int = 1, slo: Int = 60, maxActive: Int = 1
     """ + (jobs ?? "  - {name: extract, spark: {main: local:///ingest.py}}\n  - {name: load, depends_on: [extract], spark: {main: local:///allocate.py}}\n")
 }
 
+/// A canceller that remembers what it was asked to stop.
+final class RecordingCanceller: AppCanceller {
+    private let apps = Mutex<[String]>([])
+    var cancelled: [String] { apps.withLock { $0 } }
+    func cancel(cluster: String, namespace: String?, appID: String) throws {
+        apps.withLock { $0.append("\(cluster)/\(namespace ?? "-")/\(appID)") }
+    }
+}
+
 struct Harness {
     let store: InsightStore
     let dispatcher = RecordingDispatcher()
+    let canceller = RecordingCanceller()
     var sources: [PipelineSource]
 
-    func pass(at now: Int64, limits: DispatchOrder.Limits = .init(global: 100, perQueue: 100, backfill: 10)) throws -> PassReport {
+    func pass(at now: Int64, limits: DispatchOrder.Limits = .init(global: 100, perQueue: 100, backfill: 10),
+              reports: ClusterReports = ClusterReports()) throws -> PassReport {
         let catalog = PipelineCheck.check(sources, context: PipelineContext(), readFile: { _, path in
             .failure(.init(file: path, line: 0, message: "no spark files here"))
         })
         #expect(catalog.errors == 0, "\(catalog.findings)")
-        return try SchedulerPass(store: store, dispatcher: dispatcher, limits: limits).run(PipelineSnapshot(catalog: catalog, sources: sources), now: now)
+        return try SchedulerPass(store: store, dispatcher: dispatcher, limits: limits, canceller: canceller)
+            .run(PipelineSnapshot(catalog: catalog, sources: sources), now: now, reports: reports)
     }
 
     /// Marks a dispatched job's attempt ended, as the cluster watch will.
@@ -183,6 +195,57 @@ struct SchedulerPassTests {
         _ = try harness.pass(at: now + 8_000)
         #expect(harness.dispatcher.dispatched.last?.identity.job == "load")
         #expect(try harness.store.events(ofRun: run).map(\.kind).contains("marked_succeeded"))
+    }
+
+    /// The clusters' reports move jobs on (running, ended, retried), a replay changes nothing, the watch position is
+    /// stored with the changes, and a timed-out attempt is deleted on its cluster.
+    @Test(arguments: Backend.available)
+    func clusterReportsMoveJobsAndTimeoutsStopTheirApplications(backend: Backend) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-sched-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let harness = Harness(store: try backend.freshStore(in: folder), sources: [PipelineSource(file: "w.yaml", text: definition("w", catchup: 0))])
+        let now = utc("2026-11-05T02:00")
+        _ = try harness.pass(at: now)
+        let run = try #require(harness.dispatcher.dispatched.first?.identity.runID)
+        let extract = "app-\(run)-extract-1"
+        func reports(_ list: [AppReport], at version: String) -> ClusterReports {
+            ClusterReports(reports: list, positions: ["sim-a": version])
+        }
+
+        let started = try harness.pass(at: now + 2_000, reports: reports([AppReport(appID: extract, phase: .running, at: now + 1_500)], at: "1005"))
+        #expect(started.reportsApplied == 1 && started.queueTimes == [1_500])
+        #expect(try harness.store.jobs(ofRun: run).map(\.state) == ["running", "waiting"])
+        #expect(try harness.store.watchPositions() == ["sim-a": "1005"])
+        // The same report again (a watch resumed from an older position) changes nothing.
+        let replay = try harness.pass(at: now + 3_000, reports: reports([AppReport(appID: extract, phase: .running, at: now + 1_500)], at: "1005"))
+        #expect(replay.reportsApplied == 0)
+
+        // extract succeeds: load is ready and goes out in the same pass.
+        let ended = try harness.pass(at: now + 60_000, reports: reports([AppReport(appID: extract, phase: .succeeded, at: now + 59_000)], at: "1010"))
+        #expect(ended.jobsSucceeded == 1 && ended.jobsDispatched == 1)
+        let jobs = try harness.store.jobs(ofRun: run)
+        #expect(jobs[0].state == "succeeded" && jobs[0].endedAt == now + 59_000)
+        #expect(jobs[1].state == "submitted" && jobs[1].appID == "app-\(run)-load-1")
+
+        // load fails: retried after its delay as attempt 2; a late report about attempt 1 is ignored.
+        let failed = try harness.pass(at: now + 70_000, reports: reports([AppReport(appID: "app-\(run)-load-1", phase: .failed, at: now + 69_000, reason: "driver OOMKilled")], at: "1020"))
+        #expect(failed.jobsFailed == 1)
+        let retrying = try #require(try harness.store.jobs(ofRun: run).last)
+        #expect(retrying.state == "ready" && retrying.attempt == 2 && retrying.reason == "driver OOMKilled")
+        _ = try harness.pass(at: now + 130_000)
+        #expect(harness.dispatcher.dispatched.last?.idempotencyKey == "\(run)/load/2")
+        let late = try harness.pass(at: now + 131_000, reports: reports([AppReport(appID: "app-\(run)-load-1", phase: .failed, at: now + 69_000)], at: "1021"))
+        #expect(late.reportsApplied == 0)
+
+        // Attempt 2 never reports: past the 30-minute timeout it fails (no attempts left) and is deleted on the cluster.
+        let timedOut = try harness.pass(at: now + 130_000 + 31 * 60_000)
+        #expect(timedOut.runsEnded == 1)
+        #expect(harness.canceller.cancelled == ["sim-a/-/app-\(run)-load-2"])
+        #expect(try harness.store.run(run)?.state == "failed")
+        let kinds = try harness.store.events(ofRun: run).compactMap { $0.job == nil ? nil : "\($0.kind) \($0.job!)" }
+        #expect(kinds == ["ready extract", "submitted extract", "running extract", "succeeded extract", "ready load", "submitted load",
+                          "retrying load", "submitted load", "timed_out load", "upstream_failed report"].filter { !$0.hasSuffix("report") })
     }
 
     @Test func readyBuiltInStepsWaitAndAreCounted() throws {

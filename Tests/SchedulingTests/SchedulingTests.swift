@@ -156,3 +156,47 @@ struct RunProgressTests {
         #expect(RunProgress.changes(w, jobs: jobs, now: 5_001 + 600_000) == [.timedOut(job: 0, retry: false, notBefore: 5_001 + 600_000 + 120_000)])
     }
 }
+
+@Suite("What a cluster's report does to a job")
+struct ObservedTests {
+    let flow = workflow(retries: 1)
+
+    @Test func runningThenSucceededMoveAnAttemptInFlight() {
+        let submitted = JobInstance(state: .submitted, attempt: 1, submittedAt: 1_000)
+        #expect(RunProgress.observe(AppReport(appID: "x", phase: .pending, at: 1_500), job: flow.jobs[0], instance: submitted) == nil)
+        #expect(RunProgress.observe(AppReport(appID: "x", phase: .running, at: 2_000), job: flow.jobs[0], instance: submitted) == .started(at: 2_000))
+        let running = JobInstance(state: .running, attempt: 1, submittedAt: 1_000, startedAt: 2_000)
+        // A repeated RUNNING (every status update is a MODIFIED event) changes nothing.
+        #expect(RunProgress.observe(AppReport(appID: "x", phase: .running, at: 3_000), job: flow.jobs[0], instance: running) == nil)
+        guard case .ended(let next, let succeeded)? = RunProgress.observe(AppReport(appID: "x", phase: .succeeded, at: 9_000), job: flow.jobs[0], instance: running) else {
+            Issue.record("a success must end the attempt")
+            return
+        }
+        #expect(succeeded && next.state == .succeeded)
+    }
+
+    @Test func aFailureRetriesAfterTheDelayThenFailsForGood() {
+        let first = JobInstance(state: .running, attempt: 1, submittedAt: 1_000, startedAt: 2_000)
+        guard case .ended(let retry, false)? = RunProgress.observe(AppReport(appID: "x", phase: .failed, at: 10_000, reason: "OOMKilled"),
+                                                                    job: flow.jobs[0], instance: first) else {
+            Issue.record("a failure must end the attempt")
+            return
+        }
+        #expect(retry.state == .ready && retry.attempt == 2 && retry.notBefore == 10_000 + 60_000)
+        let second = JobInstance(state: .submitted, attempt: 2, submittedAt: 80_000)
+        guard case .ended(let final, false)? = RunProgress.observe(AppReport(appID: "y", phase: .deleted, at: 90_000), job: flow.jobs[0], instance: second) else {
+            Issue.record("a deletion must end the attempt")
+            return
+        }
+        #expect(final.state == .failed)
+    }
+
+    @Test func aReportAboutAnAttemptNoLongerInFlightChangesNothing() {
+        // Replayed after a restart, or about an attempt that timed out and waits for its retry.
+        for state in [JobState.waiting, .ready, .succeeded, .failed, .upstreamFailed] {
+            for phase in [AppReport.Phase.running, .succeeded, .failed, .deleted] {
+                #expect(RunProgress.observe(AppReport(appID: "x", phase: phase, at: 5), job: flow.jobs[0], instance: JobInstance(state: state)) == nil)
+            }
+        }
+    }
+}

@@ -2,7 +2,9 @@
 """A fake Kubernetes API server for Bursar's cluster tests (Python 3 standard library only).
 
 It serves the few resources Bursar uses with the real API's shapes and behaviour:
-  /apis/sparkoperator.k8s.io/v1beta2/namespaces/{ns}/sparkapplications[/{name}]   POST, GET
+  /apis/sparkoperator.k8s.io/v1beta2/namespaces/{ns}/sparkapplications[/{name}]   POST, GET, DELETE
+  /apis/sparkoperator.k8s.io/v1beta2/sparkapplications                         LIST (labelSelector, limit,
+                                      continue) and WATCH (watch=1, resourceVersion, timeoutSeconds, bookmarks)
   /api/v1/namespaces/{ns}/configmaps[/{name}]                                    POST, GET, PUT
 Objects carry apiVersion, kind and metadata (name, namespace, uid, resourceVersion, creationTimestamp);
 errors are `Status` objects (NotFound 404, AlreadyExists 409, Conflict 409, Unauthorized 401, BadRequest 400,
@@ -15,7 +17,10 @@ Test hooks (not part of Kubernetes), under /_test/:
   POST /_test/conflict-next-puts     {"count": n, "data": {...}}: before each of the next n PUTs to a ConfigMap,
                                      act as a concurrent writer: merge "data" into it and bump its resourceVersion
   POST /_test/bump-configmap         {"namespace", "name", "data"}: the same, once, now
-  POST /_test/set-status             {"namespace", "name", "state"}: what the Spark operator would write
+  POST /_test/set-status             {"namespace", "name", "state", ["errorMessage"]}: what the Spark operator
+                                     would write (terminationTime set for COMPLETED and FAILED)
+  POST /_test/compact                forget every watch event so far (etcd compaction): a watch from an older
+                                     resourceVersion gets a 410 Expired ERROR event
   POST /_test/slow-creates           {"count": n, "seconds": s}: the next n SparkApplication creates are made,
                                      then answered only after s seconds (a client's timeout: created, unanswered)
   ANY  /_test/echo                   answers with the method, headers and body it received
@@ -40,7 +45,9 @@ import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
+ALL_SPARK = "/apis/sparkoperator.k8s.io/v1beta2/sparkapplications"
 SPARK = re.compile(r"^/apis/sparkoperator\.k8s\.io/v1beta2/namespaces/([^/]+)/sparkapplications(?:/([^/]+))?$")
 CONFIGMAPS = re.compile(r"^/api/v1/namespaces/([^/]+)/configmaps(?:/([^/]+))?$")
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -61,6 +68,16 @@ class Store:
         self.slow_seconds = 0.0
         # What /readyz answers: a real API server fails it while etcd or an informer is not ready.
         self.ready = True
+        # SparkApplication changes for watches: (revision, type, object copy); `compacted` is the oldest revision
+        # a watch may still resume from.
+        self.events = []
+        self.compacted = 0
+        self.changed = threading.Condition(self.lock)
+
+    def spark_event(self, kind, obj):
+        """Called under the lock after a SparkApplication changed."""
+        self.events.append((int(obj["metadata"]["resourceVersion"]), kind, json.loads(json.dumps(obj))))
+        self.changed.notify_all()
 
     def next_version(self):
         self.revision += 1
@@ -121,7 +138,29 @@ def create(resource, namespace, body, api_version):
                      "creationTimestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
         body["apiVersion"] = api_version
         STORE.objects[key] = body
+        if resource == "sparkapplications":
+            STORE.spark_event("ADDED", body)
         return 201, body
+
+
+def selected(obj, selector):
+    """Label selectors as the API server reads them: key, !key, key=value, key==value, key!=value, comma = and."""
+    labels = obj.get("metadata", {}).get("labels") or {}
+    for term in filter(None, (selector or "").split(",")):
+        if "!=" in term:
+            key, value = term.split("!=", 1)
+            if labels.get(key) == value:
+                return False
+        elif "=" in term:
+            key, value = term.replace("==", "=").split("=", 1)
+            if labels.get(key) != value:
+                return False
+        elif term.startswith("!"):
+            if term[1:] in labels:
+                return False
+        elif term not in labels:
+            return False
+    return True
 
 
 def replace(resource, namespace, name, body):
@@ -199,9 +238,77 @@ class Handler(BaseHTTPRequestHandler):
         # A verified client certificate authenticates as well, as on a real API server.
         return bool(getattr(self.connection, "getpeercert", lambda: None)())
 
+    def list_or_watch(self, query):
+        selector = query.get("labelSelector", [None])[0]
+        if query.get("watch", [""])[0] in ("1", "true"):
+            return self.watch(selector, query.get("resourceVersion", ["0"])[0] or "0",
+                              float(query.get("timeoutSeconds", ["60"])[0]), query.get("allowWatchBookmarks", [""])[0] == "true")
+        limit = int(query.get("limit", ["0"])[0] or 0)
+        start = int(query.get("continue", ["0"])[0] or 0)
+        with STORE.lock:
+            items = sorted((v for k, v in STORE.objects.items() if k[0] == "sparkapplications" and selected(v, selector)),
+                           key=lambda o: (o["metadata"]["namespace"], o["metadata"]["name"]))
+            revision = str(STORE.revision) if not start else query.get("rv", [str(STORE.revision)])[0]
+        page = items[start:start + limit] if limit else items[start:]
+        meta = {"resourceVersion": revision}
+        if limit and start + limit < len(items):
+            meta["continue"] = str(start + limit)
+        self.reply(200, {"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplicationList", "metadata": meta,
+                         "items": page})
+
+    def watch(self, selector, since, timeout, bookmarks):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def send(event):
+            data = (json.dumps(event) + "\n").encode()
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        deadline = time.time() + timeout
+        position = int(since)
+        try:
+            with STORE.lock:
+                if position == 0:
+                    position = STORE.revision
+                    initial = [o for k, o in STORE.objects.items() if k[0] == "sparkapplications" and selected(o, selector)]
+                else:
+                    initial = None
+                    if position < STORE.compacted:
+                        expired = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                   "message": f"too old resource version: {since} ({STORE.compacted})", "reason": "Expired",
+                                   "code": 410}
+            if initial is not None:
+                for obj in initial:
+                    send({"type": "ADDED", "object": obj})
+            elif position < STORE.compacted:
+                send({"type": "ERROR", "object": expired})
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            while time.time() < deadline:
+                with STORE.lock:
+                    due = [e for e in STORE.events if e[0] > position]
+                    if not due:
+                        STORE.changed.wait(timeout=min(1.0, max(0.0, deadline - time.time())))
+                        due = [e for e in STORE.events if e[0] > position]
+                    revision = STORE.revision
+                for revision_of, kind, obj in due:
+                    position = revision_of
+                    if selected(obj, selector):
+                        send({"type": kind, "object": obj})
+                if not due and bookmarks:
+                    send({"type": "BOOKMARK", "object": {"kind": "SparkApplication", "apiVersion": "sparkoperator.k8s.io/v1beta2",
+                                                         "metadata": {"resourceVersion": str(revision)}}})
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def handle_any(self, method):
         raw = self.read_body()
         path = self.path.split("?", 1)[0]
+        query = parse_qs(self.path.split("?", 1)[1]) if "?" in self.path else {}
         if path.startswith("/_test/"):
             return self.test_hook(method, path, raw)
         try:
@@ -220,6 +327,8 @@ class Handler(BaseHTTPRequestHandler):
             if ready:
                 return self.reply_text(200, "ok")
             return self.reply_text(500, "[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed\n")
+        if path == ALL_SPARK and method == "GET":
+            return self.list_or_watch(query)
         for pattern, resource, api_version in ((SPARK, "sparkapplications", "sparkoperator.k8s.io/v1beta2"),
                                                (CONFIGMAPS, "configmaps", "v1")):
             match = pattern.match(path)
@@ -240,6 +349,16 @@ class Handler(BaseHTTPRequestHandler):
                 with STORE.lock:
                     obj = STORE.objects.get((resource, namespace, name))
                 return self.reply(200, obj) if obj else self.reply(*not_found(resource, name))
+            if method == "DELETE" and name is not None and resource == "sparkapplications":
+                with STORE.lock:
+                    obj = STORE.objects.pop((resource, namespace, name), None)
+                    if obj is not None:
+                        obj["metadata"]["resourceVersion"] = STORE.next_version()
+                        STORE.spark_event("DELETED", obj)
+                if obj is None:
+                    return self.reply(*not_found(resource, name))
+                return self.reply(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                        "details": {"name": name, "group": "sparkoperator.k8s.io", "kind": resource}})
             if method == "PUT" and name is not None and resource == "configmaps":
                 return self.reply(*replace(resource, namespace, name, body))
             return self.reply(*status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
@@ -279,8 +398,17 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(*not_found("sparkapplications", args["name"]))
                 obj["status"] = {"applicationState": {"state": args["state"]},
                                  "sparkApplicationId": "spark-" + obj["metadata"]["uid"][:8]}
+                if args.get("errorMessage"):
+                    obj["status"]["applicationState"]["errorMessage"] = args["errorMessage"]
+                if args["state"] in ("COMPLETED", "FAILED"):
+                    obj["status"]["terminationTime"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
                 obj["metadata"]["resourceVersion"] = STORE.next_version()
+                STORE.spark_event("MODIFIED", obj)
                 return self.reply(200, obj)
+            if path == "/_test/compact":
+                STORE.compacted = STORE.revision
+                STORE.events = []
+                return self.reply(200, {"compacted": STORE.revision})
         return self.reply(*status(404, "NotFound", "no such test hook"))
 
     def do_GET(self):
