@@ -87,6 +87,12 @@ public final class ClusterWatch: Sendable {
         }
     }
 
+    /// Adds reports from elsewhere (the built-in steps' ends) and wakes the daemon.
+    public func deliver(_ reports: [AppReport]) {
+        state.withLock { $0.pending.reports += reports }
+        wake.signal()
+    }
+
     /// Waits until something arrives or `timeout` passes (the daemon's sleep between passes).
     public func wait(upTo timeout: Double) {
         _ = wake.wait(timeout: .now() + timeout)

@@ -107,6 +107,8 @@ public struct SchedulerPass {
     public let canceller: any AppCanceller
     /// How many dispatches are in progress at once (each waits on the router).
     public var dispatchWidth: Int
+    /// Whether ready built-in steps are dispatched (to a dispatcher that runs them); otherwise they wait, counted.
+    public var runsBuiltinSteps = false
 
     public init(store: InsightStore, dispatcher: any JobDispatcher,
                 limits: DispatchOrder.Limits = .init(global: 1_000, perQueue: 200, backfill: 50),
@@ -311,8 +313,8 @@ public struct SchedulerPass {
                     inFlight.total += 1
                     if run.kind == "backfill" { inFlight.backfill += 1 }
                     inFlight.byQueue[queue, default: 0] += 1
-                } else if instance.state == .ready, case .bursar = workflow.jobs[index].action {
-                    // Built-in steps are not run by the scheduler yet (issue #16): they wait, said in the report.
+                } else if !runsBuiltinSteps, instance.state == .ready, case .bursar = workflow.jobs[index].action {
+                    // A scheduler that does not run built-in steps (runsBuiltinSteps false) leaves them waiting, counted.
                     report.builtinWaiting += 1
                 } else if instance.state == .ready, instance.notBefore <= now {
                     candidates.append(.init(runID: run.runID, job: records[index].job, tier: workflow.tier, isBackfill: run.kind == "backfill",

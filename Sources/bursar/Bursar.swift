@@ -18,6 +18,7 @@ struct Bursar: ParsableCommand {
 @main
 enum Main {
     static func main() async {
+        exitWithParentIfAsked()
         do {
             var command = try Bursar.parseAsRoot()
             if var service = command as? any AsyncParsableCommand {
@@ -34,6 +35,19 @@ enum Main {
             Bursar.exit(withError: error)
         }
     }
+}
+
+/// A built-in step started by the scheduler (`BURSAR_EXIT_WITH_PARENT`) ends when the scheduler does, so a
+/// `kill -9` of the scheduler leaves no step running that a restart would run a second time alongside.
+func exitWithParentIfAsked() {
+    guard ProcessInfo.processInfo.environment["BURSAR_EXIT_WITH_PARENT"] == "1" else { return }
+    let parent = getppid()
+    let thread = Thread {
+        while getppid() == parent { Thread.sleep(forTimeInterval: 0.5) }
+        FileHandle.standardError.write(Data("bursar: the scheduler that started this step is gone; stopping\n".utf8))
+        _exit(137)
+    }
+    thread.start()
 }
 
 /// Writes text to standard error.

@@ -53,6 +53,9 @@ struct SchedulerRun: ParsableCommand {
     @Flag(help: "Run one pass and exit.")
     var once = false
 
+    @Flag(help: "Exit once no run is active and a pass created none (for demos, tests and backfills run by hand).")
+    var untilIdle = false
+
     @Option(help: "Seconds between passes.")
     var interval: Double = 1
 
@@ -71,12 +74,45 @@ struct SchedulerRun: ParsableCommand {
     @Option(help: "The cluster registry: clusters with a kubernetes: section are watched for job ends.")
     var clusters = "Queues/clusters.yaml"
 
+    @Option(name: .customLong("step"), help: ArgumentHelp(
+        "A built-in step's bursar arguments, STEP=ARGS (ARGS split at spaces; no shell). Repeatable.",
+        discussion: "Defaults: ingest=\"ingest Examples/sample/logs Examples/sample/yarn --mappings Examples/sample/mappings\", allocate=allocate, nightly=nightly, deploy=\"deploy <every cluster in --clusters> --clusters <file>\", slo-report=\"slo report\". The scheduler's --store is added to each."))
+    var steps: [String] = []
+
+    @Flag(help: "Leave built-in steps waiting instead of running them (another scheduler, or bursar nightly, runs them).")
+    var noBuiltinSteps = false
+
+    @Option(help: "Folder for the built-in steps' output, one file per attempt.")
+    var stepLogs = ".bursar/steps"
+
     @OptionGroup var storeOption: StoreOption
 
     func validate() throws {
         guard interval > 0, interval <= 3600 else { throw ValidationError("--interval must be between 0 and 3600 seconds") }
         guard maxInFlight > 0, maxPerQueue > 0, maxBackfill >= 0 else { throw ValidationError("the limits must be positive") }
         guard (1...256).contains(dispatchWidth) else { throw ValidationError("--dispatch-width must be between 1 and 256") }
+        _ = try stepArguments(clusterNames: [])
+    }
+
+    /// Each built-in step's argument list: the defaults, overridden by --step, with the scheduler's --store.
+    func stepArguments(clusterNames: [String]) throws -> [BuiltinStep: [String]] {
+        var result: [BuiltinStep: [String]] = [
+            .ingest: ["ingest", "Examples/sample/logs", "Examples/sample/yarn", "--mappings", "Examples/sample/mappings"],
+            .allocate: ["allocate"], .nightly: ["nightly"], .sloReport: ["slo", "report"],
+            .deploy: ["deploy"] + clusterNames + ["--clusters", clusters],
+        ]
+        for entry in steps {
+            guard let equals = entry.firstIndex(of: "="), let step = BuiltinStep(rawValue: String(entry[..<equals])) else {
+                throw ValidationError("--step \(entry): write STEP=ARGS with STEP one of \(BuiltinStep.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let arguments = entry[entry.index(after: equals)...].split(separator: " ").map(String.init)
+            guard !arguments.isEmpty else { throw ValidationError("--step \(entry): give the bursar arguments after =") }
+            result[step] = arguments
+        }
+        if let location = storeOption.store {
+            for step in result.keys { result[step]! += ["--store", location] }
+        }
+        return result
     }
 
     func run() throws {
@@ -89,8 +125,8 @@ struct SchedulerRun: ParsableCommand {
         // Only clusters reached through a Kubernetes API report job ends; a registry that cannot be read is an
         // error only when it exists (a scheduler on dry-run clusters needs none).
         var watched: [any SparkApplicationWatching] = []
+        var registry: [Cluster] = []
         if FileManager.default.fileExists(atPath: clusters) {
-            let registry: [Cluster]
             do { registry = try ClusterRegistry.load(file: clusters) } catch {
                 printError("bursar scheduler: \(error)")
                 throw ExitCode(2)
@@ -102,9 +138,24 @@ struct SchedulerRun: ParsableCommand {
         let watch = ClusterWatch(targets: watched, now: { InsightStore.now() })
         watch.start(from: try store.watchPositions())
         defer { watch.stop() }
-        let pass = SchedulerPass(store: store, dispatcher: try RouterDispatcher(router: base, token: token),
+        var steps: BuiltinSteps?
+        if !noBuiltinSteps {
+            // The running executable (/proc/self/exe: argv[0] may be a relative path or a name looked up in PATH).
+            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let started = BuiltinSteps(executable: executable, arguments: try stepArguments(clusterNames: registry.map(\.name)),
+                                       logs: stepLogs, now: { InsightStore.now() }, deliver: { watch.deliver($0) })
+            // Attempts of built-in steps in flight belong to a scheduler that stopped: they are retried.
+            let active: [JobRecord] = try store.jobsOfActiveRuns().values.flatMap { $0 }
+            let orphans: [String] = active.filter { record in
+                record.cluster == BuiltinSteps.cluster && (record.state == "submitted" || record.state == "running")
+            }.compactMap(\.appID)
+            started.adopt(inFlight: orphans)
+            steps = started
+        }
+        var pass = SchedulerPass(store: store, dispatcher: SchedulerDispatcher(router: try RouterDispatcher(router: base, token: token), steps: steps),
                                  limits: .init(global: maxInFlight, perQueue: maxPerQueue, backfill: maxBackfill),
-                                 canceller: ClusterCanceller(targets: watched), dispatchWidth: dispatchWidth)
+                                 canceller: SchedulerCanceller(clusters: ClusterCanceller(targets: watched), steps: steps), dispatchWidth: dispatchWidth)
+        pass.runsBuiltinSteps = steps != nil
         var reported = Set<String>()
         var definitions: PipelineSnapshot?
         var fingerprint: [String] = []
@@ -132,9 +183,10 @@ struct SchedulerRun: ParsableCommand {
             for failure in report.cancelFailures { printError("bursar scheduler: could not stop a timed-out attempt: \(failure)") }
             for failure in report.dispatchFailures { printError("bursar scheduler: dispatch failed: \(failure)") }
             if report.builtinWaiting > 0, reported.insert("builtin").inserted {
-                printError("bursar scheduler: \(report.builtinWaiting) ready built-in steps (bursar: ingest, allocate…) wait: this version does not run them yet; run bursar nightly as before")
+                printError("bursar scheduler: \(report.builtinWaiting) ready built-in steps (bursar: ingest, allocate…) wait: --no-builtin-steps is set")
             }
             if once { return }
+            if untilIdle, report.runsCreated == 0, try store.activeRuns().isEmpty { return }
             // The next pass comes after --interval, or as soon as a cluster reports something.
             watch.wait(upTo: interval)
         }

@@ -139,3 +139,50 @@ struct SchedulerCommandTests {
         #expect(journal.contains("root.payments.ledger.tier1"))
     }
 }
+
+/// Built-in steps run by `bursar scheduler run` as child processes of bursar itself: a step that exits 0
+/// succeeds, one that exits non-zero fails its job (with the exit status and its output file named), the run
+/// ends failed, and `--until-idle` returns once nothing is active.
+@Suite("built-in steps")
+struct BuiltinStepTests {
+    let cli = ValidateCommandTests()
+
+    @Test func stepsRunAsProcessesAndTheirExitDecidesTheJob() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-steps-\(UUID().uuidString)")
+        let pipelines = folder.appendingPathComponent("Pipelines")
+        try FileManager.default.createDirectory(at: pipelines, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = "sqlite:\(folder.path)/store.sqlite"
+        try """
+            workflow: steps
+            project: ingestion
+            tier: 1
+            schedule: "@daily"
+            slo_minutes: 60
+            start_date: 2026-11-01
+            catchup: {max_days: 0}
+            defaults: {retries: 0, timeout: 10m}
+            jobs:
+              - {name: report, bursar: slo-report}
+              - {name: plan, depends_on: [report], bursar: allocate}
+
+            """.write(to: pipelines.appendingPathComponent("steps.yaml"), atomically: true, encoding: .utf8)
+        let logs = folder.appendingPathComponent("step-logs").path
+        // allocate is given arguments that fail (a night that is not a date): its job must fail.
+        let result = try cli.run(["scheduler", "run", "--pipelines", pipelines.path, "--store", store, "--token", "unused",
+                                  "--server", "http://127.0.0.1:9", "--clusters", folder.appendingPathComponent("none.yaml").path,
+                                  "--interval", "0.2", "--until-idle", "--step-logs", logs, "--step", "allocate=allocate --night not-a-date"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let shown = try cli.run(["workflows", "show", "steps", "--store", store])
+        let runID = try #require(shown.stdout.split(separator: "\n").dropFirst().first?.split(separator: " ").first.map(String.init), "\(shown.stdout)")
+        let run = try cli.run(["runs", "show", runID, "--store", store])
+        #expect(run.stdout.contains("; failed"), "\(run.stdout)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let report = try #require(lines.first { $0.hasPrefix("  report ") })
+        let plan = try #require(lines.first { $0.hasPrefix("  plan ") })
+        #expect(report.contains("succeeded") && report.contains("step-\(runID)-report-1 bursar"), "\(report)")
+        #expect(plan.contains("failed") && plan.contains("exit status"), "\(plan)")
+        let planLog = try String(contentsOfFile: "\(logs)/step-\(runID)-plan-1.log", encoding: .utf8)
+        #expect(planLog.contains("not-a-date"), "the step's own error is in its log: \(planLog)")
+    }
+}
