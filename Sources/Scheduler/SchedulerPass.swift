@@ -68,6 +68,12 @@ public struct PassReport: Sendable, Equatable {
     public var cancelFailures: [String] = []
     /// Queue time on the cluster of each job that started running (submitted → running, ms).
     public var queueTimes: [Int64] = []
+    /// Runs not ended after the pass, by state (queued, running).
+    public var runsActive: [String: Int] = [:]
+    /// Runs that ended in the pass, by state.
+    public var runsEndedByState: [String: Int] = [:]
+    /// Deadlines missed in the pass, by tier.
+    public var missesByTier: [Int: Int] = [:]
     /// Ready built-in steps (ingest, allocate…), which this scheduler does not run yet.
     public var builtinWaiting = 0
     public var dispatchFailures: [String] = []
@@ -204,12 +210,15 @@ public struct SchedulerPass {
         for report in clusterReports.reports { reportsByApp[report.appID, default: []].append(report) }
         var cancellations: [(cluster: String, namespace: String?, appID: String, what: String)] = []
         var running = Dictionary(grouping: active.filter { $0.state == RunState.running.rawValue }, by: \.workflow).mapValues(\.count)
+        var stateAfter: [String: String] = [:]
         for var run in active {
+            stateAfter[run.runID] = run.state
             guard let workflow = definition(of: run) else { continue }
             if run.state == RunState.queued.rawValue {
                 guard running[run.workflow, default: 0] < workflow.maxActiveRuns, !paused.contains(run.workflow) else { continue }
                 running[run.workflow, default: 0] += 1
                 run.state = RunState.running.rawValue
+                stateAfter[run.runID] = run.state
                 run.startedAt = now
                 report.runsStarted += 1
                 runUpdates.append(run)
@@ -294,6 +303,7 @@ public struct SchedulerPass {
             if !run.missed, now > run.deadline, RunProgress.state(of: instances) != .succeeded {
                 run.missed = true
                 report.deadlinesMissed += 1
+                report.missesByTier[workflow.tier, default: 0] += 1
                 events.append(SchedulerEvent(at: now, runID: run.runID, kind: "deadline_missed", detail: "tier \(workflow.tier)"))
                 runUpdates.append(run)
             }
@@ -302,6 +312,8 @@ public struct SchedulerPass {
                 run.state = state.rawValue
                 run.endedAt = now
                 report.runsEnded += 1
+                report.runsEndedByState[state.rawValue, default: 0] += 1
+                stateAfter[run.runID] = state.rawValue
                 running[run.workflow, default: 1] -= 1  // its slot is free for a queued run later in this pass
                 runUpdates.append(run)
                 events.append(SchedulerEvent(at: now, runID: run.runID, kind: state.rawValue))
@@ -323,6 +335,8 @@ public struct SchedulerPass {
                 }
             }
         }
+        report.runsActive = ["queued": 0, "running": 0].merging(
+            Dictionary(grouping: stateAfter.values.filter { $0 == "queued" || $0 == "running" }, by: { $0 }).mapValues(\.count)) { $1 }
         report.reportsApplied = reportsApplied
         report.jobsSucceeded = succeededCount
         report.jobsFailed = failedCount

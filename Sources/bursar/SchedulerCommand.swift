@@ -7,6 +7,8 @@ import Scheduling
 import Workflows
 import Clusters
 import Platform
+import Archer
+import JSONText
 
 /// `bursar scheduler run`: the workflow scheduler.
 struct SchedulerCommand: ParsableCommand {
@@ -85,6 +87,12 @@ struct SchedulerRun: ParsableCommand {
     @Option(help: "Folder for the built-in steps' output, one file per attempt.")
     var stepLogs = ".bursar/steps"
 
+    @Option(help: "Serve /metrics (Prometheus) and /healthz on this loopback port (0: a free one, printed); none by default.")
+    var metricsPort: Int?
+
+    @Option(help: "The address --metrics-port listens on.")
+    var metricsHost = "127.0.0.1"
+
     @OptionGroup var storeOption: StoreOption
 
     func validate() throws {
@@ -156,6 +164,29 @@ struct SchedulerRun: ParsableCommand {
                                  limits: .init(global: maxInFlight, perQueue: maxPerQueue, backfill: maxBackfill),
                                  canceller: SchedulerCanceller(clusters: ClusterCanceller(targets: watched), steps: steps), dispatchWidth: dispatchWidth)
         pass.runsBuiltinSteps = steps != nil
+        let metrics = SchedulerMetrics()
+        if let metricsPort {
+            let runningSteps = steps
+            let health: @Sendable () -> [UInt8] = {
+                let watches = watch.health.map { health -> JSON in
+                    .object(["cluster": .string(health.cluster), "restarts": .int(health.restarts), "relists": .int(health.relists),
+                             "changes": .int(health.changes), "last_heard": .int(Int(health.lastHeard)),
+                             "last_error": health.lastError.map { .string($0) } ?? .null])
+                }
+                return Array(JSON.object(["role": .string("scheduler"), "watches": .array(watches),
+                                          "steps_running": .int(runningSteps?.inFlight ?? 0)]).pretty().utf8) + [10]
+            }
+            let host = metricsHost
+            Task.detached {
+                do {
+                    try await MetricsEndpoint.serve(host: host, port: metricsPort, metrics: { metrics.exposition() }, health: health) { port in
+                        say("scheduler: metrics on http://\(host):\(port)/metrics")
+                    }
+                } catch {
+                    printError("bursar scheduler: cannot serve metrics on \(host):\(metricsPort): \(error)")
+                }
+            }
+        }
         var reported = Set<String>()
         var definitions: PipelineSnapshot?
         var fingerprint: [String] = []
@@ -174,9 +205,13 @@ struct SchedulerRun: ParsableCommand {
             }
             guard let definitions else { continue }
             let catalog = definitions.catalog
+            let passStart = ContinuousClock.now
             let report = try pass.run(definitions, now: InsightStore.now(), reports: watch.drain())
+            let took = ContinuousClock.now - passStart
+            metrics.record(report, seconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+            metrics.record(watch.health, now: InsightStore.now())
             if once || report.runsCreated + report.runsStarted + report.runsEnded + report.jobsDispatched > 0 || !report.dispatchFailures.isEmpty {
-                print("scheduler: \(catalog.workflows.count) workflows; runs \(report.runsCreated) created, \(report.runsStarted) started, "
+                say("scheduler: \(catalog.workflows.count) workflows; runs \(report.runsCreated) created, \(report.runsStarted) started, "
                       + "\(report.runsEnded) ended; jobs \(report.jobsReady) ready, \(report.jobsDispatched) dispatched, \(report.jobsHeld) held; "
                       + "\(report.jobsSucceeded) succeeded, \(report.jobsFailed) failed; \(report.deadlinesMissed) deadlines missed")
             }
@@ -191,4 +226,10 @@ struct SchedulerRun: ParsableCommand {
             watch.wait(upTo: interval)
         }
     }
+}
+
+/// Writes a line to standard output at once (a daemon's lines must reach a file or pipe as they happen, which
+/// `print`'s buffering does not do).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
