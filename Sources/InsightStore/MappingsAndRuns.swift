@@ -65,8 +65,31 @@ extension InsightStore {
 
     // MARK: Workflow runs
 
-    /// Workflow runs scheduled in `[from, to)` (milliseconds), oldest first.
+    /// Workflow runs scheduled in `[from, to)` (milliseconds), oldest first. A run whose applications all
+    /// finished in time but one of whose jobs failed for good (its latest application ended Failed, FAILED or
+    /// KILLED) did not meet its SLO: it delivered nothing, as the scheduler records it.
     public func workflowRuns(from: Int64, to: Int64) throws -> [WorkflowRun] {
+        var runs = try timedWorkflowRuns(from: from, to: to)
+        let jobApps = try prepared("SELECT app_id, job FROM job_apps WHERE workflow = ? AND run_id = ?")
+        let app = try prepared("""
+            SELECT a.state, a.submitted_at FROM app_keys k JOIN apps a ON a.seq = k.seq WHERE k.app_hash = ? AND a.app_id = ?
+            """)
+        for index in runs.indices where runs[index].outcome == .met {
+            var latest: [String: (submitted: Int64, failed: Bool)] = [:]
+            for row in try jobApps.query([.text(runs[index].workflow), .text(runs[index].runID)]) {
+                let appID = row[0].string ?? "", job = row[1].string ?? ""
+                guard let found = try app.query([.integer(AppKey.hash(appID)), .text(appID)]).first else { continue }
+                let submitted = found[1].int64 ?? 0
+                let failed = ["failed", "killed"].contains((found[0].string ?? "").lowercased())
+                if submitted >= latest[job]?.submitted ?? .min { latest[job] = (submitted, failed) }
+            }
+            if latest.values.contains(where: \.failed) { runs[index].outcome = .missed }
+        }
+        return runs
+    }
+
+    /// The runs as the derived table holds them, judged by their applications' finish times only.
+    private func timedWorkflowRuns(from: Int64, to: Int64) throws -> [WorkflowRun] {
         try prepared("""
             SELECT workflow, run_id, project, org, tier, scheduled_at, slo_minutes, started_at, finished_at,
                    apps_expected, apps_finished, outcome

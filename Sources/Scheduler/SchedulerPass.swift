@@ -310,7 +310,18 @@ public struct SchedulerPass {
             let state = RunProgress.state(of: instances)
             if state.isFinal {
                 run.state = state.rawValue
-                run.endedAt = now
+                // The run's end is its last job's, as the cluster reported it (not when this pass noticed), and
+                // it met its SLO only if it succeeded by the deadline: a run that failed for good delivered
+                // nothing, so it missed (as the SLO report judges from the applications' summaries).
+                let lastEnd = records.map(\.endedAt).max() ?? now
+                run.endedAt = lastEnd > 0 ? lastEnd : now
+                if !run.missed, state == .failed || run.endedAt! > run.deadline {
+                    run.missed = true
+                    report.deadlinesMissed += 1
+                    report.missesByTier[workflow.tier, default: 0] += 1
+                    events.append(SchedulerEvent(at: now, runID: run.runID, kind: "deadline_missed",
+                                                 detail: "tier \(workflow.tier); " + (state == .failed ? "the run failed" : "ended \(Timestamp.format(run.endedAt!))")))
+                }
                 report.runsEnded += 1
                 report.runsEndedByState[state.rawValue, default: 0] += 1
                 stateAfter[run.runID] = state.rawValue
