@@ -327,3 +327,47 @@ extension InsightStore {
         return marked
     }
 }
+
+/// What the scheduler's benchmark reads back from the store: each figure from the times the store holds.
+public struct SchedulerFigures: Sendable {
+    /// Per run: tick → run created (ms).
+    public var scheduleDelays: [Int64] = []
+    /// Per run: tick → its first job seen running on the cluster (ms); runs with no job running yet left out.
+    public var firstJobDelays: [Int64] = []
+    /// Per job attempt submitted: dispatchable → accepted by the router (ms).
+    public var dispatchDelays: [Int64] = []
+    /// Submission times of every job attempt (ms), for the rate.
+    public var submissions: [Int64] = []
+    /// Jobs by state.
+    public var jobStates: [String: Int] = [:]
+    public var runs = 0
+}
+
+extension InsightStore {
+    /// The figures of runs scheduled at or after `since` (epoch ms).
+    public func schedulerFigures(since: Int64) throws -> SchedulerFigures {
+        var figures = SchedulerFigures()
+        for row in try prepared("SELECT scheduled_at, created_at FROM wf_runs WHERE scheduled_at >= ?").query([.integer(since)]) {
+            figures.scheduleDelays.append((row[1].int64 ?? 0) - (row[0].int64 ?? 0))
+            figures.runs += 1
+        }
+        for row in try prepared("""
+            SELECT r.scheduled_at, MIN(j.started_at) FROM wf_runs r JOIN wf_jobs j ON j.run_id = r.run_id
+            WHERE r.scheduled_at >= ? AND j.started_at > 0 GROUP BY r.run_id, r.scheduled_at
+            """).query([.integer(since)]) {
+            figures.firstJobDelays.append((row[1].int64 ?? 0) - (row[0].int64 ?? 0))
+        }
+        for row in try prepared("""
+            SELECT j.submitted_at, CASE WHEN j.ready_at > j.not_before THEN j.ready_at ELSE j.not_before END, j.state
+            FROM wf_runs r JOIN wf_jobs j ON j.run_id = r.run_id WHERE r.scheduled_at >= ?
+            """).query([.integer(since)]) {
+            let submitted = row[0].int64 ?? 0
+            if submitted > 0 {
+                figures.dispatchDelays.append(submitted - (row[1].int64 ?? 0))
+                figures.submissions.append(submitted)
+            }
+            figures.jobStates[row[2].string ?? "", default: 0] += 1
+        }
+        return figures
+    }
+}

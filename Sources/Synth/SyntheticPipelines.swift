@@ -11,7 +11,9 @@ public enum SyntheticPipelines {
 
     /// `workflows` definitions of `jobs` jobs each, spread over `projects` projects (named `proj-NNN`, owned by
     /// `team-NNN`), every one scheduled at `minute hour * * *` UTC.
-    public static func files(workflows: Int, jobs: Int, projects: Int = 100, minute: Int = 0, hour: Int = 2, seed: UInt64 = 16) -> [File] {
+    /// `catchupDays` 0 makes a first pass create only the latest tick's run (the benchmark's "all due now").
+    public static func files(workflows: Int, jobs: Int, projects: Int = 100, minute: Int = 0, hour: Int = 2, seed: UInt64 = 16,
+                             catchupDays: Int = 1) -> [File] {
         var random = SplitMix64(seed: seed)
         var files: [File] = []
         files.reserveCapacity(workflows)
@@ -27,7 +29,7 @@ public enum SyntheticPipelines {
             timezone: UTC
             slo_minutes: \(60 + 30 * (index % 5))
             start_date: 2026-11-01
-            catchup: {max_days: 1}
+            catchup: {max_days: \(catchupDays)}
             max_active_runs: 1
             defaults:
               retries: 1

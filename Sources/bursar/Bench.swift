@@ -8,7 +8,8 @@ import QueueConfig
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print its inputs and figures.",
-        subcommands: [BenchValidate.self, BenchAllocate.self, BenchRoute.self, BenchJournal.self, BenchPipelines.self]
+        subcommands: [BenchValidate.self, BenchAllocate.self, BenchRoute.self, BenchJournal.self, BenchPipelines.self,
+                      BenchSchedulerSetup.self, BenchSchedulerFigures.self]
     )
 }
 

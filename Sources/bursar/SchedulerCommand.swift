@@ -194,6 +194,7 @@ struct SchedulerRun: ParsableCommand {
             // The definitions are read and checked again only when a file under Pipelines/ changed.
             let current = PipelineFiles.fingerprint(pipelines)
             if definitions == nil || current != fingerprint {
+                let loadStart = ContinuousClock.now
                 let (sources, unreadable) = PipelineFiles.read([pipelines])
                 let catalog = PipelineCheck.check(sources, context: PipelineContext(), readFile: PipelineFiles.readSparkFile)
                 // Problems are said once each, not every pass.
@@ -202,6 +203,9 @@ struct SchedulerRun: ParsableCommand {
                 }
                 definitions = PipelineSnapshot(catalog: catalog, sources: sources)
                 fingerprint = current
+                let loaded = ContinuousClock.now - loadStart
+                say(String(format: "scheduler: loaded %d workflows (%d jobs) from %@ in %.2f s", catalog.workflows.count, catalog.jobs, pipelines,
+                           Double(loaded.components.seconds) + Double(loaded.components.attoseconds) / 1e18))
             }
             guard let definitions else { continue }
             let catalog = definitions.catalog

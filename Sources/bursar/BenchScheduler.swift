@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import InsightStore
+import Synth
+import Timestamps
+
+/// `bursar bench scheduler-setup`: the scheduler benchmark's input, Spinner's stress shape due at one minute.
+struct BenchSchedulerSetup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler-setup",
+        abstract: "Write --workflows definitions of --jobs jobs (chains and fan-outs up to 10 wide), all due at --at, and their mappings."
+    )
+
+    @Option(help: "How many workflows.") var workflows = 3_000
+    @Option(help: "Jobs per workflow.") var jobs = 200
+    @Option(help: "The tick every workflow is due at: a UTC time YYYY-MM-DDTHH:MM (its hour and minute are the schedule).") var at: String
+    @Option(help: "Folder to write Pipelines/ and mappings/ into.") var out: String
+
+    func run() throws {
+        guard let tick = Timestamp.parse(at + ":00Z", allowingDate: false) else { throw ValidationError("--at is YYYY-MM-DDTHH:MM (UTC)") }
+        let minuteOfDay = Int((tick / 60_000) % 1440)
+        let files = SyntheticPipelines.files(workflows: workflows, jobs: jobs, minute: minuteOfDay % 60, hour: minuteOfDay / 60, catchupDays: 0)
+        var bytes = 0
+        for file in files {
+            let path = out + "/Pipelines/" + file.path
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try file.text.write(toFile: path, atomically: false, encoding: .utf8)
+            bytes += file.text.utf8.count
+        }
+        let mappings = SyntheticPipelines.mappings()
+        try FileManager.default.createDirectory(atPath: out + "/mappings", withIntermediateDirectories: true)
+        try mappings.projects.write(toFile: out + "/mappings/projects.csv", atomically: false, encoding: .utf8)
+        try mappings.owners.write(toFile: out + "/mappings/owners.csv", atomically: false, encoding: .utf8)
+        print("input: \(files.count) workflows × \(jobs) jobs = \(files.count * jobs) jobs, \(bytes) bytes of YAML, all due at \(Timestamp.format(tick))")
+    }
+}
+
+/// `bursar bench scheduler-figures`: the scheduler's figures, read back from the times its store holds.
+struct BenchSchedulerFigures: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler-figures",
+        abstract: "Print TSD1, TSD2 and dispatch delay percentiles and the dispatch rate of runs scheduled since --since."
+    )
+
+    @Option(help: "Runs scheduled at or after this UTC time, YYYY-MM-DDTHH:MM.") var since: String
+    @OptionGroup var storeOption: StoreOption
+
+    func run() throws {
+        guard let start = Timestamp.parse(since + ":00Z", allowingDate: false) else { throw ValidationError("--since is YYYY-MM-DDTHH:MM (UTC)") }
+        let figures = try storeOption.open().schedulerFigures(since: start)
+        func line(_ name: String, _ values: [Int64]) {
+            guard !values.isEmpty else { return print("\(name): none") }
+            let sorted = values.sorted()
+            func at(_ q: Double) -> Double { Double(sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)]) / 1000 }
+            print(String(format: "%@: p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (n = %d)", name, at(0.5), at(0.95), at(0.99),
+                         Double(sorted.last!) / 1000, sorted.count))
+        }
+        print("runs: \(figures.runs); jobs by state: " + figures.jobStates.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        line("TSD1 (tick → run created)", figures.scheduleDelays)
+        line("TSD2 (tick → the run's first job running on the cluster)", figures.firstJobDelays)
+        line("job dispatch delay (dispatchable → accepted by the router)", figures.dispatchDelays)
+        let submissions = figures.submissions.sorted()
+        if let first = submissions.first, let last = submissions.last, last > first {
+            // Sustained rate: over each full 10-second window between the first and the last submission.
+            var buckets: [Int64: Int] = [:]
+            for time in submissions { buckets[(time - first) / 10_000, default: 0] += 1 }
+            let full = buckets.filter { $0.key < (last - first) / 10_000 }.values.map { Double($0) / 10 }.sorted()
+            print(String(format: "dispatches: %d over %.1f s = %.0f/s on average", submissions.count, Double(last - first) / 1000,
+                         Double(submissions.count) / (Double(last - first) / 1000))
+                  + (full.isEmpty ? "" : String(format: "; per 10 s window: median %.0f/s, min %.0f/s, max %.0f/s", full[full.count / 2], full.first!, full.last!)))
+        }
+    }
+}
