@@ -132,7 +132,7 @@ struct SimulatedClusterTests {
         var sim = cluster()
         _ = try sim.applyQueueConfig(twoLeaves, at: t0)
         #expect(throws: SimClusterError.self) {
-            _ = try sim.applyQueueConfig("partitions:\n  - name: default\n    queues:\n      - name: notroot\n", at: t0)
+            _ = try sim.applyQueueConfig(twoLeaves.replacingOccurrences(of: "64Gi", with: "64GB"), at: t0)
         }
         #expect(sim.limits?.queues["root.payments.ledger.tier1"]?.maxApplications == 1)
     }
@@ -216,9 +216,8 @@ struct SimulatedClusterTests {
             #expect(summary.startTime == t0 + 123)
             #expect(summary.finishTime == t0 + 123 + 90_900)
             // 1 driver core + 2 × 1 executor core = 3000 millicores for 90 whole seconds.
-            #expect(summary.usage["vcore"] == 3000 * 90)
-            #expect(summary.usage["memory"] == (2 + 2 * 4) * (1 << 30) * 90)
-            #expect(summary.usage["pods"] == 3 * 90)
+            let expected: [String: Int64] = ["vcore": 3000 * 90, "memory": (2 + 2 * 4) * (1 << 30) * 90, "pods": 3 * 90]
+            #expect(summary.usage == expected)
             #expect(summary.preempted.isEmpty && summary.placeholder.isEmpty)
         }
         #expect(record.zapLine.hasPrefix("2026-11-07T00:01:31.023Z\tINFO\tcore.scheduler.application.usage\tobjects/application_summary.go:60\tYK_APP_SUMMARY: {ApplicationID: "))
@@ -304,7 +303,7 @@ struct SimulatedClusterTests {
             #expect(error.reason == .conflict)
         }
         var invalid = created
-        invalid["data"] = .object(["queues.yaml": .string("partitions: [{name: default, queues: [{name: x}]}]")])
+        invalid["data"] = .object(["queues.yaml": .string(twoLeaves.replacingOccurrences(of: "64Gi", with: "64GB"))])
         #expect(throws: SimClusterError.self) { _ = try sim.replaceConfigMap(invalid, namespace: "yunikorn", name: "yunikorn-configs", at: t0) }
         #expect(sim.limits?.queues["root.payments.ledger"] != nil, "the refused write left the old limits")
     }
