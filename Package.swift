@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Workflows", "InsightStore", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "SimClusterTests", dependencies: ["SimCluster", "Routing", "Ingest", "QueueConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "SimClusterTests", dependencies: ["SimCluster", "Routing", "Ingest", "QueueConfig", "Gzip"], swiftSettings: swiftSettings),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Workflows", "Schedules"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Schedules", "SourceDocuments", "Diagnostics"], swiftSettings: swiftSettings),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),

@@ -1,5 +1,5 @@
 public import Routing
-public import QueueConfig
+import QueueConfig
 import Foundation
 import Gzip
 import SourceDocuments

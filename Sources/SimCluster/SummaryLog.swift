@@ -1,4 +1,4 @@
-public import Routing
+import Routing
 import Timestamps
 
 /// The `YK_APP_SUMMARY` YuniKorn ≥ 1.5 logs when an application that ran reaches Completed or Failed

@@ -1,11 +1,11 @@
-public import Foundation
+import Foundation
 public import Hummingbird
 public import Logging
 public import SimCluster
 import HTTPTypes
 import NIOCore
 import Routing
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// How the simulated cluster is served.
@@ -56,6 +56,8 @@ public final class SimClusterServer: Sendable {
         var cluster: SimulatedCluster
         var watchers: [Int: Watcher] = [:]
         var nextWatcher = 0
+        /// Set at shutdown: no new watch is kept open.
+        var closing = false
     }
 
     private struct Watcher {
@@ -87,20 +89,27 @@ public final class SimClusterServer: Sendable {
         return startMillis + Int64(millis * options.speed)
     }
 
-    /// The HTTP application with the driver as a service; `onServerRunning` gets the port once it accepts.
+    /// The HTTP application; `onServerRunning` gets the port once it accepts. Run it with `driver` (as `run`
+    /// does), or nothing advances the cluster.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let responder = CallbackResponder<BasicRequestContext> { request, _ in await self.respond(request) }
         return Application(
             responder: responder,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "bursar-simcluster"),
-            services: [Driver(server: self)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
 
-    /// Serves until SIGTERM or SIGINT; open watches are ended so the shutdown does not wait for them.
+    /// The service that advances the cluster with the scaled clock and, at shutdown, ends the open watches.
+    public var driver: some Service { Driver(server: self) }
+
+    /// Serves until SIGTERM or SIGINT. The driver comes after the application in the group, so it is shut down
+    /// first: it ends the open watches, which the HTTP server would otherwise wait for (up to their timeout).
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await application(onServerRunning: onServerRunning).runService()
+        let group = ServiceGroup(configuration: .init(
+            services: [application(onServerRunning: onServerRunning), driver] as [any Service],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     // MARK: - The clock
@@ -179,6 +188,7 @@ public final class SimClusterServer: Sendable {
     /// Ends every watch (at shutdown).
     func endAllWatches() {
         let ended = shared.withLock { shared -> [Watcher] in
+            shared.closing = true
             defer { shared.watchers = [:] }
             return Array(shared.watchers.values)
         }
@@ -334,14 +344,17 @@ public final class SimClusterServer: Sendable {
             let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(
                 bufferingPolicy: .bufferingOldest(options.watchBuffer + initial.count))
             for event in initial { continuation.yield(event.jsonBytes() + [0x0A]) }
+            if shared.closing { continuation.finish() }
             let id = shared.nextWatcher
             shared.nextWatcher += 1
             continuation.onTermination = { [weak self] _ in
                 // Called inside `finish()`, possibly under the lock: remove the watcher later, not here.
                 Task { self?.removeWatcher(id) }
             }
-            shared.watchers[id] = Watcher(continuation: continuation, namespace: namespace, selector: selector,
-                                          bookmarks: bookmarks, lastSent: .now)
+            if !shared.closing {
+                shared.watchers[id] = Watcher(continuation: continuation, namespace: namespace, selector: selector,
+                                              bookmarks: bookmarks, lastSent: .now)
+            }
             return .success((stream, id))
         }
         var headers = HTTPFields()

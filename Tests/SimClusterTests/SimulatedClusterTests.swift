@@ -1,4 +1,5 @@
 import Foundation
+import Gzip
 import Ingest
 import QueueConfig
 import Routing
@@ -306,6 +307,21 @@ struct SimulatedClusterTests {
         invalid["data"] = .object(["queues.yaml": .string(twoLeaves.replacingOccurrences(of: "64Gi", with: "64GB"))])
         #expect(throws: SimClusterError.self) { _ = try sim.replaceConfigMap(invalid, namespace: "yunikorn", name: "yunikorn-configs", at: t0) }
         #expect(sim.limits?.queues["root.payments.ledger"] != nil, "the refused write left the old limits")
+    }
+
+    @Test func aGzippedConfigInBinaryDataIsDeployed() throws {
+        var sim = cluster()
+        let packed = Data(try Gzip.compress(Array(twoLeaves.utf8))).base64EncodedString()
+        let map: JSONValue = .object(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                                      "metadata": .object(["name": .string("yunikorn-configs")]),
+                                      "data": .object(["queues.yaml": .string("partitions: []")]),
+                                      "binaryData": .object(["queues.yaml.gz": .string(packed)])])
+        _ = try sim.createConfigMap(map, namespace: "yunikorn", at: t0)
+        #expect(sim.limits?.queues["root.payments.ledger.tier1"]?.maxApplications == 1, "binaryData wins over data, as in the shim")
+        var other = map
+        other["metadata"]?["name"] = .string("something-else")
+        other["binaryData"] = .object(["queues.yaml.gz": .string("not base64!")])
+        _ = try sim.createConfigMap(other, namespace: "yunikorn", at: t0)  // any other ConfigMap is only stored
     }
 
     struct SelectorCase: Sendable, CustomTestStringConvertible {
