@@ -15,7 +15,7 @@ public struct SimSettings: Sendable {
     public var defaultDurationMillis: Int64 = 30_000
     /// The share of applications (0…1) that fail, unless their annotation forces the outcome.
     public var failureShare = 0.0
-    /// The seed of every pseudo-random choice (uids, failures), so a run can be replayed.
+    /// The seed of the failures (hashed with each application's namespace and name), so a run can be replayed.
     public var seed: UInt64 = 1
     /// How many watch events are kept for watches that resume from a resourceVersion.
     public var historyEvents = 10_000
@@ -92,7 +92,7 @@ public struct SimStep: Sendable {
 ///
 /// Pure: time is passed in (epoch milliseconds) on every call and never read, so a what-if simulator can run
 /// it faster than real time. Every call that takes a time first advances the cluster to it. Time never goes
-/// back: an earlier time counts as the latest one seen.
+/// back: an earlier time counts as the latest one seen. A call that throws has changed nothing.
 public struct SimulatedCluster: Sendable {
     /// The settings it was made with.
     public let settings: SimSettings
@@ -119,6 +119,9 @@ public struct SimulatedCluster: Sendable {
     private var admissionDue = false
     private var sequence: Int64 = 0
     private var configMaps: [String: JSONValue] = [:]
+    /// Mixed into uids so two clusters, or two runs, never hand out the same one (outcomes depend on the name
+    /// and the seed only, so a run stays replayable).
+    private let uidSalt: UInt64
 
     /// The API group and version of SparkApplications.
     public static let sparkAPIVersion = "sparkoperator.k8s.io/v1beta2"
@@ -129,6 +132,7 @@ public struct SimulatedCluster: Sendable {
         self.settings = settings
         clock = start
         history = WatchHistory(capacity: settings.historyEvents)
+        uidSalt = Self.mix(Self.fnv(settings.cluster) ^ UInt64(bitPattern: start))
     }
 
     // MARK: - Reading
@@ -233,12 +237,11 @@ public struct SimulatedCluster: Sendable {
         if metadata["resourceVersion"] != nil {
             throw SimClusterError(.badRequest, "resourceVersion should not be set on objects to be created")
         }
-        var step = advance(to: now)
         let name: String
         if let given = metadata["name"]?.stringValue, !given.isEmpty {
             name = given
         } else if let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty {
-            name = prefix + String(Self.mix(settings.seed &+ UInt64(revision)) % 60_466_176, radix: 36)
+            name = prefix + String(Self.mix(uidSalt &+ UInt64(revision)) % 60_466_176, radix: 36)
         } else {
             throw SimClusterError(.invalid, "SparkApplication \"\" is invalid: metadata.name: Required value: name or generateName is required",
                                   field: "metadata.name")
@@ -254,11 +257,12 @@ public struct SimulatedCluster: Sendable {
                                   name: name, resource: "sparkapplications")
         }
         let facts = try SparkManifest.read(object, name: name)
+        // Every check is above: a call that throws changes nothing (its events would reach no watcher).
+        var step = advance(to: now)
 
         revision += 1
         sequence += 1
-        let uid = Self.uuid(Self.mix(settings.seed ^ 0x5EED_0000_0000_0000 &+ UInt64(sequence)),
-                            Self.mix(settings.seed &+ UInt64(sequence) &* 0x9E37_79B9))
+        let uid = Self.uuid(Self.mix(uidSalt ^ settings.seed &+ UInt64(sequence)), Self.mix(uidSalt &+ UInt64(revision)))
         metadata["name"] = .string(name)
         metadata["namespace"] = .string(namespace)
         metadata["uid"] = .string(uid)
@@ -288,11 +292,13 @@ public struct SimulatedCluster: Sendable {
     public mutating func delete(namespace: String, name: String, at now: Int64)
         throws(SimClusterError) -> (object: JSONValue, step: SimStep)
     {
-        var step = advance(to: now)
         let key = namespace + "/" + name
-        guard var application = applications.removeValue(forKey: key) else {
+        guard let before = applications[key] else {
             throw .notFound("sparkapplications", group: Self.sparkGroup, name: name)
         }
+        var step = advance(to: now)
+        // The cleanup of finished applications may have deleted it just now: then that was the deletion.
+        guard var application = applications.removeValue(forKey: key) else { return (before.object, step) }
         switch application.state {
         case .submitted:
             pending.removeAll { $0 == key }
@@ -555,7 +561,7 @@ public struct SimulatedCluster: Sendable {
         revision += 1
         metadata["name"] = .string(name)
         metadata["namespace"] = .string(namespace)
-        metadata["uid"] = .string(Self.uuid(Self.mix(settings.seed &+ UInt64(revision)), Self.mix(UInt64(revision))))
+        metadata["uid"] = .string(Self.uuid(Self.mix(uidSalt &+ UInt64(revision)), Self.mix(uidSalt ^ UInt64(revision))))
         metadata["resourceVersion"] = .string(String(revision))
         metadata["creationTimestamp"] = .string(Self.rfc3339(clock))
         object["apiVersion"] = .string("v1")
@@ -649,12 +655,17 @@ public struct SimulatedCluster: Sendable {
 
     /// A number in [0, 1) fixed by the seed and the key (FNV-1a, then mixed), so a replay fails the same apps.
     static func unitInterval(seed: UInt64, key: String) -> Double {
+        Double(mix(fnv(key) ^ mix(seed)) >> 11) / Double(UInt64(1) << 53)
+    }
+
+    /// FNV-1a over the UTF-8 bytes.
+    static func fnv(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in key.utf8 {
+        for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
-        return Double(mix(hash ^ mix(seed)) >> 11) / Double(UInt64(1) << 53)
+        return hash
     }
 
     /// A version-4-shaped UUID from two random words.

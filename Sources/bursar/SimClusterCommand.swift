@@ -40,7 +40,7 @@ struct SimClusterCommand: AsyncParsableCommand {
     @Option(help: "The share of applications that fail (0 to 1), decided by a hash of --seed and the application's name.")
     var failureShare = 0.0
 
-    @Option(help: "The seed of uids and failures, so a run can be replayed.")
+    @Option(help: "The seed of the failures (hashed with each application's namespace and name), so a run can be replayed.")
     var seed: UInt64 = 1
 
     @Option(help: "Seconds an application runs when neither its annotation nor the history says (0 to 31536000).")

@@ -267,11 +267,12 @@ struct SimulatedClusterTests {
         #expect(object[path: ["metadata", "creationTimestamp"]]?.stringValue == "2026-11-07T00:00:00Z")
         #expect(object[path: ["status", "applicationState", "state"]]?.stringValue == "SUBMITTED")
         do {
-            _ = try sim.create(ManifestBuilder("once").json, namespace: "spark", at: t0)
+            _ = try sim.create(ManifestBuilder("once").json, namespace: "spark", at: t0 + 60_000)
             Issue.record("a taken name was accepted")
         } catch {
             #expect(error.reason == .alreadyExists)
         }
+        #expect(sim.clock == t0 && state(sim, "once") == "SUBMITTED", "a refused call changes nothing, not even the time")
         do {
             _ = try sim.create(ManifestBuilder("bad").with { $0.executorMemory = "4GB2" }.json, namespace: "spark", at: t0)
             Issue.record("a bad memory was accepted")
