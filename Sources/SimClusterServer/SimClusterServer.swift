@@ -237,13 +237,7 @@ public final class SimClusterServer: Sendable {
                     switch method {
                     case .get: return try listOrWatch(namespace: namespace, query: query)
                     case .post:
-                        let body = try await readBody(request)
-                        let object = try mutate { cluster, now throws(SimClusterError) in
-                            let manifest = try cluster.parseObject(body)
-                            let (object, step) = try cluster.create(manifest, namespace: namespace, at: now)
-                            return (object, step)
-                        }
-                        return Self.json(object, status: .created)
+                        return Self.json(try createApplication(try await readBody(request), namespace: namespace), status: .created)
                     default: throw Self.methodNotAllowed
                     }
                 }
@@ -280,6 +274,13 @@ public final class SimClusterServer: Sendable {
             }
         }
         throw SimClusterError(.notFound, "the server could not find the requested resource")
+    }
+
+    /// Creates a SparkApplication from a request body, at the simulated now.
+    func createApplication(_ body: [UInt8], namespace: String) throws(SimClusterError) -> JSONValue {
+        try mutate { cluster, now throws(SimClusterError) in
+            try cluster.create(try cluster.parseObject(body), namespace: namespace, at: now)
+        }
     }
 
     private static let methodNotAllowed = SimClusterError(
@@ -332,7 +333,30 @@ public final class SimClusterServer: Sendable {
 
     private func watchResponse(namespace: String?, selector: LabelSelector, resourceVersion: Int64?, bookmarks: Bool,
                                timeout: Duration) -> Response {
-        let started = shared.withLock { shared -> Result<(AsyncStream<[UInt8]>, Int), SimClusterError> in
+        let started = openWatch(namespace: namespace, selector: selector, resourceVersion: resourceVersion, bookmarks: bookmarks)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        switch started {
+        case .failure(let error):
+            // The API server answers 200 and sends the error as the watch's one event.
+            let line = JSONValue.object(["type": .string("ERROR"), "object": Self.statusObject(error)]).jsonBytes() + [0x0A]
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: line)))
+        case .success(let (stream, id)):
+            let deadline = ContinuousClock.now + timeout
+            Task { await self.keepWatch(id, until: deadline) }
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                for await line in stream { try await writer.write(ByteBuffer(bytes: line)) }
+                try await writer.finish(nil)
+            })
+        }
+    }
+
+    /// Registers a watcher and returns its lines (the start events first) and its id; the stream ends when the
+    /// watcher falls `watchBuffer` lines behind, at shutdown, or when `keepWatch` reaches its deadline.
+    func openWatch(namespace: String?, selector: LabelSelector, resourceVersion: Int64?, bookmarks: Bool)
+        -> Result<(AsyncStream<[UInt8]>, Int), SimClusterError>
+    {
+        shared.withLock { shared -> Result<(AsyncStream<[UInt8]>, Int), SimClusterError> in
             let initial: [WatchEvent]
             do throws(SimClusterError) {
                 initial = try shared.cluster.watchStart(namespace: namespace, selector: selector, resourceVersion: resourceVersion)
@@ -357,22 +381,10 @@ public final class SimClusterServer: Sendable {
             }
             return .success((stream, id))
         }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        switch started {
-        case .failure(let error):
-            // The API server answers 200 and sends the error as the watch's one event.
-            let line = JSONValue.object(["type": .string("ERROR"), "object": Self.statusObject(error)]).jsonBytes() + [0x0A]
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: line)))
-        case .success(let (stream, id)):
-            let deadline = ContinuousClock.now + timeout
-            Task { await self.keepWatch(id, until: deadline) }
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                for await line in stream { try await writer.write(ByteBuffer(bytes: line)) }
-                try await writer.finish(nil)
-            })
-        }
     }
+
+    /// The number of open watches.
+    var watcherCount: Int { shared.withLock { $0.watchers.count } }
 
     /// Sends bookmarks to an idle watch and ends it at its deadline; returns when the watch is gone.
     private func keepWatch(_ id: Int, until deadline: ContinuousClock.Instant) async {
