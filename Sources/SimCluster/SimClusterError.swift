@@ -45,6 +45,7 @@ public struct SimClusterError: Error, Sendable, Equatable, CustomStringConvertib
     public var field: String?
     /// The object's name and resource (`sparkapplications`), for the Status `details`.
     public var name: String?
+    /// The resource (`sparkapplications`, `configmaps`), for the Status `details`.
     public var resource: String?
 
     /// A refusal.

@@ -45,9 +45,11 @@ public struct SimApplication: Sendable {
         case failed = "FAILED"
     }
 
-    /// Its namespace, name and uid.
+    /// Its namespace.
     public var namespace: String
+    /// Its name.
     public var name: String
+    /// The uid the cluster gave it.
     public var uid: String
     /// What the manifest says (queue, app id, user, resources, forced duration and outcome).
     public var manifest: SparkManifest
@@ -55,18 +57,20 @@ public struct SimApplication: Sendable {
     public var object: JSONValue
     /// Its state.
     public var state: State
-    /// When it was created, started and is (or was) due to end; ms since 1970.
+    /// When it was created, ms since 1970.
     public var createdAt: Int64
+    /// When YuniKorn admitted it; nil while it waits.
     public var startedAt: Int64?
+    /// When it is (or was) due to end; nil while it waits.
     public var finishAt: Int64?
     /// Whether it ends FAILED.
     public var willFail: Bool
     /// Creation order, for FIFO admission.
     var sequence: Int64
-    /// Whether YuniKorn placed it in a queue already (placement runs once, as on submission).
-    var placed = false
-    /// The queue paths its resources were counted against while it runs.
-    var charged: [String] = []
+    /// The queue paths (interned) its resources are counted against while it runs.
+    var charged: [Int] = []
+    /// What it asks for, in the three amounts admission compares.
+    var amounts = Amounts()
 
     var key: String { namespace + "/" + name }
 }
@@ -106,19 +110,31 @@ public struct SimulatedCluster: Sendable {
     public private(set) var history: WatchHistory
 
     private var applications: [String: SimApplication] = [:]
-    /// Keys of SUBMITTED applications in creation order.
-    private var pending: [String] = []
+    /// SUBMITTED applications in creation order.
+    private var pending: [Waiting] = []
     /// Keys of RUNNING applications by (finishAt, sequence).
     private var running: [(finishAt: Int64, sequence: Int64, key: String)] = []
     /// Keys of finished applications, oldest first, for the cleanup past `maxFinishedApplications`.
     private var finished: [String] = []
     private var finishedStart = 0
-    /// Resources and running applications counted per queue path.
-    private var usage: [String: (resources: ResourceVector, applications: UInt64)] = [:]
+    /// Queue paths as small integers, so an admission pass over thousands of waiting applications indexes arrays
+    /// instead of hashing strings.
+    private var pathIDs: [String: Int] = [:]
+    /// What runs in each path (by id): the amounts and the number of applications.
+    private var usage: [(amounts: Amounts, applications: UInt64)] = []
+    /// Where each queue (by id) places an application under the current limits; cleared when they change.
+    private var placements: [Int: Placement] = [:]
     /// Whether an admission pass could admit something (an arrival, a release or new limits since the last).
     private var admissionDue = false
+    /// Whether every waiting application must be checked again (a release or new limits). Otherwise only the
+    /// arrivals since the last pass are: usage only grew, so what did not fit then does not fit now.
+    private var rescanAll = false
+    /// How many of `pending`, from the front, the last pass checked.
+    private var checkedThrough = 0
     private var sequence: Int64 = 0
     private var configMaps: [String: JSONValue] = [:]
+    /// The path of each id.
+    private var pathNames: [String] = []
     /// Mixed into uids so two clusters, or two runs, never hand out the same one (outcomes depend on the name
     /// and the seed only, so a run stays replayable).
     private let uidSalt: UInt64
@@ -278,10 +294,11 @@ public struct SimulatedCluster: Sendable {
             "lastSubmissionAttemptTime": .string(Self.rfc3339(clock)),
         ])
         let fails = facts.forcedFailure ?? (Self.unitInterval(seed: settings.seed, key: key) < settings.failureShare)
-        let application = SimApplication(namespace: namespace, name: name, uid: uid, manifest: facts, object: object,
+        var application = SimApplication(namespace: namespace, name: name, uid: uid, manifest: facts, object: object,
                                          state: .submitted, createdAt: clock, willFail: fails, sequence: sequence)
+        application.amounts = Amounts(facts.demand)
         applications[key] = application
-        pending.append(key)
+        pending.append(Waiting(key: key, queue: intern(facts.queue), amounts: application.amounts))
         admissionDue = true
         step.events.append(record(.added, application))
         return (object, step)
@@ -301,12 +318,16 @@ public struct SimulatedCluster: Sendable {
         guard var application = applications.removeValue(forKey: key) else { return (before.object, step) }
         switch application.state {
         case .submitted:
-            pending.removeAll { $0 == key }
+            if let index = pending.firstIndex(where: { $0.key == key }) {
+                pending.remove(at: index)
+                if index < checkedThrough { checkedThrough -= 1 }
+            }
         case .running:
             running.removeAll { $0.key == key }
             release(application)
             step.summaries.append(summary(application, endedAt: clock, state: "Completed"))
             admissionDue = true
+            rescanAll = true
         case .completed, .failed:
             break  // left in `finished`; the cleanup skips keys that are gone
         }
@@ -327,6 +348,7 @@ public struct SimulatedCluster: Sendable {
             running.removeFirst()
             finish(next.key, into: &step)
             admissionDue = true
+            rescanAll = true
         }
         clock = max(clock, now)
         collectGarbage(into: &step)
@@ -341,44 +363,90 @@ public struct SimulatedCluster: Sendable {
     /// is close for the jobs one queue holds, and deterministic.)
     private mutating func admit(into step: inout SimStep) {
         admissionDue = false
-        var waiting: [String] = []
+        let from = rescanAll ? 0 : min(checkedThrough, pending.count)
+        rescanAll = false
+        var waiting = Array(pending[..<from])
         waiting.reserveCapacity(pending.count)
-        for key in pending {
-            guard var application = applications[key] else { continue }
-            var chain: [(path: String, limit: QueueLimit)] = []
-            if let limits {
-                switch limits.place(application.manifest.queue, applicationID: application.manifest.applicationID) {
-                case .success(let placed):
-                    chain = placed
-                case .failure(let rejection) where !application.placed:
-                    reject(&application, rejection.message, into: &step)
-                    continue
-                case .failure:
-                    // Its queue went away after it was placed: YuniKorn keeps such a queue draining, with no limits
-                    // left but its ancestors'.
-                    chain = Self.ancestors(application.manifest.queue).compactMap { path in limits.queues[path].map { (path, $0) } }
-                }
-            }
-            application.placed = true
-            guard fits(application.manifest.demand, chain) else {
-                applications[key] = application
-                waiting.append(key)
+        // Queues found at `maxapplications` in this pass: that does not depend on an application's size, so the
+        // rest of their waiting applications need no check.
+        var full = [Bool](repeating: false, count: pathNames.count)
+        for var entry in pending[from...] {
+            if full[entry.queue] {
+                waiting.append(entry)
                 continue
             }
-            start(&application, chain: chain.map(\.path), into: &step)
+            var levels: [Level] = []
+            if limits != nil {
+                switch placement(entry.queue) {
+                case .levels(let placed):
+                    levels = placed
+                case .rejected(let draining) where entry.placed:
+                    // Its queue went away after it was placed: YuniKorn keeps such a queue draining, with no limits
+                    // left but its ancestors'.
+                    levels = draining
+                case .rejected:
+                    if var application = applications[entry.key], let limits,
+                       case .failure(let rejection) = limits.place(application.manifest.queue, applicationID: application.manifest.applicationID) {
+                        reject(&application, rejection.message, into: &step)
+                    }
+                    continue
+                }
+            }
+            entry.placed = true
+            guard levels.allSatisfy({ $0.maxApplications == 0 || usage[$0.path].applications < $0.maxApplications }) else {
+                full[entry.queue] = true
+                waiting.append(entry)
+                continue
+            }
+            guard fits(entry.amounts, levels), var application = applications[entry.key] else {
+                waiting.append(entry)
+                continue
+            }
+            start(&application, chain: levels.map(\.path), into: &step)
         }
         pending = waiting
+        checkedThrough = pending.count
     }
 
-    private func fits(_ demand: ResourceVector, _ chain: [(path: String, limit: QueueLimit)]) -> Bool {
-        for (path, limit) in chain {
-            let used = usage[path] ?? (ResourceVector(), 0)
-            if limit.maxApplications > 0 && used.applications + 1 > limit.maxApplications { return false }
-            var after = used.resources
-            after.add(demand)
-            if !limit.max.fits(after) { return false }
+    /// Whether the amounts fit every level: `maxapplications` and, per resource, used + asked ≤ max (a resource
+    /// `max` does not name is unlimited, as YuniKorn's `FitInMaxUndef`).
+    private func fits(_ asked: Amounts, _ levels: [Level]) -> Bool {
+        for level in levels {
+            let used = usage[level.path]
+            if level.maxApplications > 0 && used.applications + 1 > level.maxApplications { return false }
+            if let max = level.vcore, used.amounts.vcore + asked.vcore > max { return false }
+            if let max = level.memory, used.amounts.memory + asked.memory > max { return false }
+            if let max = level.pods, used.amounts.pods + asked.pods > max { return false }
         }
         return true
+    }
+
+    /// Where an application in `queue` goes under the current limits, computed once per queue.
+    private mutating func placement(_ queue: Int) -> Placement {
+        if let known = placements[queue] { return known }
+        guard let limits else { return .levels([]) }
+        let name = pathNames[queue]
+        let placement: Placement
+        switch limits.place(name, applicationID: "") {
+        case .success(let chain):
+            placement = .levels(chain.map { Level(path: intern($0.path), limit: $0.limit) })
+        case .failure:
+            placement = .rejected(draining: Self.ancestors(name).compactMap { path in
+                limits.queues[path].map { Level(path: intern(path), limit: $0) }
+            })
+        }
+        placements[queue] = placement
+        return placement
+    }
+
+    /// The id of a queue path, made on first sight.
+    private mutating func intern(_ path: String) -> Int {
+        if let id = pathIDs[path] { return id }
+        let id = pathNames.count
+        pathIDs[path] = id
+        pathNames.append(path)
+        usage.append((Amounts(), 0))
+        return id
     }
 
     private static func ancestors(_ queue: String) -> [String] {
@@ -392,7 +460,7 @@ public struct SimulatedCluster: Sendable {
         return paths
     }
 
-    private mutating func start(_ application: inout SimApplication, chain: [String], into step: inout SimStep) {
+    private mutating func start(_ application: inout SimApplication, chain: [Int], into step: inout SimStep) {
         let duration = application.manifest.durationMillis
             ?? settings.durationFromHistory?(application.manifest.labels).map { max(0, $0) }
             ?? settings.defaultDurationMillis
@@ -401,10 +469,8 @@ public struct SimulatedCluster: Sendable {
         application.finishAt = clock + duration
         application.charged = chain
         for path in chain {
-            var used = usage[path] ?? (ResourceVector(), 0)
-            used.resources.add(application.manifest.demand)
-            used.applications += 1
-            usage[path] = used
+            usage[path].amounts.add(application.amounts, sign: 1)
+            usage[path].applications += 1
         }
         var status = application.object["status"] ?? .object([])
         status["applicationState"] = .object(["state": .string(SimApplication.State.running.rawValue)])
@@ -452,10 +518,8 @@ public struct SimulatedCluster: Sendable {
 
     private mutating func release(_ application: SimApplication) {
         for path in application.charged {
-            guard var used = usage[path] else { continue }
-            used.resources.add(ResourceVector(application.manifest.demand.amounts.mapValues { -$0 }))
-            used.applications -= min(used.applications, 1)
-            usage[path] = used
+            usage[path].amounts.add(application.amounts, sign: -1)
+            usage[path].applications -= min(usage[path].applications, 1)
         }
     }
 
@@ -507,7 +571,9 @@ public struct SimulatedCluster: Sendable {
         let next = try Self.limits(queuesYAML)
         var step = advance(to: now)
         limits = next
+        placements = [:]
         admissionDue = true
+        rescanAll = true
         step.append(advance(to: now))
         return step
     }
@@ -678,6 +744,61 @@ public struct SimulatedCluster: Sendable {
         let d = ((low >> 48) & 0x3FFF) | 0x8000, e = low & 0xFFFF_FFFF_FFFF
         return "\(hex(a, 8))-\(hex(b, 4))-\(hex(c, 4))-\(hex(d, 4))-\(hex(e, 12))"
     }
+}
+
+/// What an application asks for, in the units admission compares: millicores, bytes, pods.
+struct Amounts: Sendable {
+    var vcore: Int64 = 0
+    var memory: Int64 = 0
+    var pods: Int64 = 0
+
+    init() {}
+
+    init(_ vector: ResourceVector) {
+        vcore = vector.amounts["vcore"] ?? 0
+        memory = vector.amounts["memory"] ?? 0
+        pods = vector.amounts["pods"] ?? 0
+    }
+
+    mutating func add(_ other: Amounts, sign: Int64) {
+        vcore &+= sign &* other.vcore
+        memory &+= sign &* other.memory
+        pods &+= sign &* other.pods
+    }
+}
+
+/// One queue of a placement chain with the limits admission checks; nil is unlimited. An application asks only
+/// for vcore, memory and pods, so a `max` on any other resource always fits.
+struct Level: Sendable {
+    var path: Int
+    var vcore: Int64?
+    var memory: Int64?
+    var pods: Int64?
+    var maxApplications: UInt64
+
+    init(path: Int, limit: QueueLimit) {
+        self.path = path
+        vcore = limit.max.amounts["vcore"].map { max(0, $0) }
+        memory = limit.max.amounts["memory"].map { max(0, $0) }
+        pods = limit.max.amounts["pods"].map { max(0, $0) }
+        maxApplications = limit.maxApplications
+    }
+}
+
+/// Where a queue places applications: the levels to check, or a rejection (with the levels an application
+/// placed before the queue went away still counts against).
+enum Placement: Sendable {
+    case levels([Level])
+    case rejected(draining: [Level])
+}
+
+/// A SUBMITTED application as the admission pass needs it, without looking it up.
+struct Waiting: Sendable {
+    var key: String
+    var queue: Int
+    var amounts: Amounts
+    /// Whether YuniKorn placed it already (placement runs once, as on submission).
+    var placed = false
 }
 
 extension Array {

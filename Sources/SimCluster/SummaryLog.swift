@@ -6,12 +6,15 @@ import Timestamps
 public struct AppSummaryRecord: Sendable, Equatable {
     /// The YuniKorn application id.
     public var applicationID: String
-    /// Milliseconds since 1970: creation, first Running, and the end.
+    /// When the application was created, ms since 1970.
     public var submissionTime: Int64
+    /// When it first ran.
     public var startTime: Int64
+    /// When it ended.
     public var finishTime: Int64
-    /// The user and the full queue path.
+    /// The user YuniKorn recorded.
     public var user: String
+    /// The full queue path.
     public var queue: String
     /// `Completed` or `Failed`.
     public var state: String
@@ -34,6 +37,7 @@ public struct AppSummaryRecord: Sendable, Equatable {
         self.usage = usage
     }
 
+    /// Equal when the messages are (the usage is compared in its written order).
     public static func == (lhs: AppSummaryRecord, rhs: AppSummaryRecord) -> Bool {
         lhs.message == rhs.message
     }

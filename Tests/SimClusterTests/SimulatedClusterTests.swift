@@ -102,6 +102,29 @@ struct SimulatedClusterTests {
         #expect(state(sim, "app-b") == "COMPLETED")
     }
 
+    @Test func aQueueNeverRunsMoreThanItsMaxApplications() throws {
+        var sim = cluster()
+        _ = try sim.applyQueueConfig(twoLeaves.replacingOccurrences(of: "maxapplications: 1", with: "maxapplications: 10")
+            .replacingOccurrences(of: "{max: {vcore: \"8\", memory: 64Gi}}", with: "{max: {vcore: \"1000\"}}"), at: t0)
+        var summaries: [AppSummaryRecord] = []
+        for index in 0..<2000 {
+            summaries += try sim.create(ManifestBuilder("many-\(index)").with { $0.duration = "\(1 + index % 7)" }.json,
+                                        namespace: "spark", at: t0 + Int64(index) * 10).step.summaries
+        }
+        summaries += sim.advance(to: t0 + 3_600_000).summaries
+        #expect(summaries.count == 2000)
+        // Sweep the starts and ends: at no instant more than 10 run (an end at t frees its place for a start at t).
+        let changes = summaries.flatMap { [($0.startTime, 1), ($0.finishTime, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        var running = 0, most = 0
+        for (_, change) in changes {
+            running += change
+            most = max(most, running)
+        }
+        #expect(most == 10)
+        let order = summaries.sorted { $0.startTime < $1.startTime }.map(\.applicationID)
+        #expect(order.prefix(3) == ["many-0", "many-1", "many-2"], "FIFO by creation")
+    }
+
     @Test func ancestorMaxHoldsAnAppInAnotherLeaf() throws {
         var sim = cluster()
         _ = try sim.applyQueueConfig(twoLeaves, at: t0)
