@@ -23,7 +23,7 @@ struct SimClusterCommandTests {
         let token = "sim-token-\(UUID().uuidString)"
 
         /// Starts it; `logStart` is written to the log file first (a torn line from a previous run).
-        init(logStart: String? = nil) throws {
+        init(logStart: String? = nil, extra: [String] = []) throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-sim-\(UUID().uuidString)")
             logFile = folder.appendingPathComponent("logs/sim-e2e/yunikorn.log").path
             try FileManager.default.createDirectory(atPath: (logFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -32,7 +32,7 @@ struct SimClusterCommandTests {
             try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
             process.executableURL = ValidateCommandTests.binary
             process.arguments = ["simcluster", "--cluster", "sim-e2e", "--speed", "20", "--log-file", logFile,
-                                 "--token-file", tokenFile, "--history-events", "6", "--exit-on-stdin-eof"]
+                                 "--token-file", tokenFile, "--history-events", "6", "--exit-on-stdin-eof"] + extra
             process.standardInput = input
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -242,11 +242,37 @@ struct SimClusterCommandTests {
         #expect(try #require(field("second", "StartTime")) >= (try #require(field("first", "FinishTime"))))
         #expect(log.contains("State: Failed"))
 
-        let ingested = try cli.run(["ingest", sim.logFile, "--store", "sqlite:\(sim.folder.path)/store.sqlite", "--format", "json"])
+        // job_apps.csv ties `second` to workflow e2e, job second: the store then knows that job's last runtime.
+        let mappings = sim.folder.appendingPathComponent("mappings")
+        try FileManager.default.createDirectory(at: mappings, withIntermediateDirectories: true)
+        for (file, text) in [("workflows.csv", "workflow,project,tier,slo_minutes\ne2e,ledger,1,30\n"),
+                             ("projects.csv", "project,owner\nledger,payments-core\n"), ("owners.csv", "owner,org\npayments-core,payments\n"),
+                             ("job_apps.csv", "app_id,workflow,job,run_id,scheduled_at\nsecond,e2e,second,e2e-1,2026-11-07T00:00:00Z\n")] {
+            try text.write(to: mappings.appendingPathComponent(file), atomically: true, encoding: .utf8)
+        }
+        let store = "sqlite:\(sim.folder.path)/store.sqlite"
+        let ingested = try cli.run(["ingest", sim.logFile, "--mappings", mappings.path, "--store", store, "--format", "json"])
         #expect(ingested.status == 0, "\(ingested.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(ingested.stdout.utf8)) as? [String: Any]
         #expect(report?["summaries"] as? Int == 3)
         #expect(report?["rejects"] as? Int == 1, "the torn line alone is rejected")
         #expect(report?["unattributed"] as? Int == 0, "root.payments.ledger.tierN attributes by queue")
+
+        // A second cluster reads durations from that store: a job of workflow e2e named second, with no annotation,
+        // runs as long as second last ran (20 s), not the default 1 s.
+        let again = try Simulator(extra: ["--store", store, "--default-duration", "1"])
+        defer { if again.process.isRunning { again.stop() } }
+        var manifest = try JSONSerialization.jsonObject(with: Data(Self.manifest("second-again", queue: "root.payments.ledger.tier1", seconds: 0))) as! [String: Any]
+        manifest["metadata"] = ["name": "second-again", "labels": ["bursar.dev/workflow": "e2e", "bursar.dev/job": "second"]]
+        _ = try again.target().createSparkApplication(namespace: nil, manifestJSON: Array(try JSONSerialization.data(withJSONObject: manifest)))
+        try Self.wait("second-again to complete") {
+            try again.target().sparkApplicationStatus(namespace: nil, name: "second-again").state == "COMPLETED"
+        }
+        again.stop()
+        let line = try String(contentsOfFile: again.logFile, encoding: .utf8)
+        func number(_ key: String) -> Int? {
+            line.range(of: key + ": ").flatMap { Int(line[$0.upperBound...].prefix { $0.isNumber }) }
+        }
+        #expect(number("FinishTime").flatMap { end in number("StartTime").map { end - $0 } } == 20_000)
     }
 }
