@@ -114,8 +114,9 @@ public struct SimulatedCluster: Sendable {
     private var pending: [Waiting] = []
     /// Keys of RUNNING applications by (finishAt, sequence).
     private var running: [(finishAt: Int64, sequence: Int64, key: String)] = []
-    /// Keys of finished applications, oldest first, for the cleanup past `maxFinishedApplications`.
-    private var finished: [String] = []
+    /// Finished applications (key and creation sequence, as a name can be taken again after a deletion), oldest
+    /// first, for the cleanup past `maxFinishedApplications`.
+    private var finished: [(key: String, sequence: Int64)] = []
     private var finishedStart = 0
     /// Queue paths as small integers, so an admission pass over thousands of waiting applications indexes arrays
     /// instead of hashing strings.
@@ -497,7 +498,7 @@ public struct SimulatedCluster: Sendable {
         application.object["status"]?["terminationTime"] = .string(Self.rfc3339(clock))
         revision += 1
         applications[key] = application
-        finished.append(key)
+        finished.append((key, application.sequence))
         step.events.append(record(.modified, application))
         step.summaries.append(summary(application, endedAt: clock, state: failed ? "Failed" : "Completed"))
     }
@@ -512,7 +513,7 @@ public struct SimulatedCluster: Sendable {
         application.object["status"]?["terminationTime"] = .string(Self.rfc3339(clock))
         revision += 1
         applications[application.key] = application
-        finished.append(application.key)
+        finished.append((application.key, application.sequence))
         step.events.append(record(.modified, application))
     }
 
@@ -538,10 +539,9 @@ public struct SimulatedCluster: Sendable {
     /// Deletes the oldest finished applications past `maxFinishedApplications`.
     private mutating func collectGarbage(into step: inout SimStep) {
         while finished.count - finishedStart > max(0, settings.maxFinishedApplications) {
-            let key = finished[finishedStart]
+            let (key, sequence) = finished[finishedStart]
             finishedStart += 1
-            guard var application = applications[key], application.state == .completed || application.state == .failed
-            else { continue }
+            guard var application = applications[key], application.sequence == sequence else { continue }
             applications[key] = nil
             revision += 1
             application.object["metadata"]?["resourceVersion"] = .string(String(revision))

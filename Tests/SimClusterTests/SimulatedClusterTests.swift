@@ -283,6 +283,21 @@ struct SimulatedClusterTests {
         #expect(throws: SimClusterError.self) { _ = try sim.delete(namespace: "spark", name: "runs", at: t0 + 31_000) }
     }
 
+    @Test func theOldestFinishedApplicationsAreCleanedUp() throws {
+        var sim = cluster { $0.maxFinishedApplications = 2 }
+        for name in ["a", "b", "c"] { _ = try sim.create(ManifestBuilder(name).with { $0.duration = "1" }.json, namespace: "spark", at: t0) }
+        let step = sim.advance(to: t0 + 5000)
+        #expect(step.events.filter { $0.kind == .deleted }.map { $0.object["metadata"]?["name"]?.stringValue } == ["a"])
+        #expect(sim.application(namespace: "spark", name: "a") == nil && sim.application(namespace: "spark", name: "c") != nil)
+        // A name taken again after a deletion is a new application: the old one's place in the queue is not its.
+        _ = try sim.delete(namespace: "spark", name: "b", at: t0 + 6000)
+        _ = try sim.create(ManifestBuilder("b").with { $0.duration = "1" }.json, namespace: "spark", at: t0 + 6000)
+        _ = try sim.create(ManifestBuilder("d").with { $0.duration = "1" }.json, namespace: "spark", at: t0 + 6000)
+        _ = sim.advance(to: t0 + 9000)
+        #expect(sim.application(namespace: "spark", name: "c") == nil, "c is now the oldest finished")
+        #expect(sim.application(namespace: "spark", name: "b")?.state == .completed)
+    }
+
     @Test func createRefusesTakenNamesAndNamesTheBadField() throws {
         var sim = cluster()
         let (object, _) = try sim.create(ManifestBuilder("once").json, namespace: "spark", at: t0)
