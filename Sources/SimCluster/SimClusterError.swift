@@ -43,9 +43,9 @@ public struct SimClusterError: Error, Sendable, Equatable, CustomStringConvertib
     public var message: String
     /// The field at fault (`spec.driver.memory`), when one is.
     public var field: String?
-    /// The object's name and resource (`sparkapplications`), for the Status `details`.
+    /// The object's name, for the Status `details`.
     public var name: String?
-    /// The resource (`sparkapplications`, `configmaps`), for the Status `details`.
+    /// The resource (`sparkapplications`, `configmaps`), or the kind for an invalid object, for the Status `details`.
     public var resource: String?
 
     /// A refusal.
@@ -68,6 +68,7 @@ public struct SimClusterError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// A 422 for one field of an object.
     static func invalid(kind: String, name: String, field: String, _ problem: String) -> SimClusterError {
-        SimClusterError(.invalid, "\(kind) \"\(name)\" is invalid: \(field): \(problem)", field: field, name: name)
+        // The API server's details name the kind (not the resource) for an invalid object.
+        SimClusterError(.invalid, "\(kind) \"\(name)\" is invalid: \(field): \(problem)", field: field, name: name, resource: kind)
     }
 }

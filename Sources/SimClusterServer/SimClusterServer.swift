@@ -461,7 +461,7 @@ public final class SimClusterServer: Sendable {
         if let name = error.name {
             let resource = error.resource ?? "sparkapplications"
             var details: JSONValue = .object(["name": .string(name), "kind": .string(resource)])
-            if resource == "sparkapplications" { details["group"] = .string("sparkoperator.k8s.io") }
+            if resource == "sparkapplications" || resource == "SparkApplication" { details["group"] = .string("sparkoperator.k8s.io") }
             if let field = error.field {
                 details["causes"] = .array([.object(["reason": .string("FieldValueInvalid"), "message": .string(error.message),
                                                      "field": .string(field)])])
