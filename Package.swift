@@ -104,6 +104,11 @@ let package = Package(
         // retries, timeouts, upstream failures), and which ready jobs go out first under the dispatch limits.
         .target(name: "Scheduling", dependencies: ["Workflows", "Schedules"], swiftSettings: swiftSettings),
 
+        // A simulated cluster (pure): SparkApplications admitted under the deployed queue limits as YuniKorn admits
+        // them, run for a duration, ending with YuniKorn's summary line; watch history; the clock is passed in.
+        .target(name: "SimCluster", dependencies: ["Routing", "QueueConfig", "SourceDocuments", "Timestamps", "Gzip"],
+                swiftSettings: swiftSettings),
+
         // The workflow scheduler (the edge): definitions read from Pipelines/, each pass over the store (runs, jobs,
         // events), the dispatch of job attempts, and one watch per cluster for their ends.
         .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics", "HTTPFetch", "SourceDocuments",
@@ -120,6 +125,17 @@ let package = Package(
         // ConfigMap with resourceVersion conflicts), a dry-run target, and queue deployment.
         .target(name: "Clusters", dependencies: ["HTTPFetch", "JSONText", "Timestamps", "QueueConfig", "Platform", "Parallel", "Gzip"],
                 swiftSettings: swiftSettings),
+
+        // The simulated cluster served over HTTP (the edge): a subset of the Kubernetes API on loopback, a driver
+        // advancing the core with a scaled wall clock, and the summary log file.
+        .target(name: "SimClusterServer", dependencies: [
+            "SimCluster", "Routing",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
 
         // The submission router "Archer" (pure): submissions parsed into facts and manifests, rules, the
         // routing decision over a snapshot, the manifest mutation, tokens and authorization.
@@ -148,6 +164,7 @@ let package = Package(
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "SourceDocuments", "Diagnostics", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
             "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles", "Workflows", "Scheduler", "JSONText",
+            "SimCluster", "SimClusterServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -161,6 +178,10 @@ let package = Package(
         .testTarget(name: "SystemLibraryTests", dependencies: ["TestSupport", "Synth", "LinearSolver", "Store", "HTTPFetch", "Gzip", "IngestPipeline", "InsightStore"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Workflows", "InsightStore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SimClusterTests", dependencies: ["SimCluster", "Routing", "Ingest", "QueueConfig", "Gzip"], swiftSettings: swiftSettings),
+        .testTarget(name: "SimClusterServerTests", dependencies: ["SimClusterServer", "SimCluster",
+                                                                 .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Workflows", "Schedules"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Schedules", "SourceDocuments", "Diagnostics"], swiftSettings: swiftSettings),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
@@ -186,6 +207,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store", "HTTPFetch", "Synth"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store", "HTTPFetch", "Synth",
+                                                     "Clusters", "Platform"], swiftSettings: swiftSettings),
     ]
 )

@@ -22,12 +22,12 @@ LAYERS = [
     {"Platform", "Routing"},
     # The allocator; workflow definitions.
     {"Allocation", "Workflows"},
-    # The scheduler's decisions.
-    {"Scheduling"},
+    # The scheduler's decisions; the simulated cluster.
+    {"Scheduling", "SimCluster"},
     # Synthetic data; the insight tables.
     {"Synth", "InsightStore"},
-    # The edges: ingesting, the nightly plan, the clusters.
-    {"IngestPipeline", "NightlyPlan", "Clusters"},
+    # The edges: ingesting, the nightly plan, the clusters, the simulated cluster served over HTTP.
+    {"IngestPipeline", "NightlyPlan", "Clusters", "SimClusterServer"},
     # The workflow scheduler (it watches the clusters).
     {"Scheduler"},
     # The router service.
@@ -36,7 +36,7 @@ LAYERS = [
     {"bursar"},
 ]
 # Pure: no I/O. They may import only other pure modules and the computing wrappers (GLPK, zlib).
-PURE = {"SourceDocuments", "JSONText", "Parallel", "Timestamps", "Schedules", "Diagnostics", "Ingest", "QueueConfig", "Insights", "Platform", "Routing", "Allocation", "Workflows", "Scheduling"}
+PURE = {"SourceDocuments", "JSONText", "Parallel", "Timestamps", "Schedules", "Diagnostics", "Ingest", "QueueConfig", "Insights", "Platform", "Routing", "Allocation", "Workflows", "Scheduling", "SimCluster"}
 COMPUTING_WRAPPERS = {"LinearSolver", "Gzip"}
 # Which C library each wrapper owns.
 WRAPS = {"CGLPK": "LinearSolver", "CGLPKGuard": "LinearSolver", "CSQLite": "Store", "CLibPQ": "Store",
