@@ -2,7 +2,7 @@
 # Both install what they need first and can be run again at any time.
 SHELL := /bin/bash
 .DEFAULT_GOAL := nightly
-.PHONY: setup build nightly test bench
+.PHONY: setup build nightly test bench demo
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,12 @@ nightly: build
 	.build/debug/bursar nightly
 	.build/debug/bursar slo report
 	.build/debug/bursar validate Queues
+
+# The scheduler's closed loop on the sample (scripts/demo.sh): two simulated clusters with the night's queues
+# deployed, the router, the scheduler running the workflows of Examples/demo/Pipelines, the clusters' summary
+# logs ingested, the SLO report, and the report checked against the scheduler's record of every run.
+demo: build
+	bash scripts/demo.sh
 
 # The module graph against its layers (scripts/check-architecture.py), then unit, golden, fixture and end-to-end
 # tests, with a throwaway PostgreSQL server for the store tests.

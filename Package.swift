@@ -112,7 +112,7 @@ let package = Package(
         // The workflow scheduler (the edge): definitions read from Pipelines/, each pass over the store (runs, jobs,
         // events), the dispatch of job attempts, and one watch per cluster for their ends.
         .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics", "HTTPFetch", "SourceDocuments",
-                                                  "Clusters", "Parallel", "Timestamps", .product(name: "Prometheus", package: "swift-prometheus"),
+                                                  "Clusters", "Parallel", "Timestamps", "Insights", .product(name: "Prometheus", package: "swift-prometheus"),
                                                   .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 
@@ -207,7 +207,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: ["bursar", "QueueConfig", "Gzip", "InsightStore", "Store", "HTTPFetch", "Synth",
+        .testTarget(name: "CLITests", dependencies: ["bursar", "TestSupport", "QueueConfig", "Gzip", "InsightStore", "Store", "HTTPFetch", "Synth",
                                                      "Clusters", "Platform"], swiftSettings: swiftSettings),
     ]
 )

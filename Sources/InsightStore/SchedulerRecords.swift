@@ -371,3 +371,18 @@ extension InsightStore {
         return figures
     }
 }
+
+extension InsightStore {
+    /// Every run that has ended, oldest tick first (for comparing the scheduler's verdicts with the SLO report's).
+    public func endedRuns() throws -> [RunRecord] {
+        try prepared("""
+            SELECT run_id, workflow, kind, scheduled_at, deadline, digest, state, created_at, started_at, ended_at, missed
+            FROM wf_runs WHERE state IN ('succeeded', 'failed') ORDER BY scheduled_at, workflow, run_id
+            """).query([]).map { row in
+            RunRecord(runID: row[0].string ?? "", workflow: row[1].string ?? "", kind: row[2].string ?? "",
+                      scheduledAt: row[3].int64 ?? 0, deadline: row[4].int64 ?? 0, digest: row[5].string ?? "",
+                      state: row[6].string ?? "", createdAt: row[7].int64 ?? 0, startedAt: row[8].int64, endedAt: row[9].int64,
+                      missed: (row[10].int64 ?? 0) != 0)
+        }
+    }
+}

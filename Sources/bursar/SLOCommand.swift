@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Insights
 import InsightStore
+import Scheduler
 
 /// `bursar slo …`: SLO attainment of workflows, from the insight tables.
 struct SLOCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slo",
         abstract: "SLO attainment of workflows.",
-        subcommands: [SLOReportCommand.self]
+        subcommands: [SLOReportCommand.self, SLOCheckScheduler.self]
     )
 }
 
@@ -74,5 +75,31 @@ struct SLOReportCommand: ParsableCommand {
         let report = SLOReport(runs: runs, window: window)
         let text = report.rendered(as: SLOReport.Format(rawValue: format) ?? .text)
         print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+    }
+}
+
+/// `bursar slo check-scheduler`: the report's verdict on every run the scheduler ended against the scheduler's.
+struct SLOCheckScheduler: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-scheduler",
+        abstract: "Compare the SLO report's verdict on each run the scheduler ended with the scheduler's own record (exit 1 on any difference).",
+        discussion: """
+        The scheduler marks a run missed when it failed or its last job ended (as the cluster reported) after \
+        the deadline. The report judges the same run from the ingested application summaries: missed when \
+        its last application finished late or a job's latest application failed. They must agree on every run.
+        """
+    )
+
+    @OptionGroup var store: StoreOption
+
+    func run() throws {
+        let agreement = try SLOAgreement.check(try store.open())
+        let met = agreement.rows.filter { $0.scheduler == "met" }.count
+        print("runs the scheduler ended: \(agreement.rows.count) (\(met) met, \(agreement.rows.count - met) missed); "
+              + "the SLO report agrees on \(agreement.rows.count - agreement.disagreements.count)")
+        for row in agreement.disagreements {
+            print("  \(row.workflow) \(row.runID): scheduler \(row.scheduler), report \(row.report)")
+        }
+        if !agreement.disagreements.isEmpty { throw ExitCode(1) }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TestSupport
+import InsightStore
 
 /// `bursar pipelines validate` and `bursar scheduler run --once` as processes, against a real router on
 /// loopback: due ticks become runs, the first job of the first run goes through the router with the workflow,
@@ -184,5 +186,48 @@ struct BuiltinStepTests {
         #expect(plan.contains("failed") && plan.contains("exit status"), "\(plan)")
         let planLog = try String(contentsOfFile: "\(logs)/step-\(runID)-plan-1.log", encoding: .utf8)
         #expect(planLog.contains("not-a-date"), "the step's own error is in its log: \(planLog)")
+    }
+}
+
+/// The closed loop of issue #16 on one machine, on both store backends: scheduler → router → simulated clusters
+/// → summary logs → ingest → SLO report, by `scripts/demo.sh` (what `make demo` runs), which ends with
+/// `bursar slo check-scheduler`: the report must agree with the scheduler on every run it ended, met and missed.
+@Suite("the scheduler's closed loop", .serialized)
+struct ClosedLoopTests {
+    @Test(arguments: Backend.available)
+    func theSLOReportAgreesWithTheSchedulerOnEveryRun(backend: Backend) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-loop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store: String
+        switch try backend.freshLocation(in: folder) {
+        case .sqlite(let path): store = "sqlite:" + path
+        case .postgres(let url): store = url
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [root.appendingPathComponent("scripts/demo.sh").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["BURSAR_BIN"] = ValidateCommandTests.binary.path
+        environment["DEMO"] = folder.appendingPathComponent("demo").path
+        environment["STORE"] = store
+        environment["RUNS"] = "3"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        // 3 manual runs of each of the 2 workflows, plus each workflow's latest scheduled tick (long past: missed).
+        let verdict = try #require(text.split(separator: "\n").first { $0.hasPrefix("runs the scheduler ended:") }, "\(text)")
+        let numbers = verdict.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(numbers.count == 4, "\(verdict)")
+        guard numbers.count == 4 else { return }
+        let (ended, met, missed, agreed) = (numbers[0], numbers[1], numbers[2], numbers[3])
+        #expect(ended == 8 && agreed == ended, "\(verdict)")
+        #expect(met > 0 && missed >= 2, "both verdicts occur: \(verdict)")
     }
 }
