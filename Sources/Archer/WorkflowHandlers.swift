@@ -130,6 +130,14 @@ struct OperationRequest: Sendable {
     }
 }
 
+/// What a change is about (a workflow's version in force, a run), with the workflow and the project it belongs
+/// to, read from the store: the project decides who may change it.
+struct Subject<Value: Sendable>: Sendable {
+    var value: Value
+    var workflow: String
+    var project: String
+}
+
 /// Sorted-keys JSON text of a small object, for audit entries.
 func jsonText(_ object: [String: Any]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
@@ -193,11 +201,8 @@ extension Archer {
         let name = try context.parameters.require("name")
         let operation = OperationRequest(principal: try context.caller(), action: paused ? "workflow.pause" : "workflow.unpause",
                                          target: "workflow/\(name)", at: now())
-        let definitions = self.definitions
-        let changed = try await change(operation, owner: { store in
-            let version = try WorkflowOperations.inForce(name, store: store, definitions: definitions)
-            return (name, version.workflow.project)
-        }) { store in
+        let changed = try await change(operation, subject: inForce(name)) { store, _ in
+            // Read again inside the change's transaction: the CLI may have paused it since.
             guard let before = try store.storedWorkflow(name) else { throw WorkflowOperationError(.unknownWorkflow, "no workflow \(name)") }
             _ = try store.setPaused(name, paused)
             return (before.paused != paused, AuditedChange(before: jsonText(["paused": before.paused]), after: jsonText(["paused": paused]),
@@ -211,12 +216,7 @@ extension Archer {
     func trigger(_ context: ArcherContext) async throws -> Response {
         let name = try context.parameters.require("name")
         let operation = OperationRequest(principal: try context.caller(), action: "workflow.trigger", target: "workflow/\(name)", at: now())
-        let definitions = self.definitions
-        let run = try await change(operation, owner: { store in
-            let version = try WorkflowOperations.inForce(name, store: store, definitions: definitions)
-            return (name, version.workflow.project)
-        }) { store in
-            let version = try WorkflowOperations.inForce(name, store: store, definitions: definitions)
+        let run = try await change(operation, subject: inForce(name)) { store, version in
             let run = try WorkflowOperations.trigger(version, store: store, now: operation.at)
             return (run, AuditedChange(after: jsonText(["run_id": run.runID, "digest": run.digest, "kind": run.kind,
                                                          "scheduled_at": run.scheduledAt, "paused": version.stored.paused]),
@@ -240,13 +240,8 @@ extension Archer {
             throw APIError.badRequest(error.kind == .rangeTooLong ? "backfill_too_long" : "invalid_backfill", error.message, field: error.field)
         }
         let operation = OperationRequest(principal: principal, action: "workflow.backfill", target: "workflow/\(name)", at: now())
-        let definitions = self.definitions
         let outcome = try await change(operation, adminOnly: force ? "force a backfill (more than \(WorkflowOperations.maximumBackfillDays) days)" : nil,
-                                       owner: { store in
-            let version = try WorkflowOperations.inForce(name, store: store, definitions: definitions)
-            return (name, version.workflow.project)
-        }) { store in
-            let version = try WorkflowOperations.inForce(name, store: store, definitions: definitions)
+                                       subject: inForce(name)) { store, version in
             let outcome = try WorkflowOperations.backfill(version, range, store: store, now: operation.at)
             return (outcome, AuditedChange(after: jsonText(["from": range.from, "to": range.to, "days": range.days, "force": force,
                                                              "digest": version.stored.digest, "ticks": outcome.ticks,
@@ -266,8 +261,7 @@ extension Archer {
     func clearRun(_ context: ArcherContext) async throws -> Response {
         let runID = try context.parameters.require("run_id")
         let operation = OperationRequest(principal: try context.caller(), action: "run.clear", target: "run/\(runID)", at: now())
-        let run = try await change(operation, owner: runOwner(runID)) { store in
-            let before = try Self.run(runID, store: store)
+        let run = try await change(operation, subject: runOwner(runID)) { store, before in
             try WorkflowOperations.clear(runID, store: store, now: operation.at)
             let after = try Self.run(runID, store: store)
             return (after, AuditedChange(before: jsonText(["state": before.state]), after: jsonText(["state": after.state]), outcome: "done"))
@@ -282,7 +276,7 @@ extension Archer {
         let job = try context.parameters.require("job")
         let operation = OperationRequest(principal: try context.caller(), action: "run.mark_succeeded",
                                          target: "run/\(runID)/job/\(job)", at: now())
-        let (run, record) = try await change(operation, owner: runOwner(runID)) { store in
+        let (run, record) = try await change(operation, subject: runOwner(runID, job: job)) { store, _ in
             let before = try store.jobs(ofRun: runID).first { $0.job == job }
             try WorkflowOperations.markSucceeded(runID, job: job, store: store, now: operation.at)
             let after = (try Self.run(runID, store: store), try store.jobs(ofRun: runID).first { $0.job == job })
@@ -296,12 +290,24 @@ extension Archer {
 
     // MARK: The pieces
 
-    /// The workflow and project a run belongs to (its own version's project).
-    private func runOwner(_ runID: String) -> @Sendable (InsightStore) throws -> (workflow: String, project: String) {
+    /// Finds a workflow's version in force, and the project it names, for `change`.
+    private func inForce(_ name: String) -> @Sendable (InsightStore) throws -> Subject<WorkflowInForce> {
+        let definitions = self.definitions
+        return { store in
+            let version = try WorkflowOperations.inForce(name, store: store, definitions: definitions)
+            return Subject(value: version, workflow: name, project: version.workflow.project)
+        }
+    }
+
+    /// Finds a run (and, when `job` is given, checks it has that job), and the project its own version names.
+    private func runOwner(_ runID: String, job: String? = nil) -> @Sendable (InsightStore) throws -> Subject<RunRecord> {
         let definitions = self.definitions
         return { store in
             let run = try Self.run(runID, store: store)
-            return (run.workflow, try WorkflowOperations.project(of: run, store: store, definitions: definitions))
+            if let job, try !store.jobs(ofRun: runID).contains(where: { $0.job == job }) {
+                throw WorkflowOperationError(.unknownJob, "run \(runID) has no job \(job)")
+            }
+            return Subject(value: run, workflow: run.workflow, project: try WorkflowOperations.project(of: run, store: store, definitions: definitions))
         }
     }
 
@@ -311,20 +317,21 @@ extension Archer {
         return run
     }
 
-    /// One change, in one store-thread call: `owner` finds the workflow and project it concerns (404 when there
-    /// is none), the caller is authorised for that project from the routing snapshot (owner team or admin; and
-    /// the admin role for `adminOnly`), then `body` makes the change and its audit entry is written in the same
-    /// transaction. A refusal (403, or 409 from the run's state) is audited too, and counted in the metrics.
-    func change<T: Sendable>(_ operation: OperationRequest, adminOnly: String? = nil,
-                             owner: @escaping @Sendable (InsightStore) throws -> (workflow: String, project: String),
-                             _ body: @escaping @Sendable (InsightStore) throws -> (T, AuditedChange)) async throws -> T {
+    /// One change, in one store-thread call: `subject` finds what it concerns and the project that belongs to
+    /// (404 when there is nothing), the caller is authorised for that project from the routing snapshot (owner
+    /// team or admin; and the admin role for `adminOnly`), then `body` makes the change with the subject, and its
+    /// audit entry is written in the same transaction. A refusal (403, or 409 from the run's state) is audited
+    /// too; every outcome is counted in the metrics.
+    func change<S: Sendable, T: Sendable>(_ operation: OperationRequest, adminOnly: String? = nil,
+                                          subject: @escaping @Sendable (InsightStore) throws -> Subject<S>,
+                                          _ body: @escaping @Sendable (InsightStore, S) throws -> (T, AuditedChange)) async throws -> T {
         let snapshot = state.snapshot
         let metrics = self.metrics
         do {
             let (result, outcome) = try await operate { store -> (T, String) in
-                let (workflow, project) = try owner(store)
+                let found = try subject(store)
                 let principal = operation.principal
-                let decision = Authorization.mayOperate(principal, workflow: workflow, project: project, in: snapshot)
+                let decision = Authorization.mayOperate(principal, workflow: found.workflow, project: found.project, in: snapshot)
                 var refusal = decision.allowed ? nil : decision.reason
                 if refusal == nil, let adminOnly, !principal.isAdmin {
                     refusal = "\(principal.name) may not \(adminOnly): that needs the admin role (roles: [admin] in the tokens file)"
@@ -334,7 +341,7 @@ extension Archer {
                     throw APIError.forbidden(refusal)
                 }
                 do {
-                    let (result, change) = try store.audited({ try body(store) }, entry: {
+                    let (result, change) = try store.audited({ try body(store, found.value) }, entry: {
                         operation.entry(outcome: $0.1.outcome, before: $0.1.before, after: $0.1.after)
                     })
                     return (result, change.outcome)

@@ -226,6 +226,12 @@ struct WorkflowEndpointTests {
             #expect(entries.map { outcome($0) } == ["done", "unchanged", "done"])
             #expect(entries.allSatisfy { $0["target"] as? String == "workflow/ledger-features" && $0["at"] as? Int == Int(Self.now) })
             #expect(entries[0]["before"] as? String == #"{"paused":false}"# && entries[0]["after"] as? String == #"{"paused":true}"#)
+            let metrics = try await router.call(.get, "/metrics", token: nil)
+            for line in [#"bursar_workflows_operations_total{action="workflow.pause",outcome="done"} 1"#,
+                         #"bursar_workflows_operations_total{action="workflow.pause",outcome="unchanged"} 1"#,
+                         #"bursar_workflows_operations_total{action="workflow.unpause",outcome="done"} 1"#] {
+                #expect(metrics.text.contains(line), "\(line) in \(metrics.text)")
+            }
         }
     }
 
