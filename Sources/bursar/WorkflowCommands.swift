@@ -62,16 +62,17 @@ struct WorkflowsCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A workflow's recent runs.")
         @Argument(help: "The workflow.") var workflow: String
-        @Option(help: "How many runs.") var limit = 20
+        @Option(help: "How many runs (1 to 1000).") var limit = 20
         @OptionGroup var storeOption: StoreOption
 
         func run() throws {
+            try operation { try WorkflowOperations.checkListing(workflow: nil, state: nil, limit: limit) }
             let store = try InsightStore(try storeOption.location())
-            guard let version = try store.workflowVersions()[workflow] else {
-                throw ValidationError("the scheduler has not seen \(workflow) yet (it records a workflow on its first pass)")
-            }
-            print("workflow \(workflow): version \(version.digest.prefix(12))\(version.paused ? ", paused" : "")")
-            for run in try store.runs(workflow: workflow, limit: limit) {
+            let summary = try operation { try WorkflowOperations.summary(workflow, store: store, definitions: StoredDefinitions()) }
+            let version = summary.stored
+            print("workflow \(workflow): project \(summary.project ?? "?"), tier \(summary.tier.map(String.init) ?? "?"), version \(version.digest.prefix(12))\(version.paused ? ", paused" : "")")
+            if let problem = summary.problem { print("  \(problem)") }
+            for run in try WorkflowOperations.runs(store: store, workflow: workflow, state: nil, limit: limit) {
                 print("  \(run.runID)  \(run.kind.padding(toLength: 9, withPad: " ", startingAt: 0)) \(Timestamp.format(run.scheduledAt))  \(run.state)\(run.missed ? ", deadline missed" : "")  version \(run.digest.prefix(12))")
             }
         }
