@@ -144,9 +144,10 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         // The router "Archer" (the edge): the HTTP service that routes and records submissions, manages
-        // routing rules, deploys queue configurations and answers YuniKorn's validate-conf.
+        // routing rules, deploys queue configurations, answers YuniKorn's validate-conf, and operates the
+        // scheduler's workflows and runs (through Scheduler's shared operations).
         .target(name: "Archer", dependencies: [
-            "InsightStore", "Store", "QueueConfig", "Platform", "Routing", "Clusters", "NightlyPlan", "SafeFiles",
+            "InsightStore", "Store", "QueueConfig", "Platform", "Routing", "Clusters", "NightlyPlan", "SafeFiles", "Scheduler",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -204,6 +205,7 @@ let package = Package(
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "SourceDocuments", "Synth"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "ArcherTests", dependencies: [
             "TestSupport", "Archer", "Routing", "Clusters", "InsightStore", "Store", "HTTPFetch", "Platform", "Allocation", "NightlyPlan", "SafeFiles",
+            "Scheduler",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: swiftSettings),

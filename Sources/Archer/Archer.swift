@@ -7,6 +7,7 @@ public import InsightStore
 public import Platform
 public import Routing
 public import Clusters
+import Scheduler
 import ServiceLifecycle
 import HummingbirdCore
 import NIOCore
@@ -70,6 +71,8 @@ public final class Archer: Sendable {
     let health = HealthBook()
     /// Failed authentications, counted and logged (rate-limited).
     let authFailures: AuthFailureLog
+    /// Workflow definitions read back from the store by digest, for `/v1/workflows` and `/v1/runs`.
+    let definitions = StoredDefinitions()
     /// The time every record, rule change, cordon, audit entry and probe result is stamped with (ms since 1970).
     let now: @Sendable () -> Int64
 
@@ -151,6 +154,16 @@ public final class Archer: Sendable {
         api.post("clusters/{name}/cordon") { request, context in try await self.cordon(request, context) }
         api.delete("clusters/{name}/cordon") { _, context in try await self.uncordon(context) }
         api.post("clusters/{name}/queues:deploy") { request, context in try await self.deploy(request, context) }
+        api.get("workflows") { _, context in try await self.listWorkflows(context) }
+        api.get("workflows/{name}") { request, context in try await self.showWorkflow(request, context) }
+        api.post("workflows/{name}/pause") { _, context in try await self.setPaused(true, context) }
+        api.post("workflows/{name}/unpause") { _, context in try await self.setPaused(false, context) }
+        api.post("workflows/{name}/trigger") { _, context in try await self.trigger(context) }
+        api.post("workflows/{name}/backfill") { request, context in try await self.backfill(request, context) }
+        api.get("runs") { request, context in try await self.listRuns(request, context) }
+        api.get("runs/{run_id}") { _, context in try await self.showRun(context) }
+        api.post("runs/{run_id}/clear") { _, context in try await self.clearRun(context) }
+        api.post("runs/{run_id}/jobs/{job}/mark-succeeded") { _, context in try await self.markSucceeded(context) }
 
         // Every connection passes one gate, shared through the ledger: the cap, the read timeouts, and the API's
         // JSON answers to what the HTTP decoder cannot read.

@@ -127,6 +127,14 @@ public final class ArcherMetrics: Sendable {
             labels: [("code", code)]).increment()
     }
     func authFailed(_ reason: AuthFailure) { authFailureCounters[reason]?.increment() }
+    /// A change asked of a workflow or a run through the API, by action (`workflow.pause`, `run.clear`…) and outcome
+    /// (`done`, `unchanged`, `forbidden`, `refused`); made on first use.
+    func workflowOperation(_ action: String, outcome: String) {
+        registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "bursar", subsystem: "workflows", metricName: "operations", unitName: "total",
+            helpText: "Changes to workflows and runs asked through /v1/workflows and /v1/runs, by action and outcome"),
+            labels: [("action", action), ("outcome", outcome)]).increment()
+    }
 
     /// The text exposition format for `/metrics`.
     public func exposition() -> [UInt8] {

@@ -344,12 +344,12 @@ extension InsightStore {
     /// Appends audit entries in one transaction.
     public func appendAudit(_ entries: [AuditEntry]) throws {
         guard !entries.isEmpty else { return }
-        try connection.transaction {
+        try transaction {
             for entry in entries { try insertAudit(entry) }
         }
     }
 
-    private func insertAudit(_ entry: AuditEntry) throws {
+    func insertAudit(_ entry: AuditEntry) throws {
         try prepared("""
             INSERT INTO audit_log (at, principal, action, target, before_json, after_json, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
             """).run([.integer(entry.at), .text(entry.principal), .text(entry.action), .text(entry.target),

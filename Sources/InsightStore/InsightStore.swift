@@ -192,6 +192,8 @@ public final class InsightStore {
     private var sourceIDs: [String: Int64] = [:]
     /// Whether `app_keys` has any row (when not, no application needs looking up there).
     private var appKeysStored = true
+    /// Whether `transaction` is running its body (a nested one then joins it).
+    private var inTransaction = false
 
     /// Opens (creating the SQLite file and its folder if needed) and migrates the store.
     public init(_ location: StoreLocation) throws {
@@ -361,6 +363,26 @@ public final class InsightStore {
     /// The wall clock in milliseconds since the epoch: what the store stamps rows with, and the default
     /// clock of the services that write them.
     public static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Runs `body` in one transaction, or as part of the one already open through this function: so an operation
+    /// and its audit entry (`audited`) commit together, or neither does.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        if inTransaction { return try body() }
+        inTransaction = true
+        defer { inTransaction = false }
+        return try connection.transaction(body)
+    }
+
+    /// Runs `change` and writes the audit entry `entry` makes of its result, in one transaction. Operations
+    /// called inside `change` must open their transactions through `transaction` (the scheduler's operations and
+    /// `appendAudit` do), else they meet the open one.
+    public func audited<T>(_ change: () throws -> T, entry: (T) -> AuditEntry?) throws -> T {
+        try transaction {
+            let result = try change()
+            if let audit = entry(result) { try insertAudit(audit) }
+            return result
+        }
+    }
 
     // MARK: Checkpoints
 

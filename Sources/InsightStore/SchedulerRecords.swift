@@ -32,6 +32,26 @@ public struct RunRecord: Sendable, Equatable {
     }
 }
 
+/// A workflow as the scheduler recorded it: the version in force, whether it is paused, its latest run.
+public struct StoredWorkflow: Sendable, Equatable {
+    public var workflow: String
+    /// The content digest of the version in force (its text is in `wf_versions`).
+    public var digest: String
+    public var paused: Bool
+    /// When the version in force was first recorded.
+    public var updatedAt: Int64
+    /// The run with the newest tick, if any.
+    public var latestRun: RunRecord?
+
+    public init(workflow: String, digest: String, paused: Bool, updatedAt: Int64, latestRun: RunRecord?) {
+        self.workflow = workflow
+        self.digest = digest
+        self.paused = paused
+        self.updatedAt = updatedAt
+        self.latestRun = latestRun
+    }
+}
+
 /// One job of a run as the store keeps it (times in epoch ms, 0 for not yet).
 public struct JobRecord: Sendable, Equatable {
     public var runID: String
@@ -93,7 +113,7 @@ extension InsightStore {
     /// Records a definition version (kept once per digest) and makes it the workflow's version in force,
     /// keeping whether the workflow is paused.
     public func recordWorkflowVersion(workflow: String, digest: String, file: String, definition: String, at time: Int64) throws {
-        try connection.transaction {
+        try transaction {
             _ = try prepared("""
                 INSERT INTO wf_versions (digest, workflow, file, definition, first_seen) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (digest) DO NOTHING
@@ -142,7 +162,7 @@ extension InsightStore {
     /// is skipped, jobs and all: returns the runs really created.
     public func createRuns(_ runs: [(run: RunRecord, jobs: [JobRecord])], at time: Int64) throws -> [String] {
         var created: [String] = []
-        try connection.transaction {
+        try transaction {
             let insertRun = try prepared("""
                 INSERT INTO wf_runs (run_id, workflow, kind, scheduled_at, deadline, digest, state, created_at, missed)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING
@@ -185,10 +205,46 @@ extension InsightStore {
 
     /// A workflow's runs, newest tick first, at most `limit`.
     public func runs(workflow: String, limit: Int) throws -> [RunRecord] {
-        try prepared("""
-            SELECT run_id, workflow, kind, scheduled_at, deadline, digest, state, created_at, started_at, ended_at, missed
-            FROM wf_runs WHERE workflow = ? ORDER BY scheduled_at DESC, kind LIMIT ?
-            """).query([.text(workflow), .integer(Int64(limit))]).map(Self.runRecord)
+        try runs(workflow: workflow, state: nil, limit: limit)
+    }
+
+    /// The newest runs first (by tick), at most `limit`: of one workflow, in one state, both, or all.
+    public func runs(workflow: String?, state: String?, limit: Int) throws -> [RunRecord] {
+        let order = " ORDER BY scheduled_at DESC, workflow, kind LIMIT ?"
+        let (filter, values): (String, [SQLValue]) = switch (workflow, state) {
+        case let (workflow?, state?): (" WHERE workflow = ? AND state = ?", [.text(workflow), .text(state)])
+        case let (workflow?, nil): (" WHERE workflow = ?", [.text(workflow)])
+        case let (nil, state?): (" WHERE state = ?", [.text(state)])
+        case (nil, nil): ("", [])
+        }
+        return try prepared(Self.runColumns + filter + order).query(values + [.integer(Int64(limit))]).map { Self.runRecord($0) }
+    }
+
+    /// Every workflow the scheduler has recorded, by name: the version in force, whether it is paused, and the
+    /// latest run (newest tick), in one query.
+    public func storedWorkflows() throws -> [StoredWorkflow] {
+        try prepared(Self.storedWorkflowQuery + " ORDER BY w.workflow").query([]).map(Self.storedWorkflow)
+    }
+
+    /// One workflow as `storedWorkflows` lists it; nil when the scheduler has never recorded it.
+    public func storedWorkflow(_ workflow: String) throws -> StoredWorkflow? {
+        try prepared(Self.storedWorkflowQuery + " WHERE w.workflow = ?").query([.text(workflow)]).first.map(Self.storedWorkflow)
+    }
+
+    private static let runColumns = """
+        SELECT run_id, workflow, kind, scheduled_at, deadline, digest, state, created_at, started_at, ended_at, missed FROM wf_runs
+        """
+
+    private static let storedWorkflowQuery = """
+        SELECT w.workflow, w.digest, w.paused, w.updated_at, r.run_id, r.workflow, r.kind, r.scheduled_at, r.deadline, r.digest,
+            r.state, r.created_at, r.started_at, r.ended_at, r.missed
+        FROM wf_workflows w LEFT JOIN wf_runs r ON r.run_id = (
+            SELECT x.run_id FROM wf_runs x WHERE x.workflow = w.workflow ORDER BY x.scheduled_at DESC, x.kind LIMIT 1)
+        """
+
+    private static func storedWorkflow(_ row: [SQLValue]) -> StoredWorkflow {
+        StoredWorkflow(workflow: row[0].string ?? "", digest: row[1].string ?? "", paused: (row[2].int64 ?? 0) != 0,
+                       updatedAt: row[3].int64 ?? 0, latestRun: row[4].string == nil ? nil : runRecord(Array(row[4...])))
     }
 
     private static func runRecord(_ row: [SQLValue]) -> RunRecord {
@@ -243,7 +299,7 @@ extension InsightStore {
     public func applySchedulerChanges(runs: [RunRecord], jobs: [JobRecord], events: [SchedulerEvent],
                                       watchPositions: [String: String] = [:], at time: Int64 = 0) throws {
         guard !runs.isEmpty || !jobs.isEmpty || !events.isEmpty || !watchPositions.isEmpty else { return }
-        try connection.transaction {
+        try transaction {
             let position = try prepared("""
                 INSERT INTO wf_watch (cluster, resource_version, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT (cluster) DO UPDATE SET resource_version = excluded.resource_version, updated_at = excluded.updated_at
@@ -289,7 +345,7 @@ extension InsightStore {
     /// when the run does not exist or has not failed.
     public func clearRun(_ runID: String, at time: Int64) throws -> Bool {
         var cleared = false
-        try connection.transaction {
+        try transaction {
             guard let run = try run(runID), run.state == "failed" else { return }
             _ = try prepared("""
                 UPDATE wf_jobs SET state = 'waiting', attempt = attempt + 1, not_before = 0, ready_at = 0, submitted_at = 0,
@@ -311,7 +367,7 @@ extension InsightStore {
     /// a run that had failed only through it is queued to finish. False when the run or job does not exist.
     public func markJobSucceeded(_ runID: String, job: String, at time: Int64) throws -> Bool {
         var marked = false
-        try connection.transaction {
+        try transaction {
             let changed = try prepared("""
                 UPDATE wf_jobs SET state = 'succeeded', ended_at = ?, reason = 'marked succeeded' WHERE run_id = ? AND job = ?
                 """).run([.integer(time), .text(runID), .text(job)])

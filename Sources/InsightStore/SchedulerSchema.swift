@@ -82,3 +82,17 @@ extension Schema {
         CREATE INDEX wf_jobs_app ON wf_jobs (app_id);
         """)
 }
+
+extension Schema {
+    /// Version 11 serves the operators' listings (`GET /v1/workflows`, `/v1/runs`, `bursar runs list`) from indexes
+    /// rather than scans, however many runs years of hourly ticks leave:
+    /// - `wf_runs (workflow, scheduled_at)`: a workflow's newest runs, and its latest for the workflow list;
+    /// - `wf_runs (scheduled_at)` and `(state, scheduled_at)`: the newest runs, of every workflow or in one state;
+    /// - `wf_events (run_id, seq)`: one run's history, in order.
+    static let listingsMigration = Migration(version: 11, name: "indexes for workflow and run listings", sql: """
+        CREATE INDEX wf_runs_workflow_time ON wf_runs (workflow, scheduled_at);
+        CREATE INDEX wf_runs_time ON wf_runs (scheduled_at);
+        CREATE INDEX wf_runs_state_time ON wf_runs (state, scheduled_at);
+        CREATE INDEX wf_events_run ON wf_events (run_id, seq);
+        """)
+}

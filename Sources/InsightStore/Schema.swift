@@ -237,6 +237,7 @@ enum Schema {
         planArchiveMigration,
         schedulerMigration,
         completionMigration,
+        listingsMigration,
     ]
 
     /// A migration's text in `dialect`.

@@ -248,6 +248,25 @@ public enum Authorization {
                         reason: "\(principal.name) (\(teams)) is not in \(ownership.owner), the owner team of \(project); ask that team or an admin to submit it, or to add you to the team")
     }
 
+    /// Changes to a workflow and its runs (pause, trigger, backfill, clear, mark succeeded): admins, or members
+    /// of the owner team of the workflow's project. The project is the one the stored version of the workflow
+    /// names, never anything the caller sends; a project with no owner team is for admins only.
+    public static func mayOperate(_ principal: Principal, workflow: String, project: String, in snapshot: RoutingSnapshot) -> Decision {
+        if principal.isAdmin {
+            return Decision(allowed: true, reason: "\(principal.name) is an admin and may operate any workflow")
+        }
+        guard let ownership = snapshot.ownership(of: project) else {
+            return Decision(allowed: false,
+                            reason: "workflow \(workflow) belongs to project \(project), which has no owner team; only an admin may operate it until projects.csv (project,owner) names one")
+        }
+        if principal.teams.contains(ownership.owner) {
+            return Decision(allowed: true, reason: "\(principal.name) is in \(ownership.owner), the owner team of \(project)")
+        }
+        let teams = principal.teams.isEmpty ? "no team" : "teams " + principal.teams.joined(separator: ", ")
+        return Decision(allowed: false,
+                        reason: "\(principal.name) (\(teams)) is not in \(ownership.owner), the owner team of project \(project) to which workflow \(workflow) belongs; ask that team or an admin")
+    }
+
     /// Rule changes and deploys need the admin role.
     public static func mayAdminister(_ principal: Principal) -> Decision {
         principal.isAdmin

@@ -140,6 +140,57 @@ struct SchedulerCommandTests {
         #expect(journal.contains("\"bursar.dev/run-id\":\"r"))
         #expect(journal.contains("root.payments.ledger.tier1"))
     }
+
+    /// `bursar trigger`, `backfill` and `runs list` as processes: a workflow the scheduler has not recorded is read
+    /// from --pipelines and recorded; once recorded, the version in force is run whatever the files say; a backfill
+    /// over 31 days needs --force; the listing filters and checks its options.
+    @Test func triggerBackfillAndRunsListUseTheVersionInForce() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-runs-\(UUID().uuidString)")
+        let pipelines = folder.appendingPathComponent("Pipelines")
+        try FileManager.default.createDirectory(at: pipelines, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = ["--store", "sqlite:\(folder.path)/store.sqlite"]
+        func write(slo: Int) throws {
+            try """
+                workflow: nightly-close
+                project: settlements
+                tier: 2
+                schedule: "@daily"
+                slo_minutes: \(slo)
+                start_date: 2026-11-01
+                jobs:
+                  - {name: ingest, bursar: ingest}
+
+                """.write(to: pipelines.appendingPathComponent("nightly-close.yaml"), atomically: true, encoding: .utf8)
+        }
+        try write(slo: 30)
+        let first = try cli.run(["trigger", "nightly-close", "--pipelines", pipelines.path] + store)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("triggered nightly-close: run r"), "\(first.stdout)")
+        // The file changes, but no scheduler pass has recorded it: a trigger still runs the version in force.
+        try write(slo: 90)
+        let second = try cli.run(["trigger", "nightly-close", "--pipelines", pipelines.path] + store)
+        #expect(second.status == 0, "\(second.stderr)")
+        let version = first.stdout.components(separatedBy: "(version ").last?.prefix(12)
+        #expect(version != nil && second.stdout.contains("(version \(version!)"), "\(first.stdout) \(second.stdout)")
+
+        let long = try cli.run(["backfill", "nightly-close", "--from", "2026-11-01", "--to", "2026-12-02"] + store)
+        #expect(long.status == 1 && long.stderr.contains("32 days, more than 31"), "\(long.stderr)")
+        let forced = try cli.run(["backfill", "nightly-close", "--from", "2026-11-01", "--to", "2026-12-02", "--force"] + store)
+        #expect(forced.status == 0 && forced.stdout.contains("32 ticks, 32 runs created"), "\(forced.stdout)\(forced.stderr)")
+
+        let listed = try cli.run(["runs", "list", "--workflow", "nightly-close", "--limit", "3"] + store)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let lines = listed.stdout.split(separator: "\n")
+        #expect(lines.count == 3 && lines.allSatisfy { $0.contains("nightly-close") && $0.contains("queued") }, "\(listed.stdout)")
+        #expect(lines.first?.contains("manual") == true, "newest tick first: \(listed.stdout)")
+        let failed = try cli.run(["runs", "list", "--state", "failed"] + store)
+        #expect(failed.status == 0 && failed.stdout == "no runs\n", "\(failed.stdout)")
+        let bad = try cli.run(["runs", "list", "--state", "exploded"] + store)
+        #expect(bad.status == 1 && bad.stderr.contains("state must be one of queued, running, succeeded, failed"), "\(bad.stderr)")
+        let unknown = try cli.run(["trigger", "nope", "--pipelines", pipelines.path] + store)
+        #expect(unknown.status == 1 && unknown.stderr.contains("no valid workflow nope"), "\(unknown.stderr)")
+    }
 }
 
 /// Built-in steps run by `bursar scheduler run` as child processes of bursar itself: a step that exits 0
