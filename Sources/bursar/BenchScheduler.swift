@@ -43,6 +43,7 @@ struct BenchSchedulerFigures: ParsableCommand {
     )
 
     @Option(help: "Runs scheduled at or after this UTC time, YYYY-MM-DDTHH:MM.") var since: String
+    @Option(help: "When the scheduler was restarted (epoch ms): print the time from it to the first dispatch after it.") var restartAt: Int64?
     @OptionGroup var storeOption: StoreOption
 
     func run() throws {
@@ -60,6 +61,14 @@ struct BenchSchedulerFigures: ParsableCommand {
         line("TSD2 (tick → the run's first job running on the cluster)", figures.firstJobDelays)
         line("job dispatch delay (dispatchable → accepted by the router)", figures.dispatchDelays)
         let submissions = figures.submissions.sorted()
+        if let restartAt {
+            if let first = submissions.first(where: { $0 >= restartAt }) {
+                print(String(format: "restart → first dispatch: %.3f s (%d dispatches since the restart)", Double(first - restartAt) / 1000,
+                             submissions.filter { $0 >= restartAt }.count))
+            } else {
+                print("restart → first dispatch: none yet")
+            }
+        }
         if let first = submissions.first, let last = submissions.last, last > first {
             // Sustained rate: over each full 10-second window between the first and the last submission.
             var buckets: [Int64: Int] = [:]
