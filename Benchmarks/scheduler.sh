@@ -64,7 +64,7 @@ run_one() {
     printf 'clusters:\n  - name: bench\n    capacity: {vcore: 1000000, memory: 4000Ti}\n    labels: [general]\n    kubernetes: {server: "http://127.0.0.1:%s"}\n' "$port" > "$work/clusters.yaml"
     "$bin" token new --principal scheduler --admin --file "$work/tokens.yaml" 2> "$work/token" > /dev/null
     "$bin" serve --port 0 --tokens "$work/tokens.yaml" --clusters "$work/clusters.yaml" --queues "$work/Queues" --store "$store" \
-        --probe-interval 0 --log-level warning > "$work/router.out" 2> "$work/router.err" &
+        --probe-interval 0 > "$work/router.out" 2> "$work/router.err" &
     pids+=($!)
     for _ in $(seq 200); do grep -qo 'listening on 127.0.0.1:[0-9]*' "$work/router.err" 2>/dev/null && break; sleep 0.1; done
     local router; router="http://$(grep -o '127.0.0.1:[0-9]*' "$work/router.err" | head -1)"

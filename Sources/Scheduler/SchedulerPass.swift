@@ -115,6 +115,10 @@ public struct SchedulerPass {
     public var dispatchWidth: Int
     /// Whether ready built-in steps are dispatched (to a dispatcher that runs them); otherwise they wait, counted.
     public var runsBuiltinSteps = false
+    /// The wall clock (epoch ms). An attempt's submission time is the pass's `now` plus the wall time from the
+    /// pass's start to the router's acceptance, so the dispatch delay counts the time the pass and the dispatch
+    /// took (decisions use `now`, which tests inject).
+    public var clock: @Sendable () -> Int64 = { InsightStore.now() }
 
     public init(store: InsightStore, dispatcher: any JobDispatcher,
                 limits: DispatchOrder.Limits = .init(global: 1_000, perQueue: 200, backfill: 50),
@@ -156,6 +160,7 @@ public struct SchedulerPass {
     /// One pass at `now`, applying first what the clusters reported since the last one.
     public func run(_ definitions: PipelineSnapshot, now: Int64, reports clusterReports: ClusterReports = ClusterReports()) throws -> PassReport {
         var report = PassReport()
+        let passStarted = clock()
         let catalog = definitions.catalog
         let digests = definitions.digests
         let byName = Dictionary(catalog.workflows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -376,26 +381,31 @@ public struct SchedulerPass {
             return (record, DispatchAttempt(identity: identity, action: job.action, definitionFile: workflow.file, attempt: record.attempt,
                                             idempotencyKey: "\(run.runID)/\(job.name)/\(record.attempt)"))
         }
-        let dispatcher = self.dispatcher
-        let outcomes = Concurrent.map(attempts.map(\.attempt), width: dispatchWidth) { attempt -> Result<DispatchReceipt, DispatchFailure> in
-            do { return .success(try dispatcher.dispatch(attempt)) } catch { return .failure(DispatchFailure(description: "\(error)")) }
+        let dispatcher = self.dispatcher, clock = self.clock
+        let outcomes = Concurrent.map(attempts.map(\.attempt), width: dispatchWidth) { attempt -> (Result<DispatchReceipt, DispatchFailure>, Int64) in
+            do {
+                let receipt = try dispatcher.dispatch(attempt)
+                return (.success(receipt), clock())
+            } catch {
+                return (.failure(DispatchFailure(description: "\(error)")), clock())
+            }
         }
         Failpoint.reach("scheduler-after-dispatch")
         var submitted: [JobRecord] = []
         var submittedEvents: [SchedulerEvent] = []
-        for ((record, attempt), outcome) in zip(attempts, outcomes) {
+        for ((record, attempt), (outcome, acceptedAt)) in zip(attempts, outcomes) {
             switch outcome {
             case .success(let receipt):
                 var updated = record
                 updated.state = JobState.submitted.rawValue
-                updated.submittedAt = now
+                updated.submittedAt = now + max(0, acceptedAt - passStarted)
                 updated.appID = receipt.appID
                 updated.cluster = receipt.cluster
                 updated.namespace = receipt.namespace
                 submitted.append(updated)
                 submittedEvents.append(SchedulerEvent(at: now, runID: record.runID, job: record.job, kind: "submitted",
                                                       detail: "attempt \(attempt.attempt): app \(receipt.appID) on \(receipt.cluster)"))
-                report.dispatchDelays.append(now - max(record.readyAt, record.notBefore))
+                report.dispatchDelays.append(updated.submittedAt - max(record.readyAt, record.notBefore))
             case .failure(let failure):
                 report.dispatchFailures.append("\(record.runID)/\(record.job): \(failure.description)")
             }
