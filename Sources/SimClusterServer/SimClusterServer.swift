@@ -307,9 +307,27 @@ public final class SimClusterServer: Sendable {
         let watch = query["watch"].map { $0 == "1" || $0.lowercased() == "true" } ?? false
         guard watch else {
             let (items, revision) = shared.withLock { $0.cluster.list(namespace: namespace, selector: selector) }
+            // Pages as the API server gives them (`limit`, `continue`): every page reports the first page's
+            // resourceVersion, and the continue token carries it with the next offset.
+            var listed = String(revision), start = 0
+            if let token = query["continue"], !token.isEmpty {
+                let parts = token.split(separator: ":")
+                guard parts.count == 2, let version = Int64(parts[0]), let offset = Int(parts[1]), offset >= 0 else {
+                    throw SimClusterError(.badRequest, "continue \"\(token)\" is not a continue token from a list")
+                }
+                (listed, start) = (String(version), offset)
+            }
+            var limit = items.count
+            if let text = query["limit"], !text.isEmpty {
+                guard let number = Int(text), number >= 0 else { throw SimClusterError(.badRequest, "limit \"\(text)\" is not a whole number") }
+                if number > 0 { limit = number }
+            }
+            let page = Array(items[min(start, items.count)..<min(items.count, start + limit)])
+            var metadata = JSONValue.object(["resourceVersion": .string(listed)])
+            if start + limit < items.count { metadata["continue"] = .string("\(listed):\(start + limit)") }
             return Self.json(.object([
                 "apiVersion": .string(SimulatedCluster.sparkAPIVersion), "kind": .string("SparkApplicationList"),
-                "metadata": .object(["resourceVersion": .string(String(revision))]), "items": .array(items),
+                "metadata": metadata, "items": .array(page),
             ]))
         }
         var resourceVersion: Int64?

@@ -163,7 +163,8 @@ struct SchedulerRun: ParsableCommand {
         var pass = SchedulerPass(store: store, dispatcher: SchedulerDispatcher(router: try RouterDispatcher(router: base, token: token), steps: steps),
                                  limits: .init(global: maxInFlight, perQueue: maxPerQueue, backfill: maxBackfill),
                                  canceller: SchedulerCanceller(clusters: ClusterCanceller(targets: watched), steps: steps), dispatchWidth: dispatchWidth)
-        pass.runsBuiltinSteps = steps != nil
+        // One pass (--once) would end the steps it starts as it exits: they wait for the daemon.
+        pass.runsBuiltinSteps = steps != nil && !once
         let metrics = SchedulerMetrics()
         if let metricsPort {
             let runningSteps = steps
@@ -222,7 +223,7 @@ struct SchedulerRun: ParsableCommand {
             for failure in report.cancelFailures { printError("bursar scheduler: could not stop a timed-out attempt: \(failure)") }
             for failure in report.dispatchFailures { printError("bursar scheduler: dispatch failed: \(failure)") }
             if report.builtinWaiting > 0, reported.insert("builtin").inserted {
-                printError("bursar scheduler: \(report.builtinWaiting) ready built-in steps (bursar: ingest, allocate…) wait: --no-builtin-steps is set")
+                printError("bursar scheduler: \(report.builtinWaiting) ready built-in steps (bursar: ingest, allocate…) wait: --no-builtin-steps or --once is set (run the daemon to run them)")
             }
             if once { return }
             if untilIdle, report.runsCreated == 0, try store.activeRuns().isEmpty { return }
