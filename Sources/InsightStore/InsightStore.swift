@@ -192,6 +192,8 @@ public final class InsightStore {
     private var sourceIDs: [String: Int64] = [:]
     /// Whether `app_keys` has any row (when not, no application needs looking up there).
     private var appKeysStored = true
+    /// Each workflow version's job names (nil: recorded without them), by digest, read once.
+    var jobNamesByDigest: [String: [String]?] = [:]
     /// Whether `transaction` is running its body (a nested one then joins it).
     private var inTransaction = false
 

@@ -112,12 +112,16 @@ extension InsightStore {
 
     /// Records a definition version (kept once per digest) and makes it the workflow's version in force,
     /// keeping whether the workflow is paused.
-    public func recordWorkflowVersion(workflow: String, digest: String, file: String, definition: String, at time: Int64) throws {
+    /// `jobs` are the definition's job names in order: with them, a run's jobs get a row only when they first
+    /// change (a waiting job is implied by its version), so creating the runs of a tick and reading a pass's runs
+    /// cost what has happened, not the size of every definition.
+    public func recordWorkflowVersion(workflow: String, digest: String, file: String, definition: String, at time: Int64,
+                                      jobs: [String]? = nil) throws {
         try transaction {
             _ = try prepared("""
-                INSERT INTO wf_versions (digest, workflow, file, definition, first_seen) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO wf_versions (digest, workflow, file, definition, first_seen, jobs) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (digest) DO NOTHING
-                """).run([.text(digest), .text(workflow), .text(file), .text(definition), .integer(time)])
+                """).run([.text(digest), .text(workflow), .text(file), .text(definition), .integer(time), .text(jobs?.joined(separator: "\n"))])
             _ = try prepared("""
                 INSERT INTO wf_workflows (workflow, digest, paused, updated_at) VALUES (?, ?, 0, ?)
                 ON CONFLICT (workflow) DO UPDATE SET digest = excluded.digest,
@@ -176,7 +180,8 @@ extension InsightStore {
                 let inserted = try insertRun.run([.text(run.runID), .text(run.workflow), .text(run.kind), .integer(run.scheduledAt),
                                                   .integer(run.deadline), .text(run.digest), .text(run.state), .integer(run.createdAt)])
                 guard inserted > 0 else { continue }
-                for job in jobs {
+                let implied = try jobNames(digest: run.digest) != nil
+                for job in jobs where !(implied && job.state == "waiting") {
                     _ = try insertJob.run([.text(run.runID), .text(job.job), .integer(Int64(job.position)), .text(job.state),
                                            .integer(Int64(job.attempt)), .integer(job.notBefore), .integer(job.readyAt)])
                 }
@@ -256,19 +261,46 @@ extension InsightStore {
 
     /// The jobs of `runID` in their workflow's order.
     public func jobs(ofRun runID: String) throws -> [JobRecord] {
-        try prepared(Self.jobColumns + " WHERE run_id = ? ORDER BY position").query([.text(runID)]).map(Self.jobRecord)
+        let rows = try prepared(Self.jobColumns + " WHERE run_id = ? ORDER BY position").query([.text(runID)]).map(Self.jobRecord)
+        guard let digest = try prepared("SELECT digest FROM wf_runs WHERE run_id = ?").query([.text(runID)]).first?[0].string else { return rows }
+        return try complete(rows, runID: runID, digest: digest)
+    }
+
+    /// A version's job names in order; nil for a version recorded without them (every job then has a row).
+    func jobNames(digest: String) throws -> [String]? {
+        if let known = jobNamesByDigest[digest] { return known }
+        let text = try prepared("SELECT jobs FROM wf_versions WHERE digest = ?").query([.text(digest)]).first?[0].string
+        let names = text.map { $0.isEmpty ? [] : $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        jobNamesByDigest[digest] = .some(names)
+        return names
+    }
+
+    /// A run's stored job rows with a waiting row for each job of its version that has none yet, in order.
+    func complete(_ rows: [JobRecord], runID: String, digest: String) throws -> [JobRecord] {
+        guard let names = try jobNames(digest: digest) else { return rows }
+        var stored = Dictionary(rows.map { ($0.job, $0) }, uniquingKeysWith: { first, _ in first })
+        var result = names.enumerated().map { position, name in
+            stored.removeValue(forKey: name) ?? JobRecord(runID: runID, job: name, position: position, state: "waiting")
+        }
+        result += stored.values.sorted { $0.position < $1.position }
+        return result
     }
 
     /// The jobs of every run not yet ended, by run, each run's in their workflow's order: one query for what a
     /// pass works on, instead of one per run.
     public func jobsOfActiveRuns() throws -> [String: [JobRecord]] {
-        var result: [String: [JobRecord]] = [:]
+        var stored: [String: [JobRecord]] = [:]
         let rows = try prepared(Self.jobColumns + """
              WHERE run_id IN (SELECT run_id FROM wf_runs WHERE state IN ('queued', 'running')) ORDER BY run_id, position
             """).query([])
         for row in rows {
             let record = Self.jobRecord(row)
-            result[record.runID, default: []].append(record)
+            stored[record.runID, default: []].append(record)
+        }
+        var result: [String: [JobRecord]] = [:]
+        for row in try prepared("SELECT run_id, digest FROM wf_runs WHERE state IN ('queued', 'running')").query([]) {
+            let runID = row[0].string ?? ""
+            result[runID] = try complete(stored[runID] ?? [], runID: runID, digest: row[1].string ?? "")
         }
         return result
     }
@@ -312,15 +344,20 @@ extension InsightStore {
                 _ = try updateRun.run([.text(run.state), run.startedAt.map { .integer($0) } ?? .null, run.endedAt.map { .integer($0) } ?? .null,
                                        .integer(run.missed ? 1 : 0), .text(run.runID)])
             }
-            let updateJob = try prepared("""
-                UPDATE wf_jobs SET state = ?, attempt = ?, not_before = ?, ready_at = ?, submitted_at = ?, started_at = ?, ended_at = ?,
-                    app_id = ?, cluster = ?, reason = ?, namespace = ? WHERE run_id = ? AND job = ?
+            // A job's first change creates its row (a waiting job has none).
+            let upsertJob = try prepared("""
+                INSERT INTO wf_jobs (run_id, job, position, state, attempt, not_before, ready_at, submitted_at, started_at, ended_at,
+                    app_id, cluster, reason, namespace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, job) DO UPDATE SET state = excluded.state, attempt = excluded.attempt,
+                    not_before = excluded.not_before, ready_at = excluded.ready_at, submitted_at = excluded.submitted_at,
+                    started_at = excluded.started_at, ended_at = excluded.ended_at, app_id = excluded.app_id,
+                    cluster = excluded.cluster, reason = excluded.reason, namespace = excluded.namespace
                 """)
             for job in jobs {
-                _ = try updateJob.run([.text(job.state), .integer(Int64(job.attempt)), .integer(job.notBefore), .integer(job.readyAt),
+                _ = try upsertJob.run([.text(job.runID), .text(job.job), .integer(Int64(job.position)), .text(job.state),
+                                       .integer(Int64(job.attempt)), .integer(job.notBefore), .integer(job.readyAt),
                                        .integer(job.submittedAt), .integer(job.startedAt), .integer(job.endedAt),
-                                       .text(job.appID), .text(job.cluster), .text(job.reason), .text(job.namespace),
-                                       .text(job.runID), .text(job.job)])
+                                       .text(job.appID), .text(job.cluster), .text(job.reason), .text(job.namespace)])
             }
             let insertEvent = try prepared("INSERT INTO wf_events (at, run_id, job, kind, detail) VALUES (?, ?, ?, ?, ?)")
             for event in events {
@@ -368,9 +405,16 @@ extension InsightStore {
     public func markJobSucceeded(_ runID: String, job: String, at time: Int64) throws -> Bool {
         var marked = false
         try transaction {
-            let changed = try prepared("""
+            var changed = try prepared("""
                 UPDATE wf_jobs SET state = 'succeeded', ended_at = ?, reason = 'marked succeeded' WHERE run_id = ? AND job = ?
                 """).run([.integer(time), .text(runID), .text(job)])
+            if changed == 0, let digest = try run(runID)?.digest, let position = try jobNames(digest: digest)?.firstIndex(of: job) {
+                // A job still waiting has no row: it gets one.
+                changed = try prepared("""
+                    INSERT INTO wf_jobs (run_id, job, position, state, attempt, not_before, ready_at, submitted_at, started_at, ended_at, reason)
+                    VALUES (?, ?, ?, 'succeeded', 1, 0, 0, 0, 0, ?, 'marked succeeded')
+                    """).run([.text(runID), .text(job), .integer(Int64(position)), .integer(time)])
+            }
             guard changed > 0 else { return }
             _ = try prepared("UPDATE wf_jobs SET state = 'waiting', ended_at = 0 WHERE run_id = ? AND state = 'upstream_failed'")
                 .run([.text(runID)])

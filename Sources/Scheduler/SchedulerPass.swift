@@ -113,6 +113,9 @@ public struct SchedulerPass {
     public let canceller: any AppCanceller
     /// How many dispatches are in progress at once (each waits on the router).
     public var dispatchWidth: Int
+    /// The most attempts one pass dispatches, and how many go out between two writes.
+    public var maxDispatchesPerPass = 2_000
+    public var dispatchChunk = 256
     /// Whether ready built-in steps are dispatched (to a dispatcher that runs them); otherwise they wait, counted.
     public var runsBuiltinSteps = false
     /// The wall clock (epoch ms). An attempt's submission time is the pass's `now` plus the wall time from the
@@ -160,6 +163,7 @@ public struct SchedulerPass {
     /// One pass at `now`, applying first what the clusters reported since the last one.
     public func run(_ definitions: PipelineSnapshot, now: Int64, reports clusterReports: ClusterReports = ClusterReports()) throws -> PassReport {
         var report = PassReport()
+        var laps = Trace.Laps()
         let passStarted = clock()
         let catalog = definitions.catalog
         let digests = definitions.digests
@@ -171,11 +175,13 @@ public struct SchedulerPass {
             let text = definitions.texts[workflow.file] ?? ""
             let digest = digests[workflow.name] ?? ""
             if known[workflow.name]?.digest != digest {
-                try store.recordWorkflowVersion(workflow: workflow.name, digest: digest, file: workflow.file, definition: text, at: now)
+                try store.recordWorkflowVersion(workflow: workflow.name, digest: digest, file: workflow.file, definition: text, at: now,
+                                                jobs: workflow.jobs.map(\.name))
             }
         }
         let paused = Set(known.filter { $0.value.paused }.map(\.key))
 
+        laps.lap("pass: versions")
         // 2. Due ticks become runs.
         let last = try store.lastScheduledTicks()
         var newRuns: [(run: RunRecord, jobs: [JobRecord])] = []
@@ -190,6 +196,7 @@ public struct SchedulerPass {
             report.scheduleDelays = newRuns.filter { created.contains($0.run.runID) }.map { now - $0.run.scheduledAt }
         }
 
+        laps.lap("pass: runs created (\(report.runsCreated))")
         // 3. Runs move on; each run keeps the version it was created with.
         var pinned: [String: Workflow] = [:]
         func definition(of run: RunRecord) -> Workflow? {
@@ -210,6 +217,7 @@ public struct SchedulerPass {
         var queueTimes: [Int64] = []
         let active = try store.activeRuns()
         var activeJobs = try store.jobsOfActiveRuns()
+        laps.lap("pass: \(active.count) active runs and their jobs read")
         // Reports by app id, in the order they arrived.
         var reportsByApp: [String: [AppReport]] = [:]
         for report in clusterReports.reports { reportsByApp[report.appID, default: []].append(report) }
@@ -351,6 +359,7 @@ public struct SchedulerPass {
                 }
             }
         }
+        laps.lap("pass: runs moved on")
         report.runsActive = ["queued": 0, "running": 0].merging(
             Dictionary(grouping: stateAfter.values.filter { $0 == "queued" || $0 == "running" }, by: { $0 }).mapValues(\.count)) { $1 }
         report.reportsApplied = reportsApplied
@@ -359,6 +368,7 @@ public struct SchedulerPass {
         report.queueTimes = queueTimes
         // The watch positions go with the changes they caused: a crash before this line replays the reports.
         try store.applySchedulerChanges(runs: runUpdates, jobs: jobUpdates, events: events, watchPositions: clusterReports.positions, at: now)
+        laps.lap("pass: \(runUpdates.count) runs, \(jobUpdates.count) jobs, \(events.count) events written")
 
         // Timed-out attempts are deleted on their clusters once their new state is stored (a crash before this
         // leaves them to run out; the store no longer waits on them either way).
@@ -371,8 +381,11 @@ public struct SchedulerPass {
         // 4. Dispatch: up to `dispatchWidth` attempts at once; those accepted are written together. A crash before
         // the write sends them again on restart with the same idempotency keys, and the router answers each with
         // its first record: nothing runs twice.
-        let (dispatch, held) = DispatchOrder.select(candidates, limits: limits, inFlight: inFlight)
-        report.jobsHeld = held.count
+        let (selected, held) = DispatchOrder.select(candidates, limits: limits, inFlight: inFlight)
+        // At most `maxDispatchesPerPass` go out in one pass (the rest next pass, first in the same order), so a
+        // wave of ready jobs never keeps the clusters' reports waiting for long.
+        let dispatch = selected.prefix(maxDispatchesPerPass)
+        report.jobsHeld = held.count + (selected.count - dispatch.count)
         let attempts: [(record: JobRecord, attempt: DispatchAttempt)] = dispatch.compactMap { candidate in
             guard let (workflow, run, record) = waitingJobs[candidate.runID + "/" + candidate.job] else { return nil }
             let job = workflow.jobs[record.position]
@@ -382,6 +395,19 @@ public struct SchedulerPass {
                                             idempotencyKey: "\(run.runID)/\(job.name)/\(record.attempt)"))
         }
         let dispatcher = self.dispatcher, clock = self.clock
+        // In chunks: each chunk's accepted attempts are written before the next chunk goes out.
+        for chunkStart in stride(from: 0, to: attempts.count, by: dispatchChunk) {
+            let chunk = Array(attempts[chunkStart..<min(attempts.count, chunkStart + dispatchChunk)])
+            try dispatchAndRecord(chunk, dispatcher: dispatcher, clock: clock, now: now, passStarted: passStarted, report: &report)
+        }
+        laps.lap("pass: \(report.jobsDispatched) dispatched of \(attempts.count)")
+        return report
+    }
+
+    /// Dispatches `attempts` up to `dispatchWidth` at once and writes the accepted ones together.
+    private func dispatchAndRecord(_ attempts: [(record: JobRecord, attempt: DispatchAttempt)], dispatcher: any JobDispatcher,
+                                   clock: @escaping @Sendable () -> Int64, now: Int64, passStarted: Int64,
+                                   report: inout PassReport) throws {
         let outcomes = Concurrent.map(attempts.map(\.attempt), width: dispatchWidth) { attempt -> (Result<DispatchReceipt, DispatchFailure>, Int64) in
             do {
                 let receipt = try dispatcher.dispatch(attempt)
@@ -411,8 +437,7 @@ public struct SchedulerPass {
             }
         }
         try store.applySchedulerChanges(runs: [], jobs: submitted, events: submittedEvents)
-        report.jobsDispatched = submitted.count
-        return report
+        report.jobsDispatched += submitted.count
     }
 
     /// A dispatch that did not go through, said.

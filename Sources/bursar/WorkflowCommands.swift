@@ -29,7 +29,7 @@ private func versionInForce(_ name: String, pipelines: String, store: InsightSto
         }
         let text = sources.first { $0.file == workflow.file }?.text ?? ""
         try store.recordWorkflowVersion(workflow: name, digest: SchedulerPass.digest(of: workflow, text: text), file: workflow.file,
-                                        definition: text, at: InsightStore.now())
+                                        definition: text, at: InsightStore.now(), jobs: workflow.jobs.map(\.name))
     }
     return try operation { try WorkflowOperations.inForce(name, store: store, definitions: definitions) }
 }
