@@ -38,7 +38,7 @@ run_one() {
     local kind="$1" work store
     work="$(mktemp -d)"
     local pids=()
-    trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"' RETURN
+    trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' RETURN
     if [ "$kind" = sqlite ]; then
         store="sqlite:$work/store.sqlite"
     else
