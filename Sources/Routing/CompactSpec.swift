@@ -47,9 +47,99 @@ enum CompactSpec {
     /// Every check of the spec, without writing the SparkApplication: what `bursar pipelines validate` asks of
     /// each of a workflow's jobs.
     static func check(_ root: SourceNode) throws(SubmissionError) -> Checked {
-        try refuseUnknown(root, allowed: fields, field: "")
+        try read(Fields(root, appending: []), keepingFacts: true)!
+    }
+
+    /// The same checks as `check`, of `root` with `extra` members after its own (the identity the scheduler
+    /// adds to every attempt), without building that document or the submission's facts.
+    static func verify(_ root: SourceNode, appending extra: [(key: String, node: SourceNode)]) throws(SubmissionError) {
+        _ = try read(Fields(root, appending: extra), keepingFacts: false)
+    }
+
+    /// The spec's members by field, found in one pass (the first of a repeated key, as a lookup by key finds
+    /// it), and the first member that is not a field: a workflow checks hundreds of thousands of specs.
+    struct Fields {
+        /// The fields in `CompactSpec.fields`' order.
+        enum Field: Int, CaseIterable {
+            case kind, workflow, project, tier, org, job, runID, scheduledAt, name, image, main, mainClass, args,
+                 sparkVersion, driver, executor, conf
+
+            /// The field a key names: the one candidate its first letter and length leave, then compared whole
+            /// (a scan comparing every name costs more than the rest of the check).
+            init?(named key: String) {
+                let utf8 = key.utf8
+                guard let first = utf8.first else { return nil }
+                let candidate: Field
+                switch first {
+                case 0x6B: candidate = .kind
+                case 0x77: candidate = .workflow
+                case 0x70: candidate = .project
+                case 0x74: candidate = .tier
+                case 0x6F: candidate = .org
+                case 0x6A: candidate = .job
+                case 0x72: candidate = .runID
+                case 0x73: candidate = utf8.count == 12 ? .scheduledAt : .sparkVersion
+                case 0x6E: candidate = .name
+                case 0x69: candidate = .image
+                case 0x6D: candidate = utf8.count == 4 ? .main : .mainClass
+                case 0x61: candidate = .args
+                case 0x64: candidate = .driver
+                case 0x65: candidate = .executor
+                case 0x63: candidate = .conf
+                default: return nil
+                }
+                guard key == CompactSpec.fields[candidate.rawValue] else { return nil }
+                self = candidate
+            }
+        }
+        let line: Int?, column: Int?
+        private let own: [(key: String, node: SourceNode)]
+        private let extra: [(key: String, node: SourceNode)]
+        /// Where each field is: an index into `own`, then `extra`; -1 when absent.
+        private var slots = InlineArray<17, Int32>(repeating: -1)
+        /// Where the first member whose key is not a field is, in document order; -1 when none.
+        private var unknownSlot: Int32 = -1
+
+        init(_ root: SourceNode, appending extra: [(key: String, node: SourceNode)]) {
+            (line, column) = (root.line, root.column)
+            own = root.members ?? []
+            self.extra = extra
+            for index in own.indices { place(own[index].key, at: index) }
+            for index in extra.indices { place(extra[index].key, at: own.count + index) }
+        }
+
+        private mutating func place(_ key: String, at index: Int) {
+            if let field = Field(named: key) {
+                if slots[field.rawValue] < 0 { slots[field.rawValue] = Int32(index) }
+            } else if unknownSlot < 0 {
+                unknownSlot = Int32(index)
+            }
+        }
+
+        /// The first member whose key is not a field, in document order.
+        var unknown: (key: String, node: SourceNode)? {
+            guard unknownSlot >= 0 else { return nil }
+            return member(Int(unknownSlot))
+        }
+
+        private func member(_ slot: Int) -> (key: String, node: SourceNode) {
+            slot < own.count ? own[slot] : extra[slot - own.count]
+        }
+
+        subscript(_ field: Field) -> SourceNode? {
+            let slot = Int(slots[field.rawValue])
+            guard slot >= 0 else { return nil }
+            return slot < own.count ? own[slot].node : extra[slot - own.count].node
+        }
+    }
+
+    /// Every check, in the order the router makes them (the first refusal is the one reported); the facts only
+    /// when `keepingFacts`, else nil.
+    private static func read(_ root: Fields, keepingFacts: Bool) throws(SubmissionError) -> Checked? {
+        if let member = root.unknown { throw unknownField(member, allowed: fields, field: "") }
         var missing: [String] = []
-        for key in ["workflow", "project", "tier", "name", "image", "main", "driver", "executor"] where root[key] == nil {
+        for (key, field) in [("workflow", Fields.Field.workflow), ("project", .project), ("tier", .tier), ("name", .name),
+                             ("image", .image), ("main", .main), ("driver", .driver), ("executor", .executor)] where root[field] == nil {
             missing.append(key)
         }
         if !missing.isEmpty {
@@ -58,55 +148,56 @@ enum CompactSpec {
                                   message: "the SparkJob spec is missing \(missing.joined(separator: ", ")); add \(missing.count == 1 ? "it" : "them")")
         }
 
-        // Identity: into labels, validated exactly as a SparkApplication's labels are.
-        var labels: [(String, String)] = []
-        func identity(_ key: String, _ label: String) throws(SubmissionError) {
-            guard let node = root[key], node.string != "" else { return }
+        // Identity: into labels, validated exactly as a SparkApplication's labels are. Each label's value sits at
+        // the label's index in `IdentityLabel.all`, the order they are read and checked in here.
+        var labels = InlineArray<7, String?>(repeating: nil)
+        func identity(_ field: Fields.Field, _ key: String, _ label: Int) throws(SubmissionError) {
+            guard let node = root[field], node.string != "" else { return }
             if case .null = node.value { return }
-            labels.append((label, try scalarText(node, field: key)))
+            labels[label] = try scalarText(node, field: key)
         }
-        try identity("workflow", IdentityLabel.workflow)
-        try identity("project", IdentityLabel.project)
-        if let tierNode = root["tier"] {
+        try identity(.workflow, "workflow", 0)
+        try identity(.project, "project", 1)
+        if let tierNode = root[.tier] {
             let text = try scalarText(tierNode, field: "tier")
             guard let tier = Tier.parse(text) else {
                 throw SubmissionError(.invalidValue, field: "tier", line: tierNode.line, column: tierNode.column,
                                       message: "\"\(text)\" is not a tier; use 1, 2 or 3")
             }
-            labels.append((IdentityLabel.tier, String(tier)))
+            labels[2] = String(tier)
         }
-        try identity("job", IdentityLabel.job)
-        try identity("run_id", IdentityLabel.runID)
-        if let node = root["scheduled_at"] {
+        try identity(.job, "job", 3)
+        try identity(.runID, "run_id", 4)
+        if let node = root[.scheduledAt] {
             // Written to the label as epoch milliseconds: ISO 8601's ':' is not allowed in label values.
             let text = try scalarText(node, field: "scheduled_at")
             guard let millis = ScheduledAt.milliseconds(text) else {
                 throw SubmissionError(.invalidValue, field: "scheduled_at", line: node.line, column: node.column,
                                       message: "\"\(text)\" is not a time; use ISO 8601 with a zone (2024-05-01T02:00:00Z) or epoch milliseconds")
             }
-            labels.append((IdentityLabel.scheduledAt, String(millis)))
+            labels[5] = String(millis)
         }
-        try identity("org", IdentityLabel.org)
-        for (label, value) in labels {
-            if let problem = LabelValue.problem(value) {
-                let key = fieldName(forLabel: label)
-                throw SubmissionError(.invalidValue, field: key, line: root[key]?.line, column: root[key]?.column,
-                                      message: "\"\(value)\" \(problem) (it becomes the label \(label))")
+        try identity(.org, "org", 6)
+        for index in 0..<7 {
+            if let value = labels[index], let problem = LabelValue.problem(value) {
+                let (key, field) = labelFields[index]
+                throw SubmissionError(.invalidValue, field: key, line: root[field]?.line, column: root[field]?.column,
+                                      message: "\"\(value)\" \(problem) (it becomes the label \(IdentityLabel.all[index]))")
             }
         }
 
-        let nameNode = root["name"]!
+        let nameNode = root[.name]!
         let name = try SubmissionParser.string(nameNode, field: "name")
         if let problem = ResourceName.problem(name, maximumLength: 63, allowDots: false) {
             throw SubmissionError(.invalidValue, field: "name", line: nameNode.line, column: nameNode.column, message: "\"\(name)\" \(problem)")
         }
-        let image = try nonEmptyString(root["image"]!, field: "image")
-        let main = try nonEmptyString(root["main"]!, field: "main")
-        let mainClass = try root["main_class"].map { node throws(SubmissionError) in try nonEmptyString(node, field: "main_class") }
-        let sparkVersion = try root["spark_version"].map { node throws(SubmissionError) in try scalarText(node, field: "spark_version") }
+        let image = try nonEmptyString(root[.image]!, field: "image")
+        let main = try nonEmptyString(root[.main]!, field: "main")
+        let mainClass = try root[.mainClass].map { node throws(SubmissionError) in try nonEmptyString(node, field: "main_class") }
+        let sparkVersion = try root[.sparkVersion].map { node throws(SubmissionError) in try scalarText(node, field: "spark_version") }
 
         var arguments: [JSONValue]?
-        if let argsNode = root["args"] {
+        if let argsNode = root[.args] {
             guard case .array(let elements) = argsNode.value else {
                 throw SubmissionError(.invalidValue, field: "args", line: argsNode.line, column: argsNode.column,
                                       message: "is \(argsNode.kindName); it must be a list of arguments")
@@ -119,7 +210,7 @@ enum CompactSpec {
         }
         var sparkConf: [JSONValue.Member]?
         var removed: [String] = []
-        if let confNode = root["conf"] {
+        if let confNode = root[.conf] {
             guard case .object(let members) = confNode.value else {
                 throw SubmissionError(.invalidValue, field: "conf", line: confNode.line, column: confNode.column,
                                       message: "is \(confNode.kindName); it must be an object of Spark properties (spark.x: value)")
@@ -139,24 +230,32 @@ enum CompactSpec {
             sparkConf = values
         }
 
-        let driverNode = root["driver"]!
+        let driverNode = root[.driver]!
         try SubmissionParser.requireObject(driverNode, field: "driver")
         try refuseUnknown(driverNode, allowed: driverFields, field: "driver")
         let driverCores = try positiveInteger(driverNode, key: "cores", field: "driver")
         let driverMemory = try memory(driverNode, field: "driver")
-        let executorNode = root["executor"]!
+        let executorNode = root[.executor]!
         try SubmissionParser.requireObject(executorNode, field: "executor")
         try refuseUnknown(executorNode, allowed: executorFields, field: "executor")
         let instances = try positiveInteger(executorNode, key: "instances", field: "executor")
         let executorCores = try positiveInteger(executorNode, key: "cores", field: "executor")
         let executorMemory = try memory(executorNode, field: "executor")
 
+        // The identity labels as a SparkApplication's are read; written here without positions (the spec's
+        // fields were checked above, so what is left to refuse is the whole spec's).
+        let identity = try IdentityReader.check(field: "", line: root.line, column: root.column, label: { labels[$0] },
+                                                position: { _ in (nil, nil) }, valuesChecked: true)
+        guard keepingFacts else { return nil }
+        var labelList: [(String, String)] = []
         var labelMap: [String: String] = [:]
-        for (label, value) in labels { labelMap[label] = value }
-        let labelsNode = SourceNode(value: .object(labels.map { ($0.0, SourceNode(value: .string($0.1), line: nil, column: nil)) }), line: root.line, column: root.column)
-        var facts = try IdentityReader.facts(labels: labelMap, node: labelsNode, field: "", name: name)
-        facts.labels = labelMap
-        return Checked(facts: facts, labels: labels, name: name, image: image, main: main, mainClass: mainClass,
+        for index in 0..<7 {
+            guard let value = labels[index] else { continue }
+            labelList.append((IdentityLabel.all[index], value))
+            labelMap[IdentityLabel.all[index]] = value
+        }
+        let facts = IdentityReader.facts(labels: labelMap, checked: identity, name: name)
+        return Checked(facts: facts, labels: labelList, name: name, image: image, main: main, mainClass: mainClass,
                        sparkVersion: sparkVersion, arguments: arguments, sparkConf: sparkConf, removed: removed,
                        driverCores: driverCores, driverMemory: driverMemory, instances: instances,
                        executorCores: executorCores, executorMemory: executorMemory)
@@ -201,23 +300,25 @@ enum CompactSpec {
         return "Scala"
     }
 
-    private static func fieldName(forLabel label: String) -> String {
-        switch label {
-        case IdentityLabel.runID: return "run_id"
-        case IdentityLabel.scheduledAt: return "scheduled_at"
-        default: return String(label.dropFirst("bursar.dev/".count))
-        }
-    }
+    /// The spec's field for each identity label, in `IdentityLabel.all`'s order.
+    private static let labelFields: [(String, Fields.Field)] = [
+        ("workflow", .workflow), ("project", .project), ("tier", .tier), ("job", .job), ("run_id", .runID),
+        ("scheduled_at", .scheduledAt), ("org", .org),
+    ]
 
     private static func refuseUnknown(_ node: SourceNode, allowed: [String], field: String) throws(SubmissionError) {
         guard case .object(let members) = node.value else { return }
         for member in members where !allowed.contains(member.key) {
-            let path = SourcePath.child(field, member.key)
-            let near = allowed.first { $0.lowercased() == member.key.lowercased().replacingDashes() }
-            let hint = near.map { "did you mean \($0)? " } ?? ""
-            throw SubmissionError(.unknownField, field: path, line: member.node.line, column: member.node.column,
-                                  message: "is not a field of \(field.isEmpty ? "a SparkJob spec" : field); \(hint)use \(allowed.filter { $0 != "kind" }.joined(separator: ", "))")
+            throw unknownField(member, allowed: allowed, field: field)
         }
+    }
+
+    private static func unknownField(_ member: (key: String, node: SourceNode), allowed: [String], field: String) -> SubmissionError {
+        let path = SourcePath.child(field, member.key)
+        let near = allowed.first { $0.lowercased() == member.key.lowercased().replacingDashes() }
+        let hint = near.map { "did you mean \($0)? " } ?? ""
+        return SubmissionError(.unknownField, field: path, line: member.node.line, column: member.node.column,
+                               message: "is not a field of \(field.isEmpty ? "a SparkJob spec" : field); \(hint)use \(allowed.filter { $0 != "kind" }.joined(separator: ", "))")
     }
 
     /// Scalars as text: strings as they are, numbers and booleans written out (Spark properties and

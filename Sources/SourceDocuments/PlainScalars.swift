@@ -24,6 +24,11 @@ enum PlainScalars {
 
     private static func isBool(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         guard (2...5).contains(s.count) else { return false }
+        // Every spelling starts with one of these letters: most scalars are decided without hashing.
+        switch s[0] {
+        case 0x79, 0x59, 0x6E, 0x4E, 0x74, 0x54, 0x66, 0x46, 0x6F, 0x4F: break
+        default: return false
+        }
         return bools.contains(String(decoding: s, as: UTF8.self))
     }
 

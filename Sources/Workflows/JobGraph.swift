@@ -23,12 +23,12 @@ public struct JobGraph: Sendable, Equatable {
     /// one cycle per strongly connected group of jobs).
     public static func build(names: [String], dependsOn: [[String]]) -> Result<JobGraph, ProblemList> {
         var index: [String: Int] = [:]
+        index.reserveCapacity(names.count)
         for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
         var problems: [Problem] = []
         var upstream = Array(repeating: [Int](), count: names.count)
         var downstream = Array(repeating: [Int](), count: names.count)
         for (job, dependencies) in dependsOn.enumerated() {
-            var seen: Set<Int> = []
             for dependency in dependencies {
                 guard let target = index[dependency] else {
                     problems.append(.unknownDependency(job: job, dependency: dependency))
@@ -38,7 +38,8 @@ public struct JobGraph: Sendable, Equatable {
                     problems.append(.selfDependency(job: job))
                     continue
                 }
-                guard seen.insert(target).inserted else {
+                // A job lists a few dependencies: a scan of those kept so far beats hashing them.
+                guard !upstream[job].contains(target) else {
                     problems.append(.repeatedDependency(job: job, dependency: dependency))
                     continue
                 }

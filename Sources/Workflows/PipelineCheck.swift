@@ -104,7 +104,7 @@ public enum PipelineCheck {
             case .bursar:
                 continue
             case .spark(let spec):
-                if let refusal = SparkSpec.routerVerdict(SparkSpec.compactDocument(spec, identity: identity)) {
+                if let refusal = SparkSpec.routerVerdict(compactSpec: spec, identity: identity) {
                     findings.append(PipelineFinding(.error, SourceProblem(file: source.file, line: refusal.line ?? job.line, column: refusal.column,
                         field: "jobs[\(position)].spark" + (refusal.field.isEmpty ? "" : "." + refusal.field),
                         message: "the router would refuse this job: \(refusal.message)")))

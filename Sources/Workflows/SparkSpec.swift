@@ -50,17 +50,20 @@ public enum SparkSpec {
     /// The compact spec with the identity fields added (they carry no position: errors about them are the
     /// scheduler's, not the author's).
     public static func compactDocument(_ spec: SourceNode, identity: Identity) -> SourceNode {
+        var document = spec
+        document.value = .object((spec.members ?? []) + identityFields(spec, identity))
+        return document
+    }
+
+    /// The fields `compactDocument` adds to the spec, each placed at the spec.
+    static func identityFields(_ spec: SourceNode, _ identity: Identity) -> [(key: String, node: SourceNode)] {
         func text(_ value: String) -> SourceNode { SourceNode(value: .string(value), line: spec.line, column: spec.column) }
-        var members = spec.members ?? []
-        members += [
+        return [
             ("workflow", text(identity.workflow)), ("project", text(identity.project)),
             ("tier", SourceNode(value: .integer(Int64(identity.tier)), line: spec.line, column: spec.column)),
             ("job", text(identity.job)), ("run_id", text(identity.runID)),
             ("scheduled_at", text(String(max(0, identity.scheduledAt)))), ("name", text(identity.name)),
         ]
-        var document = spec
-        document.value = .object(members)
-        return document
     }
 
     /// A SparkApplication file's document with the identity labels added to `metadata.labels`; a file that
@@ -137,5 +140,11 @@ public enum SparkSpec {
     /// What the router would say to `document`: nil when it takes it.
     public static func routerVerdict(_ document: SourceNode) -> SubmissionError? {
         SubmissionParser.check(document: document)
+    }
+
+    /// `routerVerdict(compactDocument(spec, identity: identity))`, without building the document: what
+    /// `pipelines validate` asks of every Spark job.
+    public static func routerVerdict(compactSpec spec: SourceNode, identity: Identity) -> SubmissionError? {
+        SubmissionParser.check(document: spec, appending: identityFields(spec, identity))
     }
 }
