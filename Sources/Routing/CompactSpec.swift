@@ -137,12 +137,8 @@ enum CompactSpec {
     /// when `keepingFacts`, else nil.
     private static func read(_ root: Fields, keepingFacts: Bool) throws(SubmissionError) -> Checked? {
         if let member = root.unknown { throw unknownField(member, allowed: fields, field: "") }
-        var missing: [String] = []
-        for (key, field) in [("workflow", Fields.Field.workflow), ("project", .project), ("tier", .tier), ("name", .name),
-                             ("image", .image), ("main", .main), ("driver", .driver), ("executor", .executor)] where root[field] == nil {
-            missing.append(key)
-        }
-        if !missing.isEmpty {
+        if requiredFields.contains(where: { root[$0.1] == nil }) {
+            let missing = requiredFields.filter { root[$0.1] == nil }.map(\.0)
             throw SubmissionError(missing.contains(where: { ["workflow", "project", "tier"].contains($0) }) ? .missingLabels : .missingField,
                                   field: "", line: root.line, column: root.column,
                                   message: "the SparkJob spec is missing \(missing.joined(separator: ", ")); add \(missing.count == 1 ? "it" : "them")")
@@ -232,15 +228,15 @@ enum CompactSpec {
 
         let driverNode = root[.driver]!
         try SubmissionParser.requireObject(driverNode, field: "driver")
-        try refuseUnknown(driverNode, allowed: driverFields, field: "driver")
-        let driverCores = try positiveInteger(driverNode, key: "cores", field: "driver")
-        let driverMemory = try memory(driverNode, field: "driver")
+        let driver = try resourceFields(driverNode, allowed: driverFields, field: "driver")
+        let driverCores = try positiveInteger(driver[0], in: driverNode, key: "cores", field: "driver")
+        let driverMemory = try memory(driver[1], in: driverNode, field: "driver")
         let executorNode = root[.executor]!
         try SubmissionParser.requireObject(executorNode, field: "executor")
-        try refuseUnknown(executorNode, allowed: executorFields, field: "executor")
-        let instances = try positiveInteger(executorNode, key: "instances", field: "executor")
-        let executorCores = try positiveInteger(executorNode, key: "cores", field: "executor")
-        let executorMemory = try memory(executorNode, field: "executor")
+        let executor = try resourceFields(executorNode, allowed: executorFields, field: "executor")
+        let instances = try positiveInteger(executor[0], in: executorNode, key: "instances", field: "executor")
+        let executorCores = try positiveInteger(executor[1], in: executorNode, key: "cores", field: "executor")
+        let executorMemory = try memory(executor[2], in: executorNode, field: "executor")
 
         // The identity labels as a SparkApplication's are read; written here without positions (the spec's
         // fields were checked above, so what is left to refuse is the whole spec's).
@@ -300,18 +296,17 @@ enum CompactSpec {
         return "Scala"
     }
 
+    /// The fields a spec must have, in the order a refusal names them.
+    private static let requiredFields: [(String, Fields.Field)] = [
+        ("workflow", .workflow), ("project", .project), ("tier", .tier), ("name", .name), ("image", .image), ("main", .main),
+        ("driver", .driver), ("executor", .executor),
+    ]
+
     /// The spec's field for each identity label, in `IdentityLabel.all`'s order.
     private static let labelFields: [(String, Fields.Field)] = [
         ("workflow", .workflow), ("project", .project), ("tier", .tier), ("job", .job), ("run_id", .runID),
         ("scheduled_at", .scheduledAt), ("org", .org),
     ]
-
-    private static func refuseUnknown(_ node: SourceNode, allowed: [String], field: String) throws(SubmissionError) {
-        guard case .object(let members) = node.value else { return }
-        for member in members where !allowed.contains(member.key) {
-            throw unknownField(member, allowed: allowed, field: field)
-        }
-    }
 
     private static func unknownField(_ member: (key: String, node: SourceNode), allowed: [String], field: String) -> SubmissionError {
         let path = SourcePath.child(field, member.key)
@@ -343,9 +338,24 @@ enum CompactSpec {
         return text
     }
 
-    private static func positiveInteger(_ parent: SourceNode, key: String, field: String) throws(SubmissionError) -> Int64 {
+    /// The members of `driver` or `executor` (an object) by their place in `allowed` (at most three), the first of
+    /// each key, in one pass; the first other key is refused.
+    private static func resourceFields(_ node: SourceNode, allowed: [String], field: String) throws(SubmissionError) -> InlineArray<3, SourceNode?> {
+        var found = InlineArray<3, SourceNode?>(repeating: nil)
+        guard case .object(let members) = node.value else { return found }
+        for member in members {
+            guard let index = allowed.firstIndex(of: member.key) else {
+                throw unknownField(member, allowed: allowed, field: field)
+            }
+            if found[index] == nil { found[index] = member.node }
+        }
+        return found
+    }
+
+    /// `node`, the `key` of `parent` (nil when it has none).
+    private static func positiveInteger(_ node: SourceNode?, in parent: SourceNode, key: String, field: String) throws(SubmissionError) -> Int64 {
         let path = field + "." + key
-        guard let node = parent[key] else {
+        guard let node else {
             throw SubmissionError(.missingField, field: path, line: parent.line, column: parent.column, message: "missing; give a whole number of at least 1")
         }
         guard case .integer(let number) = node.value, number >= 1 else {
@@ -356,23 +366,27 @@ enum CompactSpec {
     }
 
     /// Spark's JVM memory form (`512m`, `4g`): spark-operator hands it to spark.driver/executor.memory,
-    /// which does not read Kubernetes quantities such as `4Gi`.
-    private static func memory(_ parent: SourceNode, field: String) throws(SubmissionError) -> String {
+    /// which does not read Kubernetes quantities such as `4Gi`. `node` is `parent`'s `memory` (nil when it has none).
+    private static func memory(_ node: SourceNode?, in parent: SourceNode, field: String) throws(SubmissionError) -> String {
         let path = field + ".memory"
-        guard let node = parent["memory"] else {
+        guard let node else {
             throw SubmissionError(.missingField, field: path, line: parent.line, column: parent.column, message: "missing; give Spark's form, e.g. 512m or 4g")
         }
-        let text: String
+        var text: String
         switch node.value {
         case .string(let value): text = value
         case .integer(let value): text = String(value)
         default:
             throw SubmissionError(.invalidValue, field: path, line: node.line, column: node.column, message: "\(shown(node)) is not a memory size; use Spark's form, e.g. 512m or 4g")
         }
-        var bytes = Array(text.utf8)
-        if let last = bytes.last, last == 0x62 || last == 0x42, bytes.count >= 2 { bytes.removeLast() }  // 4gb
-        if let last = bytes.last, "kKmMgGtTpP".utf8.contains(last) { bytes.removeLast() }
-        guard !bytes.isEmpty, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), bytes.contains(where: { $0 != 0x30 }) else {
+        let valid = text.withUTF8 { bytes in
+            var end = bytes.count
+            if end >= 2, bytes[end - 1] == 0x62 || bytes[end - 1] == 0x42 { end -= 1 }  // 4gb
+            if end > 0, "kKmMgGtTpP".utf8.contains(bytes[end - 1]) { end -= 1 }
+            let digits = bytes[..<end]
+            return !digits.isEmpty && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && digits.contains { $0 != 0x30 }
+        }
+        guard valid else {
             throw SubmissionError(.invalidValue, field: path, line: node.line, column: node.column,
                                   message: "\"\(text)\" is not a memory size; use Spark's form, e.g. 512m or 4g (not 4Gi)")
         }

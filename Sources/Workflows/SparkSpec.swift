@@ -11,7 +11,7 @@ public enum SparkSpec {
         var members = base
         for (key, node) in own {
             if let position = members.firstIndex(where: { $0.key == key }) {
-                if ["driver", "executor", "conf"].contains(key), node.isObject, members[position].node.isObject {
+                if key == "driver" || key == "executor" || key == "conf", node.isObject, members[position].node.isObject {
                     members[position] = (key, merged(members[position].node, node))
                 } else {
                     members[position] = (key, node)

@@ -289,7 +289,11 @@ struct Cursor {
     /// jobs), and its field paths are written only for a problem.
     mutating func job(_ item: SourceNode, position: Int, retry: RetryPolicy, timeout: Int, sparkDefaults: SourceNode?) -> Job? {
         func field() -> String { "jobs[\(position)]" }
-        guard let members = members(item, field(), allowed: WorkflowReader.jobKeys) else { return nil }
+        guard let members = item.members else {
+            error(item, field(), "expected a mapping (key: value lines or {…}), found \(item.kindName)")
+            return nil
+        }
+        // As `members(_:_:allowed:)` does: each unknown key reported, in order, before anything else.
         var nameNode, list, sparkNode, fileNode, bursarNode, retries, delay, backoff, timeoutNode: SourceNode?
         for (key, node) in members {
             switch key {
@@ -302,7 +306,8 @@ struct Cursor {
             case "retry_delay": if delay == nil { delay = node }
             case "retry_backoff": if backoff == nil { backoff = node }
             case "timeout": if timeoutNode == nil { timeoutNode = node }
-            default: break
+            default:
+                errorAtKey(node, SourcePath.child(field(), key), "unknown key; expected one of \(WorkflowReader.jobKeys.joined(separator: ", "))")
             }
         }
         guard let nameNode else {
