@@ -106,7 +106,7 @@ let package = Package(
 
         // The workflow scheduler (the edge): definitions read from Pipelines/, each pass over the store (runs, jobs,
         // events) and the dispatch of job attempts.
-        .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics", "HTTPFetch", "SourceDocuments",
+        .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics", "HTTPFetch", "SourceDocuments", "Parallel",
                                                   .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 

@@ -29,8 +29,9 @@ public struct BlockYAMLReader {
     private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
-        // About one node per 16 bytes in typical queue files.
-        tree = YAMLTree(capacity: bytes.count / 16)
+        // About one node per 16 bytes in typical queue files and one per 8 in workflow definitions (short job
+        // entries): room for the denser, so a definition's tree is not copied as it grows.
+        tree = YAMLTree(capacity: bytes.count / 8)
     }
 
     // MARK: Lines

@@ -8,7 +8,10 @@ public enum SparkSpec {
     /// `defaults` under `spec`: the spec's fields win; `driver`, `executor` and `conf` are merged one level down.
     static func merged(_ defaults: SourceNode?, _ spec: SourceNode) -> SourceNode {
         guard let defaults, let base = defaults.members, let own = spec.members else { return spec }
-        var members = base
+        // Every job keeps its merged spec: room for exactly its fields, not an array's doubling.
+        var members: [(key: String, node: SourceNode)] = []
+        members.reserveCapacity(base.count + own.count)
+        members += base
         for (key, node) in own {
             if let position = members.firstIndex(where: { $0.key == key }) {
                 if key == "driver" || key == "executor" || key == "conf", node.isObject, members[position].node.isObject {
