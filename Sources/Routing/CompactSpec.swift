@@ -104,8 +104,14 @@ enum CompactSpec {
             (line, column) = (root.line, root.column)
             own = root.members ?? []
             self.extra = extra
-            for index in own.indices { place(own[index].key, at: index) }
-            for index in extra.indices { place(extra[index].key, at: own.count + index) }
+            // Through the buffers, so only each key is read, not each member copied.
+            own.withUnsafeBufferPointer { members in
+                for index in members.indices { place(members[index].key, at: index) }
+            }
+            let offset = own.count
+            extra.withUnsafeBufferPointer { members in
+                for index in members.indices { place(members[index].key, at: offset + index) }
+            }
         }
 
         private mutating func place(_ key: String, at index: Int) {
@@ -354,12 +360,12 @@ enum CompactSpec {
 
     /// `node`, the `key` of `parent` (nil when it has none).
     private static func positiveInteger(_ node: SourceNode?, in parent: SourceNode, key: String, field: String) throws(SubmissionError) -> Int64 {
-        let path = field + "." + key
+        func path() -> String { field + "." + key }
         guard let node else {
-            throw SubmissionError(.missingField, field: path, line: parent.line, column: parent.column, message: "missing; give a whole number of at least 1")
+            throw SubmissionError(.missingField, field: path(), line: parent.line, column: parent.column, message: "missing; give a whole number of at least 1")
         }
         guard case .integer(let number) = node.value, number >= 1 else {
-            throw SubmissionError(.invalidValue, field: path, line: node.line, column: node.column,
+            throw SubmissionError(.invalidValue, field: path(), line: node.line, column: node.column,
                                   message: "\(shown(node)) is not a whole number of at least 1")
         }
         return number
@@ -368,16 +374,16 @@ enum CompactSpec {
     /// Spark's JVM memory form (`512m`, `4g`): spark-operator hands it to spark.driver/executor.memory,
     /// which does not read Kubernetes quantities such as `4Gi`. `node` is `parent`'s `memory` (nil when it has none).
     private static func memory(_ node: SourceNode?, in parent: SourceNode, field: String) throws(SubmissionError) -> String {
-        let path = field + ".memory"
+        func path() -> String { field + ".memory" }
         guard let node else {
-            throw SubmissionError(.missingField, field: path, line: parent.line, column: parent.column, message: "missing; give Spark's form, e.g. 512m or 4g")
+            throw SubmissionError(.missingField, field: path(), line: parent.line, column: parent.column, message: "missing; give Spark's form, e.g. 512m or 4g")
         }
         var text: String
         switch node.value {
         case .string(let value): text = value
         case .integer(let value): text = String(value)
         default:
-            throw SubmissionError(.invalidValue, field: path, line: node.line, column: node.column, message: "\(shown(node)) is not a memory size; use Spark's form, e.g. 512m or 4g")
+            throw SubmissionError(.invalidValue, field: path(), line: node.line, column: node.column, message: "\(shown(node)) is not a memory size; use Spark's form, e.g. 512m or 4g")
         }
         let valid = text.withUTF8 { bytes in
             var end = bytes.count
@@ -387,7 +393,7 @@ enum CompactSpec {
             return !digits.isEmpty && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && digits.contains { $0 != 0x30 }
         }
         guard valid else {
-            throw SubmissionError(.invalidValue, field: path, line: node.line, column: node.column,
+            throw SubmissionError(.invalidValue, field: path(), line: node.line, column: node.column,
                                   message: "\"\(text)\" is not a memory size; use Spark's form, e.g. 512m or 4g (not 4Gi)")
         }
         return text

@@ -380,6 +380,10 @@ enum IdentityReader {
 enum Tier {
     /// `1`…`3` or `tier1`…`tier3` (any case).
     static func parse(_ text: String) -> Int? {
+        // The usual `1`, `2` or `3`, decided on its one byte.
+        if text.utf8.count == 1, let byte = text.utf8.first {
+            return (0x31...0x33).contains(byte) ? Int(byte - 0x30) : nil
+        }
         var digits = Substring(text)
         if digits.count == 5, digits.lowercased().hasPrefix("tier") { digits = digits.dropFirst(4) }
         guard digits.count == 1, let tier = Int(digits), (1...3).contains(tier) else { return nil }
