@@ -53,7 +53,12 @@ enum CompactSpec {
     /// The same checks as `check`, of `root` with `extra` members after its own (the identity the scheduler
     /// adds to every attempt), without building that document or the submission's facts.
     static func verify(_ root: SourceNode, appending extra: [(key: String, node: SourceNode)]) throws(SubmissionError) {
-        _ = try read(Fields(root, appending: extra), keepingFacts: false)
+        try verify(Fields(root, appending: extra))
+    }
+
+    /// `verify` of fields already found.
+    static func verify(_ fields: Fields) throws(SubmissionError) {
+        _ = try read(fields, keepingFacts: false)
     }
 
     /// The spec's members by field, found in one pass (the first of a repeated key, as a lookup by key finds
@@ -69,26 +74,28 @@ enum CompactSpec {
             init?(named key: String) {
                 let utf8 = key.utf8
                 guard let first = utf8.first else { return nil }
-                let candidate: Field
+                let candidate: Field, name: StaticString
                 switch first {
-                case 0x6B: candidate = .kind
-                case 0x77: candidate = .workflow
-                case 0x70: candidate = .project
-                case 0x74: candidate = .tier
-                case 0x6F: candidate = .org
-                case 0x6A: candidate = .job
-                case 0x72: candidate = .runID
-                case 0x73: candidate = utf8.count == 12 ? .scheduledAt : .sparkVersion
-                case 0x6E: candidate = .name
-                case 0x69: candidate = .image
-                case 0x6D: candidate = utf8.count == 4 ? .main : .mainClass
-                case 0x61: candidate = .args
-                case 0x64: candidate = .driver
-                case 0x65: candidate = .executor
-                case 0x63: candidate = .conf
+                case 0x6B: (candidate, name) = (.kind, "kind")
+                case 0x77: (candidate, name) = (.workflow, "workflow")
+                case 0x70: (candidate, name) = (.project, "project")
+                case 0x74: (candidate, name) = (.tier, "tier")
+                case 0x6F: (candidate, name) = (.org, "org")
+                case 0x6A: (candidate, name) = (.job, "job")
+                case 0x72: (candidate, name) = (.runID, "run_id")
+                case 0x73: (candidate, name) = utf8.count == 12 ? (.scheduledAt, "scheduled_at") : (.sparkVersion, "spark_version")
+                case 0x6E: (candidate, name) = (.name, "name")
+                case 0x69: (candidate, name) = (.image, "image")
+                case 0x6D: (candidate, name) = utf8.count == 4 ? (.main, "main") : (.mainClass, "main_class")
+                case 0x61: (candidate, name) = (.args, "args")
+                case 0x64: (candidate, name) = (.driver, "driver")
+                case 0x65: (candidate, name) = (.executor, "executor")
+                case 0x63: (candidate, name) = (.conf, "conf")
                 default: return nil
                 }
-                guard key == CompactSpec.fields[candidate.rawValue] else { return nil }
+                guard utf8.count == name.utf8CodeUnitCount, utf8.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)) else {
+                    return nil
+                }
                 self = candidate
             }
         }
@@ -99,6 +106,7 @@ enum CompactSpec {
         private var slots = InlineArray<17, Int32>(repeating: -1)
         /// Where the first member whose key is not a field is, in document order; -1 when none.
         private var unknownSlot: Int32 = -1
+        private var hasAPIVersion = false
 
         init(_ root: SourceNode, appending extra: [(key: String, node: SourceNode)]) {
             (line, column) = (root.line, root.column)
@@ -117,9 +125,17 @@ enum CompactSpec {
         private mutating func place(_ key: String, at index: Int) {
             if let field = Field(named: key) {
                 if slots[field.rawValue] < 0 { slots[field.rawValue] = Int32(index) }
-            } else if unknownSlot < 0 {
-                unknownSlot = Int32(index)
+            } else {
+                if unknownSlot < 0 { unknownSlot = Int32(index) }
+                if key == "apiVersion" { hasAPIVersion = true }
             }
+        }
+
+        /// Whether the document is a compact spec rather than a SparkApplication (`kind: SparkJob`, or neither kind
+        /// nor apiVersion), as `SubmissionParser` chooses.
+        var isCompact: Bool {
+            guard let kind = self[.kind] else { return !hasAPIVersion }
+            return kind.string == "SparkJob"
         }
 
         /// The first member whose key is not a field, in document order.

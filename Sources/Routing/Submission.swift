@@ -161,15 +161,15 @@ public enum SubmissionParser {
     /// without building that document: a workflow's Spark job with the identity the scheduler adds to each
     /// attempt, for every job of every definition.
     public static func check(document root: SourceNode, appending extra: [(key: String, node: SourceNode)]) -> SubmissionError? {
-        let kind = root["kind"]
-        let compact = root.isObject && (kind?.string == "SparkJob" || (kind == nil && root["apiVersion"] == nil))
-        guard compact, !extra.contains(where: { $0.key == "kind" || $0.key == "apiVersion" }) else {
+        // The same choice as `check(document:)` makes, on the fields of the document it stands for.
+        let fields = CompactSpec.Fields(root, appending: extra)
+        guard root.isObject, fields.isCompact else {
             var document = root
             document.value = .object((root.members ?? []) + extra)
             return check(document: document)
         }
         do {
-            try CompactSpec.verify(root, appending: extra)
+            try CompactSpec.verify(fields)
             return nil
         } catch {
             return error

@@ -126,15 +126,22 @@ public enum PipelineCheck {
         var failed = false
         // Each Spark job as its first attempt would reach the router; where the file's own identity fields are
         // wrong (already reported), valid stand-ins keep the router's verdict about the job itself.
+        func identity(_ job: Job) -> SparkSpec.Identity {
+            SparkSpec.Identity(workflow: draft.name ?? "workflow", project: draft.project ?? "project", tier: draft.tier ?? 1,
+                               job: job.name, runID: "validate", scheduledAt: draft.startsAt ?? 0, name: job.name)
+        }
+        var attemptFields: SparkSpec.AttemptFields?
         for job in draft.jobs {
             let position = job.position
-            let identity = SparkSpec.Identity(workflow: draft.name ?? "workflow", project: draft.project ?? "project", tier: draft.tier ?? 1,
-                                              job: job.name, runID: "validate", scheduledAt: draft.startsAt ?? 0, name: job.name)
             switch job.action {
             case .bursar:
                 continue
             case .spark(let spec):
-                if let refusal = SparkSpec.routerVerdict(compactSpec: spec, identity: identity) {
+                var fields = attemptFields.take() ?? SparkSpec.AttemptFields(identity(job))
+                fields.set(job: job.name, name: job.name)
+                let verdict = SparkSpec.routerVerdict(compactSpec: spec, fields: &fields)
+                attemptFields = fields
+                if let refusal = verdict {
                     findings.append(PipelineFinding(.error, SourceProblem(file: source.file, line: refusal.line ?? job.line, column: refusal.column,
                         field: "jobs[\(position)].spark" + (refusal.field.isEmpty ? "" : "." + refusal.field),
                         message: "the router would refuse this job: \(refusal.message)")))
@@ -147,7 +154,7 @@ public enum PipelineCheck {
                                                                           message: problem.message)))
                     failed = true
                 case .success(let (file, text)):
-                    if let problem = checkApplicationFile(file: file, text: text, identity: identity) {
+                    if let problem = checkApplicationFile(file: file, text: text, identity: identity(job)) {
                         findings.append(PipelineFinding(.error, problem))
                         failed = true
                     }

@@ -60,13 +60,40 @@ public enum SparkSpec {
 
     /// The fields `compactDocument` adds to the spec, each placed at the spec.
     static func identityFields(_ spec: SourceNode, _ identity: Identity) -> [(key: String, node: SourceNode)] {
-        func text(_ value: String) -> SourceNode { SourceNode(value: .string(value), line: spec.line, column: spec.column) }
-        return [
-            ("workflow", text(identity.workflow)), ("project", text(identity.project)),
-            ("tier", SourceNode(value: .integer(Int64(identity.tier)), line: spec.line, column: spec.column)),
-            ("job", text(identity.job)), ("run_id", text(identity.runID)),
-            ("scheduled_at", text(String(max(0, identity.scheduledAt)))), ("name", text(identity.name)),
-        ]
+        var fields = AttemptFields(identity)
+        fields.place(at: spec)
+        return fields.members
+    }
+
+    /// The fields `compactDocument` adds for an attempt, made once for a workflow and then set to each job in turn:
+    /// `pipelines validate` checks every job of every definition, and five of the seven never change within one.
+    struct AttemptFields {
+        private(set) var members: [(key: String, node: SourceNode)]
+
+        init(_ identity: Identity) {
+            func text(_ value: String) -> SourceNode { SourceNode(value: .string(value), line: nil, column: nil) }
+            members = [
+                ("workflow", text(identity.workflow)), ("project", text(identity.project)),
+                ("tier", SourceNode(value: .integer(Int64(identity.tier)), line: nil, column: nil)),
+                ("job", text(identity.job)), ("run_id", text(identity.runID)),
+                ("scheduled_at", text(String(max(0, identity.scheduledAt)))), ("name", text(identity.name)),
+            ]
+        }
+
+        /// The job's own fields: its name in the workflow and the application's.
+        mutating func set(job: String, name: String) {
+            members[3].node.value = .string(job)
+            members[6].node.value = .string(name)
+        }
+
+        /// Every field placed at `spec` (errors about them are the scheduler's, not the author's).
+        mutating func place(at spec: SourceNode) {
+            let (line, column) = (spec.line, spec.column)
+            for index in members.indices {
+                members[index].node.line = line
+                members[index].node.column = column
+            }
+        }
     }
 
     /// A SparkApplication file's document with the identity labels added to `metadata.labels`; a file that
@@ -149,5 +176,12 @@ public enum SparkSpec {
     /// `pipelines validate` asks of every Spark job.
     public static func routerVerdict(compactSpec spec: SourceNode, identity: Identity) -> SubmissionError? {
         SubmissionParser.check(document: spec, appending: identityFields(spec, identity))
+    }
+
+    /// `routerVerdict(compactSpec:identity:)` with the identity's fields already made (`fields`, set to the job),
+    /// placed here at `spec`.
+    static func routerVerdict(compactSpec spec: SourceNode, fields: inout AttemptFields) -> SubmissionError? {
+        fields.place(at: spec)
+        return SubmissionParser.check(document: spec, appending: fields.members)
     }
 }

@@ -39,6 +39,20 @@ public enum WorkflowReader {
     /// Fields of the compact spec the scheduler fills in for every attempt; an author may not set them.
     static let schedulerOwnedSparkKeys = ["workflow", "project", "tier", "org", "job", "run_id", "scheduled_at", "name"]
 
+    /// Whether `key` is one of `schedulerOwnedSparkKeys`: decided by its length first, as every job's spec keys
+    /// are asked.
+    static func isSchedulerOwned(_ key: String) -> Bool {
+        switch key.utf8.count {
+        case 3: return key == "org" || key == "job"
+        case 4: return key == "tier" || key == "name"
+        case 6: return key == "run_id"
+        case 7: return key == "project"
+        case 8: return key == "workflow"
+        case 12: return key == "scheduled_at"
+        default: return false
+        }
+    }
+
     /// The workflow, or nil when an error stops it; every finding either way.
     public static func read(_ text: String, file: String) -> (workflow: Workflow?, findings: [PipelineFinding]) {
         let reading = readDraft(text, file: file)
@@ -363,7 +377,7 @@ struct Cursor {
             return nil
         }
         var refused = false
-        for (key, value) in members where WorkflowReader.schedulerOwnedSparkKeys.contains(key) {
+        for (key, value) in members where WorkflowReader.isSchedulerOwned(key) {
             errorAtKey(value, SourcePath.child(field(), key), "is set by the scheduler from the workflow and the run; remove it")
             refused = true
         }

@@ -29,3 +29,15 @@ struct PipelineCatalogTests {
         #expect(kept.errors == reported.errors && kept.warnings == reported.warnings)
     }
 }
+
+/// The scheduler-owned keys of a job's spec, decided without scanning the list, are the list's.
+struct SchedulerOwnedKeyTests {
+    @Test func theQuickAnswerIsTheListsAnswer() {
+        let keys = WorkflowReader.schedulerOwnedSparkKeys + ["image", "main", "main_class", "args", "spark_version", "driver", "executor",
+                                                              "conf", "kind", "", "or", "orgs", "Tier", "names", "run-id", "runid_",
+                                                              "projects", "workflow ", "scheduled-at", "scheduled_at_"]
+        for key in keys {
+            #expect(WorkflowReader.isSchedulerOwned(key) == WorkflowReader.schedulerOwnedSparkKeys.contains(key), "\(key)")
+        }
+    }
+}
