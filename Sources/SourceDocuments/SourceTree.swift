@@ -173,8 +173,8 @@ public enum YAMLSource {
         switch tree.kind(index) {
         case .scalar:
             let text = tree.value(index)
-            let tag: Tag.Name = tree.style(index) == .plain ? PlainScalars.tag(text) : .str
-            return SourceNode(value: scalarValue(text, tag: tag), line: line, column: column, text: text)
+            let type: PlainScalars.ScalarType = tree.style(index) == .plain ? PlainScalars.type(text) : .str
+            return SourceNode(value: scalarValue(text, type: type), line: line, column: column, text: text)
         case .sequence:
             var elements: [SourceNode] = []
             elements.reserveCapacity(Int(tree.childCount(index)))
@@ -277,7 +277,18 @@ public enum YAMLSource {
 
     /// Plain scalars take the type YAML resolution gives them; quoted ones stay strings (Yams tags them `str`).
     static func scalarValue(_ text: String, tag: Tag.Name) -> SourceNode.Value {
-        switch tag {
+        let type: PlainScalars.ScalarType = switch tag {
+        case .null: .null
+        case .bool: .bool
+        case .int: .int
+        case .float: .float
+        default: .str
+        }
+        return scalarValue(text, type: type)
+    }
+
+    static func scalarValue(_ text: String, type: PlainScalars.ScalarType) -> SourceNode.Value {
+        switch type {
         case .null: return .null
         case .bool:
             switch text.lowercased() {

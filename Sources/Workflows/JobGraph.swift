@@ -25,9 +25,15 @@ public struct JobGraph: Sendable, Equatable {
         var index: [String: Int] = [:]
         index.reserveCapacity(names.count)
         for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
+        return build(count: names.count, dependsOn: dependsOn, index: index)
+    }
+
+    /// `build(names:dependsOn:)` with each name's first position already known (the reader has it from its
+    /// check for repeated names).
+    static func build(count: Int, dependsOn: [[String]], index: [String: Int]) -> Result<JobGraph, ProblemList> {
         var problems: [Problem] = []
-        var upstream = Array(repeating: [Int](), count: names.count)
-        var downstream = Array(repeating: [Int](), count: names.count)
+        var upstream = Array(repeating: [Int](), count: count)
+        var downstream = Array(repeating: [Int](), count: count)
         for (job, dependencies) in dependsOn.enumerated() {
             for dependency in dependencies {
                 guard let target = index[dependency] else {
@@ -50,9 +56,9 @@ public struct JobGraph: Sendable, Equatable {
         // Kahn's algorithm in file order; what is left over lies on or behind a cycle.
         var waiting = upstream.map(\.count)
         var ready = Heap()
-        for job in 0..<names.count where waiting[job] == 0 { ready.push(job) }
+        for job in 0..<count where waiting[job] == 0 { ready.push(job) }
         var order: [Int] = []
-        order.reserveCapacity(names.count)
+        order.reserveCapacity(count)
         while let job = ready.pop() {
             order.append(job)
             for next in downstream[job] {
@@ -60,8 +66,8 @@ public struct JobGraph: Sendable, Equatable {
                 if waiting[next] == 0 { ready.push(next) }
             }
         }
-        if order.count < names.count {
-            problems += cycles(upstream: upstream, among: Set((0..<names.count).filter { waiting[$0] > 0 })).map { .cycle($0) }
+        if order.count < count {
+            problems += cycles(upstream: upstream, among: Set((0..<count).filter { waiting[$0] > 0 })).map { .cycle($0) }
         }
         guard problems.isEmpty else { return .failure(ProblemList(problems: problems)) }
         return .success(JobGraph(upstream: upstream, downstream: downstream, order: order))

@@ -239,20 +239,21 @@ struct Cursor {
         }
 
         var jobs: [Job] = []
+        // Each name's position in `jobs`, also the graph's index of names.
+        var seen: [String: Int] = [:]
         if let list = required("jobs", "list the jobs (- name: …, spark: {…} or spark_file: or bursar:)") {
             if let elements = list.elements {
                 if elements.isEmpty { error(list, "jobs", "empty; a workflow needs at least one job") }
                 if elements.count > 10_000 { error(list, "jobs", "\(elements.count) jobs; at most 10000 in one workflow, split it") }
-                var seen: [String: Int] = [:]
                 seen.reserveCapacity(elements.count)
                 jobs.reserveCapacity(elements.count)
                 for (position, item) in elements.enumerated() {
                     guard let job = self.job(item, position: position, retry: retry, timeout: timeout, sparkDefaults: sparkDefaults) else { continue }
                     if let first = seen[job.name] {
-                        error(item["name"], "jobs[\(position)].name", "job \"\(job.name)\" is already defined at line \(first); give each job its own name")
+                        error(item["name"], "jobs[\(position)].name", "job \"\(job.name)\" is already defined at line \(jobs[first].line); give each job its own name")
                         continue
                     }
-                    seen[job.name] = job.line
+                    seen[job.name] = jobs.count
                     jobs.append(job)
                 }
             } else {
@@ -261,7 +262,7 @@ struct Cursor {
         }
         var graph: JobGraph?
         if !jobs.isEmpty {
-            switch JobGraph.build(names: jobs.map(\.name), dependsOn: jobs.map(\.dependsOn)) {
+            switch JobGraph.build(count: jobs.count, dependsOn: jobs.map { $0.dependsOn }, index: seen) {
             case .success(let built): graph = built
             case .failure(let list): report(list.problems, jobs: jobs, root: root)
             }
