@@ -74,7 +74,8 @@ enum CompactSpec {
             init?(named key: String) {
                 let utf8 = key.utf8
                 guard let first = utf8.first else { return nil }
-                let candidate: Field, name: StaticString
+                // Every name is at most 15 bytes, a small string: the comparison is of two words.
+                let candidate: Field, name: String
                 switch first {
                 case 0x6B: (candidate, name) = (.kind, "kind")
                 case 0x77: (candidate, name) = (.workflow, "workflow")
@@ -93,9 +94,7 @@ enum CompactSpec {
                 case 0x63: (candidate, name) = (.conf, "conf")
                 default: return nil
                 }
-                guard utf8.count == name.utf8CodeUnitCount, utf8.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)) else {
-                    return nil
-                }
+                guard key == name else { return nil }
                 self = candidate
             }
         }
