@@ -111,23 +111,21 @@ enum CompactSpec {
             (line, column) = (root.line, root.column)
             own = root.members ?? []
             self.extra = extra
-            // Through the buffers, so only each key is read, not each member copied.
-            own.withUnsafeBufferPointer { members in
-                for index in members.indices { place(members[index].key, at: index) }
+            // Found in locals, then stored: no access to `self` per key.
+            var slots = InlineArray<17, Int32>(repeating: -1)
+            var unknownSlot: Int32 = -1
+            var hasAPIVersion = false
+            func place(_ key: String, at index: Int) {
+                if let field = Field(named: key) {
+                    if slots[field.rawValue] < 0 { slots[field.rawValue] = Int32(index) }
+                } else {
+                    if unknownSlot < 0 { unknownSlot = Int32(index) }
+                    if key == "apiVersion" { hasAPIVersion = true }
+                }
             }
-            let offset = own.count
-            extra.withUnsafeBufferPointer { members in
-                for index in members.indices { place(members[index].key, at: offset + index) }
-            }
-        }
-
-        private mutating func place(_ key: String, at index: Int) {
-            if let field = Field(named: key) {
-                if slots[field.rawValue] < 0 { slots[field.rawValue] = Int32(index) }
-            } else {
-                if unknownSlot < 0 { unknownSlot = Int32(index) }
-                if key == "apiVersion" { hasAPIVersion = true }
-            }
+            for index in own.indices { place(own[index].key, at: index) }
+            for index in extra.indices { place(extra[index].key, at: own.count + index) }
+            (self.slots, self.unknownSlot, self.hasAPIVersion) = (slots, unknownSlot, hasAPIVersion)
         }
 
         /// Whether the document is a compact spec rather than a SparkApplication (`kind: SparkJob`, or neither kind
