@@ -166,13 +166,8 @@ enum CompactSpec {
         // Identity: into labels, validated exactly as a SparkApplication's labels are. Each label's value sits at
         // the label's index in `IdentityLabel.all`, the order they are read and checked in here.
         var labels = InlineArray<7, String?>(repeating: nil)
-        func identity(_ field: Fields.Field, _ key: String, _ label: Int) throws(SubmissionError) {
-            guard let node = root[field], node.string != "" else { return }
-            if case .null = node.value { return }
-            labels[label] = try scalarText(node, field: key)
-        }
-        try identity(.workflow, "workflow", 0)
-        try identity(.project, "project", 1)
+        labels[0] = try identity(root[.workflow], field: "workflow")
+        labels[1] = try identity(root[.project], field: "project")
         if let tierNode = root[.tier] {
             let text = try scalarText(tierNode, field: "tier")
             guard let tier = Tier.parse(text) else {
@@ -181,8 +176,8 @@ enum CompactSpec {
             }
             labels[2] = String(tier)
         }
-        try identity(.job, "job", 3)
-        try identity(.runID, "run_id", 4)
+        labels[3] = try identity(root[.job], field: "job")
+        labels[4] = try identity(root[.runID], field: "run_id")
         if let node = root[.scheduledAt] {
             // Written to the label as epoch milliseconds: ISO 8601's ':' is not allowed in label values.
             let text = try scalarText(node, field: "scheduled_at")
@@ -192,7 +187,7 @@ enum CompactSpec {
             }
             labels[5] = String(millis)
         }
-        try identity(.org, "org", 6)
+        labels[6] = try identity(root[.org], field: "org")
         for index in 0..<7 {
             if let value = labels[index], let problem = LabelValue.problem(value) {
                 let (key, field) = labelFields[index]
@@ -259,7 +254,8 @@ enum CompactSpec {
 
         // The identity labels as a SparkApplication's are read; written here without positions (the spec's
         // fields were checked above, so what is left to refuse is the whole spec's).
-        let identity = try IdentityReader.check(field: "", line: root.line, column: root.column, label: { labels[$0] },
+        let known = labels
+        let identity = try IdentityReader.check(field: "", line: root.line, column: root.column, label: { known[$0] },
                                                 position: { _ in (nil, nil) }, valuesChecked: true)
         guard keepingFacts else { return nil }
         var labelList: [(String, String)] = []
@@ -320,6 +316,13 @@ enum CompactSpec {
         ("workflow", .workflow), ("project", .project), ("tier", .tier), ("name", .name), ("image", .image), ("main", .main),
         ("driver", .driver), ("executor", .executor),
     ]
+
+    /// An identity field's label value: nil when absent, empty or null (not a label then).
+    private static func identity(_ node: SourceNode?, field: String) throws(SubmissionError) -> String? {
+        guard let node, node.string != "" else { return nil }
+        if case .null = node.value { return nil }
+        return try scalarText(node, field: field)
+    }
 
     /// The spec's field for each identity label, in `IdentityLabel.all`'s order.
     private static let labelFields: [(String, Fields.Field)] = [
