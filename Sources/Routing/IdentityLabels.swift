@@ -62,6 +62,15 @@ public enum YuniKornLabel {
 enum LabelValue {
     static func problem(_ value: String) -> String? {
         guard !value.isEmpty else { return nil }
+        // Most values are valid: one pass over the bytes says so before any message is considered.
+        var copy = value
+        let valid = copy.withUTF8 { bytes in
+            func isAlnum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
+            guard bytes.count <= 63, isAlnum(bytes[0]), isAlnum(bytes[bytes.count - 1]) else { return false }
+            for c in bytes where !(isAlnum(c) || c == 0x2D || c == 0x5F || c == 0x2E) { return false }
+            return true
+        }
+        if valid { return nil }
         if value.utf8.count > 63 { return "is \(value.utf8.count) characters long; label values hold at most 63" }
         func isAlnum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
         for c in value.utf8 where !(isAlnum(c) || c == 0x2D || c == 0x5F || c == 0x2E) {

@@ -147,10 +147,29 @@ public enum SubmissionParser {
         do {
             // The same choice as `parse(document:format:)` makes between the two forms.
             if root.isObject, root["kind"]?.string == "SparkJob" || (root["kind"] == nil && root["apiVersion"] == nil) {
-                _ = try CompactSpec.check(root)
+                try CompactSpec.verify(root, appending: [])
             } else {
                 _ = try parse(document: root, format: .yaml)
             }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// `check(document:)` of `root` with `extra` members after its own (none when `root` is not a mapping),
+    /// without building that document: a workflow's Spark job with the identity the scheduler adds to each
+    /// attempt, for every job of every definition.
+    public static func check(document root: SourceNode, appending extra: [(key: String, node: SourceNode)]) -> SubmissionError? {
+        // The same choice as `check(document:)` makes, on the fields of the document it stands for.
+        let fields = CompactSpec.Fields(root, appending: extra)
+        guard root.isObject, fields.isCompact else {
+            var document = root
+            document.value = .object((root.members ?? []) + extra)
+            return check(document: document)
+        }
+        do {
+            try CompactSpec.verify(fields)
             return nil
         } catch {
             return error
@@ -296,44 +315,64 @@ public enum SubmissionParser {
 /// Reads the identity labels into facts, with one message per kind of mistake.
 enum IdentityReader {
     static func facts(labels: [String: String], node: SourceNode, field: String, name: String) throws(SubmissionError) -> SubmissionFacts {
-        let missing = IdentityLabel.required.filter { (labels[$0] ?? "").isEmpty }
-        if !missing.isEmpty {
-            throw SubmissionError(.missingLabels, field: field, line: node.line, column: node.column,
+        let checked = try check(field: field, line: node.line, column: node.column, label: { labels[IdentityLabel.all[$0]] }, position: { index in
+            let child = node[IdentityLabel.all[index]]
+            return (child?.line, child?.column)
+        })
+        return facts(labels: labels, checked: checked, name: name)
+    }
+
+    static let tierIndex = IdentityLabel.all.firstIndex(of: IdentityLabel.tier)!
+    static let scheduledAtIndex = IdentityLabel.all.firstIndex(of: IdentityLabel.scheduledAt)!
+
+    /// What `facts` checks, reading the identity labels by their index in `IdentityLabel.all` through `label`,
+    /// and placing a refusal at `position` (at `line` and `column`, the labels', for one that is missing).
+    /// `valuesChecked`: the caller already refused every value `LabelValue` refuses (the compact spec does,
+    /// naming its own fields), so that is not done twice.
+    static func check(field: String, line: Int?, column: Int?, label: (Int) -> String?, position: (Int) -> (line: Int?, column: Int?),
+                      valuesChecked: Bool = false) throws(SubmissionError) -> (tier: Int, scheduledAt: Int64?) {
+        // `IdentityLabel.all` starts with the required labels.
+        if (0..<IdentityLabel.required.count).contains(where: { (label($0) ?? "").isEmpty }) {
+            let missing = IdentityLabel.required.indices.filter { (label($0) ?? "").isEmpty }.map { IdentityLabel.required[$0] }
+            throw SubmissionError(.missingLabels, field: field, line: line, column: column,
                                   message: "missing \(missing.joined(separator: ", ")); add \(missing.count == 1 ? "it" : "them") so the router knows whose work this is")
         }
-        func position(_ key: String) -> (line: Int?, column: Int?) {
-            let child = node[key]
-            return (child?.line, child?.column)
+        if !valuesChecked {
+            for (index, key) in IdentityLabel.all.enumerated() {
+                guard let value = label(index), let problem = LabelValue.problem(value) else { continue }
+                var message = "\"\(value)\" \(problem)"
+                if key == IdentityLabel.scheduledAt { message += "; use epoch milliseconds or the basic form 20240501T020000Z" }
+                let at = position(index)
+                throw SubmissionError(.invalidValue, field: SourcePath.child(field, key), line: at.line, column: at.column, message: message)
+            }
         }
-        for key in IdentityLabel.all {
-            guard let value = labels[key], let problem = LabelValue.problem(value) else { continue }
-            var message = "\"\(value)\" \(problem)"
-            if key == IdentityLabel.scheduledAt { message += "; use epoch milliseconds or the basic form 20240501T020000Z" }
-            let at = position(key)
-            throw SubmissionError(.invalidValue, field: SourcePath.child(field, key), line: at.line, column: at.column, message: message)
-        }
-        let tierText = labels[IdentityLabel.tier] ?? ""
+        let tierText = label(Self.tierIndex) ?? ""
         guard let tier = Tier.parse(tierText) else {
-            let at = position(IdentityLabel.tier)
+            let at = position(Self.tierIndex)
             throw SubmissionError(.invalidValue, field: SourcePath.child(field, IdentityLabel.tier), line: at.line, column: at.column,
                                   message: "\"\(tierText)\" is not a tier; use 1, 2 or 3")
         }
         var scheduledAt: Int64?
-        if let text = labels[IdentityLabel.scheduledAt], !text.isEmpty {
+        if let text = label(Self.scheduledAtIndex), !text.isEmpty {
             guard let millis = ScheduledAt.milliseconds(text) else {
-                let at = position(IdentityLabel.scheduledAt)
+                let at = position(Self.scheduledAtIndex)
                 throw SubmissionError(.invalidValue, field: SourcePath.child(field, IdentityLabel.scheduledAt), line: at.line, column: at.column,
                                       message: "\"\(text)\" is not a time; use epoch milliseconds or ISO 8601 such as 20240501T020000Z")
             }
             scheduledAt = millis
         }
+        return (tier, scheduledAt)
+    }
+
+    /// The facts of labels `check` passed.
+    static func facts(labels: [String: String], checked: (tier: Int, scheduledAt: Int64?), name: String) -> SubmissionFacts {
         func optional(_ key: String) -> String? {
             guard let value = labels[key], !value.isEmpty else { return nil }
             return value
         }
-        return SubmissionFacts(org: optional(IdentityLabel.org), project: labels[IdentityLabel.project] ?? "", tier: tier,
+        return SubmissionFacts(org: optional(IdentityLabel.org), project: labels[IdentityLabel.project] ?? "", tier: checked.tier,
                                workflow: optional(IdentityLabel.workflow), job: optional(IdentityLabel.job),
-                               runID: optional(IdentityLabel.runID), scheduledAt: scheduledAt, name: name, labels: labels)
+                               runID: optional(IdentityLabel.runID), scheduledAt: checked.scheduledAt, name: name, labels: labels)
     }
 }
 
@@ -341,6 +380,10 @@ enum IdentityReader {
 enum Tier {
     /// `1`…`3` or `tier1`…`tier3` (any case).
     static func parse(_ text: String) -> Int? {
+        // The usual `1`, `2` or `3`, decided on its one byte.
+        if text.utf8.count == 1, let byte = text.utf8.first {
+            return (0x31...0x33).contains(byte) ? Int(byte - 0x30) : nil
+        }
         var digits = Substring(text)
         if digits.count == 5, digits.lowercased().hasPrefix("tier") { digits = digits.dropFirst(4) }
         guard digits.count == 1, let tier = Int(digits), (1...3).contains(tier) else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 public import Diagnostics
 public import Workflows
 
@@ -32,8 +33,10 @@ public enum PipelineFiles {
         }
         var sources: [PipelineSource] = []
         sources.reserveCapacity(files.count)
-        for file in files {
-            switch text(file) {
+        // Read over the cores: thousands of files, each turned into checked UTF-8 text.
+        let texts = Concurrent.map(files) { file in text(file) }
+        for (file, read) in zip(files, texts) {
+            switch read {
             case .success(let text):
                 // A SparkApplication beside the definitions is read through the definition that names it.
                 if !isDefinition(text) && looksLikeKubernetesObject(text) { continue }

@@ -29,8 +29,9 @@ public struct BlockYAMLReader {
     private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
-        // About one node per 16 bytes in typical queue files.
-        tree = YAMLTree(capacity: bytes.count / 16)
+        // About one node per 16 bytes in typical queue files and one per 8 in workflow definitions (short job
+        // entries): room for the denser, so a definition's tree is not copied as it grows.
+        tree = YAMLTree(capacity: bytes.count / 8)
     }
 
     // MARK: Lines
@@ -181,13 +182,11 @@ public struct BlockYAMLReader {
         try enter()
         defer { depth -= 1 }
         let mapping = tree.add(.mapping, style: .block, line: line, column: column(of: pos), parent: parent)
-        var keys: [String] = []
         while true {
             // pos is at a key on a line whose key column is `indent`.
             guard let colon = try keyEnd(at: pos) else { throw GiveUp() }
             let key = try scalarKey(upTo: colon, parent: mapping)
-            if keys.contains(key) { throw GiveUp() }  // duplicate: libyaml words the error
-            keys.append(key)
+            if isRepeatedKey(key, in: mapping) { throw GiveUp() }  // duplicate: libyaml words the error
             pos = colon + 1
             let colonLine = line, colonColumn = column(of: pos)
             while pos < bytes.count && bytes[pos] == 32 { pos += 1 }
@@ -290,6 +289,20 @@ public struct BlockYAMLReader {
         return value
     }
 
+    /// Whether `key`, the key just added to `mapping`, is one of its earlier keys (read from the tree, which
+    /// costs no list of keys per mapping).
+    private func isRepeatedKey(_ key: String, in mapping: Int32) -> Bool {
+        let added = Int32(tree.count - 1)
+        var child = tree.firstChild(mapping)
+        while child >= 0 && child != added {
+            if tree.value(child) == key { return true }
+            let value = tree.nextSibling(child)
+            guard value >= 0 else { break }
+            child = tree.nextSibling(value)
+        }
+        return false
+    }
+
     private mutating func enter() throws {
         depth += 1
         if depth > maxDepth { throw GiveUp() }
@@ -333,6 +346,17 @@ public struct BlockYAMLReader {
     /// A quoted scalar on one line; returns its value and the offset after the closing quote.
     private func quoted(at start: Int) throws -> (String, Int) {
         let quote = bytes[start]
+        // Most quoted scalars hold no escape: their text is the bytes between the quotes.
+        var plain = start + 1
+        while plain < bytes.count {
+            let c = bytes[plain]
+            if c == quote {
+                if quote == 39 && byte(plain + 1) == 39 { break }
+                return (String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<plain]), as: UTF8.self), plain + 1)
+            }
+            if c == 10 || c == 13 || c == 9 || (quote == 34 && c == 92) { break }
+            plain += 1
+        }
         var scan = start + 1
         var out: [UInt8] = []
         while true {
@@ -379,14 +403,12 @@ public struct BlockYAMLReader {
         let node = tree.add(isMapping ? .mapping : .sequence, style: .flow, line: line, column: column(of: pos), parent: parent)
         let close: UInt8 = isMapping ? 125 : 93
         pos += 1
-        var keys: [String] = []
         while true {
             skipFlowSpaces()
             if byte(pos) == close { pos += 1; return }
             if isMapping {
                 let key = try flowScalar(parent: node, isKey: true)
-                if keys.contains(key) { throw GiveUp() }
-                keys.append(key)
+                if isRepeatedKey(key, in: node) { throw GiveUp() }
                 skipFlowSpaces()
                 guard byte(pos) == 58 else { throw GiveUp() }
                 pos += 1

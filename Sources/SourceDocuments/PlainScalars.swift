@@ -4,12 +4,30 @@ internal import Yams
 /// in its order: bool, int, float, merge, null; timestamps and `=` read as text like any other string), without regular expressions: the fast path
 /// reads thousands of scalars per definition. A differential test holds it to Yams on many texts.
 enum PlainScalars {
+    /// The types resolution gives, as a small enum: a `Tag.Name` is compared as text, once per scalar.
+    enum ScalarType { case bool, int, float, merge, null, str }
+
     static func tag(_ text: String) -> Tag.Name {
+        switch type(text) {
+        case .bool: return .bool
+        case .int: return .int
+        case .float: return .float
+        case .merge: return .merge
+        case .null: return .null
+        case .str: return .str
+        }
+    }
+
+    static func type(_ text: String) -> ScalarType {
         var copy = text
-        return copy.withUTF8 { tag($0) }
+        return copy.withUTF8 { type($0) }
     }
 
     static func tag(_ s: UnsafeBufferPointer<UInt8>) -> Tag.Name {
+        tag(String(decoding: s, as: UTF8.self))
+    }
+
+    static func type(_ s: UnsafeBufferPointer<UInt8>) -> ScalarType {
         if isBool(s) { return .bool }
         if isInt(s) { return .int }
         if isFloat(s) { return .float }
@@ -24,6 +42,11 @@ enum PlainScalars {
 
     private static func isBool(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         guard (2...5).contains(s.count) else { return false }
+        // Every spelling starts with one of these letters: most scalars are decided without hashing.
+        switch s[0] {
+        case 0x79, 0x59, 0x6E, 0x4E, 0x74, 0x54, 0x66, 0x46, 0x6F, 0x4F: break
+        default: return false
+        }
         return bools.contains(String(decoding: s, as: UTF8.self))
     }
 

@@ -162,23 +162,25 @@ public enum YAMLSource {
     /// tag, which is left to the general path.
     private static func convert(_ tree: YAMLTree) throws(SyntaxError) -> (root: SourceNode?, Void)? {
         guard tree.root >= 0 else { return (nil, ()) }
-        return try convert(tree, tree.root, path: "").map { ($0, ()) }
+        return try convert(tree, tree.root).map { ($0, ()) }
     }
 
-    private static func convert(_ tree: YAMLTree, _ index: Int32, path: String) throws(SyntaxError) -> SourceNode? {
+    // Field paths are only for errors, which are rare: they are worked out from the tree when one is thrown
+    // rather than built for every node.
+    private static func convert(_ tree: YAMLTree, _ index: Int32) throws(SyntaxError) -> SourceNode? {
         guard tree.tag(index) == nil else { return nil }
         let line = Int(tree.line(index)), column = Int(tree.column(index))
         switch tree.kind(index) {
         case .scalar:
             let text = tree.value(index)
-            let tag: Tag.Name = tree.style(index) == .plain ? PlainScalars.tag(text) : .str
-            return SourceNode(value: scalarValue(text, tag: tag), line: line, column: column, text: text)
+            let type: PlainScalars.ScalarType = tree.style(index) == .plain ? PlainScalars.type(text) : .str
+            return SourceNode(value: scalarValue(text, type: type), line: line, column: column, text: text)
         case .sequence:
             var elements: [SourceNode] = []
             elements.reserveCapacity(Int(tree.childCount(index)))
             var child = tree.firstChild(index)
             while child >= 0 {
-                guard let element = try convert(tree, child, path: "\(path)[\(elements.count)]") else { return nil }
+                guard let element = try convert(tree, child) else { return nil }
                 elements.append(element)
                 child = tree.nextSibling(child)
             }
@@ -193,17 +195,16 @@ public enum YAMLSource {
                 guard valueIndex >= 0, tree.kind(keyIndex) == .scalar, tree.tag(keyIndex) == nil else { return nil }
                 let key = tree.value(keyIndex)
                 let keyLine = Int(tree.line(keyIndex)), keyColumn = Int(tree.column(keyIndex))
-                let childPath = SourcePath.child(path, key)
                 if key == "<<" && tree.style(keyIndex) == .plain {
                     throw SyntaxError(message: "YAML merge keys (<<) are not supported here; write the fields out",
-                                      line: keyLine, column: keyColumn, field: childPath)
+                                      line: keyLine, column: keyColumn, field: SourcePath.child(path(tree, index), key))
                 }
                 if let firstLine = earlier.line(of: key, in: members) {
                     throw SyntaxError(message: "key \"\(key)\" is given twice (first at line \(firstLine)); keep one",
-                                      line: keyLine, column: keyColumn, field: childPath)
+                                      line: keyLine, column: keyColumn, field: SourcePath.child(path(tree, index), key))
                 }
                 earlier.record(key, line: keyLine)
-                guard var member = try convert(tree, valueIndex, path: childPath) else { return nil }
+                guard var member = try convert(tree, valueIndex) else { return nil }
                 member.keyLine = keyLine
                 member.keyColumn = keyColumn
                 members.append((key, member))
@@ -211,6 +212,20 @@ public enum YAMLSource {
             }
             return SourceNode(value: .object(members), line: line, column: column)
         }
+    }
+
+    /// The field path of the tree's node `index`: `spec.driver`, `jobs[3]`.
+    private static func path(_ tree: YAMLTree, _ index: Int32) -> String {
+        let parent = tree.parent(index)
+        guard parent >= 0 else { return "" }
+        var child = tree.firstChild(parent), position = 0, previous: Int32 = -1
+        while child >= 0 && child != index {
+            previous = child
+            position += 1
+            child = tree.nextSibling(child)
+        }
+        if tree.kind(parent) == .sequence { return "\(path(tree, parent))[\(position)]" }
+        return SourcePath.child(path(tree, parent), previous >= 0 ? tree.value(previous) : "")
     }
 
     private static func convert(_ node: Node, path: String) throws(SyntaxError) -> SourceNode {
@@ -262,7 +277,18 @@ public enum YAMLSource {
 
     /// Plain scalars take the type YAML resolution gives them; quoted ones stay strings (Yams tags them `str`).
     static func scalarValue(_ text: String, tag: Tag.Name) -> SourceNode.Value {
-        switch tag {
+        let type: PlainScalars.ScalarType = switch tag {
+        case .null: .null
+        case .bool: .bool
+        case .int: .int
+        case .float: .float
+        default: .str
+        }
+        return scalarValue(text, type: type)
+    }
+
+    static func scalarValue(_ text: String, type: PlainScalars.ScalarType) -> SourceNode.Value {
+        switch type {
         case .null: return .null
         case .bool:
             switch text.lowercased() {

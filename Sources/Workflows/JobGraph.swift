@@ -23,12 +23,18 @@ public struct JobGraph: Sendable, Equatable {
     /// one cycle per strongly connected group of jobs).
     public static func build(names: [String], dependsOn: [[String]]) -> Result<JobGraph, ProblemList> {
         var index: [String: Int] = [:]
+        index.reserveCapacity(names.count)
         for (position, name) in names.enumerated() where index[name] == nil { index[name] = position }
+        return build(count: names.count, dependsOn: dependsOn, index: index)
+    }
+
+    /// `build(names:dependsOn:)` with each name's first position already known (the reader has it from its
+    /// check for repeated names).
+    static func build(count: Int, dependsOn: [[String]], index: [String: Int]) -> Result<JobGraph, ProblemList> {
         var problems: [Problem] = []
-        var upstream = Array(repeating: [Int](), count: names.count)
-        var downstream = Array(repeating: [Int](), count: names.count)
+        var upstream = Array(repeating: [Int](), count: count)
+        var downstream = Array(repeating: [Int](), count: count)
         for (job, dependencies) in dependsOn.enumerated() {
-            var seen: Set<Int> = []
             for dependency in dependencies {
                 guard let target = index[dependency] else {
                     problems.append(.unknownDependency(job: job, dependency: dependency))
@@ -38,7 +44,8 @@ public struct JobGraph: Sendable, Equatable {
                     problems.append(.selfDependency(job: job))
                     continue
                 }
-                guard seen.insert(target).inserted else {
+                // A job lists a few dependencies: a scan of those kept so far beats hashing them.
+                guard !upstream[job].contains(target) else {
                     problems.append(.repeatedDependency(job: job, dependency: dependency))
                     continue
                 }
@@ -49,9 +56,9 @@ public struct JobGraph: Sendable, Equatable {
         // Kahn's algorithm in file order; what is left over lies on or behind a cycle.
         var waiting = upstream.map(\.count)
         var ready = Heap()
-        for job in 0..<names.count where waiting[job] == 0 { ready.push(job) }
+        for job in 0..<count where waiting[job] == 0 { ready.push(job) }
         var order: [Int] = []
-        order.reserveCapacity(names.count)
+        order.reserveCapacity(count)
         while let job = ready.pop() {
             order.append(job)
             for next in downstream[job] {
@@ -59,8 +66,8 @@ public struct JobGraph: Sendable, Equatable {
                 if waiting[next] == 0 { ready.push(next) }
             }
         }
-        if order.count < names.count {
-            problems += cycles(upstream: upstream, among: Set((0..<names.count).filter { waiting[$0] > 0 })).map { .cycle($0) }
+        if order.count < count {
+            problems += cycles(upstream: upstream, among: Set((0..<count).filter { waiting[$0] > 0 })).map { .cycle($0) }
         }
         guard problems.isEmpty else { return .failure(ProblemList(problems: problems)) }
         return .success(JobGraph(upstream: upstream, downstream: downstream, order: order))

@@ -32,8 +32,10 @@ public struct PipelineContext: Sendable {
 
 /// Every workflow of `Pipelines/` read and checked together.
 public struct PipelineCatalog: Sendable {
-    /// The workflows with no errors, in file order.
+    /// The workflows with no errors, in file order (none kept when the check was asked not to keep them).
     public var workflows: [Workflow]
+    /// How many workflows have no errors, kept or not.
+    public var valid: Int
     /// Every error and warning, by file then line.
     public var findings: [PipelineFinding]
     public var files: Int
@@ -49,15 +51,23 @@ public struct PipelineCatalog: Sendable {
 public enum PipelineCheck {
     public typealias FileReader = @Sendable (_ definition: String, _ path: String) -> Result<(file: String, text: String), SourceProblem>
 
-    public static func check(_ sources: [PipelineSource], context: PipelineContext, readFile: FileReader) -> PipelineCatalog {
-        let perFile = Concurrent.map(sources) { source in checkFile(source, readFile: readFile) }
-        var findings: [PipelineFinding] = perFile.flatMap(\.findings)
+    /// Every file checked, then the checks across files. `keepingWorkflows: false` (for `pipelines validate`,
+    /// which only reports) lets each workflow go as soon as its file is checked: 600,000 jobs' specs need not
+    /// all be held at once.
+    public static func check(_ sources: [PipelineSource], context: PipelineContext, readFile: FileReader,
+                             keepingWorkflows: Bool = true) -> PipelineCatalog {
+        let perFile = Concurrent.map(sources) { source in
+            let (workflow, findings) = checkFile(source, readFile: readFile)
+            return (workflow.map { Checked($0, context: context, keeping: keepingWorkflows) }, findings)
+        }
+        var findings: [PipelineFinding] = perFile.flatMap(\.1)
         var workflows: [Workflow] = []
+        var valid = 0
         var firstFile: [String: String] = [:]
         var jobs = 0
-        for (workflow, _) in perFile {
-            guard let workflow else { continue }
-            jobs += workflow.jobs.count
+        for (checked, _) in perFile {
+            guard let workflow = checked else { continue }
+            jobs += workflow.jobs
             if let first = firstFile[workflow.name] {
                 findings.append(PipelineFinding(.error, SourceProblem(file: workflow.file, line: 1, column: 1, field: "workflow",
                     message: "\"\(workflow.name)\" is also defined in \(first); workflow names are unique across Pipelines/, rename one")))
@@ -75,18 +85,38 @@ public enum PipelineCheck {
                 findings.append(PipelineFinding(.warning, SourceProblem(file: workflow.file, line: 1, column: 1, field: "workflow",
                     message: "workflows.csv says project \(mapped.project), tier \(mapped.tier), slo_minutes \(mapped.sloMinutes); this definition wins for runs the scheduler starts, update the CSV to match")))
             }
+            if let warning = workflow.sloWarning { findings.append(warning) }
+            if accepted {
+                valid += 1
+                if let kept = workflow.kept { workflows.append(kept) }
+            }
+        }
+        findings.sort { ($0.problem.file, $0.problem.line, $0.problem.column) < ($1.problem.file, $1.problem.line, $1.problem.column) }
+        return PipelineCatalog(workflows: workflows, valid: valid, findings: findings, files: sources.count, jobs: jobs)
+    }
+
+    /// What the checks across files need of a workflow without errors, worked out beside its file's own checks.
+    struct Checked: Sendable {
+        var name, project, file: String
+        var tier, sloMinutes, jobs: Int
+        /// The SLO against the critical path's last known runtime, when it is too short.
+        var sloWarning: PipelineFinding?
+        /// The workflow itself, when the caller keeps them.
+        var kept: Workflow?
+
+        init(_ workflow: Workflow, context: PipelineContext, keeping: Bool) {
+            (name, project, file) = (workflow.name, workflow.project, workflow.file)
+            (tier, sloMinutes, jobs) = (workflow.tier, workflow.sloMinutes, workflow.jobs.count)
+            kept = keeping ? workflow : nil
             if let runtimes = context.lastRuntimes[workflow.name], !runtimes.isEmpty {
                 let path = workflow.graph.criticalPath(seconds: workflow.jobs.map { runtimes[$0.name] ?? 0 })
                 if path.seconds > Double(workflow.sloMinutes * 60) {
                     let minutes = Int((path.seconds / 60).rounded(.up))
-                    findings.append(PipelineFinding(.warning, SourceProblem(file: workflow.file, line: 1, column: 1, field: "slo_minutes",
-                        message: "\(workflow.sloMinutes) minutes is shorter than the critical path's last known runtime, \(minutes) minutes (\(path.jobs.map { workflow.jobs[$0].name }.joined(separator: " → "))); runs will miss their deadline unless the jobs get faster")))
+                    sloWarning = PipelineFinding(.warning, SourceProblem(file: workflow.file, line: 1, column: 1, field: "slo_minutes",
+                        message: "\(workflow.sloMinutes) minutes is shorter than the critical path's last known runtime, \(minutes) minutes (\(path.jobs.map { workflow.jobs[$0].name }.joined(separator: " → "))); runs will miss their deadline unless the jobs get faster"))
                 }
             }
-            if accepted { workflows.append(workflow) }
         }
-        findings.sort { ($0.problem.file, $0.problem.line, $0.problem.column) < ($1.problem.file, $1.problem.line, $1.problem.column) }
-        return PipelineCatalog(workflows: workflows, findings: findings, files: sources.count, jobs: jobs)
     }
 
     /// One file: the definition, then each Spark job as the router would see its first attempt.
@@ -96,15 +126,22 @@ public enum PipelineCheck {
         var failed = false
         // Each Spark job as its first attempt would reach the router; where the file's own identity fields are
         // wrong (already reported), valid stand-ins keep the router's verdict about the job itself.
+        func identity(_ job: Job) -> SparkSpec.Identity {
+            SparkSpec.Identity(workflow: draft.name ?? "workflow", project: draft.project ?? "project", tier: draft.tier ?? 1,
+                               job: job.name, runID: "validate", scheduledAt: draft.startsAt ?? 0, name: job.name)
+        }
+        var attemptFields: SparkSpec.AttemptFields?
         for job in draft.jobs {
             let position = job.position
-            let identity = SparkSpec.Identity(workflow: draft.name ?? "workflow", project: draft.project ?? "project", tier: draft.tier ?? 1,
-                                              job: job.name, runID: "validate", scheduledAt: draft.startsAt ?? 0, name: job.name)
             switch job.action {
             case .bursar:
                 continue
             case .spark(let spec):
-                if let refusal = SparkSpec.routerVerdict(SparkSpec.compactDocument(spec, identity: identity)) {
+                var fields = attemptFields.take() ?? SparkSpec.AttemptFields(identity(job))
+                fields.set(job: job.name, name: job.name)
+                let verdict = SparkSpec.routerVerdict(compactSpec: spec, fields: &fields)
+                attemptFields = fields
+                if let refusal = verdict {
                     findings.append(PipelineFinding(.error, SourceProblem(file: source.file, line: refusal.line ?? job.line, column: refusal.column,
                         field: "jobs[\(position)].spark" + (refusal.field.isEmpty ? "" : "." + refusal.field),
                         message: "the router would refuse this job: \(refusal.message)")))
@@ -117,7 +154,7 @@ public enum PipelineCheck {
                                                                           message: problem.message)))
                     failed = true
                 case .success(let (file, text)):
-                    if let problem = checkApplicationFile(file: file, text: text, identity: identity) {
+                    if let problem = checkApplicationFile(file: file, text: text, identity: identity(job)) {
                         findings.append(PipelineFinding(.error, problem))
                         failed = true
                     }

@@ -8,10 +8,13 @@ public enum SparkSpec {
     /// `defaults` under `spec`: the spec's fields win; `driver`, `executor` and `conf` are merged one level down.
     static func merged(_ defaults: SourceNode?, _ spec: SourceNode) -> SourceNode {
         guard let defaults, let base = defaults.members, let own = spec.members else { return spec }
-        var members = base
+        // Every job keeps its merged spec: room for exactly its fields, not an array's doubling.
+        var members: [(key: String, node: SourceNode)] = []
+        members.reserveCapacity(base.count + own.count)
+        members += base
         for (key, node) in own {
             if let position = members.firstIndex(where: { $0.key == key }) {
-                if ["driver", "executor", "conf"].contains(key), node.isObject, members[position].node.isObject {
+                if key == "driver" || key == "executor" || key == "conf", node.isObject, members[position].node.isObject {
                     members[position] = (key, merged(members[position].node, node))
                 } else {
                     members[position] = (key, node)
@@ -50,17 +53,47 @@ public enum SparkSpec {
     /// The compact spec with the identity fields added (they carry no position: errors about them are the
     /// scheduler's, not the author's).
     public static func compactDocument(_ spec: SourceNode, identity: Identity) -> SourceNode {
-        func text(_ value: String) -> SourceNode { SourceNode(value: .string(value), line: spec.line, column: spec.column) }
-        var members = spec.members ?? []
-        members += [
-            ("workflow", text(identity.workflow)), ("project", text(identity.project)),
-            ("tier", SourceNode(value: .integer(Int64(identity.tier)), line: spec.line, column: spec.column)),
-            ("job", text(identity.job)), ("run_id", text(identity.runID)),
-            ("scheduled_at", text(String(max(0, identity.scheduledAt)))), ("name", text(identity.name)),
-        ]
         var document = spec
-        document.value = .object(members)
+        document.value = .object((spec.members ?? []) + identityFields(spec, identity))
         return document
+    }
+
+    /// The fields `compactDocument` adds to the spec, each placed at the spec.
+    static func identityFields(_ spec: SourceNode, _ identity: Identity) -> [(key: String, node: SourceNode)] {
+        var fields = AttemptFields(identity)
+        fields.place(at: spec)
+        return fields.members
+    }
+
+    /// The fields `compactDocument` adds for an attempt, made once for a workflow and then set to each job in turn:
+    /// `pipelines validate` checks every job of every definition, and five of the seven never change within one.
+    struct AttemptFields {
+        private(set) var members: [(key: String, node: SourceNode)]
+
+        init(_ identity: Identity) {
+            func text(_ value: String) -> SourceNode { SourceNode(value: .string(value), line: nil, column: nil) }
+            members = [
+                ("workflow", text(identity.workflow)), ("project", text(identity.project)),
+                ("tier", SourceNode(value: .integer(Int64(identity.tier)), line: nil, column: nil)),
+                ("job", text(identity.job)), ("run_id", text(identity.runID)),
+                ("scheduled_at", text(String(max(0, identity.scheduledAt)))), ("name", text(identity.name)),
+            ]
+        }
+
+        /// The job's own fields: its name in the workflow and the application's.
+        mutating func set(job: String, name: String) {
+            members[3].node.value = .string(job)
+            members[6].node.value = .string(name)
+        }
+
+        /// Every field placed at `spec` (errors about them are the scheduler's, not the author's).
+        mutating func place(at spec: SourceNode) {
+            let (line, column) = (spec.line, spec.column)
+            for index in members.indices {
+                members[index].node.line = line
+                members[index].node.column = column
+            }
+        }
     }
 
     /// A SparkApplication file's document with the identity labels added to `metadata.labels`; a file that
@@ -137,5 +170,18 @@ public enum SparkSpec {
     /// What the router would say to `document`: nil when it takes it.
     public static func routerVerdict(_ document: SourceNode) -> SubmissionError? {
         SubmissionParser.check(document: document)
+    }
+
+    /// `routerVerdict(compactDocument(spec, identity: identity))`, without building the document: what
+    /// `pipelines validate` asks of every Spark job.
+    public static func routerVerdict(compactSpec spec: SourceNode, identity: Identity) -> SubmissionError? {
+        SubmissionParser.check(document: spec, appending: identityFields(spec, identity))
+    }
+
+    /// `routerVerdict(compactSpec:identity:)` with the identity's fields already made (`fields`, set to the job),
+    /// placed here at `spec`.
+    static func routerVerdict(compactSpec spec: SourceNode, fields: inout AttemptFields) -> SubmissionError? {
+        fields.place(at: spec)
+        return SubmissionParser.check(document: spec, appending: fields.members)
     }
 }

@@ -39,6 +39,20 @@ public enum WorkflowReader {
     /// Fields of the compact spec the scheduler fills in for every attempt; an author may not set them.
     static let schedulerOwnedSparkKeys = ["workflow", "project", "tier", "org", "job", "run_id", "scheduled_at", "name"]
 
+    /// Whether `key` is one of `schedulerOwnedSparkKeys`: decided by its length first, as every job's spec keys
+    /// are asked.
+    static func isSchedulerOwned(_ key: String) -> Bool {
+        switch key.utf8.count {
+        case 3: return key == "org" || key == "job"
+        case 4: return key == "tier" || key == "name"
+        case 6: return key == "run_id"
+        case 7: return key == "project"
+        case 8: return key == "workflow"
+        case 12: return key == "scheduled_at"
+        default: return false
+        }
+    }
+
     /// The workflow, or nil when an error stops it; every finding either way.
     public static func read(_ text: String, file: String) -> (workflow: Workflow?, findings: [PipelineFinding]) {
         let reading = readDraft(text, file: file)
@@ -99,54 +113,54 @@ struct Cursor {
     }
 
     /// The members of a mapping, unknown keys reported; nil (reported) when `node` is not a mapping.
-    mutating func members(_ node: SourceNode, _ field: String, allowed: [String]) -> [(key: String, node: SourceNode)]? {
+    mutating func members(_ node: SourceNode, _ field: @autoclosure () -> String, allowed: [String]) -> [(key: String, node: SourceNode)]? {
         guard let members = node.members else {
-            error(node, field, "expected a mapping (key: value lines or {…}), found \(node.kindName)")
+            error(node, field(), "expected a mapping (key: value lines or {…}), found \(node.kindName)")
             return nil
         }
         for (key, value) in members where !allowed.contains(key) {
-            errorAtKey(value, SourcePath.child(field, key), "unknown key; expected one of \(allowed.joined(separator: ", "))")
+            errorAtKey(value, SourcePath.child(field(), key), "unknown key; expected one of \(allowed.joined(separator: ", "))")
         }
         return members
     }
 
-    mutating func text(_ node: SourceNode, _ field: String) -> String? {
+    mutating func text(_ node: SourceNode, _ field: @autoclosure () -> String) -> String? {
         guard let text = node.scalarText, !text.isEmpty, node.members == nil, node.elements == nil else {
-            error(node, field, "expected a non-empty text value, found \(node.kindName)")
+            error(node, field(), "expected a non-empty text value, found \(node.kindName)")
             return nil
         }
         return text
     }
 
-    mutating func integer(_ node: SourceNode, _ field: String, in range: ClosedRange<Int>, hint: String) -> Int? {
+    mutating func integer(_ node: SourceNode, _ field: @autoclosure () -> String, in range: ClosedRange<Int>, hint: String) -> Int? {
         guard case .integer(let value) = node.value else {
-            error(node, field, "expected a whole number, found \(node.scalarText.map { "\"\($0)\"" } ?? node.kindName); \(hint)")
+            error(node, field(), "expected a whole number, found \(node.scalarText.map { "\"\($0)\"" } ?? node.kindName); \(hint)")
             return nil
         }
         guard value >= Int64(range.lowerBound), value <= Int64(range.upperBound) else {
-            error(node, field, "\(value) is out of range \(range.lowerBound)–\(range.upperBound); \(hint)")
+            error(node, field(), "\(value) is out of range \(range.lowerBound)–\(range.upperBound); \(hint)")
             return nil
         }
         return Int(value)
     }
 
-    mutating func name(_ node: SourceNode, _ field: String, what: String) -> String? {
-        guard let text = text(node, field) else { return nil }
+    mutating func name(_ node: SourceNode, _ field: @autoclosure () -> String, what: String) -> String? {
+        guard let text = text(node, field()) else { return nil }
         guard WorkflowNames.isValid(text) else {
-            error(node, field, "\"\(text)\" is not a valid \(what) name; use 1–63 lower-case letters, digits and '-', starting and ending with a letter or digit (it becomes a Kubernetes label value and part of application names)")
+            error(node, field(), "\"\(text)\" is not a valid \(what) name; use 1–63 lower-case letters, digits and '-', starting and ending with a letter or digit (it becomes a Kubernetes label value and part of application names)")
             return nil
         }
         return text
     }
 
     /// A duration such as `90s`, `5m`, `2h`, `1h30m` or `1d`, in seconds.
-    mutating func duration(_ node: SourceNode, _ field: String, in range: ClosedRange<Int>) -> Int? {
+    mutating func duration(_ node: SourceNode, _ field: @autoclosure () -> String, in range: ClosedRange<Int>) -> Int? {
         guard let text = node.scalarText, let seconds = DurationText.seconds(text) else {
-            error(node, field, "expected a duration such as 90s, 5m, 2h or 1h30m, found \(node.scalarText.map { "\"\($0)\"" } ?? node.kindName)")
+            error(node, field(), "expected a duration such as 90s, 5m, 2h or 1h30m, found \(node.scalarText.map { "\"\($0)\"" } ?? node.kindName)")
             return nil
         }
         guard range.contains(seconds) else {
-            error(node, field, "\(text) is out of range \(DurationText.format(range.lowerBound))–\(DurationText.format(range.upperBound))")
+            error(node, field(), "\(text) is out of range \(DurationText.format(range.lowerBound))–\(DurationText.format(range.upperBound))")
             return nil
         }
         return seconds
@@ -225,19 +239,21 @@ struct Cursor {
         }
 
         var jobs: [Job] = []
+        // Each name's position in `jobs`, also the graph's index of names.
+        var seen: [String: Int] = [:]
         if let list = required("jobs", "list the jobs (- name: …, spark: {…} or spark_file: or bursar:)") {
             if let elements = list.elements {
                 if elements.isEmpty { error(list, "jobs", "empty; a workflow needs at least one job") }
                 if elements.count > 10_000 { error(list, "jobs", "\(elements.count) jobs; at most 10000 in one workflow, split it") }
-                var seen: [String: Int] = [:]
+                seen.reserveCapacity(elements.count)
+                jobs.reserveCapacity(elements.count)
                 for (position, item) in elements.enumerated() {
-                    let field = "jobs[\(position)]"
-                    guard let job = self.job(item, field, position: position, retry: retry, timeout: timeout, sparkDefaults: sparkDefaults) else { continue }
+                    guard let job = self.job(item, position: position, retry: retry, timeout: timeout, sparkDefaults: sparkDefaults) else { continue }
                     if let first = seen[job.name] {
-                        error(item["name"], "\(field).name", "job \"\(job.name)\" is already defined at line \(first); give each job its own name")
+                        error(item["name"], "jobs[\(position)].name", "job \"\(job.name)\" is already defined at line \(jobs[first].line); give each job its own name")
                         continue
                     }
-                    seen[job.name] = job.line
+                    seen[job.name] = jobs.count
                     jobs.append(job)
                 }
             } else {
@@ -246,7 +262,7 @@ struct Cursor {
         }
         var graph: JobGraph?
         if !jobs.isEmpty {
-            switch JobGraph.build(names: jobs.map(\.name), dependsOn: jobs.map(\.dependsOn)) {
+            switch JobGraph.build(count: jobs.count, dependsOn: jobs.map { $0.dependsOn }, index: seen) {
             case .success(let built): graph = built
             case .failure(let list): report(list.problems, jobs: jobs, root: root)
             }
@@ -260,61 +276,94 @@ struct Cursor {
 
     /// Retries, delay, backoff and timeout from `node`, starting from the given ones.
     mutating func settings(_ node: SourceNode, _ field: String, retry: RetryPolicy, timeout: Int) -> (RetryPolicy, Int) {
+        settings(retries: node["retries"], delay: node["retry_delay"], backoff: node["retry_backoff"], timeout: node["timeout"], field,
+                 retry: retry, timeout: timeout)
+    }
+
+    /// Retries, delay, backoff and timeout from the nodes given, starting from the given ones.
+    mutating func settings(retries: SourceNode?, delay: SourceNode?, backoff: SourceNode?, timeout timeoutNode: SourceNode?,
+                           _ field: @autoclosure () -> String, retry: RetryPolicy, timeout: Int) -> (RetryPolicy, Int) {
         var retry = retry, timeout = timeout
-        if let value = node["retries"] { retry.retries = integer(value, "\(field).retries", in: 0...100, hint: "how many more attempts after a failure, e.g. 2") ?? retry.retries }
-        if let value = node["retry_delay"] { retry.delaySeconds = duration(value, "\(field).retry_delay", in: 0...86_400) ?? retry.delaySeconds }
-        if let value = node["retry_backoff"] {
+        if let value = retries { retry.retries = integer(value, "\(field()).retries", in: 0...100, hint: "how many more attempts after a failure, e.g. 2") ?? retry.retries }
+        if let value = delay { retry.delaySeconds = duration(value, "\(field()).retry_delay", in: 0...86_400) ?? retry.delaySeconds }
+        if let value = backoff {
             let number: Double? = switch value.value {
             case .integer(let whole): Double(whole)
             case .double(let real): real
             default: nil
             }
             if let number, number >= 1, number <= 10 { retry.backoff = number } else {
-                error(value, "\(field).retry_backoff", "expected a multiplier between 1 and 10 for each further retry's delay, e.g. 2")
+                error(value, "\(field()).retry_backoff", "expected a multiplier between 1 and 10 for each further retry's delay, e.g. 2")
             }
         }
-        if let value = node["timeout"] { timeout = duration(value, "\(field).timeout", in: 60...(7 * 86_400)) ?? timeout }
+        if let value = timeoutNode { timeout = duration(value, "\(field()).timeout", in: 60...(7 * 86_400)) ?? timeout }
         return (retry, timeout)
     }
 
-    mutating func job(_ item: SourceNode, _ field: String, position: Int, retry: RetryPolicy, timeout: Int, sparkDefaults: SourceNode?) -> Job? {
-        guard members(item, field, allowed: WorkflowReader.jobKeys) != nil else { return nil }
-        guard let nameNode = item["name"] else {
-            error(item, "\(field).name", "missing; name the job (name: extract)")
+    /// The job at `position` of `jobs:`. Its keys are picked out in one pass (a definition has thousands of
+    /// jobs), and its field paths are written only for a problem.
+    mutating func job(_ item: SourceNode, position: Int, retry: RetryPolicy, timeout: Int, sparkDefaults: SourceNode?) -> Job? {
+        func field() -> String { "jobs[\(position)]" }
+        guard let members = item.members else {
+            error(item, field(), "expected a mapping (key: value lines or {…}), found \(item.kindName)")
             return nil
         }
-        let name = self.name(nameNode, "\(field).name", what: "job")
+        // As `members(_:_:allowed:)` does: each unknown key reported, in order, before anything else.
+        var nameNode, list, sparkNode, fileNode, bursarNode, retries, delay, backoff, timeoutNode: SourceNode?
+        for (key, node) in members {
+            switch key {
+            case "name": if nameNode == nil { nameNode = node }
+            case "depends_on": if list == nil { list = node }
+            case "spark": if sparkNode == nil { sparkNode = node }
+            case "spark_file": if fileNode == nil { fileNode = node }
+            case "bursar": if bursarNode == nil { bursarNode = node }
+            case "retries": if retries == nil { retries = node }
+            case "retry_delay": if delay == nil { delay = node }
+            case "retry_backoff": if backoff == nil { backoff = node }
+            case "timeout": if timeoutNode == nil { timeoutNode = node }
+            default:
+                errorAtKey(node, SourcePath.child(field(), key), "unknown key; expected one of \(WorkflowReader.jobKeys.joined(separator: ", "))")
+            }
+        }
+        guard let nameNode else {
+            error(item, "\(field()).name", "missing; name the job (name: extract)")
+            return nil
+        }
+        let name = self.name(nameNode, "\(field()).name", what: "job")
         var dependsOn: [String] = []
-        if let list = item["depends_on"] {
+        if let list {
             if let elements = list.elements {
+                dependsOn.reserveCapacity(elements.count)
                 for (index, element) in elements.enumerated() {
-                    if let dependency = text(element, "\(field).depends_on[\(index)]") { dependsOn.append(dependency) }
+                    if let dependency = text(element, "\(field()).depends_on[\(index)]") { dependsOn.append(dependency) }
                 }
             } else if let single = list.scalarText, list.members == nil, !single.isEmpty {
                 dependsOn = [single]
             } else {
-                error(list, "\(field).depends_on", "expected a list of job names, e.g. [extract, load]")
+                error(list, "\(field()).depends_on", "expected a list of job names, e.g. [extract, load]")
             }
         }
-        let (jobRetry, jobTimeout) = settings(item, field, retry: retry, timeout: timeout)
-        let given = ["spark", "spark_file", "bursar"].filter { item[$0] != nil }
+        let (jobRetry, jobTimeout) = settings(retries: retries, delay: delay, backoff: backoff, timeout: timeoutNode, field(),
+                                              retry: retry, timeout: timeout)
+        let givenCount = (sparkNode == nil ? 0 : 1) + (fileNode == nil ? 0 : 1) + (bursarNode == nil ? 0 : 1)
         var action: Job.Action?
-        if given.count != 1 {
-            error(item, field, given.isEmpty ? "says nothing to run; give spark: {…} (a compact Spark job), spark_file: (a SparkApplication beside this file) or bursar: (a built-in step)"
-                                             : "gives \(given.joined(separator: " and ")); give exactly one of spark:, spark_file:, bursar:")
-        } else if let node = item["spark"] {
-            action = spark(node, "\(field).spark", defaults: sparkDefaults).map { .spark($0) }
-        } else if let node = item["spark_file"], let path = text(node, "\(field).spark_file") {
+        if givenCount != 1 {
+            let given = [("spark", sparkNode), ("spark_file", fileNode), ("bursar", bursarNode)].filter { $0.1 != nil }.map(\.0)
+            error(item, field(), given.isEmpty ? "says nothing to run; give spark: {…} (a compact Spark job), spark_file: (a SparkApplication beside this file) or bursar: (a built-in step)"
+                                               : "gives \(given.joined(separator: " and ")); give exactly one of spark:, spark_file:, bursar:")
+        } else if let node = sparkNode {
+            action = spark(node, "\(field()).spark", defaults: sparkDefaults).map { .spark($0) }
+        } else if let node = fileNode, let path = text(node, "\(field()).spark_file") {
             if path.hasPrefix("/") || path.split(separator: "/").contains("..") {
-                error(node, "\(field).spark_file", "\"\(path)\" leaves the definition's folder; give a path inside it, e.g. aggregate.yaml")
+                error(node, "\(field()).spark_file", "\"\(path)\" leaves the definition's folder; give a path inside it, e.g. aggregate.yaml")
             } else {
                 action = .sparkFile(path: path)
             }
-        } else if let node = item["bursar"], let step = text(node, "\(field).bursar") {
+        } else if let node = bursarNode, let step = text(node, "\(field()).bursar") {
             if let builtin = BuiltinStep(rawValue: step) {
                 action = .bursar(builtin)
             } else {
-                error(node, "\(field).bursar", "\"\(step)\" is not a built-in step; use one of \(BuiltinStep.allCases.map(\.rawValue).joined(separator: ", ")) (shell commands are not run)")
+                error(node, "\(field()).bursar", "\"\(step)\" is not a built-in step; use one of \(BuiltinStep.allCases.map(\.rawValue).joined(separator: ", ")) (shell commands are not run)")
             }
         }
         guard let name, let action else { return nil }
@@ -323,14 +372,14 @@ struct Cursor {
     }
 
     /// The job's compact spec with the workflow's defaults under it; fields the scheduler sets are refused.
-    mutating func spark(_ node: SourceNode, _ field: String, defaults: SourceNode?) -> SourceNode? {
+    mutating func spark(_ node: SourceNode, _ field: @autoclosure () -> String, defaults: SourceNode?) -> SourceNode? {
         guard let members = node.members else {
-            error(node, field, "expected a mapping of compact-spec fields (image, main, driver, executor…), found \(node.kindName)")
+            error(node, field(), "expected a mapping of compact-spec fields (image, main, driver, executor…), found \(node.kindName)")
             return nil
         }
         var refused = false
-        for (key, value) in members where WorkflowReader.schedulerOwnedSparkKeys.contains(key) {
-            errorAtKey(value, SourcePath.child(field, key), "is set by the scheduler from the workflow and the run; remove it")
+        for (key, value) in members where WorkflowReader.isSchedulerOwned(key) {
+            errorAtKey(value, SourcePath.child(field(), key), "is set by the scheduler from the workflow and the run; remove it")
             refused = true
         }
         guard !refused else { return nil }
@@ -378,10 +427,10 @@ struct Cursor {
 /// Names of workflows and jobs: Kubernetes label values that are also DNS labels.
 public enum WorkflowNames {
     public static func isValid(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard (1...63).contains(bytes.count) else { return false }
+        let bytes = name.utf8
+        guard (1...63).contains(bytes.count), let first = bytes.first, let last = bytes.last else { return false }
         func alphanumeric(_ byte: UInt8) -> Bool { (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) }
-        return alphanumeric(bytes[0]) && alphanumeric(bytes[bytes.count - 1]) && bytes.allSatisfy { alphanumeric($0) || $0 == 0x2D }
+        return alphanumeric(first) && alphanumeric(last) && bytes.allSatisfy { alphanumeric($0) || $0 == 0x2D }
     }
 }
 

@@ -57,14 +57,14 @@ struct PipelinesValidate: ParsableCommand {
         let (sources, unreadable) = PipelineFiles.read(paths.isEmpty ? ["Pipelines"] : paths)
         Trace.say("definitions read in \(Trace.seconds(ContinuousClock.now - started)) s (\(sources.count) files)")
         let context = try self.context()
-        let catalog = PipelineCheck.check(sources, context: context, readFile: PipelineFiles.readSparkFile)
+        let catalog = PipelineCheck.check(sources, context: context, readFile: PipelineFiles.readSparkFile, keepingWorkflows: false)
         Trace.say("checked in \(Trace.seconds(ContinuousClock.now - started)) s")
         switch format {
         case .text:
             var out = ""
             for problem in unreadable { out += "\(problem)\n" }
             for finding in catalog.findings { out += "\(finding)\n" }
-            out += "\(catalog.files) file\(catalog.files == 1 ? "" : "s"), \(catalog.workflows.count) workflow\(catalog.workflows.count == 1 ? "" : "s") valid, \(catalog.jobs) jobs: "
+            out += "\(catalog.files) file\(catalog.files == 1 ? "" : "s"), \(catalog.valid) workflow\(catalog.valid == 1 ? "" : "s") valid, \(catalog.jobs) jobs: "
                 + "\(catalog.errors) errors, \(catalog.warnings) warnings"
                 + (unreadable.isEmpty ? "" : ", \(unreadable.count) unreadable") + "\n"
             if context.projects == nil { out += "note: projects were not checked (no --mappings folder and no mappings in the store)\n" }
@@ -73,7 +73,7 @@ struct PipelinesValidate: ParsableCommand {
             let findings: [JSON] = unreadable.map { Self.json(PipelineFinding(.error, $0), kind: "unreadable") }
                 + catalog.findings.map { Self.json($0, kind: $0.severity.rawValue) }
             let document = JSON.object([
-                "files": .int(catalog.files), "workflows": .int(catalog.workflows.count), "jobs": .int(catalog.jobs),
+                "files": .int(catalog.files), "workflows": .int(catalog.valid), "jobs": .int(catalog.jobs),
                 "errors": .int(catalog.errors), "warnings": .int(catalog.warnings), "unreadable": .int(unreadable.count),
                 "projects_checked": .bool(context.projects != nil),
                 "valid": .bool(unreadable.isEmpty && catalog.errors == 0 && (!strict || catalog.warnings == 0)),
