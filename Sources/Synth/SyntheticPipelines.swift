@@ -11,9 +11,10 @@ public enum SyntheticPipelines {
 
     /// `workflows` definitions of `jobs` jobs each, spread over `projects` projects (named `proj-NNN`, owned by
     /// `team-NNN`), every one scheduled at `minute hour * * *` UTC.
-    /// `catchupDays` 0 makes a first pass create only the latest tick's run (the benchmark's "all due now").
+    /// `catchupDays` 0 makes a first pass create only the latest tick's run; with `startDate` the tick's own day,
+    /// no earlier tick exists at all (the benchmark's "all due now").
     public static func files(workflows: Int, jobs: Int, projects: Int = 100, minute: Int = 0, hour: Int = 2, seed: UInt64 = 16,
-                             catchupDays: Int = 1) -> [File] {
+                             catchupDays: Int = 1, startDate: String = "2026-11-01") -> [File] {
         var random = SplitMix64(seed: seed)
         var files: [File] = []
         files.reserveCapacity(workflows)
@@ -28,7 +29,7 @@ public enum SyntheticPipelines {
             schedule: "\(minute) \(hour) * * *"
             timezone: UTC
             slo_minutes: \(60 + 30 * (index % 5))
-            start_date: 2026-11-01
+            start_date: \(startDate)
             catchup: {max_days: \(catchupDays)}
             max_active_runs: 1
             defaults:

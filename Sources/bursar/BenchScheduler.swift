@@ -19,7 +19,8 @@ struct BenchSchedulerSetup: ParsableCommand {
     func run() throws {
         guard let tick = Timestamp.parse(at + ":00Z", allowingDate: false) else { throw ValidationError("--at is YYYY-MM-DDTHH:MM (UTC)") }
         let minuteOfDay = Int((tick / 60_000) % 1440)
-        let files = SyntheticPipelines.files(workflows: workflows, jobs: jobs, minute: minuteOfDay % 60, hour: minuteOfDay / 60, catchupDays: 0)
+        let files = SyntheticPipelines.files(workflows: workflows, jobs: jobs, minute: minuteOfDay % 60, hour: minuteOfDay / 60,
+                                             catchupDays: 0, startDate: Timestamp.formatDate(tick))
         var bytes = 0
         for file in files {
             let path = out + "/Pipelines/" + file.path
