@@ -199,7 +199,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "NightlyPlanTests", dependencies: ["TestSupport", "NightlyPlan", "SafeFiles", "Platform", "Allocation", "InsightStore", "Store", "QueueConfig"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Platform", "Allocation", "QueueConfig"],
+        .testTarget(name: "ClustersTests", dependencies: ["Clusters", "HTTPFetch", "Platform", "Allocation", "QueueConfig", "Scheduler", "Scheduling"],
                     exclude: ["Support/fake_kube_apiserver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "SourceDocumentsTests", dependencies: ["SourceDocuments"], swiftSettings: swiftSettings),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "SourceDocuments", "Synth"], exclude: ["Golden"], swiftSettings: swiftSettings),

@@ -395,6 +395,7 @@ extension InsightStore {
             _ = try prepared("UPDATE wf_runs SET state = 'queued', ended_at = NULL WHERE run_id = ?").run([.text(runID)])
             _ = try prepared("INSERT INTO wf_events (at, run_id, job, kind, detail) VALUES (?, ?, NULL, 'cleared', NULL)")
                 .run([.integer(time), .text(runID)])
+            try bumpOperations()
             cleared = true
         }
         return cleared
@@ -422,6 +423,7 @@ extension InsightStore {
                 .run([.text(runID)])
             _ = try prepared("INSERT INTO wf_events (at, run_id, job, kind, detail) VALUES (?, ?, ?, 'marked_succeeded', NULL)")
                 .run([.integer(time), .text(runID), .text(job)])
+            try bumpOperations()
             marked = true
         }
         return marked
@@ -484,5 +486,17 @@ extension InsightStore {
                       state: row[6].string ?? "", createdAt: row[7].int64 ?? 0, startedAt: row[8].int64, endedAt: row[9].int64,
                       missed: (row[10].int64 ?? 0) != 0)
         }
+    }
+}
+
+extension InsightStore {
+    /// A number that changes whenever a run's jobs are changed outside the scheduler's passes (clear, mark
+    /// succeeded): a scheduler keeping jobs in memory reads them again when it moved.
+    public func operationsMark() throws -> Int64 {
+        try prepared("SELECT value FROM wf_meta WHERE name = 'operations'").query([]).first?[0].int64 ?? 0
+    }
+
+    func bumpOperations() throws {
+        _ = try prepared("UPDATE wf_meta SET value = value + 1 WHERE name = 'operations'").run([])
     }
 }

@@ -72,6 +72,8 @@ extension Schema {
     ///   there and neither misses an end nor rescans the cluster.
     /// - `wf_jobs.namespace`: where the current attempt's application is, so a timed-out one can be deleted.
     /// - an index on `wf_jobs.app_id`, to find the job a cluster's report is about.
+    /// - `wf_meta` `operations`: bumped by every change made outside the scheduler's passes (clear, mark
+    ///   succeeded), so a scheduler that keeps its runs' jobs in memory between passes knows to read them again.
     /// - `wf_versions.jobs`: the version's job names in order. A run of such a version stores a job's row only
     ///   from its first change on (a waiting job is implied), so a tick of 3,000 workflows of 200 jobs writes
     ///   3,000 run rows, not 600,000 job rows, and a pass reads only the jobs something happened to.
@@ -83,6 +85,8 @@ extension Schema {
         );
         ALTER TABLE wf_jobs ADD COLUMN namespace TEXT;
         ALTER TABLE wf_versions ADD COLUMN jobs TEXT;
+        CREATE TABLE wf_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+        INSERT INTO wf_meta (name, value) VALUES ('operations', 0);
         CREATE INDEX wf_jobs_app ON wf_jobs (app_id);
         """)
 }

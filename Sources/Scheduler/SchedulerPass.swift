@@ -160,8 +160,41 @@ public struct SchedulerPass {
         return "r" + digest.prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// One pass at `now`, applying first what the clusters reported since the last one.
+    /// The active runs' jobs kept between passes (the daemon's); nil reads every active run's jobs each pass.
+    public var memory: RunMemory?
+
+    /// One pass at `now`, applying first what the clusters reported since the last one. On an error the memory
+    /// is dropped (the store is the truth; the next pass reads it again).
     public func run(_ definitions: PipelineSnapshot, now: Int64, reports clusterReports: ClusterReports = ClusterReports()) throws -> PassReport {
+        do {
+            return try pass(definitions, now: now, reports: clusterReports)
+        } catch {
+            memory?.reset()
+            throw error
+        }
+    }
+
+    /// The active runs' jobs: from the memory, reading only runs it lacks, or all from the store.
+    private func activeJobs(_ active: [RunRecord]) throws -> [String: [JobRecord]] {
+        guard let memory else { return try store.jobsOfActiveRuns() }
+        let mark = try store.operationsMark()
+        if memory.mark != mark {
+            memory.reset()
+            memory.mark = mark
+        }
+        let ids = Set(active.map(\.runID))
+        memory.records = memory.records.filter { ids.contains($0.key) }
+        let missing = active.filter { memory.records[$0.runID] == nil }
+        if missing.count > 64 {
+            let all = try store.jobsOfActiveRuns()
+            for run in missing { memory.records[run.runID] = all[run.runID] ?? [] }
+        } else {
+            for run in missing { memory.records[run.runID] = try store.jobs(ofRun: run.runID) }
+        }
+        return memory.records
+    }
+
+    private func pass(_ definitions: PipelineSnapshot, now: Int64, reports clusterReports: ClusterReports) throws -> PassReport {
         var report = PassReport()
         var laps = Trace.Laps()
         let passStarted = clock()
@@ -216,7 +249,7 @@ public struct SchedulerPass {
         var reportsApplied = 0, succeededCount = 0, failedCount = 0
         var queueTimes: [Int64] = []
         let active = try store.activeRuns()
-        var activeJobs = try store.jobsOfActiveRuns()
+        var activeJobs = try activeJobs(active)
         laps.lap("pass: \(active.count) active runs and their jobs read")
         // Reports by app id, in the order they arrived.
         var reportsByApp: [String: [AppReport]] = [:]
@@ -313,6 +346,7 @@ public struct SchedulerPass {
                 if instances[job].state.isFinal, records[job].endedAt == 0 { records[job].endedAt = now }
                 jobUpdates.append(records[job])
             }
+            if !changed.isEmpty { memory?.records[run.runID] = records }
             if !run.missed, now > run.deadline, RunProgress.state(of: instances) != .succeeded {
                 run.missed = true
                 report.deadlinesMissed += 1
@@ -341,6 +375,7 @@ public struct SchedulerPass {
                 running[run.workflow, default: 1] -= 1  // its slot is free for a queued run later in this pass
                 runUpdates.append(run)
                 events.append(SchedulerEvent(at: now, runID: run.runID, kind: state.rawValue))
+                memory?.records[run.runID] = nil
                 continue
             }
             let queue = "\(workflow.project).tier\(workflow.tier)"
@@ -429,6 +464,9 @@ public struct SchedulerPass {
                 updated.cluster = receipt.cluster
                 updated.namespace = receipt.namespace
                 submitted.append(updated)
+                if let memory, memory.records[updated.runID]?.indices.contains(updated.position) == true {
+                    memory.records[updated.runID]![updated.position] = updated
+                }
                 submittedEvents.append(SchedulerEvent(at: now, runID: record.runID, job: record.job, kind: "submitted",
                                                       detail: "attempt \(attempt.attempt): app \(receipt.appID) on \(receipt.cluster)"))
                 report.dispatchDelays.append(updated.submittedAt - max(record.readyAt, record.notBefore))
@@ -461,5 +499,22 @@ public struct SchedulerPass {
     public static func applicationName(run: String, job: String, attempt: Int) -> String {
         let suffix = "-\(run.suffix(8))-\(attempt)"
         return String(job.prefix(63 - suffix.count)).trimmingCharacters(in: CharacterSet(charactersIn: "-")) + suffix
+    }
+}
+
+/// The active runs' jobs as the last pass left them, kept by the daemon's pass so the next pass reads from the
+/// store only the runs it has not seen (new, or cleared) and, when a change was made outside the passes (the
+/// store's operations mark moved), everything again. One scheduler per store keeps one (issue #17 shares a store
+/// between replicas under leases); a test's pass keeps none.
+public final class RunMemory: @unchecked Sendable {
+    // @unchecked: used by the one thread that runs the passes.
+    var records: [String: [JobRecord]] = [:]
+    var mark: Int64?
+
+    public init() {}
+
+    func reset() {
+        records = [:]
+        mark = nil
     }
 }

@@ -165,6 +165,7 @@ struct SchedulerRun: ParsableCommand {
                                  canceller: SchedulerCanceller(clusters: ClusterCanceller(targets: watched), steps: steps), dispatchWidth: dispatchWidth)
         // One pass (--once) would end the steps it starts as it exits: they wait for the daemon.
         pass.runsBuiltinSteps = steps != nil && !once
+        pass.memory = RunMemory()
         let metrics = SchedulerMetrics()
         if let metricsPort {
             let runningSteps = steps

@@ -53,6 +53,8 @@ struct Harness {
     let dispatcher = RecordingDispatcher()
     let canceller = RecordingCanceller()
     var sources: [PipelineSource]
+    /// Kept across passes when set, as the daemon keeps it.
+    var memory: RunMemory? = nil
 
     func pass(at now: Int64, limits: DispatchOrder.Limits = .init(global: 100, perQueue: 100, backfill: 10),
               reports: ClusterReports = ClusterReports()) throws -> PassReport {
@@ -60,8 +62,9 @@ struct Harness {
             .failure(.init(file: path, line: 0, message: "no spark files here"))
         })
         #expect(catalog.errors == 0, "\(catalog.findings)")
-        return try SchedulerPass(store: store, dispatcher: dispatcher, limits: limits, canceller: canceller)
-            .run(PipelineSnapshot(catalog: catalog, sources: sources), now: now, reports: reports)
+        var pass = SchedulerPass(store: store, dispatcher: dispatcher, limits: limits, canceller: canceller)
+        pass.memory = memory
+        return try pass.run(PipelineSnapshot(catalog: catalog, sources: sources), now: now, reports: reports)
     }
 
     /// Marks a dispatched job's attempt ended, as the cluster watch will.
@@ -199,12 +202,14 @@ struct SchedulerPassTests {
 
     /// The clusters' reports move jobs on (running, ended, retried), a replay changes nothing, the watch position is
     /// stored with the changes, and a timed-out attempt is deleted on its cluster.
-    @Test(arguments: Backend.available)
-    func clusterReportsMoveJobsAndTimeoutsStopTheirApplications(backend: Backend) throws {
+    /// With and without the jobs kept in memory between passes (the daemon keeps them; the store must say the same).
+    @Test(arguments: Backend.available, [false, true])
+    func clusterReportsMoveJobsAndTimeoutsStopTheirApplications(backend: Backend, remembering: Bool) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-sched-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let harness = Harness(store: try backend.freshStore(in: folder), sources: [PipelineSource(file: "w.yaml", text: definition("w", catchup: 0))])
+        let harness = Harness(store: try backend.freshStore(in: folder), sources: [PipelineSource(file: "w.yaml", text: definition("w", catchup: 0))],
+                              memory: remembering ? RunMemory() : nil)
         let now = utc("2026-11-05T02:00")
         _ = try harness.pass(at: now)
         let run = try #require(harness.dispatcher.dispatched.first?.identity.runID)
@@ -247,6 +252,16 @@ struct SchedulerPassTests {
         let kinds = try harness.store.events(ofRun: run).compactMap { $0.job == nil ? nil : "\($0.kind) \($0.job!)" }
         #expect(kinds == ["ready extract", "submitted extract", "running extract", "succeeded extract", "ready load", "submitted load",
                           "retrying load", "submitted load", "timed_out load", "upstream_failed report"].filter { !$0.hasSuffix("report") })
+
+        // Changes made outside the passes are seen by the next one (a pass keeping jobs in memory reads again):
+        // cleared, the failed job goes out as attempt 3; marked succeeded while in flight, the run succeeds.
+        let later = now + 130_000 + 40 * 60_000
+        #expect(try harness.store.clearRun(run, at: later))
+        _ = try harness.pass(at: later + 1_000)
+        #expect(harness.dispatcher.dispatched.last?.idempotencyKey == "\(run)/load/3")
+        #expect(try harness.store.markJobSucceeded(run, job: "load", at: later + 2_000))
+        _ = try harness.pass(at: later + 3_000)
+        #expect(try harness.store.run(run)?.state == "succeeded")
     }
 
     @Test func readyBuiltInStepsWaitAndAreCounted() throws {
