@@ -41,3 +41,4 @@ bench: setup
 	PROJECTS=2730 bash Benchmarks/allocate_history.sh
 	bash Benchmarks/router.sh
 	bash Benchmarks/pipelines.sh
+	bash Benchmarks/scheduler.sh
