@@ -112,7 +112,7 @@ let package = Package(
         // The workflow scheduler (the edge): definitions read from Pipelines/, each pass over the store (runs, jobs,
         // events), the dispatch of job attempts, and one watch per cluster for their ends.
         .target(name: "Scheduler", dependencies: ["Scheduling", "Workflows", "InsightStore", "Diagnostics", "HTTPFetch", "SourceDocuments",
-                                                  "Clusters", "Parallel", "Timestamps", "Insights", .product(name: "Prometheus", package: "swift-prometheus"),
+                                                  "Clusters", "Parallel", "Timestamps", "Insights", "SafeFiles", .product(name: "Prometheus", package: "swift-prometheus"),
                                                   .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
 

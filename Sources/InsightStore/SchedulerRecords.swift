@@ -500,3 +500,15 @@ extension InsightStore {
         _ = try prepared("UPDATE wf_meta SET value = value + 1 WHERE name = 'operations'").run([])
     }
 }
+
+extension InsightStore {
+    /// On PostgreSQL, takes the session-level advisory lock that says "a scheduler runs on this database" (keyed
+    /// by the database's name, so schedulers of other databases on the same server are not affected); false when
+    /// another session holds it. The lock lasts as long as this connection. On SQLite it returns true: the
+    /// caller locks beside the file.
+    public func claimSchedulerLock() throws -> Bool {
+        guard case .postgres = location else { return true }
+        let row = try prepared("SELECT pg_try_advisory_lock(hashtext(current_database() || ?))").query([.text(":bursar-scheduler")]).first
+        return row?[0].int64 == 1 || row?[0].string == "t" || row?[0].string == "true"
+    }
+}

@@ -124,12 +124,23 @@ struct SchedulerRun: ParsableCommand {
     }
 
     func run() throws {
+        // A daemon stops on SIGTERM and SIGINT even when started with them blocked (as from some supervisors'
+        // and test runners' threads): nothing it holds outlives it (its store writes are transactions).
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
         let environment = ProcessInfo.processInfo.environment
         let base = server ?? environment["BURSAR_SERVER"] ?? "http://127.0.0.1:8080"
         guard let token = token ?? environment["BURSAR_TOKEN"], !token.isEmpty else {
             throw ValidationError("no token: set BURSAR_TOKEN or pass --token (an admin makes one: bursar token new)")
         }
         let store = try InsightStore(try storeOption.location())
+        let claim: SchedulerClaim
+        do { claim = try SchedulerClaim.acquire(store) } catch {
+            printError("bursar scheduler: \(error)")
+            throw ExitCode(2)
+        }
+        defer { withExtendedLifetime(claim) {} }
         // Only clusters reached through a Kubernetes API report job ends; a registry that cannot be read is an
         // error only when it exists (a scheduler on dry-run clusters needs none).
         var watched: [any SparkApplicationWatching] = []

@@ -282,3 +282,53 @@ struct ClosedLoopTests {
         #expect(met > 0 && missed >= 2, "both verdicts occur: \(verdict)")
     }
 }
+
+/// One scheduler per store (until issue #17 shares a store between replicas): a second `bursar scheduler run`
+/// on the same store is refused with exit 2 while the first runs, and starts once it is gone.
+@Suite("one scheduler per store", .serialized)
+struct SchedulerClaimTests {
+    let cli = ValidateCommandTests()
+
+    @Test(arguments: Backend.available)
+    func aSecondSchedulerOnTheSameStoreIsRefused(backend: Backend) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-claim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store: String
+        switch try backend.freshLocation(in: folder) {
+        case .sqlite(let path): store = "sqlite:" + path
+        case .postgres(let url): store = url
+        }
+        let pipelines = folder.appendingPathComponent("Pipelines")
+        try FileManager.default.createDirectory(at: pipelines, withIntermediateDirectories: true)
+        let arguments = ["scheduler", "run", "--pipelines", pipelines.path, "--store", store, "--token", "unused",
+                         "--server", "http://127.0.0.1:9", "--clusters", folder.appendingPathComponent("none.yaml").path]
+        let first = Process()
+        first.executableURL = ValidateCommandTests.binary
+        first.arguments = arguments + ["--interval", "0.2"]
+        let log = folder.appendingPathComponent("first.out")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        first.standardOutput = try FileHandle(forWritingTo: log)
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        // SIGKILL: a process started from a test worker thread may inherit blocked signals (SIGTERM among them).
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        // Its first line comes after it claimed the store ("loaded 0 workflows …").
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !seen.contains("scheduler: loaded"), Date() < deadline, first.isRunning {
+            Thread.sleep(forTimeInterval: 0.1)
+            seen = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        }
+        #expect(seen.contains("scheduler: loaded"), "\(seen)")
+
+        let second = try cli.run(arguments + ["--once"])
+        #expect(second.status == 2, "\(second.stdout) \(second.stderr)")
+        #expect(second.stderr.contains("another bursar scheduler runs on"), "\(second.stderr)")
+
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let after = try cli.run(arguments + ["--once"])
+        #expect(after.status == 0, "\(after.stderr)")
+    }
+}
