@@ -106,7 +106,7 @@ let package = Package(
 
         // A simulated cluster (pure): SparkApplications admitted under the deployed queue limits as YuniKorn admits
         // them, run for a duration, ending with YuniKorn's summary line; watch history; the clock is passed in.
-        .target(name: "SimCluster", dependencies: ["Routing", "QueueConfig", "SourceDocuments", "Timestamps", "Gzip"],
+        .target(name: "SimCluster", dependencies: ["Ingest", "Routing", "QueueConfig", "SourceDocuments", "Timestamps", "Gzip"],
                 swiftSettings: swiftSettings),
 
         // The workflow scheduler (the edge): definitions read from Pipelines/, each pass over the store (runs, jobs,
@@ -129,7 +129,7 @@ let package = Package(
         // The simulated cluster served over HTTP (the edge): a subset of the Kubernetes API on loopback, a driver
         // advancing the core with a scaled wall clock, and the summary log file.
         .target(name: "SimClusterServer", dependencies: [
-            "SimCluster", "Routing",
+            "SimCluster", "Routing", "Ingest",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -180,7 +180,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Workflows", "InsightStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SimClusterTests", dependencies: ["SimCluster", "Routing", "Ingest", "QueueConfig", "Gzip"], swiftSettings: swiftSettings),
-        .testTarget(name: "SimClusterServerTests", dependencies: ["SimClusterServer", "SimCluster",
+        .testTarget(name: "SimClusterServerTests", dependencies: ["SimClusterServer", "SimCluster", "Ingest",
                                                                  .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Workflows", "Schedules"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+public import Ingest
 public import Routing
 import QueueConfig
 import Foundation
@@ -80,7 +81,7 @@ public struct SimStep: Sendable {
     /// State changes, in resourceVersion order.
     public var events: [WatchEvent] = []
     /// Applications that ran and ended, in the order they ended.
-    public var summaries: [AppSummaryRecord] = []
+    public var summaries: [AppSummary] = []
 
     /// Nothing changed.
     public init() {}
@@ -525,15 +526,17 @@ public struct SimulatedCluster: Sendable {
     }
 
     /// The summary YuniKorn logs: resource·seconds over whole seconds, as `AggregateTrackedResource` truncates.
-    private func summary(_ application: SimApplication, endedAt end: Int64, state: String) -> AppSummaryRecord {
+    private func summary(_ application: SimApplication, endedAt end: Int64, state: String) -> AppSummary {
         let started = application.startedAt ?? end
         let seconds = max(0, (end - started) / 1000)
         let demand = application.manifest.demand.amounts
-        return AppSummaryRecord(
-            applicationID: application.manifest.applicationID, submissionTime: application.createdAt, startTime: started,
-            finishTime: end, user: application.manifest.user, queue: application.manifest.queue, state: state,
-            rmID: settings.cluster,
-            usage: ["pods", "vcore", "memory"].map { ($0, (demand[$0] ?? 0).multipliedReportingOverflow(by: seconds).partialValue) })
+        return AppSummary(
+            format: .yunikorn, applicationID: application.manifest.applicationID, rmID: settings.cluster,
+            submissionTime: application.createdAt, startTime: started, finishTime: end, user: application.manifest.user,
+            queue: application.manifest.queue, state: state,
+            usage: Dictionary(uniqueKeysWithValues: ["pods", "vcore", "memory"].map {
+                ($0, (demand[$0] ?? 0).multipliedReportingOverflow(by: seconds).partialValue)
+            }))
     }
 
     /// Deletes the oldest finished applications past `maxFinishedApplications`.

@@ -1,3 +1,4 @@
+import Ingest
 import Foundation
 public import Hummingbird
 public import Logging
@@ -132,7 +133,7 @@ public final class SimClusterServer: Sendable {
         throws(SimClusterError) -> T
     {
         let now = simulatedNow()
-        let (value, summaries) = try shared.withLock { shared throws(SimClusterError) -> (T, [AppSummaryRecord]) in
+        let (value, summaries) = try shared.withLock { shared throws(SimClusterError) -> (T, [AppSummary]) in
             let (value, step) = try body(&shared.cluster, now)
             Self.publish(step.events, to: &shared)
             return (value, step.summaries)
@@ -143,7 +144,7 @@ public final class SimClusterServer: Sendable {
 
     private func mutate(_ body: (inout SimulatedCluster, Int64) -> ((), SimStep)) {
         let now = simulatedNow()
-        let summaries = shared.withLock { shared -> [AppSummaryRecord] in
+        let summaries = shared.withLock { shared -> [AppSummary] in
             let (_, step) = body(&shared.cluster, now)
             Self.publish(step.events, to: &shared)
             return step.summaries
@@ -151,7 +152,7 @@ public final class SimClusterServer: Sendable {
         write(summaries)
     }
 
-    private func write(_ summaries: [AppSummaryRecord]) {
+    private func write(_ summaries: [AppSummary]) {
         guard let log, !summaries.isEmpty else { return }
         for summary in summaries {
             let line = options.logFormat == .zap ? summary.zapLine : summary.fluentBitLine(namespace: settings.yunikornNamespace)

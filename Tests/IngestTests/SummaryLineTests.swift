@@ -126,3 +126,23 @@ struct SummaryLineTests {
         #expect(SummaryLine.parse(line) == .skipped)
     }
 }
+
+/// The YuniKorn ≥ 1.5 message written from a summary reads back to the same summary (the simulated cluster writes
+/// its logs with it).
+@Suite("The summary message, written")
+struct SummaryTextTests {
+    @Test func aWrittenMessageReadsBackToTheSameSummary() throws {
+        let summary = AppSummary(format: .yunikorn, applicationID: "ledger-features-r1-1", rmID: "moka-a", submissionTime: 1_796_524_512_554,
+                                 startTime: 1_796_524_513_000, finishTime: 1_796_524_632_554, user: "svc-ledger",
+                                 queue: "root.payments.ledger.tier1", state: "Failed",
+                                 usage: ["vcore": 360_000, "memory": 644_245_094_400, "pods": 360, "nvidia.com/gpu": 120],
+                                 preempted: ["vcore": 1_000], placeholder: [:])
+        let line = "2026-12-06T02:37:12.554Z\tINFO\tcore.scheduler.application.usage\tobjects/application_summary.go:60\t" + summary.yuniKornMessage
+        guard case .summary(let read) = SummaryLine.parse(line) else {
+            Issue.record("not read back: \(line)")
+            return
+        }
+        #expect(read == summary)
+        #expect(summary.yuniKornMessage.hasSuffix("PreemptedResource: TrackedResource{UNKNOWN:vcore=1000}, PlaceholderResource: TrackedResource{}}"))
+    }
+}

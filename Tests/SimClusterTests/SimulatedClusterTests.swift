@@ -106,7 +106,7 @@ struct SimulatedClusterTests {
         var sim = cluster()
         _ = try sim.applyQueueConfig(twoLeaves.replacingOccurrences(of: "maxapplications: 1", with: "maxapplications: 10")
             .replacingOccurrences(of: "{max: {vcore: \"8\", memory: 64Gi}}", with: "{max: {vcore: \"1000\"}}"), at: t0)
-        var summaries: [AppSummaryRecord] = []
+        var summaries: [AppSummary] = []
         for index in 0..<2000 {
             summaries += try sim.create(ManifestBuilder("many-\(index)").with { $0.duration = "\(1 + index % 7)" }.json,
                                         namespace: "spark", at: t0 + Int64(index) * 10).step.summaries
