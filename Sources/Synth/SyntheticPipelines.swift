@@ -1,3 +1,5 @@
+import Foundation
+
 /// Workflow definitions in the shape of Spinner's stress test (Pinterest's Airflow): many workflows of many
 /// jobs, chains and fan-outs up to 10 wide, all due in the same minute. For `bursar bench pipelines`, the
 /// scheduler's benchmark and tests; seeded, so the same arguments give the same files.
@@ -65,6 +67,23 @@ public enum SyntheticPipelines {
             files.append(File(path: "\(team)/\(name).yaml", text: text))
         }
         return files
+    }
+
+    /// Writes `files` under `<folder>/Pipelines/` and their mappings (`projects.csv`, `owners.csv`) under
+    /// `<folder>/mappings/`; returns the definitions' bytes.
+    public static func write(_ files: [File], to folder: String) throws -> Int {
+        var bytes = 0
+        for file in files {
+            let path = folder + "/Pipelines/" + file.path
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try file.text.write(toFile: path, atomically: false, encoding: .utf8)
+            bytes += file.text.utf8.count
+        }
+        try FileManager.default.createDirectory(atPath: folder + "/mappings", withIntermediateDirectories: true)
+        let rows = mappings()
+        try rows.projects.write(toFile: folder + "/mappings/projects.csv", atomically: false, encoding: .utf8)
+        try rows.owners.write(toFile: folder + "/mappings/owners.csv", atomically: false, encoding: .utf8)
+        return bytes
     }
 
     /// `projects.csv` and `owners.csv` for the projects `files` uses.

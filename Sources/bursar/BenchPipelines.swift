@@ -25,19 +25,9 @@ struct BenchPipelines: ParsableCommand {
 
     func run() throws {
         let folder = write ?? NSTemporaryDirectory() + "bursar-bench-pipelines-\(getpid())"
-        let pipelines = folder + "/Pipelines", mappingsFolder = folder + "/mappings"
+        let pipelines = folder + "/Pipelines"
         let files = SyntheticPipelines.files(workflows: workflows, jobs: jobs)
-        var bytes = 0
-        for file in files {
-            let path = pipelines + "/" + file.path
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try file.text.write(toFile: path, atomically: false, encoding: .utf8)
-            bytes += file.text.utf8.count
-        }
-        try FileManager.default.createDirectory(atPath: mappingsFolder, withIntermediateDirectories: true)
-        let mappings = SyntheticPipelines.mappings()
-        try mappings.projects.write(toFile: mappingsFolder + "/projects.csv", atomically: false, encoding: .utf8)
-        try mappings.owners.write(toFile: mappingsFolder + "/owners.csv", atomically: false, encoding: .utf8)
+        let bytes = try SyntheticPipelines.write(files, to: folder)
         defer { if write == nil { try? FileManager.default.removeItem(atPath: folder) } }
 
         BenchMachine.print()

@@ -21,17 +21,7 @@ struct BenchSchedulerSetup: ParsableCommand {
         let minuteOfDay = Int((tick / 60_000) % 1440)
         let files = SyntheticPipelines.files(workflows: workflows, jobs: jobs, minute: minuteOfDay % 60, hour: minuteOfDay / 60,
                                              catchupDays: 0, startDate: Timestamp.formatDate(tick))
-        var bytes = 0
-        for file in files {
-            let path = out + "/Pipelines/" + file.path
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try file.text.write(toFile: path, atomically: false, encoding: .utf8)
-            bytes += file.text.utf8.count
-        }
-        let mappings = SyntheticPipelines.mappings()
-        try FileManager.default.createDirectory(atPath: out + "/mappings", withIntermediateDirectories: true)
-        try mappings.projects.write(toFile: out + "/mappings/projects.csv", atomically: false, encoding: .utf8)
-        try mappings.owners.write(toFile: out + "/mappings/owners.csv", atomically: false, encoding: .utf8)
+        let bytes = try SyntheticPipelines.write(files, to: out)
         print("input: \(files.count) workflows × \(jobs) jobs = \(files.count * jobs) jobs, \(bytes) bytes of YAML, all due at \(Timestamp.format(tick))")
     }
 }

@@ -250,11 +250,7 @@ struct ClosedLoopTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-loop-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store: String
-        switch try backend.freshLocation(in: folder) {
-        case .sqlite(let path): store = "sqlite:" + path
-        case .postgres(let url): store = url
-        }
+        let store = try storeArgument(backend, in: folder)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -294,11 +290,7 @@ struct SchedulerClaimTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-claim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store: String
-        switch try backend.freshLocation(in: folder) {
-        case .sqlite(let path): store = "sqlite:" + path
-        case .postgres(let url): store = url
-        }
+        let store = try storeArgument(backend, in: folder)
         let pipelines = folder.appendingPathComponent("Pipelines")
         try FileManager.default.createDirectory(at: pipelines, withIntermediateDirectories: true)
         let arguments = ["scheduler", "run", "--pipelines", pipelines.path, "--store", store, "--token", "unused",
@@ -330,5 +322,13 @@ struct SchedulerClaimTests {
         first.waitUntilExit()
         let after = try cli.run(arguments + ["--once"])
         #expect(after.status == 0, "\(after.stderr)")
+    }
+}
+
+/// A fresh store of `backend` as `--store` takes it.
+func storeArgument(_ backend: Backend, in folder: URL) throws -> String {
+    switch try backend.freshLocation(in: folder) {
+    case .sqlite(let path): return "sqlite:" + path
+    case .postgres(let url): return url
     }
 }
