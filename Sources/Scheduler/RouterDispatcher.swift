@@ -67,7 +67,7 @@ public final class RouterDispatcher: JobDispatcher {
         } catch {
             throw Refusal(description: "cannot reach the router at \(router): \(error)", retryable: true)
         }
-        let answer = try? JSONSource.parse(response.body)
+        let answer = try? JSONSource.parse(Self.head(of: response.body))
         guard (200..<300).contains(response.status) else {
             let message = answer?["error"]?["message"]?.string ?? String(decoding: response.body.prefix(300), as: UTF8.self)
             throw Refusal(description: "the router answered \(response.status): \(message)",
@@ -78,6 +78,16 @@ public final class RouterDispatcher: JobDispatcher {
         }
         let cluster = answer?["cluster"]?.string ?? answer?["decision"]?["cluster"]?.string ?? ""
         return DispatchReceipt(appID: appID, cluster: cluster, namespace: answer?["decision"]?["namespace"]?.string)
+    }
+}
+
+extension RouterDispatcher {
+    /// The router's answer without the manifest it echoes last (`…,"manifest":{…}}`): everything the dispatcher
+    /// reads comes before it, so the manifest is not parsed for every dispatch. The marker cannot occur inside an
+    /// earlier string (its quotes would be escaped); an answer without it is returned whole.
+    static func head(of body: [UInt8]) -> [UInt8] {
+        guard let marker = body.firstRange(of: Array(#","manifest":"#.utf8)) else { return body }
+        return Array(body[..<marker.lowerBound]) + [0x7D]
     }
 }
 

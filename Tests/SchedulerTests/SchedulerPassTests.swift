@@ -302,3 +302,14 @@ struct PipelineFingerprintTests {
         #expect(PipelineFiles.fingerprint(folder.path).count == 2)
     }
 }
+
+@Suite("The router's answer, read")
+struct RouterAnswerTests {
+    @Test func theEchoedManifestIsLeftUnparsed() throws {
+        let body = Array(#"{"app_id":"a-1","decision":{"cluster":"moka-a","fallback_used":false,"namespace":"spark","queue":"root.p.q.tier1","reason":"say \",\"manifest\":\" here","source":"rule"},"state":"submitted","manifest":{"kind":"SparkApplication","metadata":{"name":"a-1"}}}"#.utf8) + [10]
+        let head = RouterDispatcher.head(of: body)
+        #expect(String(decoding: head, as: UTF8.self).hasSuffix(#""state":"submitted"}"#))
+        let whole = Array(#"{"error":{"code":"forbidden","message":"no"}}"#.utf8)
+        #expect(RouterDispatcher.head(of: whole) == whole)
+    }
+}
