@@ -49,14 +49,14 @@ public final class BuiltinSteps: Sendable {
         let appID = Self.appID(attempt)
         let receipt = DispatchReceipt(appID: appID, cluster: Self.cluster)
         guard let stepArguments = arguments[step] else {
-            throw RouterDispatcher.Refusal(description: "no arguments are configured for the built-in step \(step.rawValue)", retryable: false)
+            throw DispatchRefusal(description: "no arguments are configured for the built-in step \(step.rawValue)", retryable: false)
         }
         if running.withLock({ $0[appID] != nil }) { return receipt }
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         let logPath = (logs as NSString).appendingPathComponent(appID + ".log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let output = FileHandle(forWritingAtPath: logPath) else {
-            throw RouterDispatcher.Refusal(description: "cannot write \(logPath)", retryable: true)
+            throw DispatchRefusal(description: "cannot write \(logPath)", retryable: true)
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -74,7 +74,7 @@ public final class BuiltinSteps: Sendable {
         running.withLock { $0[appID] = process }
         do { try process.run() } catch {
             running.withLock { _ = $0.removeValue(forKey: appID) }
-            throw RouterDispatcher.Refusal(description: "cannot start \(executable): \(error)", retryable: true)
+            throw DispatchRefusal(description: "cannot start \(executable): \(error)", retryable: true)
         }
         deliver([AppReport(appID: appID, phase: .running, at: now())])
         return receipt
@@ -120,7 +120,7 @@ public struct SchedulerDispatcher: JobDispatcher {
     public func dispatch(_ attempt: DispatchAttempt) throws -> DispatchReceipt {
         guard case .bursar(let step) = attempt.action else { return try router.dispatch(attempt) }
         guard let steps else {
-            throw RouterDispatcher.Refusal(description: "built-in steps are not enabled on this scheduler", retryable: false)
+            throw DispatchRefusal(description: "built-in steps are not enabled on this scheduler", retryable: false)
         }
         return try steps.start(step, attempt: attempt)
     }

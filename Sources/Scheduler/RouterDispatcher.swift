@@ -29,12 +29,6 @@ public final class RouterDispatcher: JobDispatcher {
         return response
     }
 
-    /// What the router refused or could not be reached for; `retryable` when trying again later may work.
-    public struct Refusal: Error, CustomStringConvertible {
-        public var description: String
-        public var retryable: Bool
-    }
-
     public func dispatch(_ attempt: DispatchAttempt) throws -> DispatchReceipt {
         let document: SourceNode
         switch attempt.action {
@@ -44,19 +38,19 @@ public final class RouterDispatcher: JobDispatcher {
             let read: (file: String, text: String)
             switch PipelineFiles.readSparkFile(definition: attempt.definitionFile, path: path) {
             case .success(let found): read = found
-            case .failure(let problem): throw Refusal(description: "\(problem)", retryable: false)
+            case .failure(let problem): throw DispatchRefusal(description: "\(problem)", retryable: false)
             }
             let root: SourceNode?
             do { root = try YAMLSource.parse(read.text, limits: .submission) } catch {
-                throw Refusal(description: "\(error.problem(file: read.file))", retryable: false)
+                throw DispatchRefusal(description: "\(error.problem(file: read.file))", retryable: false)
             }
-            guard let root else { throw Refusal(description: "\(read.file) is empty", retryable: false) }
+            guard let root else { throw DispatchRefusal(description: "\(read.file) is empty", retryable: false) }
             switch SparkSpec.applicationDocument(root, identity: attempt.identity) {
             case .success(let labelled): document = labelled
-            case .failure(let error): throw Refusal(description: "\(error.problem(file: read.file))", retryable: false)
+            case .failure(let error): throw DispatchRefusal(description: "\(error.problem(file: read.file))", retryable: false)
             }
         case .bursar(let step):
-            throw Refusal(description: "the built-in step \(step.rawValue) is run by the scheduler, not the router", retryable: false)
+            throw DispatchRefusal(description: "the built-in step \(step.rawValue) is run by the scheduler, not the router", retryable: false)
         }
         let request = FetchRequest(method: .post, url: router + "/v1/submissions",
                                    headers: ["Content-Type: application/json", "Idempotency-Key: " + attempt.idempotencyKey],
@@ -65,16 +59,16 @@ public final class RouterDispatcher: JobDispatcher {
         do {
             response = try perform(request)
         } catch {
-            throw Refusal(description: "cannot reach the router at \(router): \(error)", retryable: true)
+            throw DispatchRefusal(description: "cannot reach the router at \(router): \(error)", retryable: true)
         }
         let answer = try? JSONSource.parse(Self.head(of: response.body))
         guard (200..<300).contains(response.status) else {
             let message = answer?["error"]?["message"]?.string ?? String(decoding: response.body.prefix(300), as: UTF8.self)
-            throw Refusal(description: "the router answered \(response.status): \(message)",
+            throw DispatchRefusal(description: "the router answered \(response.status): \(message)",
                           retryable: response.status >= 500 || response.status == 429)
         }
         guard let appID = answer?["app_id"]?.string else {
-            throw Refusal(description: "the router's answer has no app_id", retryable: true)
+            throw DispatchRefusal(description: "the router's answer has no app_id", retryable: true)
         }
         let cluster = answer?["cluster"]?.string ?? answer?["decision"]?["cluster"]?.string ?? ""
         return DispatchReceipt(appID: appID, cluster: cluster, namespace: answer?["decision"]?["namespace"]?.string)

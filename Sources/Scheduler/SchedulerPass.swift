@@ -25,6 +25,19 @@ public struct DispatchAttempt: Sendable {
     public var idempotencyKey: String
 }
 
+/// Why an attempt did not go out. `retryable`: trying again later may work (the router is down, a 5xx), so the
+/// job stays ready for the next pass; otherwise (the router refused the spec, its file is unreadable) sending it
+/// again cannot help, and the attempt ends failed with this reason, its retries following the job's policy.
+public struct DispatchRefusal: Error, CustomStringConvertible {
+    public var description: String
+    public var retryable: Bool
+
+    public init(description: String, retryable: Bool) {
+        self.description = description
+        self.retryable = retryable
+    }
+}
+
 /// What the dispatcher learned: the application id and where it went.
 public struct DispatchReceipt: Sendable, Equatable {
     public var appID: String
@@ -421,13 +434,13 @@ public struct SchedulerPass {
         // wave of ready jobs never keeps the clusters' reports waiting for long.
         let dispatch = selected.prefix(maxDispatchesPerPass)
         report.jobsHeld = held.count + (selected.count - dispatch.count)
-        let attempts: [(record: JobRecord, attempt: DispatchAttempt)] = dispatch.compactMap { candidate in
+        let attempts: [(record: JobRecord, attempt: DispatchAttempt, job: Job)] = dispatch.compactMap { candidate in
             guard let (workflow, run, record) = waitingJobs[candidate.runID + "/" + candidate.job] else { return nil }
             let job = workflow.jobs[record.position]
             let identity = SparkSpec.Identity(workflow: workflow.name, project: workflow.project, tier: workflow.tier, job: job.name,
                                               runID: run.runID, scheduledAt: run.scheduledAt, name: Self.applicationName(run: run.runID, job: job.name, attempt: record.attempt))
             return (record, DispatchAttempt(identity: identity, action: job.action, definitionFile: workflow.file, attempt: record.attempt,
-                                            idempotencyKey: "\(run.runID)/\(job.name)/\(record.attempt)"))
+                                            idempotencyKey: "\(run.runID)/\(job.name)/\(record.attempt)"), job)
         }
         let dispatcher = self.dispatcher, clock = self.clock
         // In chunks: each chunk's accepted attempts are written before the next chunk goes out.
@@ -440,21 +453,23 @@ public struct SchedulerPass {
     }
 
     /// Dispatches `attempts` up to `dispatchWidth` at once and writes the accepted ones together.
-    private func dispatchAndRecord(_ attempts: [(record: JobRecord, attempt: DispatchAttempt)], dispatcher: any JobDispatcher,
+    private func dispatchAndRecord(_ attempts: [(record: JobRecord, attempt: DispatchAttempt, job: Job)], dispatcher: any JobDispatcher,
                                    clock: @escaping @Sendable () -> Int64, now: Int64, passStarted: Int64,
                                    report: inout PassReport) throws {
-        let outcomes = Concurrent.map(attempts.map(\.attempt), width: dispatchWidth) { attempt -> (Result<DispatchReceipt, DispatchFailure>, Int64) in
+        let outcomes = Concurrent.map(attempts.map(\.attempt), width: dispatchWidth) { attempt -> (Result<DispatchReceipt, DispatchRefusal>, Int64) in
             do {
                 let receipt = try dispatcher.dispatch(attempt)
                 return (.success(receipt), clock())
+            } catch let refusal as DispatchRefusal {
+                return (.failure(refusal), clock())
             } catch {
-                return (.failure(DispatchFailure(description: "\(error)")), clock())
+                return (.failure(DispatchRefusal(description: "\(error)", retryable: true)), clock())
             }
         }
         Failpoint.reach("scheduler-after-dispatch")
         var submitted: [JobRecord] = []
         var submittedEvents: [SchedulerEvent] = []
-        for ((record, attempt), (outcome, acceptedAt)) in zip(attempts, outcomes) {
+        for ((record, attempt, job), (outcome, acceptedAt)) in zip(attempts, outcomes) {
             switch outcome {
             case .success(let receipt):
                 var updated = record
@@ -470,17 +485,30 @@ public struct SchedulerPass {
                 submittedEvents.append(SchedulerEvent(at: now, runID: record.runID, job: record.job, kind: "submitted",
                                                       detail: "attempt \(attempt.attempt): app \(receipt.appID) on \(receipt.cluster)"))
                 report.dispatchDelays.append(updated.submittedAt - max(record.readyAt, record.notBefore))
-            case .failure(let failure):
-                report.dispatchFailures.append("\(record.runID)/\(record.job): \(failure.description)")
+            case .failure(let refusal):
+                report.dispatchFailures.append("\(record.runID)/\(record.job): \(refusal.description)")
+                guard !refusal.retryable else { continue }
+                // Sent again it would be refused again: the attempt ends failed now, and the job's retries apply.
+                let instance = JobInstance(state: .submitted, attempt: record.attempt, notBefore: record.notBefore)
+                let next = RunProgress.ended(job, instance: instance, succeeded: false, at: now)
+                var updated = record
+                updated.state = next.state.rawValue
+                updated.attempt = next.attempt
+                updated.notBefore = next.notBefore
+                updated.reason = "refused: " + refusal.description
+                if next.state == .ready { updated.readyAt = next.notBefore } else { updated.endedAt = now }
+                submitted.append(updated)
+                if let memory, memory.records[updated.runID]?.indices.contains(updated.position) == true {
+                    memory.records[updated.runID]![updated.position] = updated
+                }
+                report.jobsFailed += 1
+                submittedEvents.append(SchedulerEvent(at: now, runID: record.runID, job: record.job,
+                                                      kind: next.state == .ready ? "retrying" : "failed",
+                                                      detail: "attempt \(attempt.attempt) refused: \(refusal.description)"))
             }
         }
         try store.applySchedulerChanges(runs: [], jobs: submitted, events: submittedEvents)
-        report.jobsDispatched += submitted.count
-    }
-
-    /// A dispatch that did not go through, said.
-    struct DispatchFailure: Error {
-        var description: String
+        report.jobsDispatched += submitted.filter { $0.state == JobState.submitted.rawValue }.count
     }
 
     /// A new run of `workflow` for `scheduledAt` (queued, every job waiting), with the run id every replica

@@ -313,3 +313,65 @@ struct RouterAnswerTests {
         #expect(RouterDispatcher.head(of: whole) == whole)
     }
 }
+
+/// A dispatcher that refuses every attempt, as the router refuses a spec it cannot accept (or, `retryable`,
+/// as an unreachable router fails).
+final class RefusingDispatcher: JobDispatcher {
+    let retryable: Bool
+    private let count = Mutex(0)
+    var attempts: Int { count.withLock { $0 } }
+    init(retryable: Bool) { self.retryable = retryable }
+    func dispatch(_ attempt: DispatchAttempt) throws -> DispatchReceipt {
+        count.withLock { $0 += 1 }
+        throw DispatchRefusal(description: "the router answered 400: spec.image is missing", retryable: retryable)
+    }
+}
+
+@Suite("A refused dispatch")
+struct RefusedDispatchTests {
+    func pass(_ store: InsightStore, _ dispatcher: RefusingDispatcher, at now: Int64) throws -> PassReport {
+        let sources = [PipelineSource(file: "w.yaml", text: definition("w", catchup: 0))]
+        let catalog = PipelineCheck.check(sources, context: PipelineContext(), readFile: { _, path in
+            .failure(.init(file: path, line: 0, message: "no spark files here"))
+        })
+        return try SchedulerPass(store: store, dispatcher: dispatcher).run(PipelineSnapshot(catalog: catalog, sources: sources), now: now)
+    }
+
+    /// Refused for good: the attempt ends failed at once, its one retry after retry_delay, then the run fails;
+    /// it is not sent again every pass.
+    @Test func aRefusalThatRetryingCannotFixEndsTheAttempt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-refused-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try Backend.sqlite.freshStore(in: folder)
+        let dispatcher = RefusingDispatcher(retryable: false)
+        let now = utc("2026-11-05T02:00")
+        _ = try pass(store, dispatcher, at: now)
+        _ = try pass(store, dispatcher, at: now + 1_000)
+        #expect(dispatcher.attempts == 1, "not sent again before the retry delay")
+        let run = try #require(try store.activeRuns().first)
+        let job = try #require(try store.jobs(ofRun: run.runID).first)
+        #expect(job.state == "ready" && job.attempt == 2 && job.reason?.contains("spec.image is missing") == true)
+        _ = try pass(store, dispatcher, at: now + 61_000)
+        _ = try pass(store, dispatcher, at: now + 62_000)
+        #expect(dispatcher.attempts == 2)
+        #expect(try store.run(run.runID)?.state == "failed")
+        #expect(try store.events(ofRun: run.runID).map(\.kind).contains("retrying"))
+    }
+
+    /// The router is down: the job stays ready and goes out again on the next pass.
+    @Test func aRetryableRefusalIsSentAgainNextPass() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-refused-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try Backend.sqlite.freshStore(in: folder)
+        let dispatcher = RefusingDispatcher(retryable: true)
+        let now = utc("2026-11-05T02:00")
+        _ = try pass(store, dispatcher, at: now)
+        _ = try pass(store, dispatcher, at: now + 1_000)
+        #expect(dispatcher.attempts == 2)
+        let run = try #require(try store.activeRuns().first)
+        let job = try #require(try store.jobs(ofRun: run.runID).first)
+        #expect(job.state == "ready" && job.attempt == 1)
+    }
+}
