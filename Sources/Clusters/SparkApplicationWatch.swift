@@ -45,9 +45,9 @@ public protocol SparkApplicationWatching: ClusterTarget {
     func watchSparkApplications(labelSelector: String?, from resourceVersion: String, timeoutSeconds: Int,
                                 _ receive: (SparkApplicationChange) -> Bool) throws -> String
 
-    /// Deletes a SparkApplication (the operator then removes its driver and executors); false when it was
-    /// already gone.
-    func deleteSparkApplication(namespace: String, name: String) throws -> Bool
+    /// Deletes a SparkApplication (the operator then removes its driver and executors) in `namespace` (nil: the
+    /// cluster's `spark_namespace`); false when it was already gone.
+    func deleteSparkApplication(namespace: String?, name: String) throws -> Bool
 }
 
 extension ClusterError {
@@ -161,8 +161,8 @@ extension KubernetesTarget: SparkApplicationWatching {
         return reached
     }
 
-    public func deleteSparkApplication(namespace: String, name: String) throws -> Bool {
-        let path = Self.sparkApplicationsPath(try checkedName(namespace, what: "namespace")) + "/" + (try checkedName(name, what: "name"))
+    public func deleteSparkApplication(namespace: String?, name: String) throws -> Bool {
+        let path = Self.sparkApplicationsPath(try checkedName(namespace ?? endpoint.sparkNamespace, what: "namespace")) + "/" + (try checkedName(name, what: "name"))
         // Foreground: the driver and executors go before the object does.
         let body = Array(#"{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Foreground"}"#.utf8)
         return try callRaw(.delete, path, body: body, absentIfNotFound: true) != nil
@@ -194,10 +194,10 @@ struct WatchLineReader {
             guard pending.count <= longest else { throw TooLong() }
             return []
         }
-        let whole = pending[...last]
+        let lines = pending[...last].split(separator: 10, omittingEmptySubsequences: true)
         pending = Array(pending[(last + 1)...])
-        guard pending.count <= longest else { throw TooLong() }
-        return whole.split(separator: 10, omittingEmptySubsequences: true).filter { $0.count <= longest }
+        guard pending.count <= longest, lines.allSatisfy({ $0.count <= longest }) else { throw TooLong() }
+        return lines
     }
 }
 

@@ -203,7 +203,8 @@ public struct ClusterCanceller: AppCanceller {
 
     public func cancel(cluster: String, namespace: String?, appID: String) throws {
         guard let target = targets[cluster] else { return }  // a dry-run cluster runs nothing to stop
-        // The router names each application after its app id, in the namespace its decision gave.
-        _ = try target.deleteSparkApplication(namespace: namespace ?? "spark", name: appID)
+        // The router names each application after its app id, in the namespace its decision gave (none recorded:
+        // the cluster's spark_namespace, where the router puts it by default).
+        _ = try target.deleteSparkApplication(namespace: namespace, name: appID)
     }
 }

@@ -113,3 +113,22 @@ struct SparkApplicationWatchTests {
 enum ClusterWatchLabel {
     static let selector = "bursar.dev/run-id"
 }
+
+@Suite("Watch stream lines")
+struct WatchLineReaderTests {
+    func take(_ reader: inout WatchLineReader, _ text: String) throws -> [String] {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBytes { try reader.take($0) }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func linesSplitAcrossPiecesComeOutWholeAndAnOverlongOneIsRefused() throws {
+        var reader = WatchLineReader(longest: 10)
+        #expect(try take(&reader, "{\"a\"") == [])
+        #expect(try take(&reader, ":1}\n\n{\"b\":2}\n{\"c") == ["{\"a\":1}", "{\"b\":2}"])
+        #expect(try take(&reader, "\":3}\n") == ["{\"c\":3}"])
+        // A whole line over the limit in one piece is refused, not dropped.
+        #expect(throws: WatchLineReader.TooLong.self) { _ = try take(&reader, "{\"long\":12345}\n") }
+        var unfinished = WatchLineReader(longest: 10)
+        #expect(throws: WatchLineReader.TooLong.self) { _ = try take(&unfinished, "{\"still going") }
+    }
+}
