@@ -70,11 +70,24 @@ extension InsightStore {
     /// KILLED) did not meet its SLO: it delivered nothing, as the scheduler records it.
     public func workflowRuns(from: Int64, to: Int64) throws -> [WorkflowRun] {
         var runs = try timedWorkflowRuns(from: from, to: to)
+        // Only a run with a failed application can have failed: those are found in one read of the failed
+        // applications submitted since the window began (a run's applications come after its tick), so the
+        // report does not look up every application of every run.
+        var withFailures = Set<String>()
+        let runOfApp = try prepared("SELECT workflow, run_id FROM job_apps WHERE app_id = ?")
+        for row in try prepared("""
+            SELECT app_id FROM apps WHERE state IN ('Failed', 'FAILED', 'KILLED', 'failed', 'killed') AND submitted_at >= ?
+            """).query([.integer(from)]) {
+            if let run = try runOfApp.query([.text(row[0].string ?? "")]).first {
+                withFailures.insert("\(run[0].string ?? "")\u{0}\(run[1].string ?? "")")
+            }
+        }
         let jobApps = try prepared("SELECT app_id, job FROM job_apps WHERE workflow = ? AND run_id = ?")
         let app = try prepared("""
             SELECT a.state, a.submitted_at FROM app_keys k JOIN apps a ON a.seq = k.seq WHERE k.app_hash = ? AND a.app_id = ?
             """)
-        for index in runs.indices where runs[index].outcome == .met {
+        for index in runs.indices where runs[index].outcome == .met
+            && withFailures.contains("\(runs[index].workflow)\u{0}\(runs[index].runID)") {
             var latest: [String: (submitted: Int64, failed: Bool)] = [:]
             for row in try jobApps.query([.text(runs[index].workflow), .text(runs[index].runID)]) {
                 let appID = row[0].string ?? "", job = row[1].string ?? ""

@@ -108,6 +108,36 @@ struct IngestStoreTests {
         #expect(runs.first?.org == "payments")
     }
 
+    /// A run whose applications all finished in time is missed when a job's latest application failed, and met
+    /// when a failed attempt was followed by one that completed.
+    @Test(arguments: Backend.available)
+    func aRunWhoseJobFailedForGoodIsMissed(backend: Backend) throws {
+        let store = try InsightStore(try backend.freshLocation())
+        let folder = try Scratch.directory()
+        let t = Lines.day + 2 * HourlyUsage.hourMillis
+        func line(_ app: String, start: Int64, failed: Bool) -> String {
+            let text = Lines.yunikorn(app, queue: "root.payments.ledger.tier1", start: start, minutes: 5)
+            return failed ? text.replacingOccurrences(of: "State: Completed", with: "State: Failed") : text
+        }
+        try Scratch.write([
+            line("ra-load-1", start: t, failed: true), line("ra-load-2", start: t + 600_000, failed: false),  // retried: met
+            line("rb-load-1", start: t, failed: false), line("rb-publish-1", start: t + 600_000, failed: true),  // missed
+        ].joined(separator: "\n") + "\n", to: folder.appendingPathComponent("logs/moka-a/yk.log"))
+        var mappings = Self.sampleMappings()
+        mappings.load(.jobApps, text: """
+            app_id,workflow,job,run_id,scheduled_at
+            ra-load-1,nightly-ledger,load,ra,2025-11-20T02:00:00Z
+            ra-load-2,nightly-ledger,load,ra,2025-11-20T02:00:00Z
+            rb-load-1,nightly-ledger,load,rb,2025-11-20T02:00:00Z
+            rb-publish-1,nightly-ledger,publish,rb,2025-11-20T02:00:00Z
+
+            """)
+        _ = try ingest(store, folder, mappings: mappings)
+        let outcomes = Dictionary(uniqueKeysWithValues: try store.workflowRuns(from: 0, to: .max).map { ($0.runID, $0.outcome) })
+        // rb's applications all finished by 02:15, well within its 120-minute SLO: only its failed job misses it.
+        #expect(outcomes["ra"] == .met && outcomes["rb"] == .missed, "\(outcomes)")
+    }
+
     /// What the allocator reads: per queue and hour, usage by resource, run time and starts.
     @Test(arguments: Backend.available)
     func queueHoursReadBack(backend: Backend) throws {
