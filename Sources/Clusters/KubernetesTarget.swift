@@ -22,7 +22,7 @@ public final class KubernetesTarget: ClusterTarget {
     public init(cluster: String, endpoint: KubernetesEndpoint, timeout: Duration = .seconds(30)) {
         self.cluster = cluster
         self.endpoint = endpoint
-        pool = FetcherPool(timeout: timeout)
+        pool = FetcherPool(timeout: timeout, connectTimeout: min(timeout, .seconds(10)), maxBodyBytes: 64 << 20, keep: 4)
     }
 
     /// The collection path of SparkApplications in `namespace`.
@@ -270,36 +270,5 @@ enum KubernetesNames {
             return false
         }
         return bytes.allSatisfy { alphanumeric($0) || $0 == 45 || $0 == 46 }
-    }
-}
-
-/// A few idle libcurl handles shared by the threads calling one target: a handle serves one request at a time,
-/// and reusing one keeps its connection (and TLS session) to the API server.
-final class FetcherPool: @unchecked Sendable {
-    // @unchecked: `idle` is only touched under `lock`, and a handle is used by one thread between take and give.
-    private let lock = NSLock()
-    private var idle: [HTTPFetcher] = []
-    private let timeout: Duration
-    private static let keep = 4
-
-    init(timeout: Duration) {
-        self.timeout = timeout
-    }
-
-    func perform(_ request: FetchRequest) throws(HTTPFetchError) -> FetchResponse {
-        lock.lock()
-        let reused = idle.popLast()
-        lock.unlock()
-        let fetcher: HTTPFetcher
-        if let reused {
-            fetcher = reused
-        } else {
-            fetcher = try HTTPFetcher(timeout: timeout, connectTimeout: min(timeout, .seconds(10)), maxBodyBytes: 64 << 20)
-        }
-        let response = try fetcher.perform(request)
-        lock.lock()
-        if idle.count < Self.keep { idle.append(fetcher) }
-        lock.unlock()
-        return response
     }
 }

@@ -17,13 +17,12 @@ public enum Concurrent {
         let workers = min(max(1, width), elements.count)
         guard workers > 1 else { return elements.map(transform) }
         let slots = Slots<Output>(count: elements.count)
-        let next = Slots<Int>(count: 1)
-        next.set(0, 0)
+        let next = NextIndex(below: elements.count)
         let group = DispatchGroup()
         for _ in 0..<workers {
             group.enter()
             let thread = Thread {
-                while let index = next.claim(below: elements.count) {
+                while let index = next.claim() {
                     slots.set(index, transform(elements[index]))
                 }
                 group.leave()
@@ -43,23 +42,30 @@ public enum Concurrent {
         return (a.values()[0], b.values()[0])
     }
 
-    fileprivate final class Slots<Output>: @unchecked Sendable {
-        fileprivate var storage: [Output?]
-        fileprivate let lock = NSLock()
+    private final class Slots<Output>: @unchecked Sendable {
+        private var storage: [Output?]
+        private let lock = NSLock()
         init(count: Int) { storage = Array(repeating: nil, count: count) }
         func set(_ index: Int, _ value: Output) { lock.lock(); storage[index] = value; lock.unlock() }
         func values() -> [Output] { storage.map { $0! } }
     }
 }
 
-extension Concurrent.Slots where Output == Int {
-    /// The next index to work on, or nil when all are taken (slot 0 is the counter).
-    func claim(below count: Int) -> Int? {
+/// The next index a worker takes, handed out once each.
+private final class NextIndex: @unchecked Sendable {
+    // @unchecked: `next` is only touched under `lock`.
+    private let lock = NSLock()
+    private var next = 0
+    private let count: Int
+
+    init(below count: Int) { self.count = count }
+
+    /// The next index to work on, or nil when all are taken.
+    func claim() -> Int? {
         lock.lock()
         defer { lock.unlock() }
-        let index = storage[0]!
-        guard index < count else { return nil }
-        storage[0] = index + 1
-        return index
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
     }
 }

@@ -54,7 +54,7 @@ public final class ClusterWatch: Sendable {
         var stopped = false
     }
 
-    /// Watches `targets` once `start` is called; `positions` are the resourceVersions the store holds.
+    /// Watches `targets` once `start` is called, each request asking the server to keep the stream open `watchSeconds`.
     public init(targets: [any SparkApplicationWatching], watchSeconds: Int = 300, now: @escaping @Sendable () -> Int64) {
         self.targets = targets
         self.watchSeconds = watchSeconds

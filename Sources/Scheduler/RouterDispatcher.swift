@@ -9,24 +9,14 @@ public import Workflows
 public final class RouterDispatcher: JobDispatcher {
     public let router: String
     public let token: String
-    /// Idle libcurl handles (each keeps its connection to the router), one per dispatch in progress at most.
-    private let idle: IdleFetchers
-    private let timeoutSeconds: Int
+    /// libcurl handles (each keeps its connection to the router), one per dispatch in progress.
+    private let pool: FetcherPool
 
     /// `router` is the base URL (`http://127.0.0.1:8080`).
-    public init(router: String, token: String, timeoutSeconds: Int = 30) throws {
+    public init(router: String, token: String, timeoutSeconds: Int = 30) {
         self.router = router.hasSuffix("/") ? String(router.dropLast()) : router
         self.token = token
-        self.timeoutSeconds = timeoutSeconds
-        idle = IdleFetchers()
-    }
-
-    /// Sends `request` on an idle handle (a new one when all are busy), which is kept afterwards.
-    private func perform(_ request: FetchRequest) throws -> FetchResponse {
-        let fetcher = try idle.take() ?? HTTPFetcher(timeout: .seconds(timeoutSeconds), maxBodyBytes: 1 << 20)
-        let response = try fetcher.perform(request)
-        idle.give(fetcher)
-        return response
+        pool = FetcherPool(timeout: .seconds(timeoutSeconds), maxBodyBytes: 1 << 20, keep: 32)
     }
 
     public func dispatch(_ attempt: DispatchAttempt) throws -> DispatchReceipt {
@@ -57,7 +47,7 @@ public final class RouterDispatcher: JobDispatcher {
                                    body: SparkSpec.jsonBody(document), bearerToken: token)
         let response: FetchResponse
         do {
-            response = try perform(request)
+            response = try pool.perform(request)
         } catch {
             throw DispatchRefusal(description: "cannot reach the router at \(router): \(error)", retryable: true)
         }
@@ -82,24 +72,5 @@ extension RouterDispatcher {
     static func head(of body: [UInt8]) -> [UInt8] {
         guard let marker = body.firstRange(of: Array(#","manifest":"#.utf8)) else { return body }
         return Array(body[..<marker.lowerBound]) + [0x7D]
-    }
-}
-
-/// libcurl handles not in use; a handle is used by one thread between `take` and `give`.
-private final class IdleFetchers: @unchecked Sendable {
-    // @unchecked: `handles` is only touched under `lock`.
-    private let lock = NSLock()
-    private var handles: [HTTPFetcher] = []
-
-    func take() -> HTTPFetcher? {
-        lock.lock()
-        defer { lock.unlock() }
-        return handles.popLast()
-    }
-
-    func give(_ fetcher: HTTPFetcher) {
-        lock.lock()
-        defer { lock.unlock() }
-        if handles.count < 32 { handles.append(fetcher) }
     }
 }

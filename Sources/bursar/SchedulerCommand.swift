@@ -171,7 +171,7 @@ struct SchedulerRun: ParsableCommand {
             started.adopt(inFlight: orphans)
             steps = started
         }
-        var pass = SchedulerPass(store: store, dispatcher: SchedulerDispatcher(router: try RouterDispatcher(router: base, token: token), steps: steps),
+        var pass = SchedulerPass(store: store, dispatcher: SchedulerDispatcher(router: RouterDispatcher(router: base, token: token), steps: steps),
                                  limits: .init(global: maxInFlight, perQueue: maxPerQueue, backfill: maxBackfill),
                                  canceller: SchedulerCanceller(clusters: ClusterCanceller(targets: watched), steps: steps), dispatchWidth: dispatchWidth)
         // One pass (--once) would end the steps it starts as it exits: they wait for the daemon.
