@@ -16,6 +16,7 @@ jobs="${JOBS:-200}"
 load="${LOAD:-60}"
 after="${AFTER:-20}"
 duration="${DURATION:-2}"
+width="${WIDTH:-64}"
 stores="${STORES:-sqlite postgres}"
 if [ -z "${BURSAR_BIN:-}" ]; then
     swift build -c release --product bursar >/dev/null
@@ -71,7 +72,7 @@ run_one() {
     if [ "$router" = "http://" ]; then echo "the router did not start:"; cat "$work/router.err"; return 1; fi
 
     local scheduler_args=(scheduler run --pipelines "$work/Pipelines" --store "$store" --server "$router" --token "$(cat "$work/token")"
-        --clusters "$work/clusters.yaml" --no-builtin-steps --interval 0.2 --max-in-flight 1000000 --max-per-queue 1000000 --dispatch-width 16)
+        --clusters "$work/clusters.yaml" --no-builtin-steps --interval 0.2 --max-in-flight 1000000 --max-per-queue 1000000 --dispatch-width "$width")
     "$bin" "${scheduler_args[@]}" > "$work/scheduler.out" 2> "$work/scheduler.err" &
     local scheduler=$!
     pids+=($scheduler)

@@ -45,19 +45,23 @@ public final class KubernetesTarget: ClusterTarget {
         let namespace = try checkedName(namespace ?? endpoint.sparkNamespace, what: "namespace")
         let path = Self.sparkApplicationsPath(namespace)
         let operation = "POST \(path)"
-        let manifest = try? JSONObject.parse(manifestJSON)
-        guard manifest?["kind"] as? String == "SparkApplication" else {
+        let manifest = try? KubernetesObjectFields.read(manifestJSON)
+        guard manifest?.kind == "SparkApplication" else {
             throw ClusterError(.invalidRequest, cluster: cluster, operation: operation,
                                message: manifest == nil ? "the manifest is not a JSON object"
                                    : "the manifest's kind is not SparkApplication",
                                hint: "send a SparkApplication manifest as a JSON object")
         }
-        let object = try call(.post, path, body: manifestJSON)
-        let meta = JSONObject.metadata(object)
-        guard let name = meta.name, let uid = meta.uid, let version = meta.version else {
+        let answer: KubernetesObjectFields
+        do { answer = try KubernetesObjectFields.read(try callRaw(.post, path, body: manifestJSON)) } catch let error as ClusterError {
+            throw error
+        } catch {
+            throw malformed(operation, "\(error)")
+        }
+        guard let name = answer.name, let uid = answer.uid, let version = answer.resourceVersion else {
             throw malformed(operation, "the answer has no metadata.name, uid and resourceVersion")
         }
-        return CreatedSparkApplication(name: name, namespace: meta.namespace ?? namespace, uid: uid,
+        return CreatedSparkApplication(name: name, namespace: answer.namespace ?? namespace, uid: uid,
                                        resourceVersion: version)
     }
 
@@ -65,9 +69,13 @@ public final class KubernetesTarget: ClusterTarget {
     public func sparkApplicationStatus(namespace: String?, name: String) throws -> SparkApplicationStatus {
         let namespace = try checkedName(namespace ?? endpoint.sparkNamespace, what: "namespace")
         let path = Self.sparkApplicationsPath(namespace) + "/" + (try checkedName(name, what: "name"))
-        let object = try call(.get, path)
-        do {
-            return try JSONObject.sparkStatus(object)
+        let bytes = try callRaw(.get, path)
+        do throws(QueueConfigMap.Malformed) {
+            let object = try KubernetesObjectFields.read(bytes)
+            guard object.kind == "SparkApplication" else {
+                throw QueueConfigMap.Malformed(reason: "the answer is not a SparkApplication with name, uid and resourceVersion")
+            }
+            return try object.sparkStatus()
         } catch {
             throw malformed("GET \(path)", error.reason)
         }

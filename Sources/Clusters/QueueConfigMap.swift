@@ -113,23 +113,5 @@ enum JSONObject {
         return (metadata["name"] as? String, metadata["namespace"] as? String, metadata["uid"] as? String,
                 metadata["resourceVersion"] as? String)
     }
-
-    /// A SparkApplication object's status as the operator wrote it.
-    static func sparkStatus(_ object: [String: Any]) throws(QueueConfigMap.Malformed) -> SparkApplicationStatus {
-        let meta = metadata(object)
-        guard object["kind"] as? String == "SparkApplication", let name = meta.name, let uid = meta.uid,
-              let version = meta.version else {
-            throw QueueConfigMap.Malformed(reason: "the answer is not a SparkApplication with name, uid and resourceVersion")
-        }
-        let status = object["status"] as? [String: Any]
-        let state = status?["applicationState"] as? [String: Any]
-        let stateText = (state?["state"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-        return SparkApplicationStatus(
-            name: name, namespace: meta.namespace ?? "", uid: uid, state: stateText ?? SparkApplicationStatus.unknownState,
-            errorMessage: (state?["errorMessage"] as? String).flatMap { $0.isEmpty ? nil : $0 },
-            sparkApplicationID: status?["sparkApplicationId"] as? String, resourceVersion: version,
-            labels: ((object["metadata"] as? [String: Any])?["labels"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String },
-            submittedAt: (status?["lastSubmissionAttemptTime"] as? String).flatMap { Timestamp.parse($0, allowingDate: false) },
-            terminatedAt: (status?["terminationTime"] as? String).flatMap { Timestamp.parse($0, allowingDate: false) })
-    }
 }
+

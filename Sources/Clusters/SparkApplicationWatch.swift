@@ -1,5 +1,6 @@
 import Foundation
 import HTTPFetch
+import JSONText
 
 /// One change a watch on SparkApplications reports.
 public enum SparkApplicationChange: Sendable, Equatable {
@@ -73,21 +74,45 @@ extension KubernetesTarget: SparkApplicationWatching {
             if let next { query.append(("continue", next)) }
             let path = Self.allSparkApplicationsPath + Self.query(query)
             let bytes = try callRaw(.get, path, absentIfNotFound: false) ?? []
-            let page: [String: Any]
-            do { page = try JSONObject.parse(bytes) } catch { throw malformed("GET \(path)", error.reason) }
-            let metadata = page["metadata"] as? [String: Any] ?? [:]
-            guard let pageVersion = metadata["resourceVersion"] as? String, !pageVersion.isEmpty else {
+            var pageVersion: String?
+            var objects: [KubernetesObjectFields] = []
+            next = nil
+            do {
+                var reader = JSONReader(bytes)
+                guard try reader.peek() == .object else { throw malformed("GET \(path)", "the body is JSON but not an object") }
+                try reader.object { key, reader in
+                    switch key {
+                    case "metadata" where try reader.peek() == .object:
+                        try reader.object { key, reader in
+                            switch key {
+                            case "resourceVersion": pageVersion = try reader.optionalString()
+                            case "continue": next = try reader.optionalString()
+                            default: try reader.skip()
+                            }
+                        }
+                    case "items" where try reader.peek() == .array:
+                        try reader.array { reader in
+                            // Items of another shape are passed over, as a list of SparkApplications holds none.
+                            if try reader.peek() == .object { objects.append(try KubernetesObjectFields.read(&reader)) } else { try reader.skip() }
+                        }
+                    default: try reader.skip()
+                    }
+                }
+                try reader.finish()
+            } catch let error as ClusterError {
+                throw error
+            } catch {
+                throw malformed("GET \(path)", "the body is not JSON (\(error))")
+            }
+            guard let pageVersion, !pageVersion.isEmpty else {
                 throw malformed("GET \(path)", "the list has no metadata.resourceVersion")
             }
             // Every page of one list is a snapshot at its first page's version.
             if version.isEmpty { version = pageVersion }
-            for case let object as [String: Any] in page["items"] as? [Any] ?? [] {
-                var object = object
-                // List items carry no kind of their own.
-                if object["kind"] == nil { object["kind"] = "SparkApplication" }
-                do { items.append(try JSONObject.sparkStatus(object)) } catch { throw malformed("GET \(path)", error.reason) }
+            for object in objects {
+                do { items.append(try object.sparkStatus()) } catch { throw malformed("GET \(path)", error.reason) }
             }
-            next = (metadata["continue"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            if next?.isEmpty == true { next = nil }
         } while next != nil
         return SparkApplicationList(items: items, resourceVersion: version)
     }
@@ -210,26 +235,38 @@ enum WatchEvent {
     case malformed(String)
 
     static func read(_ line: ArraySlice<UInt8>) -> WatchEvent {
-        guard let value = try? JSONSerialization.jsonObject(with: Data(line)), let event = value as? [String: Any],
-              let type = event["type"] as? String, var object = event["object"] as? [String: Any] else {
-            return .malformed("a watch line is not a {\"type\", \"object\"} event")
+        var reader = JSONReader(line)
+        var type: String?
+        var object: KubernetesObjectFields?
+        do {
+            guard try reader.peek() == .object else { return .malformed("a watch line is not a {\"type\", \"object\"} event") }
+            try reader.object { key, reader in
+                switch key {
+                case "type": type = try reader.optionalString()
+                case "object" where try reader.peek() == .object: object = try KubernetesObjectFields.read(&reader)
+                default: try reader.skip()
+                }
+            }
+            try reader.finish()
+        } catch {
+            return .malformed("a watch line is not JSON (\(error))")
         }
+        guard let type, let object else { return .malformed("a watch line is not a {\"type\", \"object\"} event") }
         switch type {
         case "ADDED", "MODIFIED", "DELETED":
-            if object["kind"] == nil { object["kind"] = "SparkApplication" }
-            guard let status = try? JSONObject.sparkStatus(object) else {
+            guard let status = try? object.sparkStatus() else {
                 return .malformed("a \(type) event's object is not a SparkApplication with name, uid and resourceVersion")
             }
             return .change(type == "DELETED" ? .deleted(status) : .upsert(status))
         case "BOOKMARK":
-            guard let version = JSONObject.metadata(object).version, !version.isEmpty else {
+            guard let version = object.resourceVersion, !version.isEmpty else {
                 return .malformed("a BOOKMARK event has no metadata.resourceVersion")
             }
             return .change(.bookmark(resourceVersion: version))
         case "ERROR":
-            let code = (object["code"] as? Int) ?? 500
-            let message = object["message"] as? String ?? "the watch failed"
-            return code == 410 ? .expired(message) : .error(code: code, reason: object["reason"] as? String, message: message)
+            let code = object.code.map { Int(clamping: $0) } ?? 500
+            let message = object.message ?? "the watch failed"
+            return code == 410 ? .expired(message) : .error(code: code, reason: object.reason, message: message)
         default:
             return .malformed("a watch event has the unknown type \(type)")
         }

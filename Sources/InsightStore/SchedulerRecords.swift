@@ -431,13 +431,31 @@ extension InsightStore {
 }
 
 /// What the scheduler's benchmark reads back from the store: each figure from the times the store holds.
+///
+/// A run with no job running yet, or a ready job not yet accepted, is still waiting when the figures are read:
+/// it is kept as a censored sample (its wait so far, a lower bound) rather than left out, so a percentile over a
+/// backlog can never look better than it is.
 public struct SchedulerFigures: Sendable {
-    /// Per run: tick → run created (ms).
-    public var scheduleDelays: [Int64] = []
-    /// Per run: tick → its first job seen running on the cluster (ms); runs with no job running yet left out.
-    public var firstJobDelays: [Int64] = []
-    /// Per job attempt submitted: dispatchable → accepted by the router (ms).
-    public var dispatchDelays: [Int64] = []
+    /// One measured delay (ms) of a run or job of the workflow version `digest`.
+    public struct Sample: Sendable, Equatable {
+        public var digest: String
+        public var millis: Int64
+        /// Still waiting when read: `millis` is the wait so far.
+        public var censored: Bool
+
+        public init(digest: String, millis: Int64, censored: Bool = false) {
+            self.digest = digest
+            self.millis = millis
+            self.censored = censored
+        }
+    }
+
+    /// Per run: tick → run created.
+    public var scheduleDelays: [Sample] = []
+    /// Per run: tick → its first job seen running on the cluster.
+    public var firstJobDelays: [Sample] = []
+    /// Per job attempt: dispatchable → accepted by the router.
+    public var dispatchDelays: [Sample] = []
     /// Submission times of every job attempt (ms), for the rate.
     public var submissions: [Int64] = []
     /// Jobs by state.
@@ -446,29 +464,39 @@ public struct SchedulerFigures: Sendable {
 }
 
 extension InsightStore {
-    /// The figures of runs scheduled at or after `since` (epoch ms).
-    public func schedulerFigures(since: Int64) throws -> SchedulerFigures {
+    /// The figures of runs scheduled at or after `since`, read at `asOf` (epoch ms).
+    public func schedulerFigures(since: Int64, asOf: Int64) throws -> SchedulerFigures {
         var figures = SchedulerFigures()
-        for row in try prepared("SELECT scheduled_at, created_at FROM wf_runs WHERE scheduled_at >= ?").query([.integer(since)]) {
-            figures.scheduleDelays.append((row[1].int64 ?? 0) - (row[0].int64 ?? 0))
+        var runs: [String: (digest: String, tick: Int64)] = [:]
+        for row in try prepared("SELECT run_id, digest, scheduled_at, created_at FROM wf_runs WHERE scheduled_at >= ?").query([.integer(since)]) {
+            let digest = row[1].string ?? "", tick = row[2].int64 ?? 0
+            runs[row[0].string ?? ""] = (digest, tick)
+            figures.scheduleDelays.append(.init(digest: digest, millis: (row[3].int64 ?? 0) - tick))
             figures.runs += 1
         }
+        var started = Set<String>()
         for row in try prepared("""
-            SELECT r.scheduled_at, MIN(j.started_at) FROM wf_runs r JOIN wf_jobs j ON j.run_id = r.run_id
-            WHERE r.scheduled_at >= ? AND j.started_at > 0 GROUP BY r.run_id, r.scheduled_at
+            SELECT r.run_id, r.digest, r.scheduled_at, MIN(j.started_at) FROM wf_runs r JOIN wf_jobs j ON j.run_id = r.run_id
+            WHERE r.scheduled_at >= ? AND j.started_at > 0 GROUP BY r.run_id, r.digest, r.scheduled_at
             """).query([.integer(since)]) {
-            figures.firstJobDelays.append((row[1].int64 ?? 0) - (row[0].int64 ?? 0))
+            started.insert(row[0].string ?? "")
+            figures.firstJobDelays.append(.init(digest: row[1].string ?? "", millis: (row[3].int64 ?? 0) - (row[2].int64 ?? 0)))
+        }
+        for (runID, run) in runs where !started.contains(runID) && asOf >= run.tick {
+            figures.firstJobDelays.append(.init(digest: run.digest, millis: asOf - run.tick, censored: true))
         }
         for row in try prepared("""
-            SELECT j.submitted_at, CASE WHEN j.ready_at > j.not_before THEN j.ready_at ELSE j.not_before END, j.state
+            SELECT r.digest, j.submitted_at, CASE WHEN j.ready_at > j.not_before THEN j.ready_at ELSE j.not_before END, j.state
             FROM wf_runs r JOIN wf_jobs j ON j.run_id = r.run_id WHERE r.scheduled_at >= ?
             """).query([.integer(since)]) {
-            let submitted = row[0].int64 ?? 0
+            let digest = row[0].string ?? "", submitted = row[1].int64 ?? 0, dispatchable = row[2].int64 ?? 0, state = row[3].string ?? ""
             if submitted > 0 {
-                figures.dispatchDelays.append(submitted - (row[1].int64 ?? 0))
+                figures.dispatchDelays.append(.init(digest: digest, millis: submitted - dispatchable))
                 figures.submissions.append(submitted)
+            } else if state == "ready", dispatchable > 0, asOf >= dispatchable {
+                figures.dispatchDelays.append(.init(digest: digest, millis: asOf - dispatchable, censored: true))
             }
-            figures.jobStates[row[2].string ?? "", default: 0] += 1
+            figures.jobStates[state, default: 0] += 1
         }
         return figures
     }

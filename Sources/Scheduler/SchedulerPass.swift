@@ -392,6 +392,7 @@ public struct SchedulerPass {
                 continue
             }
             let queue = "\(workflow.project).tier\(workflow.tier)"
+            let runInFlight = instances.reduce(0) { $0 + ($1.state.isInFlight ? 1 : 0) }
             for (index, instance) in instances.enumerated() {
                 if instance.state.isInFlight {
                     inFlight.total += 1
@@ -402,7 +403,8 @@ public struct SchedulerPass {
                     report.builtinWaiting += 1
                 } else if instance.state == .ready, instance.notBefore <= now {
                     candidates.append(.init(runID: run.runID, job: records[index].job, tier: workflow.tier, isBackfill: run.kind == "backfill",
-                                            deadline: run.deadline, scheduledAt: run.scheduledAt, position: index, queue: queue))
+                                            deadline: run.deadline, scheduledAt: run.scheduledAt, position: index, queue: queue,
+                                            runInFlight: runInFlight))
                     waitingJobs[run.runID + "/" + records[index].job] = (workflow, run, records[index])
                 }
             }

@@ -3,8 +3,11 @@
 ///
 /// Tier 1 first; within a tier, scheduled work before backfills; then the run closest to its deadline (the
 /// deadline-aware dispatch Airflow lacks: it orders by priority weight and then by when a task became ready);
-/// then the earlier tick, then the job's place in its workflow's order. A flood of tier-3 or backfill work
-/// therefore never delays a ready tier-1 job: the tier-1 job sorts ahead of all of it and takes the next slot.
+/// then, among runs with the same deadline, turns: each run's first job before any run's second, counting the
+/// jobs it already has in flight (so a wave of runs due at one tick all start, instead of the first runs taking
+/// every slot while the rest wait for their first job); then the earlier tick, then the job's place in its
+/// workflow's order. A flood of tier-3 or backfill work therefore never delays a ready tier-1 job: the tier-1 job
+/// sorts ahead of all of it and takes the next slot.
 public enum DispatchOrder {
     /// A job whose dependencies are met, waiting for a slot.
     public struct Candidate: Sendable, Equatable {
@@ -20,8 +23,11 @@ public enum DispatchOrder {
         public var position: Int
         /// The YuniKorn queue its work lands in (`root.<org>.<project>.tier<N>`), for the per-queue limit.
         public var queue: String
+        /// How many of its run's jobs are in flight now (the run's turns already taken).
+        public var runInFlight: Int
 
-        public init(runID: String, job: String, tier: Int, isBackfill: Bool, deadline: Int64, scheduledAt: Int64, position: Int, queue: String) {
+        public init(runID: String, job: String, tier: Int, isBackfill: Bool, deadline: Int64, scheduledAt: Int64, position: Int, queue: String,
+                    runInFlight: Int = 0) {
             self.runID = runID
             self.job = job
             self.tier = tier
@@ -30,6 +36,7 @@ public enum DispatchOrder {
             self.scheduledAt = scheduledAt
             self.position = position
             self.queue = queue
+            self.runInFlight = runInFlight
         }
     }
 
@@ -62,14 +69,29 @@ public enum DispatchOrder {
         }
     }
 
-    /// Whether `a` goes before `b`.
-    public static func precedes(_ a: Candidate, _ b: Candidate) -> Bool {
+    /// Whether `a` goes before `b`, each with its turn in its run (see `ordered`).
+    public static func precedes(_ a: Candidate, turn turnA: Int, _ b: Candidate, turn turnB: Int) -> Bool {
         if a.tier != b.tier { return a.tier < b.tier }
         if a.isBackfill != b.isBackfill { return !a.isBackfill }
         if a.deadline != b.deadline { return a.deadline < b.deadline }
+        if turnA != turnB { return turnA < turnB }
         if a.scheduledAt != b.scheduledAt { return a.scheduledAt < b.scheduledAt }
         if a.runID != b.runID { return a.runID < b.runID }
         return a.position < b.position
+    }
+
+    /// `candidates` in dispatch order. A candidate's turn is its run's jobs in flight plus the run's candidates
+    /// before it in workflow order.
+    public static func ordered(_ candidates: [Candidate]) -> [Candidate] {
+        var byRun: [String: [Int]] = [:]
+        for (index, candidate) in candidates.enumerated() { byRun[candidate.runID, default: []].append(index) }
+        var turns = [Int](repeating: 0, count: candidates.count)
+        for indices in byRun.values {
+            for (rank, index) in indices.sorted(by: { candidates[$0].position < candidates[$1].position }).enumerated() {
+                turns[index] = candidates[index].runInFlight + rank
+            }
+        }
+        return candidates.indices.sorted { precedes(candidates[$0], turn: turns[$0], candidates[$1], turn: turns[$1]) }.map { candidates[$0] }
     }
 
     /// The candidates to dispatch now, in order, and those a limit holds back (with the limit's name), given
@@ -79,7 +101,7 @@ public enum DispatchOrder {
         var flight = inFlight
         var dispatch: [Candidate] = []
         var held: [(Candidate, String)] = []
-        for candidate in candidates.sorted(by: precedes) {
+        for candidate in ordered(candidates) {
             if flight.total >= limits.global {
                 held.append((candidate, "global"))
                 continue

@@ -3,6 +3,7 @@ import Foundation
 import InsightStore
 import Synth
 import Timestamps
+import Workflows
 
 /// `bursar bench scheduler-setup`: the scheduler benchmark's input, Spinner's stress shape due at one minute.
 struct BenchSchedulerSetup: ParsableCommand {
@@ -39,13 +40,20 @@ struct BenchSchedulerFigures: ParsableCommand {
 
     func run() throws {
         guard let start = Timestamp.parse(since + ":00Z", allowingDate: false) else { throw ValidationError("--since is YYYY-MM-DDTHH:MM (UTC)") }
-        let figures = try storeOption.open().schedulerFigures(since: start)
-        func line(_ name: String, _ values: [Int64]) {
-            guard !values.isEmpty else { return print("\(name): none") }
-            let sorted = values.sorted()
-            func at(_ q: Double) -> Double { Double(sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)]) / 1000 }
-            print(String(format: "%@: p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (n = %d)", name, at(0.5), at(0.95), at(0.99),
-                         Double(sorted.last!) / 1000, sorted.count))
+        let store = try storeOption.open()
+        let figures = try store.schedulerFigures(since: start, asOf: Int64(Date().timeIntervalSince1970 * 1000))
+        // Each version's tier, from the definition the store keeps.
+        var tiers: [String: Int] = [:]
+        for digest in Set(figures.scheduleDelays.map(\.digest)) {
+            guard let stored = try store.workflowDefinition(digest: digest),
+                  let workflow = WorkflowReader.read(stored.definition, file: stored.file).workflow else { continue }
+            tiers[digest] = workflow.tier
+        }
+        func line(_ name: String, _ samples: [SchedulerFigures.Sample]) {
+            print(DelayPercentiles(samples).line(name))
+            for tier in Set(tiers.values).sorted() where tiers.count > 1 {
+                print("  " + DelayPercentiles(samples.filter { tiers[$0.digest] == tier }).line("tier \(tier)"))
+            }
         }
         print("runs: \(figures.runs); jobs by state: " + figures.jobStates.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         line("TSD1 (tick → run created)", figures.scheduleDelays)
@@ -69,5 +77,33 @@ struct BenchSchedulerFigures: ParsableCommand {
                          Double(submissions.count) / (Double(last - first) / 1000))
                   + (full.isEmpty ? "" : String(format: "; per 10 s window: median %.0f/s, min %.0f/s, max %.0f/s", full[full.count / 2], full.first!, full.last!)))
         }
+    }
+}
+
+/// Percentiles of delays some of which are still running (censored: their wait so far). A censored sample's true
+/// value is at least its wait so far, so each percentile computed with those waits is a lower bound; it is exact
+/// when no censored sample sorts at or before it, and printed as "≥" otherwise.
+struct DelayPercentiles {
+    let sorted: [SchedulerFigures.Sample]
+
+    init(_ samples: [SchedulerFigures.Sample]) {
+        sorted = samples.sorted { ($0.millis, $0.censored ? 1 : 0) < ($1.millis, $1.censored ? 1 : 0) }
+    }
+
+    /// The q-quantile (nearest rank) in seconds, and whether it is only a lower bound.
+    func at(_ q: Double) -> (seconds: Double, lowerBound: Bool) {
+        let rank = min(sorted.count - 1, max(0, Int((Double(sorted.count) * q).rounded(.up)) - 1))
+        return (Double(sorted[rank].millis) / 1000, sorted[...rank].contains { $0.censored })
+    }
+
+    func line(_ name: String) -> String {
+        guard !sorted.isEmpty else { return "\(name): none" }
+        func text(_ q: Double) -> String {
+            let value = at(q)
+            return (value.lowerBound ? "≥ " : "") + String(format: "%.3f s", value.seconds)
+        }
+        let waiting = sorted.filter(\.censored).count
+        return "\(name): p50 \(text(0.5)), p95 \(text(0.95)), p99 \(text(0.99)), max \(text(1)) (n = \(sorted.count)"
+            + (waiting > 0 ? ", \(waiting) still waiting, counted at their wait so far)" : ")")
     }
 }

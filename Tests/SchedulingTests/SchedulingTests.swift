@@ -95,7 +95,7 @@ struct DispatchOrderTests {
             candidate("t1-soon", tier: 1, deadline: 100),
             candidate("t2", tier: 2, deadline: 5),
         ]
-        let order = ready.sorted(by: DispatchOrder.precedes).map(\.runID)
+        let order = DispatchOrder.ordered(ready).map(\.runID)
         #expect(order == ["t1-soon", "t1-late", "t1-backfill", "t2", "t3"])
     }
 
@@ -106,6 +106,22 @@ struct DispatchOrderTests {
         let (dispatch, held) = DispatchOrder.select(ready, limits: .init(global: 1, perQueue: 100, backfill: 10), inFlight: .init())
         #expect(dispatch.map(\.runID) == ["urgent"])
         #expect(held.count == ready.count - 1)
+    }
+
+    @Test func runsWithTheSameDeadlineTakeTurns() {
+        func job(_ run: String, _ position: Int, inFlight: Int = 0, deadline: Int64 = 100) -> DispatchOrder.Candidate {
+            .init(runID: run, job: "j\(position)", tier: 1, isBackfill: false, deadline: deadline, scheduledAt: 0, position: position, queue: "q",
+                  runInFlight: inFlight)
+        }
+        // Run a has three ready jobs, b two, c one with two more in flight; d's deadline is earlier, so all of d goes first.
+        let ready = [job("a", 0), job("a", 1), job("a", 2), job("b", 4), job("b", 3), job("c", 0, inFlight: 2), job("d", 7, deadline: 50),
+                     job("d", 8, deadline: 50)]
+        let order = DispatchOrder.ordered(ready).map { "\($0.runID)\($0.job.dropFirst())" }
+        #expect(order == ["d7", "d8", "a0", "b3", "a1", "b4", "a2", "c0"])
+        // With one slot, the run with nothing in flight takes it before the one that has jobs running.
+        let (dispatch, _) = DispatchOrder.select([job("c", 0, inFlight: 2), job("z", 5)], limits: .init(global: 1, perQueue: 9, backfill: 0),
+                                                 inFlight: .init())
+        #expect(dispatch.map(\.runID) == ["z"])
     }
 
     @Test func limitsHoldBackWithoutBlockingOthers() {
