@@ -40,6 +40,9 @@ struct ClusterWatchTests {
         // First start: no position, so a list first (nothing has started), then the watch.
         let first = ClusterWatch(targets: [target], watchSeconds: 5, now: { 1_000 })
         first.start(from: [:])
+        // The list must come before the changes (on a loaded machine it may start late and see a-1 already ended).
+        let listed = Date().addingTimeInterval(20)
+        while first.health.first?.relists != 1, Date() < listed { Thread.sleep(forTimeInterval: 0.05) }
         _ = try fake.hook("set-status", ["namespace": "spark", "name": "a-1", "state": "RUNNING"])
         _ = try fake.hook("set-status", ["namespace": "spark", "name": "a-1", "state": "COMPLETED"])
         let seen = Self.drain(first) { reports in reports.contains { $0.appID == "a-1" && $0.phase == .succeeded } }
