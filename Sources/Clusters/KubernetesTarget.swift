@@ -52,12 +52,7 @@ public final class KubernetesTarget: ClusterTarget {
                                    : "the manifest's kind is not SparkApplication",
                                hint: "send a SparkApplication manifest as a JSON object")
         }
-        let answer: KubernetesObjectFields
-        do { answer = try KubernetesObjectFields.read(try callRaw(.post, path, body: manifestJSON)) } catch let error as ClusterError {
-            throw error
-        } catch {
-            throw malformed(operation, "\(error)")
-        }
+        let answer = try call(.post, path, body: manifestJSON)
         guard let name = answer.name, let uid = answer.uid, let version = answer.resourceVersion else {
             throw malformed(operation, "the answer has no metadata.name, uid and resourceVersion")
         }
@@ -69,9 +64,8 @@ public final class KubernetesTarget: ClusterTarget {
     public func sparkApplicationStatus(namespace: String?, name: String) throws -> SparkApplicationStatus {
         let namespace = try checkedName(namespace ?? endpoint.sparkNamespace, what: "namespace")
         let path = Self.sparkApplicationsPath(namespace) + "/" + (try checkedName(name, what: "name"))
-        let bytes = try callRaw(.get, path)
+        let object = try call(.get, path)
         do throws(QueueConfigMap.Malformed) {
-            let object = try KubernetesObjectFields.read(bytes)
             guard object.kind == "SparkApplication" else {
                 throw QueueConfigMap.Malformed(reason: "the answer is not a SparkApplication with name, uid and resourceVersion")
             }
@@ -104,8 +98,7 @@ public final class KubernetesTarget: ClusterTarget {
             throw ClusterError(.invalidRequest, cluster: cluster, operation: "\(method.rawValue) \(path)",
                                message: error.reason)
         }
-        let object = try call(method, path, body: body)
-        guard let version = JSONObject.metadata(object).version else {
+        guard let version = try call(method, path, body: body).resourceVersion else {
             throw malformed("\(method.rawValue) \(path)", "the answer has no metadata.resourceVersion")
         }
         return version
@@ -125,13 +118,13 @@ public final class KubernetesTarget: ClusterTarget {
 
     // MARK: - Requests
 
-    /// Sends a request and returns the 2xx answer's JSON object.
+    /// Sends a request and reads the 2xx answer's object (metadata and status; the rest skipped).
     private func call(_ method: FetchRequest.Method, _ path: String, body: [UInt8] = []) throws(ClusterError)
-        -> [String: Any]
+        -> KubernetesObjectFields
     {
         let bytes = try callRaw(method, path, body: body)
         do {
-            return try JSONObject.parse(bytes)
+            return try KubernetesObjectFields.read(bytes)
         } catch {
             throw malformed("\(method.rawValue) \(path)", error.reason)
         }

@@ -106,12 +106,5 @@ enum JSONObject {
         JSON.quote(text, into: &out)
         return out
     }
-
-    /// The metadata fields every object answer carries.
-    static func metadata(_ object: [String: Any]) -> (name: String?, namespace: String?, uid: String?, version: String?) {
-        let metadata = object["metadata"] as? [String: Any] ?? [:]
-        return (metadata["name"] as? String, metadata["namespace"] as? String, metadata["uid"] as? String,
-                metadata["resourceVersion"] as? String)
-    }
 }
 

@@ -392,9 +392,11 @@ public struct SchedulerPass {
                 continue
             }
             let queue = "\(workflow.project).tier\(workflow.tier)"
-            let runInFlight = instances.reduce(0) { $0 + ($1.state.isInFlight ? 1 : 0) }
+            var runInFlight = 0
+            let runCandidates = candidates.count
             for (index, instance) in instances.enumerated() {
                 if instance.state.isInFlight {
+                    runInFlight += 1
                     inFlight.total += 1
                     if run.kind == "backfill" { inFlight.backfill += 1 }
                     inFlight.byQueue[queue, default: 0] += 1
@@ -403,11 +405,11 @@ public struct SchedulerPass {
                     report.builtinWaiting += 1
                 } else if instance.state == .ready, instance.notBefore <= now {
                     candidates.append(.init(runID: run.runID, job: records[index].job, tier: workflow.tier, isBackfill: run.kind == "backfill",
-                                            deadline: run.deadline, scheduledAt: run.scheduledAt, position: index, queue: queue,
-                                            runInFlight: runInFlight))
+                                            deadline: run.deadline, scheduledAt: run.scheduledAt, position: index, queue: queue))
                     waitingJobs[run.runID + "/" + records[index].job] = (workflow, run, records[index])
                 }
             }
+            for candidate in runCandidates..<candidates.count { candidates[candidate].runInFlight = runInFlight }
         }
         laps.lap("pass: runs moved on")
         report.runsActive = ["queued": 0, "running": 0].merging(
