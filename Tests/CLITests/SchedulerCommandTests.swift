@@ -268,14 +268,16 @@ struct ClosedLoopTests {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
-        // 3 manual runs of each of the 2 workflows, plus each workflow's latest scheduled tick (long past: missed).
+        // 3 manual runs of each of the 2 workflows, plus each workflow's latest scheduled tick. A tick's run misses
+        // unless the test runs inside that tick's SLO window (ledger-features 02:45–03:15 America/Los_Angeles,
+        // ranking-report 06:00–07:15 UTC); the two windows never overlap, so at least one tick's run misses.
         let verdict = try #require(text.split(separator: "\n").first { $0.hasPrefix("runs the scheduler ended:") }, "\(text)")
         let numbers = verdict.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         #expect(numbers.count == 4, "\(verdict)")
         guard numbers.count == 4 else { return }
         let (ended, met, missed, agreed) = (numbers[0], numbers[1], numbers[2], numbers[3])
         #expect(ended == 8 && agreed == ended, "\(verdict)")
-        #expect(met > 0 && missed >= 2, "both verdicts occur: \(verdict)")
+        #expect(met > 0 && missed >= 1, "both verdicts occur: \(verdict)")
     }
 }
 
