@@ -9,6 +9,11 @@
 # TSD1 (tick → run created), TSD2 (tick → the run's first job running on the cluster), job dispatch delay, the
 # dispatch rate, the definitions' load time, the scheduler's CPU seconds and peak memory. Once per store in
 # STORES ("sqlite postgres"; PostgreSQL through scripts/with-postgres.sh). Timing never fails anything.
+#
+# REPLICAS ("1" by default; "1 2 3" for issue #17): on PostgreSQL, the same shape with that many scheduler
+# replicas sharing the store (each `--replica rN`), for LOAD seconds: dispatches/s and dispatch delay from the
+# store, each replica's CPU seconds and peak memory, and the PostgreSQL round trips per dispatched job (from each
+# replica's /metrics). The kill -9 and restart is measured with one replica only. SQLite runs one replica.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 workflows="${WORKFLOWS:-3000}"
@@ -18,6 +23,7 @@ after="${AFTER:-20}"
 duration="${DURATION:-2}"
 width="${WIDTH:-64}"
 stores="${STORES:-sqlite postgres}"
+replica_counts="${REPLICAS:-1}"
 if [ -z "${BURSAR_BIN:-}" ]; then
     swift build -c release --product bursar >/dev/null
 fi
@@ -36,7 +42,7 @@ cpu_of() { awk '{printf "%.1f", ($14 + $15) / 100}' "/proc/$1/stat"; }
 peak_of() { awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$1/status"; }
 
 run_one() {
-    local kind="$1" work store
+    local kind="$1" replicas="$2" work store
     work="$(mktemp -d)"
     local pids=()
     trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' RETURN
@@ -48,7 +54,7 @@ run_one() {
         store="${BURSAR_TEST_POSTGRES_URL%/*}/$db"
     fi
     echo
-    echo "== store: $kind"
+    echo "== store: $kind, $replicas scheduler replica(s)"
     # The tick: the next minute that leaves at least 20 s to start everything.
     local tick_epoch=$(( ( $(date +%s) + 20 + 59 ) / 60 * 60 ))
     local tick; tick="$(date -u -d "@$tick_epoch" +%Y-%m-%dT%H:%M)"
@@ -73,11 +79,41 @@ run_one() {
 
     local scheduler_args=(scheduler run --pipelines "$work/Pipelines" --store "$store" --server "$router" --token "$(cat "$work/token")"
         --clusters "$work/clusters.yaml" --no-builtin-steps --interval 0.2 --max-in-flight 1000000 --max-per-queue 1000000 --dispatch-width "$width")
-    "$bin" "${scheduler_args[@]}" > "$work/scheduler.out" 2> "$work/scheduler.err" &
+    if [ "$replicas" -gt 1 ]; then
+        local replica_pids=() r
+        for r in $(seq "$replicas"); do
+            "$bin" "${scheduler_args[@]}" --replica "r$r" --metrics-port 0 > "$work/scheduler-r$r.out" 2> "$work/scheduler-r$r.err" &
+            replica_pids+=($!)
+            pids+=($!)
+        done
+        local until=$(( tick_epoch + load ))
+        while [ "$(date +%s)" -lt "$until" ]; do sleep 1; done
+        local trips=0 dispatched
+        for r in $(seq "$replicas"); do
+            local pid="${replica_pids[$((r - 1))]}" url count
+            url="$(grep -o 'http://[0-9.:]*/metrics' "$work/scheduler-r$r.out" | head -1)"
+            count="$(curl -s "$url" | awk '/^bursar_store_round_trips_total / {print $2}')"
+            trips=$(( trips + ${count%.*} ))
+            echo "replica r$r: $(cpu_of "$pid") CPU seconds, peak memory $(peak_of "$pid"), $(curl -s "$url" | awk '/^bursar_scheduler_leases_held / {print $2}') workflow leases, ${count%.*} PostgreSQL round trips"
+        done
+        dispatched="$(psql "$store" -Atc "SELECT COUNT(*) FROM wf_jobs WHERE app_id IS NOT NULL")"
+        echo "jobs dispatched: $dispatched; PostgreSQL round trips per dispatched job (all replicas): $(awk -v t="$trips" -v d="$dispatched" 'BEGIN {printf "%.2f", d > 0 ? t / d : 0}')"
+        grep -h "took over" "$work"/scheduler-r*.out | head -3 || true
+        "$bin" bench scheduler-figures --store "$store" --since "$tick"
+        return 0
+    fi
+    "$bin" "${scheduler_args[@]}" --metrics-port 0 > "$work/scheduler.out" 2> "$work/scheduler.err" &
     local scheduler=$!
     pids+=($scheduler)
     local until=$(( tick_epoch + load ))
     while [ "$(date +%s)" -lt "$until" ]; do sleep 1; done
+    if [ "$kind" = postgres ]; then
+        local url count dispatched
+        url="$(grep -o 'http://[0-9.:]*/metrics' "$work/scheduler.out" | head -1)"
+        count="$(curl -s "$url" | awk '/^bursar_store_round_trips_total / {print $2}')"
+        dispatched="$(psql "$store" -Atc "SELECT COUNT(*) FROM wf_jobs WHERE app_id IS NOT NULL")"
+        echo "jobs dispatched: $dispatched; PostgreSQL round trips per dispatched job: $(awk -v t="${count%.*}" -v d="$dispatched" 'BEGIN {printf "%.2f", d > 0 ? t / d : 0}')"
+    fi
     local cpu peak; cpu="$(cpu_of $scheduler)"; peak="$(peak_of $scheduler)"
     grep -m1 "loaded" "$work/scheduler.out" | sed 's/^scheduler: /definitions: /'
     echo "scheduler after $load s under load: $cpu CPU seconds, peak memory $peak"
@@ -96,4 +132,9 @@ run_one() {
     grep -c "dispatch failed" "$work/scheduler.err" "$work/scheduler2.err" | sed 's/^/dispatch failures logged: /' || true
 }
 
-for kind in $stores; do run_one "$kind"; done
+for kind in $stores; do
+    for replicas in $replica_counts; do
+        if [ "$kind" = sqlite ] && [ "$replicas" -gt 1 ]; then continue; fi  # one scheduler per SQLite file
+        run_one "$kind" "$replicas"
+    done
+done

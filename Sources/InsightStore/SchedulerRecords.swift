@@ -317,10 +317,11 @@ extension InsightStore {
                   appID: row[10].string, cluster: row[11].string, reason: row[12].string, namespace: row[13].string)
     }
 
-    /// Per cluster, the SparkApplication resourceVersion up to which every change has been applied.
-    public func watchPositions() throws -> [String: String] {
+    /// Per cluster, the SparkApplication resourceVersion up to which scheduler replica `replica` has applied every
+    /// change to the jobs it holds.
+    public func watchPositions(replica: String = "scheduler") throws -> [String: String] {
         var result: [String: String] = [:]
-        for row in try prepared("SELECT cluster, resource_version FROM wf_watch").query([]) {
+        for row in try prepared("SELECT cluster, resource_version FROM wf_watch_positions WHERE replica = ?").query([.text(replica)]) {
             result[row[0].string ?? ""] = row[1].string ?? ""
         }
         return result
@@ -328,16 +329,20 @@ extension InsightStore {
 
     /// Writes what a pass decided, all at once: runs' states, jobs' states, the events and, per cluster, the
     /// watch position the applied reports reach (so they are never applied without it, nor it without them).
+    /// With a `fence`, the write is made only while its replica holds the lease of every workflow it touches
+    /// (else `LeaseLost`, and nothing is written), and the positions are that replica's.
     public func applySchedulerChanges(runs: [RunRecord], jobs: [JobRecord], events: [SchedulerEvent],
-                                      watchPositions: [String: String] = [:], at time: Int64 = 0) throws {
+                                      watchPositions: [String: String] = [:], at time: Int64 = 0, fence: LeaseFence? = nil) throws {
         guard !runs.isEmpty || !jobs.isEmpty || !events.isEmpty || !watchPositions.isEmpty else { return }
         try transaction {
+            if let fence { try checkFence(fence) }
             let position = try prepared("""
-                INSERT INTO wf_watch (cluster, resource_version, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT (cluster) DO UPDATE SET resource_version = excluded.resource_version, updated_at = excluded.updated_at
+                INSERT INTO wf_watch_positions (replica, cluster, resource_version, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (replica, cluster) DO UPDATE SET resource_version = excluded.resource_version, updated_at = excluded.updated_at
                 """)
+            let replica = fence?.replica ?? "scheduler"
             for (cluster, version) in watchPositions.sorted(by: { $0.key < $1.key }) {
-                _ = try position.run([.text(cluster), .text(version), .integer(time)])
+                _ = try position.run([.text(replica), .text(cluster), .text(version), .integer(time)])
             }
             let updateRun = try prepared("UPDATE wf_runs SET state = ?, started_at = ?, ended_at = ?, missed = ? WHERE run_id = ?")
             for run in runs {
@@ -530,13 +535,13 @@ extension InsightStore {
 }
 
 extension InsightStore {
-    /// On PostgreSQL, takes the session-level advisory lock that says "a scheduler runs on this database" (keyed
-    /// by the database's name, so schedulers of other databases on the same server are not affected); false when
-    /// another session holds it. The lock lasts as long as this connection. On SQLite it returns true: the
-    /// caller locks beside the file.
-    public func claimSchedulerLock() throws -> Bool {
+    /// On PostgreSQL, takes the session-level advisory lock that says "the scheduler replica named `replica` runs
+    /// on this database" (keyed by the database's name and the replica's, so replicas with other names and
+    /// schedulers of other databases on the same server are not affected); false when another session holds it.
+    /// The lock lasts as long as this connection. On SQLite it returns true: the caller locks beside the file.
+    public func claimSchedulerLock(replica: String = "scheduler") throws -> Bool {
         guard case .postgres = location else { return true }
-        let row = try prepared("SELECT pg_try_advisory_lock(hashtext(current_database() || ?))").query([.text(":bursar-scheduler")]).first
+        let row = try prepared("SELECT pg_try_advisory_lock(hashtext(current_database() || ?))").query([.text(":bursar-scheduler:" + replica)]).first
         return row?[0].int64 == 1 || row?[0].string == "t" || row?[0].string == "true"
     }
 }

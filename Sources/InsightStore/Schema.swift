@@ -238,6 +238,7 @@ enum Schema {
         schedulerMigration,
         completionMigration,
         listingsMigration,
+        replicasMigration,
     ]
 
     /// A migration's text in `dialect`.

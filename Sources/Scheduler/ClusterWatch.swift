@@ -37,7 +37,7 @@ public struct WatchHealth: Sendable, Equatable {
 /// supervisor loop: an error or a dropped stream restarts it after a backoff (1 s doubling to 30 s); a 410 Gone
 /// (the server no longer holds the resourceVersion) lists again; it starts from the position the store holds,
 /// so after a restart of the scheduler no end is missed and nothing is listed again needlessly.
-public final class ClusterWatch: Sendable {
+public final class ClusterWatch: Sendable, AppStatusSource {
     /// The label every application the scheduler starts carries, and the only ones watched.
     public static let labelSelector = "bursar.dev/run-id"
 
@@ -47,9 +47,15 @@ public final class ClusterWatch: Sendable {
     private let now: @Sendable () -> Int64
     /// Seconds each watch request asks the server to keep the stream open.
     private let watchSeconds: Int
+    /// How many applications the cache holds before ended ones older than `keepEnded` ms are pruned.
+    private let cacheLimit = 200_000
+    private let keepEnded: Int64 = 600_000
 
     private struct State: Sendable {
         var pending = ClusterReports()
+        /// The latest report on every application seen, for runs this replica acquires from another (whose
+        /// changes it saw but did not apply): an informer's cache, final reports pruned after `keepEnded`.
+        var latest: [String: AppReport] = [:]
         var health: [String: WatchHealth] = [:]
         var stopped = false
     }
@@ -84,6 +90,15 @@ public final class ClusterWatch: Sendable {
         state.withLock { state in
             defer { state.pending = ClusterReports() }
             return state.pending
+        }
+    }
+
+    /// Puts back what a failed pass drained (before anything that arrived since), so no report is lost.
+    public func requeue(_ drained: ClusterReports) {
+        guard !drained.isEmpty else { return }
+        state.withLock { state in
+            state.pending.reports = drained.reports + state.pending.reports
+            state.pending.positions = drained.positions.merging(state.pending.positions) { _, newer in newer }
         }
     }
 
@@ -152,9 +167,53 @@ public final class ClusterWatch: Sendable {
         }
     }
 
+    /// The latest word on each of `apps`: from the cache, or else from a fresh list of its cluster (this
+    /// replica's watch may have started after the change); an application no list shows is reported gone.
+    public func latest(_ apps: [AppLocation]) -> [AppReport] {
+        var found: [AppReport] = []
+        var missing: [String: [String]] = [:]
+        state.withLock { state in
+            for app in apps {
+                if let report = state.latest[app.appID] { found.append(report) } else { missing[app.cluster, default: []].append(app.appID) }
+            }
+        }
+        for target in targets {
+            guard let ids = missing[target.cluster],
+                  let list = try? target.listSparkApplications(labelSelector: Self.labelSelector) else { continue }
+            let time = now()
+            let listed = list.items.compactMap { Self.report($0, deleted: false, now: time) }
+            let present = Set(list.items.map { $0.labels["yunikorn.apache.org/app-id"] ?? $0.name })
+            state.withLock { state in
+                for report in listed { state.latest[report.appID] = report }
+                for id in ids {
+                    if let report = state.latest[id] {
+                        found.append(report)
+                    } else if !present.contains(id) {
+                        found.append(AppReport(appID: id, phase: .deleted, at: time, reason: "not on the cluster when this replica took its run over"))
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    public func replay(_ appIDs: [String]) {
+        let known = state.withLock { state -> Int in
+            let reports = appIDs.compactMap { state.latest[$0] }
+            state.pending.reports += reports
+            return reports.count
+        }
+        if known > 0 { wake.signal() }
+    }
+
     private func record(_ cluster: String, _ reports: [AppReport], position: String, relisted: Bool = false) {
         state.withLock { state in
             state.pending.reports += reports
+            for report in reports { state.latest[report.appID] = report }
+            if state.latest.count > cacheLimit {
+                let cutoff = now() - keepEnded
+                state.latest = state.latest.filter { $0.value.phase == .running || $0.value.phase == .pending || $0.value.at >= cutoff }
+            }
             state.pending.positions[cluster] = position
             state.health[cluster]?.changes += reports.count
             state.health[cluster]?.lastHeard = now()

@@ -2,11 +2,13 @@ import Foundation
 public import InsightStore
 import SafeFiles
 
-/// One scheduler per store: its passes keep the active runs in memory and assume no other scheduler changes
-/// them (several replicas sharing a store under leases is issue #17). A second `bursar scheduler run` on the
-/// same store is refused with this error instead of dispatching alongside the first.
+/// Who may run a scheduler on a store. On SQLite one scheduler per file: its passes are the only writer, so a
+/// second `bursar scheduler run` is refused. On PostgreSQL any number of replicas share the store under
+/// workflow leases (`ReplicaLeases`), each under its own replica name; a second process with a name already
+/// running is refused, since two processes under one name would both think they hold its leases.
 public struct SchedulerClaim {
-    /// Held for the life of the process: a lock beside a SQLite file, or PostgreSQL's session advisory lock.
+    /// Held for the life of the process: a lock beside a SQLite file (PostgreSQL's session advisory lock lives
+    /// with the store's connection).
     private let folderLock: FolderLock?
 
     /// Why a scheduler may not start.
@@ -14,8 +16,8 @@ public struct SchedulerClaim {
         public var description: String
     }
 
-    /// Claims the store for this process, or throws `Refused` when another scheduler holds it.
-    public static func acquire(_ store: InsightStore) throws -> SchedulerClaim {
+    /// Claims the store (SQLite) or the replica name (PostgreSQL) for this process, or throws `Refused`.
+    public static func acquire(_ store: InsightStore, replica: String) throws -> SchedulerClaim {
         switch store.location {
         case .sqlite(let path):
             let folder = path + ".scheduler"
@@ -23,14 +25,20 @@ public struct SchedulerClaim {
                 throw Refused(description: "cannot create \(folder) to lock the store: \(error)")
             }
             guard let lock = FolderLock.tryAcquire(folder) else {
-                throw Refused(description: "another bursar scheduler runs on \(path) (it holds \(folder)); one scheduler per store: stop it first")
+                throw Refused(description: "another bursar scheduler runs on \(path) (it holds \(folder)); a SQLite store has one scheduler: stop it first, or share a PostgreSQL store between replicas")
             }
             return SchedulerClaim(folderLock: lock)
         case .postgres:
-            guard try store.claimSchedulerLock() else {
-                throw Refused(description: "another bursar scheduler runs on this PostgreSQL database (it holds the advisory lock); one scheduler per store: stop it first")
-            }
+            try reclaim(store, replica: replica)
             return SchedulerClaim(folderLock: nil)
+        }
+    }
+
+    /// Takes the replica name's lock again on a new connection (after the store came back), or throws `Refused`.
+    public static func reclaim(_ store: InsightStore, replica: String) throws {
+        guard case .postgres = store.location else { return }
+        guard try store.claimSchedulerLock(replica: replica) else {
+            throw Refused(description: "a bursar scheduler replica named \(replica) already runs on this PostgreSQL database (it holds the name's advisory lock); give each replica its own --replica name")
         }
     }
 }

@@ -1,4 +1,5 @@
 public import Prometheus
+import Synchronization
 
 /// The scheduler's Prometheus metrics, named after what they measure (issue #16): schedule delay (cron tick →
 /// run created), job dispatch delay (ready, or a slot freed for a job a limit held back → accepted by the router),
@@ -16,6 +17,13 @@ public final class SchedulerMetrics: Sendable {
     private let runsActive: [String: Gauge]
     private let runsEnded: [String: Counter]
     private let missesByTier: [Int: Counter]
+    private let leasesHeld: Gauge
+    private let replicasAlive: Gauge
+    private let takeovers: Counter
+    private let leasesLost: Counter
+    private let leaseClaim: ValueHistogram
+    private let roundTrips: Counter
+    private let roundTripsSeen = Mutex<Int>(0)
 
     /// Seconds, from 50 ms to an hour: a delay is either the scheduler's own (sub-second) or waiting on a limit.
     static let delayBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600]
@@ -49,6 +57,37 @@ public final class SchedulerMetrics: Sendable {
         let misses = MetricNameDescriptor(namespace: "bursar", subsystem: "scheduler", metricName: "slo_misses", unitName: "total",
                                           helpText: "Runs whose deadline passed before they succeeded, by tier")
         missesByTier = Dictionary(uniqueKeysWithValues: (1...3).map { ($0, registry.makeCounter(descriptor: misses, labels: [("tier", String($0))])) })
+        func descriptor(_ name: String, _ unit: String, _ help: String, subsystem: String = "scheduler") -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "bursar", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
+        }
+        leasesHeld = registry.makeGauge(descriptor: descriptor("leases_held", "", "Workflow leases this replica holds"))
+        replicasAlive = registry.makeGauge(descriptor: descriptor("replicas_alive", "", "Scheduler replicas alive on the store, this one included"))
+        takeovers = registry.makeCounter(descriptor: descriptor("lease_takeovers", "total",
+                                                                "Workflow leases this replica took over from a replica whose lease expired"))
+        leasesLost = registry.makeCounter(descriptor: descriptor("leases_lost", "total",
+                                                                 "Passes whose writes were refused because a lease was taken over meanwhile"))
+        leaseClaim = histogram("lease_claim", "Time one pass's lease claim takes, waits on the lease rows' locks included")
+        roundTrips = registry.makeCounter(descriptor: descriptor("round_trips", "total", "Statements sent to PostgreSQL (one round trip each)",
+                                                                 subsystem: "store"))
+    }
+
+    /// Records the replica's leases after a pass, and the store round trips so far.
+    public func record(leases: ReplicaLeases, claimSeconds: Double?, takeoversInPass: Int, roundTripsSoFar: Int) {
+        let snapshot = leases.snapshot
+        leasesHeld.set(snapshot.me.leases)
+        replicasAlive.set(Int64(snapshot.live))
+        takeovers.increment(by: Int64(takeoversInPass))
+        if let claimSeconds { leaseClaim.record(claimSeconds) }
+        let delta = roundTripsSeen.withLock { seen in
+            defer { seen = roundTripsSoFar }
+            return max(0, roundTripsSoFar - seen)
+        }
+        roundTrips.increment(by: Int64(delta))
+    }
+
+    /// Records a pass refused for a lost lease.
+    public func recordLeaseLost() {
+        leasesLost.increment()
     }
 
     /// Records one pass.

@@ -94,6 +94,12 @@ public struct PassReport: Sendable, Equatable {
     public var scheduleDelays: [Int64] = []
     /// Dispatch delay of each job dispatched (ready → accepted, ms).
     public var dispatchDelays: [Int64] = []
+    /// Workflow leases held after the pass's claim, acquired by it, and taken over from a dead replica by it.
+    public var leasesHeld = 0
+    public var leasesAcquired = 0
+    public var takeovers = 0
+    /// Attempts in flight of just-acquired runs looked up on the clusters.
+    public var reportsLookedUp = 0
 }
 
 /// The definitions a scheduler runs, read and checked once per change of `Pipelines/` (not once per pass), with
@@ -120,7 +126,7 @@ public struct PipelineSnapshot: Sendable {
 /// Everything it decides is written before the next step reads it, so a crash between two steps loses nothing:
 /// the next pass starts from what the store holds.
 public struct SchedulerPass {
-    public let store: InsightStore
+    public var store: InsightStore
     public let dispatcher: any JobDispatcher
     public var limits: DispatchOrder.Limits
     public let canceller: any AppCanceller
@@ -176,6 +182,15 @@ public struct SchedulerPass {
     /// The active runs' jobs kept between passes (the daemon's); nil reads every active run's jobs each pass.
     public var memory: RunMemory?
 
+    /// The replica's workflow leases (the daemon's): each pass first claims its share, then creates runs, moves
+    /// runs on and dispatches jobs only for the workflows it holds, writing under a fence on them. Nil: the
+    /// pass works on every workflow (one scheduler, or a test).
+    public var leases: ReplicaLeases?
+
+    /// Where the applications of a just-acquired workflow's attempts in flight are looked up (the watches'
+    /// latest word on each, or a fresh list): their changes may have gone by while another replica held them.
+    public var appStatus: (any AppStatusSource)?
+
     /// One pass at `now`, applying first what the clusters reported since the last one. On an error the memory
     /// is dropped (the store is the truth; the next pass reads it again).
     public func run(_ definitions: PipelineSnapshot, now: Int64, reports clusterReports: ClusterReports = ClusterReports()) throws -> PassReport {
@@ -183,6 +198,7 @@ public struct SchedulerPass {
             return try pass(definitions, now: now, reports: clusterReports)
         } catch {
             memory?.reset()
+            leases?.forget(lost: error is LeaseLost)
             throw error
         }
     }
@@ -227,11 +243,22 @@ public struct SchedulerPass {
         }
         let paused = Set(known.filter { $0.value.paused }.map(\.key))
 
+        // Leases: this replica's share of the workflows; everything below touches only those.
+        var claim: LeaseClaim?
+        if let leases {
+            claim = try leases.claim(store, workflows: catalog.workflows.map(\.name), now: now)
+            report.leasesHeld = claim?.held.count ?? 0
+            report.leasesAcquired = claim?.acquired.count ?? 0
+            report.takeovers = claim?.takenOver.count ?? 0
+        }
+        let holds: (String) -> Bool = { workflow in claim.map { $0.held.contains(workflow) } ?? true }
+        let fence: (Set<String>) -> LeaseFence? = { workflows in leases.map { LeaseFence(replica: $0.name, workflows: workflows) } }
+
         laps.lap("pass: versions")
         // 2. Due ticks become runs.
         let last = try store.lastScheduledTicks()
         var newRuns: [(run: RunRecord, jobs: [JobRecord])] = []
-        for workflow in catalog.workflows where !paused.contains(workflow.name) {
+        for workflow in catalog.workflows where !paused.contains(workflow.name) && holds(workflow.name) {
             for tick in RunTicks.due(workflow, lastScheduled: last[workflow.name], now: now) {
                 newRuns.append(Self.newRun(workflow, kind: "scheduled", scheduledAt: tick, digest: digests[workflow.name] ?? "", now: now))
             }
@@ -261,11 +288,28 @@ public struct SchedulerPass {
         var inFlight = DispatchOrder.InFlight()
         var reportsApplied = 0, succeededCount = 0, failedCount = 0
         var queueTimes: [Int64] = []
-        let active = try store.activeRuns()
+        let active = try store.activeRuns().filter { holds($0.workflow) }
+        let acquired = Set(claim?.acquired ?? [])
+        if !acquired.isEmpty {
+            // Runs of a workflow held elsewhere until now are read afresh from the store.
+            for run in active where acquired.contains(run.workflow) { memory?.records[run.runID] = nil }
+        }
         var activeJobs = try activeJobs(active)
         laps.lap("pass: \(active.count) active runs and their jobs read")
-        // Reports by app id, in the order they arrived.
+        // Reports by app id, in the order they arrived; first, for the attempts in flight of runs just acquired,
+        // the clusters' latest word on each (their changes went by while another replica held them).
         var reportsByApp: [String: [AppReport]] = [:]
+        if !acquired.isEmpty, let appStatus {
+            let inFlight = active.filter { acquired.contains($0.workflow) }.flatMap { activeJobs[$0.runID] ?? [] }.compactMap { record -> AppLocation? in
+                guard record.state == JobState.submitted.rawValue || record.state == JobState.running.rawValue,
+                      let appID = record.appID, let cluster = record.cluster else { return nil }
+                return AppLocation(appID: appID, cluster: cluster)
+            }
+            if !inFlight.isEmpty {
+                for report in appStatus.latest(inFlight) { reportsByApp[report.appID, default: []].append(report) }
+                report.reportsLookedUp = inFlight.count
+            }
+        }
         for report in clusterReports.reports { reportsByApp[report.appID, default: []].append(report) }
         var cancellations: [(cluster: String, namespace: String?, appID: String, what: String)] = []
         var running = Dictionary(grouping: active.filter { $0.state == RunState.running.rawValue }, by: \.workflow).mapValues(\.count)
@@ -418,8 +462,19 @@ public struct SchedulerPass {
         report.jobsSucceeded = succeededCount
         report.jobsFailed = failedCount
         report.queueTimes = queueTimes
+        // What the other replicas have in flight counts against the shared limits too.
+        if let claim, claim.live > 1 {
+            for other in try store.jobsInFlightOfOthers(replica: leases?.name ?? "") {
+                guard let workflow = byName[other.workflow] else { continue }
+                inFlight.total += other.count
+                if other.kind == "backfill" { inFlight.backfill += other.count }
+                inFlight.byQueue["\(workflow.project).tier\(workflow.tier)", default: 0] += other.count
+            }
+        }
+        let workflowOfRun = Dictionary(active.map { ($0.runID, $0.workflow) }, uniquingKeysWith: { first, _ in first })
         // The watch positions go with the changes they caused: a crash before this line replays the reports.
-        try store.applySchedulerChanges(runs: runUpdates, jobs: jobUpdates, events: events, watchPositions: clusterReports.positions, at: now)
+        try store.applySchedulerChanges(runs: runUpdates, jobs: jobUpdates, events: events, watchPositions: clusterReports.positions, at: now,
+                                        fence: fence(Set(runUpdates.map(\.workflow) + (jobUpdates.map(\.runID) + events.map(\.runID)).compactMap { workflowOfRun[$0] })))
         laps.lap("pass: \(runUpdates.count) runs, \(jobUpdates.count) jobs, \(events.count) events written")
 
         // Timed-out attempts are deleted on their clusters once their new state is stored (a crash before this
@@ -450,7 +505,8 @@ public struct SchedulerPass {
         // In chunks: each chunk's accepted attempts are written before the next chunk goes out.
         for chunkStart in stride(from: 0, to: attempts.count, by: dispatchChunk) {
             let chunk = Array(attempts[chunkStart..<min(attempts.count, chunkStart + dispatchChunk)])
-            try dispatchAndRecord(chunk, dispatcher: dispatcher, clock: clock, now: now, passStarted: passStarted, report: &report)
+            try dispatchAndRecord(chunk, dispatcher: dispatcher, clock: clock, now: now, passStarted: passStarted,
+                                  fence: fence(Set(chunk.compactMap { workflowOfRun[$0.record.runID] })), report: &report)
         }
         laps.lap("pass: \(report.jobsDispatched) dispatched of \(attempts.count)")
         return report
@@ -459,7 +515,7 @@ public struct SchedulerPass {
     /// Dispatches `attempts` up to `dispatchWidth` at once and writes the accepted ones together.
     private func dispatchAndRecord(_ attempts: [(record: JobRecord, attempt: DispatchAttempt, job: Job)], dispatcher: any JobDispatcher,
                                    clock: @escaping @Sendable () -> Int64, now: Int64, passStarted: Int64,
-                                   report: inout PassReport) throws {
+                                   fence: LeaseFence?, report: inout PassReport) throws {
         let outcomes = Concurrent.map(attempts.map(\.attempt), width: dispatchWidth) { attempt -> (Result<DispatchReceipt, DispatchRefusal>, Int64) in
             do {
                 let receipt = try dispatcher.dispatch(attempt)
@@ -511,7 +567,8 @@ public struct SchedulerPass {
                                                       detail: "attempt \(attempt.attempt) refused: \(refusal.description)"))
             }
         }
-        try store.applySchedulerChanges(runs: [], jobs: submitted, events: submittedEvents)
+        try store.applySchedulerChanges(runs: [], jobs: submitted, events: submittedEvents, fence: fence)
+        appStatus?.replay(submitted.filter { $0.state == JobState.submitted.rawValue }.compactMap(\.appID))
         report.jobsDispatched += submitted.filter { $0.state == JobState.submitted.rawValue }.count
     }
 

@@ -1,4 +1,5 @@
 import CLibPQ
+public import Synchronization
 
 /// A failed PostgreSQL call, with libpq's or the server's explanation.
 public struct PostgresError: Error, Equatable, CustomStringConvertible {
@@ -73,6 +74,7 @@ public final class PostgresConnection: SQLConnection {
                      _ send: (UnsafeBufferPointer<UnsafePointer<CChar>?>) -> OpaquePointer?) throws(PostgresError)
         -> PostgresResult
     {
+        PostgresRoundTrips.count.add(1, ordering: .relaxed)
         let cStrings = Self.cStrings(parameters)
         defer { cStrings.forEach { $0?.deallocate() } }
         let values = cStrings.map { UnsafePointer($0) }
@@ -106,6 +108,7 @@ public final class PostgresConnection: SQLConnection {
 
     /// Runs a script of `;`-separated statements (PQexec accepts several when there are no parameters).
     public func executeScript(_ sql: String) throws {
+        PostgresRoundTrips.count.add(1, ordering: .relaxed)
         guard let result = PQexec(connection, sql) else {
             throw PostgresError(sqlState: nil, message: Self.trimmed(PQerrorMessage(connection)), sql: sql)
         }
@@ -265,4 +268,10 @@ public final class PostgresStatement: SQLStatement {
     public func run(_ parameters: [SQLValue]) throws -> Int {
         try connection.executePrepared(name: name, sql: sql, parameters).affected
     }
+}
+
+/// Statements this process sent to PostgreSQL servers, all connections together (each is one round trip):
+/// what the scheduler's metrics report per dispatched job.
+public enum PostgresRoundTrips {
+    public static let count = Atomic<Int>(0)
 }

@@ -9,6 +9,8 @@ import Clusters
 import Platform
 import Archer
 import JSONText
+import Store
+import Synchronization
 
 /// `bursar scheduler run`: the workflow scheduler.
 struct SchedulerCommand: ParsableCommand {
@@ -93,14 +95,29 @@ struct SchedulerRun: ParsableCommand {
     @Option(help: "The address --metrics-port listens on.")
     var metricsHost = "127.0.0.1"
 
+    @Option(help: ArgumentHelp("This replica's name, unique among the schedulers sharing a PostgreSQL store (a pod name is a good one). Also BURSAR_REPLICA.",
+                               discussion: "A restarted replica under the same name resumes its watches where it left them."))
+    var replica: String?
+
+    @Option(help: "Seconds a replica's workflow leases (and heartbeat) last unless renewed: how soon the others take over its workflows when it dies.")
+    var leaseSeconds: Double = 10
+
     @OptionGroup var storeOption: StoreOption
 
     func validate() throws {
         guard interval > 0, interval <= 3600 else { throw ValidationError("--interval must be between 0 and 3600 seconds") }
         guard maxInFlight > 0, maxPerQueue > 0, maxBackfill >= 0 else { throw ValidationError("the limits must be positive") }
         guard (1...256).contains(dispatchWidth) else { throw ValidationError("--dispatch-width must be between 1 and 256") }
+        guard leaseSeconds >= 1, leaseSeconds <= 3600 else { throw ValidationError("--lease-seconds must be between 1 and 3600") }
+        guard leaseSeconds > interval else { throw ValidationError("--lease-seconds (\(leaseSeconds)) must be longer than --interval (\(interval)): a lease is renewed once per pass") }
+        let name = replicaName
+        guard !name.isEmpty, name.count <= 128, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
+            throw ValidationError("--replica \(name): use 1 to 128 letters, digits, '-', '_', '.' or ':'")
+        }
         _ = try stepArguments(clusterNames: [])
     }
+
+    var replicaName: String { replica ?? ProcessInfo.processInfo.environment["BURSAR_REPLICA"] ?? "scheduler" }
 
     /// Each built-in step's argument list: the defaults, overridden by --step, with the scheduler's --store.
     func stepArguments(clusterNames: [String]) throws -> [BuiltinStep: [String]] {
@@ -134,9 +151,11 @@ struct SchedulerRun: ParsableCommand {
         guard let token = token ?? environment["BURSAR_TOKEN"], !token.isEmpty else {
             throw ValidationError("no token: set BURSAR_TOKEN or pass --token (an admin makes one: bursar token new)")
         }
-        let store = try InsightStore(try storeOption.location())
+        let location = try storeOption.location()
+        var store = try InsightStore(location)
+        let replicaName = self.replicaName
         let claim: SchedulerClaim
-        do { claim = try SchedulerClaim.acquire(store) } catch {
+        do { claim = try SchedulerClaim.acquire(store, replica: replicaName) } catch {
             printError("bursar scheduler: \(error)")
             throw ExitCode(2)
         }
@@ -155,7 +174,7 @@ struct SchedulerRun: ParsableCommand {
             }
         }
         let watch = ClusterWatch(targets: watched, now: { InsightStore.now() })
-        watch.start(from: try store.watchPositions())
+        watch.start(from: try store.watchPositions(replica: replicaName))
         defer { watch.stop() }
         var steps: BuiltinSteps?
         if !noBuiltinSteps {
@@ -177,6 +196,23 @@ struct SchedulerRun: ParsableCommand {
         // One pass (--once) would end the steps it starts as it exits: they wait for the daemon.
         pass.runsBuiltinSteps = steps != nil && !once
         pass.memory = RunMemory()
+        let leases = ReplicaLeases(replica: replicaName, leaseMs: Int64(leaseSeconds * 1000))
+        pass.leases = leases
+        pass.appStatus = watch
+        // SIGTERM and SIGINT end the daemon after its pass, giving its leases back so the others take over at once.
+        let stopping = Atomic<Bool>(false)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let signals = [SIGTERM, SIGINT].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                stopping.store(true, ordering: .relaxed)
+                watch.deliver([])
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
         let metrics = SchedulerMetrics()
         if let metricsPort {
             let runningSteps = steps
@@ -186,7 +222,12 @@ struct SchedulerRun: ParsableCommand {
                              "changes": .int(health.changes), "last_heard": .int(Int(health.lastHeard)),
                              "last_error": health.lastError.map { .string($0) } ?? .null])
                 }
-                return Array(JSON.object(["role": .string("scheduler"), "watches": .array(watches),
+                let replica = leases.snapshot
+                return Array(JSON.object(["role": .string("scheduler"), "replica": .string(replica.me.replica), "host": .string(replica.me.host),
+                                          "pid": .int(Int(replica.me.pid)), "last_heartbeat": .int(Int(replica.me.heartbeatAt)),
+                                          "leases_held": .int(Int(replica.me.leases)), "replicas_alive": .int(replica.live),
+                                          "lease_takeovers": .int(replica.takeovers), "leases_lost": .int(replica.leasesLost),
+                                          "watches": .array(watches),
                                           "steps_running": .int(runningSteps?.inFlight ?? 0)]).pretty().utf8) + [10]
             }
             let host = metricsHost
@@ -201,6 +242,11 @@ struct SchedulerRun: ParsableCommand {
             }
         }
         var reported = Set<String>()
+        var storeBackoff = 0.5
+        defer {
+            // Stopping cleanly: the leases go back now rather than when they expire.
+            try? store.releaseWorkflowLeases(replica: replicaName)
+        }
         var definitions: PipelineSnapshot?
         var fingerprint: [String] = []
         while true {
@@ -222,10 +268,46 @@ struct SchedulerRun: ParsableCommand {
             }
             guard let definitions else { continue }
             let catalog = definitions.catalog
+            if stopping.load(ordering: .relaxed) { break }
             let passStart = ContinuousClock.now
-            let report = try pass.run(definitions, now: InsightStore.now(), reports: watch.drain())
+            let drained = watch.drain()
+            let report: PassReport
+            do {
+                report = try pass.run(definitions, now: InsightStore.now(), reports: drained)
+                storeBackoff = 0.5
+            } catch let lost as LeaseLost {
+                // Another replica took a lease over while this pass ran: its writes were rolled back; the next
+                // pass claims again and reads what the store holds.
+                printError("bursar scheduler: \(lost)")
+                metrics.recordLeaseLost()
+                watch.requeue(drained)
+                continue
+            } catch {
+                // The store is unreachable (or refused a write): nothing of the pass was kept, and nothing is
+                // dispatched until it answers again. Reopen it after a backoff; the reports wait.
+                printError("bursar scheduler: the pass failed, retrying in \(storeBackoff) s: \(error)")
+                watch.requeue(drained)
+                if once { throw ExitCode(1) }
+                Thread.sleep(forTimeInterval: storeBackoff)
+                storeBackoff = min(storeBackoff * 2, 5)
+                do {
+                    let reopened = try InsightStore(location)
+                    try SchedulerClaim.reclaim(reopened, replica: replicaName)
+                    store = reopened
+                    pass.store = reopened
+                    // A fresh connection: the built-in steps' adoptions and the watch keep running as they were.
+                } catch let refused as SchedulerClaim.Refused {
+                    printError("bursar scheduler: \(refused)")
+                    throw ExitCode(2)
+                } catch {
+                    printError("bursar scheduler: the store is still unreachable: \(error)")
+                }
+                continue
+            }
             let took = ContinuousClock.now - passStart
             metrics.record(report, seconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+            metrics.record(leases: leases, claimSeconds: leases.lastClaimSeconds, takeoversInPass: report.takeovers,
+                           roundTripsSoFar: PostgresRoundTrips.count.load(ordering: .relaxed))
             metrics.record(watch.health, now: InsightStore.now())
             if once || report.runsCreated + report.runsStarted + report.runsEnded + report.jobsDispatched > 0 || !report.dispatchFailures.isEmpty {
                 say("scheduler: \(catalog.workflows.count) workflows; runs \(report.runsCreated) created, \(report.runsStarted) started, "
@@ -236,6 +318,9 @@ struct SchedulerRun: ParsableCommand {
             for failure in report.dispatchFailures { printError("bursar scheduler: dispatch failed: \(failure)") }
             if report.builtinWaiting > 0, reported.insert("builtin").inserted {
                 printError("bursar scheduler: \(report.builtinWaiting) ready built-in steps (bursar: ingest, allocate…) wait: --no-builtin-steps or --once is set (run the daemon to run them)")
+            }
+            if report.takeovers > 0 {
+                say("scheduler: replica \(replicaName) took over \(report.takeovers) workflows from a replica whose leases expired")
             }
             if once { return }
             if untilIdle, report.runsCreated == 0, try store.activeRuns().isEmpty { return }

@@ -281,8 +281,8 @@ struct ClosedLoopTests {
     }
 }
 
-/// One scheduler per store (until issue #17 shares a store between replicas): a second `bursar scheduler run`
-/// on the same store is refused with exit 2 while the first runs, and starts once it is gone.
+/// One scheduler per SQLite store, one per replica name on PostgreSQL (issue #17): a second `bursar scheduler run`
+/// on the same store (or under the same name) is refused with exit 2 while the first runs, and starts once it is gone.
 @Suite("one scheduler per store", .serialized)
 struct SchedulerClaimTests {
     let cli = ValidateCommandTests()
@@ -318,7 +318,15 @@ struct SchedulerClaimTests {
 
         let second = try cli.run(arguments + ["--once"])
         #expect(second.status == 2, "\(second.stdout) \(second.stderr)")
-        #expect(second.stderr.contains("another bursar scheduler runs on"), "\(second.stderr)")
+        switch backend {
+        case .sqlite:
+            #expect(second.stderr.contains("another bursar scheduler runs on"), "\(second.stderr)")
+        case .postgres:
+            // On PostgreSQL replicas share the store, each under its own name: the name is what is taken.
+            #expect(second.stderr.contains("a bursar scheduler replica named scheduler already runs"), "\(second.stderr)")
+            let other = try cli.run(arguments + ["--once", "--replica", "b"])
+            #expect(other.status == 0, "a replica with another name starts: \(other.stderr)")
+        }
 
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
