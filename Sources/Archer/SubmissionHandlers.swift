@@ -87,6 +87,12 @@ extension Archer {
         return JSONBody.response(prepared.answer(state: outcome.state, detail: outcome.detail), status: status)
     }
 
+    /// How long after its row was written a submission may still be being created by the request that wrote
+    /// it (the create's 30 s timeout, and a margin for the outcome's group commit).
+    static let inFlightCreateMillis: Int64 = 35_000
+    /// The longest a replayed submission waits for that outcome.
+    static let replayWaitMillis: Int64 = 10_000
+
     static let idempotencyKeyField = HTTPField.Name("Idempotency-Key")!
     static let replayedField = HTTPField.Name("Idempotent-Replayed")!
 
@@ -105,11 +111,24 @@ extension Archer {
             metrics.submissionUnavailable()
             throw APIError.unavailable("the submission was recorded before, but its record cannot be read now (the store is unavailable); retry shortly with the same key")
         }
-        guard let first = found else {
+        guard var first = found else {
             metrics.submissionRefused()
             throw APIError(.conflict, "app_id_taken",
                            "app id \(prepared.appID) belongs to another submission; choose another bursar.dev/app-id (or leave it out)",
                            field: "metadata.labels[\"\(PreparedSubmission.appIDLabel)\"]")
+        }
+        // The same submission sent to two routers at once (or retried at once): the other request recorded it and
+        // is creating it on the cluster now. Its answer is what this caller must get too, so wait for that
+        // outcome, as long as the create may take, rather than answer `recorded` while it is in flight. A row left
+        // `recorded` longer than that (its router died) is answered as it is; the reconciler settles it.
+        // Waited on the monotonic clock: the injected one (tests) need not move.
+        let inFlightFor = max(0, min(Self.replayWaitMillis, first.updatedAt + Self.inFlightCreateMillis - now()))
+        let waitUntil = ContinuousClock.now + .milliseconds(inFlightFor)
+        while first.state == "recorded" && ContinuousClock.now < waitUntil {
+            try await Task.sleep(for: .milliseconds(25))
+            let appID = first.appID
+            guard let again = try? await storeThread.run({ try $0.submission(appID: appID) }) else { break }
+            first = again
         }
         let status: HTTPResponse.Status = switch first.state {
         case "submitted": .created

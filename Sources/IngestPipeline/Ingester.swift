@@ -83,6 +83,9 @@ public final class Ingester {
     // Where the writer's time goes, for BURSAR_TRACE: waiting for parsed batches, and in the store.
     private var waitTime = Duration.zero
     private var writeTime = Duration.zero
+    /// The application numbers this run stored: the others a run's final transaction finds were stored by
+    /// other ingests running beside it.
+    private var ownSeqs = SeqRanges()
 
     public init(store: InsightStore, options: IngestOptions = IngestOptions()) {
         self.store = store
@@ -104,31 +107,22 @@ public final class Ingester {
         let clock = ContinuousClock.now
         let cpuAtStart = Self.threadCPUSeconds()
         (waitTime, writeTime) = (.zero, .zero)
+        ownSeqs = SeqRanges()
         let stored = try store.mappings()
         let merge = update.map { MappingMerge(stored: stored, files: $0.mappings, present: $0.files) }
             ?? MappingMerge(stored: stored)
         report.mappingConflicts = merge.problems
         let mappings = merge.merged
-        // With its runs in key order, sorted on the worker: workflow_runs takes rows in key order as appends
-        // to its key index rather than scattered inserts (1.3 s instead of 2.2-2.8 s for the benchmark's 355k runs).
-        let book = Future { () -> (RunBook, [RunKey]) in
-            let book = RunBook(mappings)
-            return (book, ByteOrder.sorted(Array(book.schedules.keys), by: \.workflow, then: \.runID))
-        }
-        // Rows in key order go into job_apps' index as appends rather than scattered inserts.
-        let newJobApps = Future { ByteOrder.sorted(merge.newJobApps, by: \.appID) }
-        // The runs new job_apps rows belong to, gathered on a worker while the sources are read.
-        let runsOfNewJobApps = Future { Set(merge.newJobApps.map { RunKey(workflow: $0.run.workflow, runID: $0.run.runID) }) }
         trace("mappings: \(stored.jobApps.count) job_apps stored, \(merge.newJobApps.count) new, in \(ContinuousClock.now - clock)")
 
-        // What the derived tables lack: applications stored by a run that stopped before its end.
-        let state = try store.derivedState()
-        var derived = DerivedAccumulator(mappings: mappings, newestFinish: state.newestFinish)
-        for app in try store.apps(after: state.throughSeq) {
-            derived.hourly.add(cluster: app.cluster, queue: app.demandQueue, start: app.startedAt, finish: app.finishedAt,
-                               usage: app.usage)
-            derived.add(appID: app.appID, start: app.startedAt, finish: app.finishedAt)
+        // What the derived tables lack: applications stored by a run that stopped before its end. Read in one
+        // ingest transaction, so the state, the commit count and the applications agree with each other.
+        let (state, commitsAtStart, newestAtStart, unfolded) = try store.ingestTransaction {
+            let state = try store.derivedState()
+            return (state, try store.derivedCommits(), try store.lastAppSeq(), try store.apps(after: state.throughSeq))
         }
+        var derived = DerivedAccumulator(mappings: mappings, newestFinish: state.newestFinish)
+        derived.fold(unfolded)
         // Applications stored earlier whose job_apps rows arrive only now count for their runs now.
         if state.throughSeq > 0 && !merge.newJobApps.isEmpty {
             for time in try store.appTimes(merge.newJobApps.map(\.appID), through: state.throughSeq) {
@@ -180,20 +174,73 @@ public final class Ingester {
 
         trace("sources: writer waited \(waitTime) for parsed batches and spent \(writeTime) writing them; writer CPU so far \(Self.threadCPUSeconds() - cpuAtStart) s")
         let finishing = ContinuousClock.now
+        // The derived tables are written in one ingest transaction (no other ingest writes beside it). Other
+        // ingests may have run beside this one (on PostgreSQL, one per cluster is the common case):
+        // - when none wrote the derived tables since this run started, what this run worked out still holds;
+        //   the applications others stored since, which it has not seen, are read and added to it;
+        // - when one did, it may have taken in applications this run stored, or job_apps rows this run read as
+        //   new: so this run works its part out again from the store, as a run that found them there would.
+        let parsedHourly = context.hourly
+        let runCount = try store.ingestTransaction { () throws -> Int in
+            if try store.derivedCommits() == commitsAtStart {
+                var current = derived
+                let newest = try store.lastAppSeq()
+                var others = ownSeqs.gaps(after: newestAtStart, through: newest)
+                others.sort { $0.lowerBound < $1.lowerBound }
+                for range in others {
+                    current.fold(try store.apps(after: range.lowerBound - 1, through: range.upperBound))
+                }
+                if !others.isEmpty { trace("derived tables: \(others.count) range(s) of applications stored by other ingests folded in") }
+                return try finish(merge: merge, derived: current, parsedHourly: parsedHourly, previousNewest: state.newestFinish)
+            }
+            trace("derived tables: another ingest wrote them since this one started; working this run's part out from the store")
+            let now = try store.derivedState()
+            let storedNow = try store.mappings()
+            let again = update.map { MappingMerge(stored: storedNow, files: $0.mappings, present: $0.files) }
+                ?? MappingMerge(stored: storedNow)
+            var current = DerivedAccumulator(mappings: again.merged, newestFinish: now.newestFinish)
+            current.fold(try store.apps(after: now.throughSeq))
+            if now.throughSeq > 0 && !again.newJobApps.isEmpty {
+                for time in try store.appTimes(again.newJobApps.map(\.appID), through: now.throughSeq) {
+                    current.add(appID: time.appID, start: time.start, finish: time.finish)
+                }
+            }
+            return try finish(merge: again, derived: current, parsedHourly: nil, previousNewest: now.newestFinish)
+        }
+        trace("derived tables: \(runCount) runs, all written in \(ContinuousClock.now - finishing); writer CPU in all \(Self.threadCPUSeconds() - cpuAtStart) s")
+        return report
+    }
+
+    /// Works out and writes the derived tables and mappings (inside the caller's ingest transaction): the runs
+    /// `derived` touches with their stored progress, and the queue hours of `derived` plus, when given, those
+    /// the parsing workers summed. Returns the number of runs written.
+    private func finish(merge: MappingMerge, derived: DerivedAccumulator, parsedHourly: SharedHourly?,
+                        previousNewest: Int64) throws -> Int {
+        let mappings = merge.merged
+        // With its runs in key order, sorted on the worker: workflow_runs takes rows in key order as appends
+        // to its key index rather than scattered inserts (1.3 s instead of 2.2-2.8 s for the benchmark's 355k runs).
+        let book = Future { () -> (RunBook, [RunKey]) in
+            let book = RunBook(mappings)
+            return (book, ByteOrder.sorted(Array(book.schedules.keys), by: \.workflow, then: \.runID))
+        }
+        // Rows in key order go into job_apps' index as appends rather than scattered inserts.
+        let newJobApps = Future { ByteOrder.sorted(merge.newJobApps, by: \.appID) }
+        let runsOfNewJobApps = Set(merge.newJobApps.map { RunKey(workflow: $0.run.workflow, runID: $0.run.runID) })
+        let finishing = ContinuousClock.now
         // The stored progress of the runs this ingest touches is read here, on the store's thread; the runs
         // and the queue hours are then worked out on workers while the writer stores the job_apps rows.
-        let touched = try derived.storedProgress(merge: merge, runsOfNewJobApps: runsOfNewJobApps.wait(),
-                                                 previousNewest: state.newestFinish, book: { book.wait().0 }, store: store)
+        let touched = try derived.storedProgress(merge: merge, runsOfNewJobApps: runsOfNewJobApps,
+                                                 previousNewest: previousNewest, book: { book.wait().0 }, store: store)
         let finalDerived = derived
         let runs = Future { () -> [StoredRun] in
             let (runBook, runsInOrder) = book.wait()
             return finalDerived.runs(book: runBook, runsInOrder: runsInOrder, touched: touched)
         }
-        let sharedHourly = context.hourly
         let queueHours = Future { () -> [HourlyUsage.QueueHourAmounts] in
             // The parsed batches' table is the big one: the writer's adjustments are merged into it, not it
             // into a copy of them.
-            var hourly = sharedHourly.take()
+            guard let parsedHourly else { return finalDerived.hourly.queueHours }
+            var hourly = parsedHourly.take()
             hourly.merge(finalDerived.hourly)
             return hourly.queueHours
         }
@@ -203,8 +250,8 @@ public final class Ingester {
             queueHours: { queueHours.wait() }, runs: { runs.wait() },
             state: DerivedState(throughSeq: try store.lastAppSeq(), newestFinish: derived.newestFinish)),
             trace: Trace.isOn(options.environment) ? { self.trace($0) } : nil)
-        trace("derived tables: \(runs.wait().count) runs; stored progress read in \(computed - finishing), all written in \(ContinuousClock.now - computed); writer CPU in all \(Self.threadCPUSeconds() - cpuAtStart) s")
-        return report
+        trace("derived tables: stored progress read in \(computed - finishing)")
+        return runs.wait().count
     }
 
     private func write(_ loaded: LoadedSource, context: ParseContext, into report: inout IngestReport,
@@ -267,6 +314,7 @@ public final class Ingester {
             let w1 = ContinuousClock.now
             let outcome = try store.write(IngestBatch(apps: current.apps, rejects: current.rejects, checkpoint: checkpoint))
             writeTime += ContinuousClock.now - w1
+            ownSeqs.add(outcome.firstSeq, count: outcome.inserted)
             // By index: copying whole records here would cost a retain and release per string field.
             for i in current.apps.indices {
                 let start = current.apps[i].summary.startTime, finish = current.apps[i].summary.finishTime
@@ -380,6 +428,15 @@ struct DerivedAccumulator: Sendable {
     init(mappings: Mappings, newestFinish: Int64) {
         self.mappings = mappings
         self.newestFinish = newestFinish
+    }
+
+    /// Stored applications the derived tables do not include yet: their hourly usage and runs.
+    mutating func fold(_ apps: [StoredApp]) {
+        for app in apps {
+            hourly.add(cluster: app.cluster, queue: app.demandQueue, start: app.startedAt, finish: app.finishedAt,
+                       usage: app.usage)
+            add(appID: app.appID, start: app.startedAt, finish: app.finishedAt)
+        }
     }
 
     /// A stored application, found by id in job_apps.
@@ -573,5 +630,34 @@ struct Future<Value: Sendable> {
     func wait() -> Value {
         group.wait()
         return box.value!
+    }
+}
+
+/// Application numbers as closed ranges, in the order they were added (each batch's new applications are
+/// numbered consecutively, and batches ascending).
+struct SeqRanges {
+    private(set) var ranges: [ClosedRange<Int64>] = []
+
+    mutating func add(_ first: Int64, count: Int) {
+        guard count > 0 else { return }
+        let range = first...(first + Int64(count) - 1)
+        if let last = ranges.last, last.upperBound + 1 == range.lowerBound {
+            ranges[ranges.count - 1] = last.lowerBound...range.upperBound
+        } else {
+            ranges.append(range)
+        }
+    }
+
+    /// The numbers in `(after, through]` not in these ranges.
+    func gaps(after: Int64, through: Int64) -> [ClosedRange<Int64>] {
+        var gaps: [ClosedRange<Int64>] = []
+        var next = after + 1
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) where range.upperBound >= next {
+            if range.lowerBound > through { break }
+            if range.lowerBound > next { gaps.append(next...(range.lowerBound - 1)) }
+            next = range.upperBound + 1
+        }
+        if next <= through { gaps.append(next...through) }
+        return gaps
     }
 }

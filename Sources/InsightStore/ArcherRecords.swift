@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// One submission as the router recorded it: who sent it, what it was, where it was routed and why, and
@@ -187,7 +188,35 @@ extension InsightStore {
 
     private func recordSubmissionsOnce(_ records: [SubmissionRecord], refusingDuplicates: Bool) throws -> [Bool] {
         guard !records.isEmpty else { return [] }
-        return try connection.transaction {
+        // Written in app id order: two routers on one PostgreSQL group-committing the same submissions (a client
+        // sending each to both) then take their unique-index locks in one order. In arrival order one router
+        // could hold app A waiting for B while the other held B waiting for A, and PostgreSQL would end one
+        // transaction as a deadlock (40P01), failing every submission of its group with 503.
+        let order = records.indices.sorted { records[$0].appID < records[$1].appID }
+        let written = try retryingConflicts {
+            try connection.transaction { try insertSubmissions(order.map { records[$0] }, refusingDuplicates: refusingDuplicates) }
+        }
+        var inserted = Array(repeating: false, count: records.count)
+        for (position, index) in order.enumerated() { inserted[index] = written[position] }
+        return inserted
+    }
+
+    /// Runs `body` (one whole transaction) again when PostgreSQL rolled it back as a deadlock or serialization
+    /// failure, up to 5 times in all; other errors, and the last one, are thrown.
+    func retryingConflicts<T>(_ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try body()
+            } catch let error as PostgresError where attempt < 5 && ["40001", "40P01"].contains(error.sqlState ?? "") {
+                Thread.sleep(forTimeInterval: 0.005 * Double(attempt))
+            }
+        }
+    }
+
+    private func insertSubmissions(_ records: [SubmissionRecord], refusingDuplicates: Bool) throws -> [Bool] {
+        do {
             let insert = try prepared("""
                 INSERT INTO submissions (app_id, submitted_at, principal, org, project, tier, workflow, job, run_id,
                     scheduled_at, cluster, queue, namespace, source, rule_id, reason, state, state_detail, updated_at,
@@ -228,7 +257,9 @@ extension InsightStore {
     /// and the reconciler's, racing) never undoes a settled one.
     public func updateSubmissionStates(_ changes: [SubmissionStateChange]) throws {
         guard !changes.isEmpty else { return }
-        try connection.transaction {
+        // In app id order, for the same reason as `recordSubmissionsOnce`: routers updating the same rows.
+        let changes = changes.sorted { $0.appID < $1.appID }
+        try retryingConflicts { try connection.transaction {
             let update = try prepared("""
                 UPDATE submissions SET state = ?, state_detail = ?, updated_at = ?, attempts = attempts + ?
                 WHERE app_id = ? AND state IN ('recorded', 'unknown')
@@ -237,7 +268,7 @@ extension InsightStore {
                 try update.run([.text(change.state), .text(change.detail), .integer(change.at),
                                 .integer(change.countsAttempt ? 1 : 0), .text(change.appID)])
             }
-        }
+        } }
     }
 
     private static let submissionColumns = """
@@ -292,42 +323,73 @@ extension InsightStore {
 
     /// Creates or replaces a rule and audits the change, in one transaction. With `expectedRevision` the write
     /// only happens if the stored rule is still at that revision (optimistic concurrency).
+    ///
+    /// Several routers share the store, so the rule read first may change before the write: the write is
+    /// conditional on what was read (an insert that does nothing when another created the rule meanwhile, an
+    /// update only of the revision read), and when it does not apply the change is judged again on the rule
+    /// as it now is. Before, two routers changing one rule at once both wrote the same next revision and
+    /// audited it twice, each with the same `before` (a lost update the audit log hid), and two creating one
+    /// both audited a `rule.create`.
     @discardableResult
     public func putRule(id: String, priority: Int, body: String, by principal: String, at time: Int64,
                         expectedRevision: Int64? = nil) throws -> (before: StoredRule?, after: StoredRule) {
-        try connection.transaction {
-            let before = try rule(id: id)
-            if let expectedRevision, before?.revision != expectedRevision {
-                throw RuleRevisionConflict(id: id, expected: expectedRevision, current: before?.revision)
+        for _ in 0..<Self.ruleWriteAttempts {
+            let written = try transaction { () throws -> (before: StoredRule?, after: StoredRule)? in
+                let before = try rule(id: id)
+                if let expectedRevision, before?.revision != expectedRevision {
+                    throw RuleRevisionConflict(id: id, expected: expectedRevision, current: before?.revision)
+                }
+                let after = StoredRule(id: id, priority: priority, body: body, revision: (before?.revision ?? 0) + 1,
+                                       updatedAt: time, updatedBy: principal)
+                let changed: Int
+                if let before {
+                    changed = try prepared("""
+                        UPDATE routing_rules SET priority = ?, body = ?, revision = ?, updated_at = ?, updated_by = ?
+                        WHERE id = ? AND revision = ?
+                        """).run([.integer(Int64(priority)), .text(body), .integer(after.revision), .integer(time),
+                                  .text(principal), .text(id), .integer(before.revision)])
+                } else {
+                    changed = try prepared("""
+                        INSERT INTO routing_rules (id, priority, body, revision, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO NOTHING
+                        """).run([.text(id), .integer(Int64(priority)), .text(body), .integer(after.revision), .integer(time),
+                                  .text(principal)])
+                }
+                guard changed > 0 else { return nil }
+                try insertAudit(AuditEntry(at: time, principal: principal, action: before == nil ? "rule.create" : "rule.update",
+                                           target: "rule/\(id)", before: before?.body, after: body, detail: "revision \(after.revision)"))
+                return (before, after)
             }
-            let after = StoredRule(id: id, priority: priority, body: body, revision: (before?.revision ?? 0) + 1,
-                                   updatedAt: time, updatedBy: principal)
-            try prepared("""
-                INSERT INTO routing_rules (id, priority, body, revision, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET priority = excluded.priority, body = excluded.body,
-                    revision = excluded.revision, updated_at = excluded.updated_at, updated_by = excluded.updated_by
-                """).run([.text(id), .integer(Int64(priority)), .text(body), .integer(after.revision), .integer(time),
-                          .text(principal)])
-            try insertAudit(AuditEntry(at: time, principal: principal, action: before == nil ? "rule.create" : "rule.update",
-                                       target: "rule/\(id)", before: before?.body, after: body, detail: "revision \(after.revision)"))
-            return (before, after)
+            if let written { return written }
         }
+        throw StoreError("rule \(id) kept changing under this write (\(Self.ruleWriteAttempts) attempts); retry")
     }
 
-    /// Deletes a rule and audits it; nil when there was no such rule (nothing is audited then).
+    /// Deletes a rule and audits it; nil when there was no such rule (nothing is audited then). Conditional on
+    /// the revision read, like `putRule`: of two routers deleting one rule, one deletes and audits it.
     @discardableResult
     public func deleteRule(id: String, by principal: String, at time: Int64, expectedRevision: Int64? = nil) throws -> StoredRule? {
-        try connection.transaction {
-            guard let before = try rule(id: id) else { return nil }
-            if let expectedRevision, before.revision != expectedRevision {
-                throw RuleRevisionConflict(id: id, expected: expectedRevision, current: before.revision)
+        for _ in 0..<Self.ruleWriteAttempts {
+            let outcome = try transaction { () throws -> StoredRule?? in
+                guard let before = try rule(id: id) else { return .some(nil) }
+                if let expectedRevision, before.revision != expectedRevision {
+                    throw RuleRevisionConflict(id: id, expected: expectedRevision, current: before.revision)
+                }
+                let deleted = try prepared("DELETE FROM routing_rules WHERE id = ? AND revision = ?")
+                    .run([.text(id), .integer(before.revision)])
+                guard deleted > 0 else { return nil }
+                try insertAudit(AuditEntry(at: time, principal: principal, action: "rule.delete", target: "rule/\(id)",
+                                           before: before.body, after: nil, detail: "was revision \(before.revision)"))
+                return .some(before)
             }
-            try prepared("DELETE FROM routing_rules WHERE id = ?").run([.text(id)])
-            try insertAudit(AuditEntry(at: time, principal: principal, action: "rule.delete", target: "rule/\(id)",
-                                       before: before.body, after: nil, detail: "was revision \(before.revision)"))
-            return before
+            if let outcome { return outcome }
         }
+        throw StoreError("rule \(id) kept changing under this delete (\(Self.ruleWriteAttempts) attempts); retry")
     }
+
+    /// How many times a rule write is judged again when another router changed the rule between its read and
+    /// its write.
+    static let ruleWriteAttempts = 20
 
     private func rule(id: String) throws -> StoredRule? {
         try prepared("SELECT id, priority, body, revision, updated_at, updated_by FROM routing_rules WHERE id = ?")

@@ -72,14 +72,20 @@ extension InsightStore {
         return state
     }
 
-    /// Applications numbered after `seq`: those a run stopped before its end stored without updating
-    /// the derived tables.
-    public func apps(after seq: Int64) throws -> [StoredApp] {
+    /// How many ingest runs have written the derived tables (`commit`) so far. A run that finds it unchanged at
+    /// its end knows no other run wrote them meanwhile, so what it worked out from its start still holds.
+    public func derivedCommits() throws -> Int64 {
+        try prepared("SELECT value FROM ingest_state WHERE name = ?").query([.text("derived_commits")]).first?.first?.int64 ?? 0
+    }
+
+    /// Applications numbered after `seq` (and up to `through`, when given): those a run stopped before its end
+    /// stored without updating the derived tables, or those another ingest running beside stored.
+    public func apps(after seq: Int64, through: Int64 = .max) throws -> [StoredApp] {
         try prepared("""
             SELECT cluster, app_id, queue, org, project, tier, started_at, finished_at, vcore_seconds, memory_seconds,
                    other_usage
-            FROM apps WHERE seq > ? ORDER BY seq
-            """).query([.integer(seq)]).map { row in
+            FROM apps WHERE seq > ? AND seq <= ? ORDER BY seq
+            """).query([.integer(seq), .integer(through)]).map { row in
             let queue = row[2].string ?? ""
             let attribution = Attribution(basis: .queue, org: row[3].string, project: row[4].string,
                                           tier: row[5].int64.map { Int($0) })
@@ -153,14 +159,15 @@ extension InsightStore {
         RunProgress(appsFinished: Int(row[index].int64 ?? 0), startedAt: row[index + 1].int64, finishedAt: row[index + 2].int64)
     }
 
-    /// Writes an ingest run's derived tables and mappings in one transaction.
+    /// Writes an ingest run's derived tables and mappings in one transaction (or in the caller's
+    /// `ingestTransaction`, which a run with other ingests beside it needs: see `Ingester`).
     public func commit(_ update: DerivedUpdate, trace: ((String) -> Void)? = nil) throws {
         var lapStart = ContinuousClock.now
         func lap(_ what: String) {
             trace?("final transaction: \(what) in \(ContinuousClock.now - lapStart)")
             lapStart = ContinuousClock.now
         }
-        try connection.transaction {
+        try transaction {
             try replaceMappingTables(update.mappings, tables: update.replacedTables)
             lap("mapping tables")
             try addJobApps(update.newJobApps)
@@ -190,6 +197,9 @@ extension InsightStore {
                 """)
             try statement.run([.text("derived_through_seq"), .integer(update.state.throughSeq)])
             try statement.run([.text("newest_finish"), .integer(update.state.newestFinish)])
+            try prepared("""
+                INSERT INTO ingest_state (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = ingest_state.value + 1
+                """).run([.text("derived_commits")])
         }
         lap("commit")
     }

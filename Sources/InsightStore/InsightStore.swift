@@ -174,6 +174,8 @@ public struct BatchOutcome: Sendable, Equatable {
     public var unattributed: Int
     /// Per application of the batch, whether it was stored now (false: a duplicate).
     public var isNew: [Bool]
+    /// The number the batch's first new application got; the others follow in order.
+    public var firstSeq: Int64 = 0
 }
 
 /// The insight tables over one SQL connection (SQLite or PostgreSQL), with prepared statements only.
@@ -183,8 +185,9 @@ public final class InsightStore {
     public let connection: any SQLConnection
     public let location: StoreLocation
     private var statements: [String: any SQLStatement] = [:]
-    /// The sequence number the next new application gets (read from the store on first use).
-    private var nextSeq: Int64?
+    /// The newest application number `unkeyedApps` reflects: rows numbered after it were stored by another
+    /// process since, and are read into the index (under the ingest lock) before the next write.
+    private var indexedThroughSeq: Int64 = 0
     /// Applications told apart from stored ones in memory, by id hash: those numbered after
     /// `derived_through_seq` (not in `app_keys` yet), loaded on the first write and kept up to date by each one.
     private var unkeyedApps: AppHashIndex?
@@ -397,6 +400,9 @@ public final class InsightStore {
                                 offset: row[2].int64 ?? 0, lines: row[3].int64 ?? 0, complete: (row[4].int64 ?? 0) != 0)
     }
 
+    /// Saves a checkpoint unless it is behind the stored one for the same content: two ingests reading one
+    /// source (overlapping source lists) must not move its checkpoint back, or the next run would read again
+    /// what is stored. Content with another fingerprint (a replaced file) always replaces it.
     func saveCheckpoint(_ checkpoint: SourceCheckpoint) throws {
         try prepared("""
             INSERT INTO ingest_sources (source, fingerprint, size, offset_bytes, lines, complete, updated_at)
@@ -404,6 +410,9 @@ public final class InsightStore {
             ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, size = excluded.size,
                 offset_bytes = excluded.offset_bytes, lines = excluded.lines, complete = excluded.complete,
                 updated_at = excluded.updated_at
+            WHERE ingest_sources.fingerprint <> excluded.fingerprint
+               OR excluded.offset_bytes > ingest_sources.offset_bytes
+               OR (excluded.offset_bytes = ingest_sources.offset_bytes AND excluded.complete >= ingest_sources.complete)
             """).run([.text(checkpoint.source), .text(checkpoint.fingerprint), .integer(checkpoint.size),
                       .integer(checkpoint.offset), .integer(checkpoint.lines), .integer(checkpoint.complete ? 1 : 0),
                       .integer(Self.now())])
@@ -411,7 +420,7 @@ public final class InsightStore {
 
     /// Saves a checkpoint on its own (a source with nothing new, or one started afresh).
     public func record(_ checkpoint: SourceCheckpoint) throws {
-        try connection.transaction { try saveCheckpoint(checkpoint) }
+        try transaction { try saveCheckpoint(checkpoint) }
     }
 
     // MARK: Batches
@@ -422,25 +431,31 @@ public final class InsightStore {
     ///
     /// New applications are told from stored ones without an index probe per insert: those stored since
     /// the derived tables were last written are known in memory, earlier ones are looked up in
-    /// `app_keys`. So one store at a time may ingest (a second writer's numbers collide and fail).
+    /// `app_keys`. Several ingests may write one store at once (on PostgreSQL, one per cluster is the
+    /// common case): each batch is an exclusive transaction under the ingest lock (`ingestTransaction`), and
+    /// before it decides anything it reads into memory the applications other processes stored since its
+    /// last batch, and numbers its own after the newest. So an application read by two processes is stored
+    /// once, and numbers never collide.
     public func write(_ batch: IngestBatch) throws -> BatchOutcome {
-        let first = try nextSeq ?? (lastAppSeq() + 1)
-        var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0, isNew: [])
         do {
-            let isNew = try newApps(batch.apps, firstSeq: first)
-            outcome.isNew = isNew
-            for i in batch.apps.indices {
-                if isNew[i] {
-                    outcome.inserted += 1
-                    if batch.apps[i].attribution.basis == .unattributed { outcome.unattributed += 1 }
-                } else {
-                    outcome.duplicates += 1
+            return try ingestTransaction {
+                let first = try catchUpWithOtherWriters() + 1
+                var outcome = BatchOutcome(inserted: 0, duplicates: 0, unattributed: 0, isNew: [], firstSeq: first)
+                let isNew = try newApps(batch.apps, firstSeq: first)
+                outcome.isNew = isNew
+                for i in batch.apps.indices {
+                    if isNew[i] {
+                        outcome.inserted += 1
+                        if batch.apps[i].attribution.basis == .unattributed { outcome.unattributed += 1 }
+                    } else {
+                        outcome.duplicates += 1
+                    }
                 }
-            }
-            try connection.transaction {
                 try insertApps(batch.apps, isNew: isNew, firstSeq: first, sourceID: sourceID)
                 try insertRejects(batch.rejects)
                 try saveCheckpoint(batch.checkpoint)
+                indexedThroughSeq = first + Int64(outcome.inserted) - 1
+                return outcome
             }
         } catch {
             // The batch's applications were counted as stored, and source ids made in it are gone: read back
@@ -449,9 +464,64 @@ public final class InsightStore {
             sourceIDs = [:]
             throw error
         }
-        // Only once committed: a rolled-back batch hands its numbers out again.
-        nextSeq = first + Int64(outcome.inserted)
-        return outcome
+    }
+
+    /// The PostgreSQL advisory lock every ingest write holds ("bursar" + 1; migrations hold `migrationLock`).
+    static let ingestLock: Int64 = migrationLock + 1
+
+    /// Runs `body` as one transaction that no other ingest transaction, in this process or another, runs beside
+    /// (SQLite: its write lock, `BEGIN IMMEDIATE`; PostgreSQL: the advisory lock `ingestLock`), so what it reads
+    /// of the insight tables stays true until it commits. Transactions opened inside through `transaction` join
+    /// it.
+    ///
+    /// A deadlock or serialization failure (PostgreSQL, with a router writing job_apps beside) is retried up to
+    /// 5 times; `body` must then be safe to run again (the ingest's writes are). On SQLite a writer that holds
+    /// the file longer than the busy timeout (another `bursar ingest`'s long final transaction) is waited for
+    /// up to about a minute, then the error names the file.
+    public func ingestTransaction<T>(_ body: () throws -> T) throws -> T {
+        precondition(!inTransaction, "an ingest transaction cannot join another transaction")
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                inTransaction = true
+                defer { inTransaction = false }
+                return try connection.exclusiveTransaction(lock: Self.ingestLock, body)
+            } catch let error as PostgresError where attempt < 5 && ["40001", "40P01"].contains(error.sqlState ?? "") {
+                // Another transaction was chosen to go on; this one was rolled back whole. Run it again.
+                unkeyedApps = nil
+                sourceIDs = [:]
+                Thread.sleep(forTimeInterval: 0.01 * Double(attempt))
+            } catch let error as SQLiteError where error.code & 0xFF == 5 {
+                // SQLITE_BUSY: each attempt already waited the busy timeout (10 s) for the write lock.
+                unkeyedApps = nil
+                sourceIDs = [:]
+                guard attempt < 6 else {
+                    throw StoreError("the SQLite store \(location) stayed locked by another writer (another bursar ingest, or a router) for over a minute; run one ingest at a time on a SQLite store, or use PostgreSQL for concurrent ingests (\(error.message))")
+                }
+            }
+        }
+    }
+
+    /// Brings the in-memory index of applications not yet in `app_keys` up to the newest stored one (loading
+    /// it on first use), inside the caller's ingest transaction; returns the newest application number.
+    private func catchUpWithOtherWriters() throws -> Int64 {
+        let newest = try lastAppSeq()
+        if unkeyedApps == nil {
+            let through = try derivedState().throughSeq
+            var index = AppHashIndex()
+            for row in try prepared("SELECT app_id, seq FROM apps WHERE seq > ?").query([.integer(through)]) {
+                index.insert(hash: AppKey.hash(row[0].string ?? ""), seq: row[1].int64 ?? 0)
+            }
+            unkeyedApps = index
+            appKeysStored = !(try connection.execute("SELECT 1 FROM app_keys LIMIT 1").isEmpty)
+        } else if newest > indexedThroughSeq {
+            for row in try prepared("SELECT app_id, seq FROM apps WHERE seq > ?").query([.integer(indexedThroughSeq)]) {
+                unkeyedApps!.insert(hash: AppKey.hash(row[0].string ?? ""), seq: row[1].int64 ?? 0)
+            }
+        }
+        indexedThroughSeq = newest
+        return newest
     }
 
     /// The `source_names` id of a source, made on first use (inside the caller's transaction).
@@ -467,16 +537,8 @@ public final class InsightStore {
 
     /// Per application, whether it is neither stored nor an earlier one of `apps`; the new ones are
     /// numbered from `firstSeq` on, in their order.
+    /// Runs after `catchUpWithOtherWriters`, which loads the index.
     private func newApps(_ apps: [AppRecord], firstSeq: Int64) throws -> [Bool] {
-        if unkeyedApps == nil {
-            let through = try derivedState().throughSeq
-            var index = AppHashIndex()
-            for row in try prepared("SELECT app_id, seq FROM apps WHERE seq > ?").query([.integer(through)]) {
-                index.insert(hash: AppKey.hash(row[0].string ?? ""), seq: row[1].int64 ?? 0)
-            }
-            unkeyedApps = index
-            appKeysStored = !(try connection.execute("SELECT 1 FROM app_keys LIMIT 1").isEmpty)
-        }
         var isNew = Array(repeating: true, count: apps.count)
         // Repeats within the batch (the parser drops them already; this keeps the store right on its own).
         var inBatch = Set<AppKey>(minimumCapacity: apps.count)
@@ -573,6 +635,8 @@ public final class InsightStore {
     func keyApps(after: Int64, through: Int64) throws {
         guard through > after else { return }
         var rows: [(hash: Int64, seq: Int64)]
+        // Other processes may have stored applications since this one's last batch: the index must hold them.
+        if unkeyedApps != nil { _ = try catchUpWithOtherWriters() }
         if let unkeyed = unkeyedApps {
             rows = []
             rows.reserveCapacity(unkeyed.count)
