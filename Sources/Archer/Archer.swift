@@ -37,6 +37,9 @@ public struct ArcherOptions: Sendable {
     public var eventLoops: Int?
     /// The connection cap and the request read timeouts (see `ConnectionLimits`).
     public var connections = ConnectionLimits()
+    /// This router's name among the replicas sharing the store (`replicas`, `GET /v1/replicas`): it heartbeats
+    /// there at every snapshot refresh.
+    public var replica = "router-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20,
                 refreshInterval: Duration = .seconds(5), clusters: [Cluster], queuesDirectory: URL,
@@ -75,6 +78,8 @@ public final class Archer: Sendable {
     let definitions = StoredDefinitions()
     /// The time every record, rule change, cordon, audit entry and probe result is stamped with (ms since 1970).
     let now: @Sendable () -> Int64
+    /// When this process started, for its heartbeats.
+    let startedAt: Int64
 
     /// Opens the store (migrating it) and loads the first snapshot; fails if either is impossible, so a
     /// misconfigured router never starts. `now` is the clock times are recorded with (the wall clock, but for
@@ -85,11 +90,26 @@ public final class Archer: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.now = now
+        startedAt = now()
         authFailures = AuthFailureLog(metrics: metrics, logger: logger)
         storeThread = try StoreThread(location: store, batchObserver: { metrics.committed(batch: $0) })
         state = RoutingState(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
                                                          health: health, version: 1, logger: logger))
         version.withLock { $0 = 1 }
+        await heartbeat()
+    }
+
+    /// Records in the store that this router is alive (at start and every snapshot refresh); a failure is only
+    /// logged (the store may be down: routing goes on).
+    func heartbeat() async {
+        let interval = options.refreshInterval.components
+        let refreshMs = interval.seconds * 1000 + interval.attoseconds / 1_000_000_000_000_000
+        let record = ReplicaRecord(replica: options.replica, role: "router", host: ProcessInfo.processInfo.hostName,
+                                   pid: Int64(ProcessInfo.processInfo.processIdentifier), startedAt: startedAt, heartbeatAt: now(),
+                                   leaseMs: max(3 * refreshMs, 3_000))
+        do { try await storeThread.run { try $0.heartbeat(record) } } catch {
+            logger.warning("heartbeat not recorded", metadata: ["error": .string("\(error)")])
+        }
     }
 
     /// Reads the store and the `Queues/` files into a snapshot (the one way both start-up and refresh load it).
@@ -114,6 +134,7 @@ public final class Archer: Sendable {
             }
             state.replace(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
                                                       health: health, version: next, logger: logger))
+            await heartbeat()
         } catch {
             state.refreshFailed("\(error)")
             metrics.snapshotRefreshFailed()
@@ -151,6 +172,7 @@ public final class Archer: Sendable {
         api.delete("rules/{id}") { request, context in try await self.deleteRule(request, context) }
         api.get("audit") { request, context in try await self.audit(request, context) }
         api.get("clusters") { _, context in try await self.listClusters(context) }
+        api.get("replicas") { _, context in try await self.listReplicas(context) }
         api.post("clusters/{name}/cordon") { request, context in try await self.cordon(request, context) }
         api.delete("clusters/{name}/cordon") { _, context in try await self.uncordon(context) }
         api.post("clusters/{name}/queues:deploy") { request, context in try await self.deploy(request, context) }
@@ -194,7 +216,7 @@ public final class Archer: Sendable {
     private func healthz() throws -> Response {
         let (age, error) = state.health
         var body: [String: Any] = ["status": "ok", "snapshot_age_seconds": (age * 1000).rounded() / 1000,
-                                   "snapshot_version": state.snapshot.version]
+                                   "snapshot_version": state.snapshot.version, "replica": options.replica]
         if let error { body["snapshot_refresh_error"] = error }
         return JSONBody.response(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) + [0x0A])
     }

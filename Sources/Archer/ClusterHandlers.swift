@@ -52,6 +52,15 @@ extension Archer {
         return try JSONBody.response(encoding: ["clusters": views])
     }
 
+    /// `GET /v1/replicas` (any caller): every scheduler and router replica sharing the store, with its last
+    /// heartbeat, whether that is within its lease, the workflow leases it holds and the takeovers it made.
+    func listReplicas(_ context: ArcherContext) async throws -> Response {
+        _ = try context.caller()
+        let time = now()
+        let replicas = try await storeThread.run { try $0.replicas(now: time) }
+        return try JSONBody.response(encoding: ["replicas": replicas.map { ReplicaView($0, now: time) }])
+    }
+
     /// `POST /v1/clusters/{name}/cordon` (admin), body `{"reason": "…"}`: no new work is routed there
     /// (rules fall back, onboarding goes elsewhere) until the cordon is lifted.
     func cordon(_ request: Request, _ context: ArcherContext) async throws -> Response {
@@ -87,5 +96,35 @@ extension Archer {
             throw APIError.notFound("no cluster \(name) in clusters.yaml; known: \(options.clusters.map(\.name).joined(separator: ", "))")
         }
         return name
+    }
+}
+
+/// One replica as `GET /v1/replicas` shows it.
+struct ReplicaView: Encodable {
+    var replica: String
+    var role: String
+    var host: String
+    var pid: Int64
+    var startedAt: Int64
+    var lastHeartbeat: Int64
+    var alive: Bool
+    var leasesHeld: Int64
+    var leaseTakeovers: Int64
+
+    init(_ record: ReplicaRecord, now: Int64) {
+        replica = record.replica
+        role = record.role
+        host = record.host
+        pid = record.pid
+        startedAt = record.startedAt
+        lastHeartbeat = record.heartbeatAt
+        alive = record.isAlive(at: now)
+        leasesHeld = record.leases
+        leaseTakeovers = record.takeovers
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case replica, role, host, pid, alive
+        case startedAt = "started_at", lastHeartbeat = "last_heartbeat", leasesHeld = "leases_held", leaseTakeovers = "lease_takeovers"
     }
 }

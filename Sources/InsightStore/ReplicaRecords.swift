@@ -170,7 +170,8 @@ extension InsightStore {
     public func releaseWorkflowLeases(replica: String) throws {
         try transaction {
             _ = try prepared("UPDATE wf_leases SET owner = NULL, expires_at = 0, version = version + 1 WHERE owner = ?").run([.text(replica)])
-            _ = try prepared("UPDATE replicas SET heartbeat_at = 0, leases = 0 WHERE replica = ?").run([.text(replica)])
+            // A lease of 0 ms: its last heartbeat stays on record, and it no longer counts as alive.
+            _ = try prepared("UPDATE replicas SET lease_ms = 0, leases = 0 WHERE replica = ?").run([.text(replica)])
         }
     }
 

@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between reloads of the routing snapshot (rules, routes, owners, cordons); 0.1 to 3600.")
     var refresh = 5.0
 
+    @Option(help: "This router's name among the replicas sharing the store (GET /v1/replicas); default router-<host>-<pid>.")
+    var replica: String?
+
     @Option(help: "Connections held open at once (1 to 1000000). At the cap a new connection replaces the one that has waited longest without sending a request; only when all are busy with requests is it answered 503 and closed.")
     var maxConnections = 4096
 
@@ -155,6 +158,7 @@ struct ServeCommand: AsyncParsableCommand {
                                         queuesDirectory: URL(fileURLWithPath: queues), policy: policyValue, tokens: book,
                                         targets: targets)
             options.eventLoops = eventLoops
+            if let replica { options.replica = replica }
             options.connections = ConnectionLimits(maxConnections: maxConnections, headerTimeout: Self.duration(headerTimeout),
                                                    bodyTimeout: Self.duration(bodyTimeout), idleTimeout: Self.duration(idleTimeout))
             if probeInterval > 0 && !dryRun {

@@ -26,6 +26,7 @@ struct ConnectionLimitTests {
         try await withRouter(.sqlite, configure: Self.small(maxConnections: 20, header: .seconds(10))) { router in
             // Three times the cap in sockets that never send a byte.
             let flood = try (0..<60).map { _ in try RawSocket(port: router.port) }
+            let floodOpened = ContinuousClock.now
             // The server has taken them all once 40 were reclaimed for the later ones.
             let reclaimed = await router.poll(until: { $0.value("bursar_http_connections_reclaimed_total") >= 40 })
             #expect(reclaimed, "the sockets beyond the cap did not take the place of the longest-waiting ones")
@@ -35,7 +36,11 @@ struct ConnectionLimitTests {
             #expect(submitted.status == 201, "\(submitted.text)")
             #expect(try await router.call(.get, "/healthz", token: nil).status == 200)
             let stillOpen = await offPool { flood.filter { $0.isOpen() }.count }
-            #expect(stillOpen >= 10, "the flood should still hold most of the cap when the caller got through")
+            // Meaningful only before the header timeout could have closed them (a host loaded by the rest of the
+            // suite can take longer than that to get here).
+            if ContinuousClock.now - floodOpened < .seconds(9) {
+                #expect(stillOpen >= 10, "the flood should still hold most of the cap when the caller got through")
+            }
 
             // Every idle socket is closed: reclaimed at once, or answered 408 at the header timeout.
             let answers = await offPool { () -> [RawSocket.Answer?] in

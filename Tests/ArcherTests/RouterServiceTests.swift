@@ -1,3 +1,4 @@
+@testable import Archer
 import Foundation
 import HTTPFetch
 import InsightStore
@@ -257,6 +258,31 @@ struct RouterServiceTests {
             let metrics = try await router.call(.get, "/metrics", token: nil)
             #expect(metrics.status == 200)
             #expect(metrics.text.contains("bursar_submissions_total{result=\"accepted\"} 1"), "\(metrics.text)")
+        }
+    }
+
+    /// Issue #17: every replica sharing the store shows itself, the router among them (its heartbeat at start),
+    /// and a scheduler by the leases its claims recorded; one whose heartbeat is older than its lease is not alive.
+    @Test(arguments: Backend.available)
+    func replicasListTheRouterAndTheSchedulers(_ backend: Backend) async throws {
+        let now = Archer.wallClock()
+        let seed: (InsightStore) throws -> Void = { store in
+            _ = try store.claimWorkflowLeases(ReplicaRecord(replica: "sched-1", role: "scheduler", host: "h1", pid: 7, startedAt: now, leaseMs: 60_000),
+                                              newWorkflows: ["w1", "w2"], previously: [], now: now)
+            try store.heartbeat(ReplicaRecord(replica: "sched-old", role: "scheduler", host: "h2", pid: 8, startedAt: now - 600_000,
+                                              heartbeatAt: now - 300_000, leaseMs: 10_000))
+        }
+        try await withRouter(backend, seed: seed, configure: { $0.replica = "router-a" }) { router in
+            #expect(try await router.call(.get, "/v1/replicas", token: nil).status == 401)
+            let answer = try await router.call(.get, "/v1/replicas")
+            #expect(answer.status == 200, "\(answer.text)")
+            let replicas = try #require(answer.json["replicas"] as? [[String: Any]])
+            let byName = Dictionary(uniqueKeysWithValues: replicas.map { ($0["replica"] as? String ?? "", $0) })
+            #expect(byName["router-a"]?["role"] as? String == "router" && byName["router-a"]?["alive"] as? Bool == true, "\(replicas)")
+            #expect(byName["sched-1"]?["leases_held"] as? Int == 2 && byName["sched-1"]?["alive"] as? Bool == true, "\(replicas)")
+            #expect(byName["sched-old"]?["alive"] as? Bool == false, "\(replicas)")
+            let health = try await router.call(.get, "/healthz", token: nil)
+            #expect(health.json["replica"] as? String == "router-a")
         }
     }
 

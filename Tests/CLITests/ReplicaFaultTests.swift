@@ -29,14 +29,14 @@ struct ReplicaFaultTests {
 
     @Test(.enabled(if: enabled), arguments: [1, 2])
     func killingOneOfTwoSchedulersLosesNothingAndRunsNothingTwice(seed: Int) throws {
-        let (status, output) = try harness(["kill", "--seed", String(seed)])
+        let (status, output) = try harness(["kill", "--seed", String(seed), "--workflows", "30", "--jobs", "20"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("took over"), "\(output)")
     }
 
     @Test(.enabled(if: enabled))
     func aStoreOutageStopsDispatchAndWorkResumes() throws {
-        let (status, output) = try harness(["outage", "--seed", "3"])
+        let (status, output) = try harness(["outage", "--seed", "3", "--workflows", "30", "--jobs", "20"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("0 applications created meanwhile"), "\(output)")
     }

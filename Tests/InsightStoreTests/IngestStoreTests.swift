@@ -55,12 +55,13 @@ struct IngestStoreTests {
         // 5: apps keyed in app_keys instead of a unique index (#3); 6: slimmer apps rows, app_keys by id hash (#3);
         // 7: submission idempotency keys and reconciliation (#13); 8: the nightly plan archive (#14);
         // 9: the workflow scheduler's runs, jobs, versions and events (#16); 10: job ends from cluster watches (#16);
-        // 11: indexes for the workflow and run listings (#16).
-        #expect(try InsightStore(location).schemaVersion() == 11)
+        // 11: indexes for the workflow and run listings (#16); 12: replicas, workflow leases, per-replica watch
+        // positions (#17).
+        #expect(try InsightStore(location).schemaVersion() == 12)
         let again = try InsightStore(location)
-        #expect(try again.schemaVersion() == 11)
+        #expect(try again.schemaVersion() == 12)
         let applied = try again.connection.execute("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.first?.int64 }
-        #expect(applied == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+        #expect(applied == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
     }
 
     @Test(arguments: Backend.available)
