@@ -27,9 +27,13 @@ struct ConnectionLimitTests {
             // Three times the cap in sockets that never send a byte.
             let flood = try (0..<60).map { _ in try RawSocket(port: router.port) }
             let floodOpened = ContinuousClock.now
-            // The server has taken them all once 40 were reclaimed for the later ones.
-            let reclaimed = await router.poll(until: { $0.value("bursar_http_connections_reclaimed_total") >= 40 })
-            #expect(reclaimed, "the sockets beyond the cap did not take the place of the longest-waiting ones")
+            // The server has taken them all once 40 seats were freed for the later ones: reclaimed from the
+            // longest-waiting, or (on a host slow enough to take the header timeout to accept 60 sockets) closed by it.
+            let seated = await router.poll(until: { Self.seatsFreed($0) >= 40 })
+            #expect(seated, "the sockets beyond the cap did not take the place of the longest-waiting ones")
+            if ContinuousClock.now - floodOpened < .seconds(9) {
+                #expect(router.metrics().value("bursar_http_connections_reclaimed_total") >= 40)
+            }
 
             // An authenticated submission and /healthz still get through while the flood holds the cap.
             let submitted = try await router.call(.post, "/v1/submissions", body: Manifests.crdJSON())
@@ -54,9 +58,16 @@ struct ConnectionLimitTests {
 
             let metrics = router.metrics()
             #expect(metrics.value("bursar_http_request_timeouts_total{phase=\"header\"}") >= 1)
-            #expect(metrics.value("bursar_http_connections_reclaimed_total") >= 40)
+            #expect(metrics.value("bursar_http_connections_reclaimed_total") >= 1)
+            #expect(Self.seatsFreed(metrics) >= 40)
             #expect(metrics.value("bursar_http_connections_open") <= 2)
         }
+    }
+
+    /// Seats the server freed under the cap: idle connections reclaimed plus those its header timeout closed.
+    static func seatsFreed(_ metrics: Exposition) -> Double {
+        metrics.value("bursar_http_connections_reclaimed_total")
+            + metrics.value("bursar_http_request_timeouts_total{phase=\"header\"}")
     }
 
     @Test func trickledBodyIsCutNotAccepted() async throws {
@@ -186,9 +197,9 @@ extension TestRouter {
     /// The router's Prometheus exposition, read in process.
     func metrics() -> Exposition { Exposition(text: String(decoding: archer.metrics.exposition(), as: UTF8.self)) }
 
-    /// Polls the metrics until `condition` holds (true) or 10 s pass (false).
+    /// Polls the metrics until `condition` holds (true) or 20 s pass (false).
     func poll(until condition: (Exposition) -> Bool) async -> Bool {
-        for _ in 0..<200 {
+        for _ in 0..<400 {
             if condition(metrics()) { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }
