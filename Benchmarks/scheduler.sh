@@ -97,7 +97,7 @@ run_one() {
             echo "replica r$r: $(cpu_of "$pid") CPU seconds, peak memory $(peak_of "$pid"), $(curl -s "$url" | awk '/^bursar_scheduler_leases_held / {print $2}') workflow leases, ${count%.*} PostgreSQL round trips"
         done
         dispatched="$(psql "$store" -Atc "SELECT COUNT(*) FROM wf_jobs WHERE app_id IS NOT NULL")"
-        echo "jobs dispatched: $dispatched; PostgreSQL round trips per dispatched job (all replicas): $(awk -v t="$trips" -v d="$dispatched" 'BEGIN {printf "%.2f", d > 0 ? t / d : 0}')"
+        echo "jobs dispatched: $dispatched; PostgreSQL round trips per dispatched job (all replicas): $(awk -v t="$trips" -v d="$dispatched" 'BEGIN {printf "%.2f", (d > 0 ? t / d : 0)}')"
         grep -h "took over" "$work"/scheduler-r*.out | head -3 || true
         "$bin" bench scheduler-figures --store "$store" --since "$tick"
         return 0
@@ -112,7 +112,7 @@ run_one() {
         url="$(grep -o 'http://[0-9.:]*/metrics' "$work/scheduler.out" | head -1)"
         count="$(curl -s "$url" | awk '/^bursar_store_round_trips_total / {print $2}')"
         dispatched="$(psql "$store" -Atc "SELECT COUNT(*) FROM wf_jobs WHERE app_id IS NOT NULL")"
-        echo "jobs dispatched: $dispatched; PostgreSQL round trips per dispatched job: $(awk -v t="${count%.*}" -v d="$dispatched" 'BEGIN {printf "%.2f", d > 0 ? t / d : 0}')"
+        echo "jobs dispatched: $dispatched; PostgreSQL round trips per dispatched job: $(awk -v t="${count%.*}" -v d="$dispatched" 'BEGIN {printf "%.2f", (d > 0 ? t / d : 0)}')"
     fi
     local cpu peak; cpu="$(cpu_of $scheduler)"; peak="$(peak_of $scheduler)"
     grep -m1 "loaded" "$work/scheduler.out" | sed 's/^scheduler: /definitions: /'
