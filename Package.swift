@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // SHA-256 for YuniKorn's config checksum and the router's token digests (already in the graph).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // The dashboards' HTML: Mustache templates that escape by default (Hummingbird's template engine).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", exact: "2.1.1"),
     ],
     targets: [
         // C libraries: one system-library target each, wrapped by exactly one Swift target.
@@ -147,7 +149,7 @@ let package = Package(
         // routing rules, deploys queue configurations, answers YuniKorn's validate-conf, and operates the
         // scheduler's workflows and runs (through Scheduler's shared operations).
         .target(name: "Archer", dependencies: [
-            "InsightStore", "Store", "QueueConfig", "Platform", "Routing", "Clusters", "NightlyPlan", "SafeFiles", "Scheduler",
+            "InsightStore", "Store", "QueueConfig", "Platform", "Routing", "Clusters", "NightlyPlan", "SafeFiles", "Scheduler", "Dashboards",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -161,11 +163,17 @@ let package = Package(
             .product(name: "HummingbirdCore", package: "hummingbird"),
         ], exclude: ["openapi.yaml"], swiftSettings: swiftSettings),
 
+        // The dashboards: pages as pure functions of a snapshot of the store (SLO, runs, queues, allocation,
+        // router), inline SVG charts, Mustache templates, the static export; the snapshot's read is the edge.
+        .target(name: "Dashboards", dependencies: ["Insights", "InsightStore", "Timestamps", "JSONText", "Workflows", "QueueConfig", "Parallel",
+                                                   .product(name: "Mustache", package: "swift-mustache")],
+                swiftSettings: swiftSettings),
+
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "SourceDocuments", "Diagnostics", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
             "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles", "Workflows", "Scheduler", "JSONText",
-            "SimCluster", "SimClusterServer",
+            "SimCluster", "SimClusterServer", "Dashboards",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -26,8 +26,8 @@ LAYERS = [
     {"Scheduling", "SimCluster"},
     # Synthetic data; the insight tables.
     {"Synth", "InsightStore"},
-    # The edges: ingesting, the nightly plan, the clusters, the simulated cluster served over HTTP.
-    {"IngestPipeline", "NightlyPlan", "Clusters", "SimClusterServer"},
+    # The edges: ingesting, the nightly plan, the clusters, the simulated cluster served over HTTP, the dashboards.
+    {"IngestPipeline", "NightlyPlan", "Clusters", "SimClusterServer", "Dashboards"},
     # The workflow scheduler (it watches the clusters).
     {"Scheduler"},
     # The router service.

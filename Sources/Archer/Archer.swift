@@ -39,6 +39,8 @@ public struct ArcherOptions: Sendable {
     public var connections = ConnectionLimits()
     /// This router's name among the replicas sharing the store (`replicas`, `GET /v1/replicas`): it heartbeats
     /// there at every snapshot refresh.
+    /// How long the dashboards show one snapshot of the store before reading a fresh one (in the background).
+    public var dashboardMaxAge: Duration = .seconds(60)
     public var replica = "router-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20,
@@ -80,6 +82,8 @@ public final class Archer: Sendable {
     let now: @Sendable () -> Int64
     /// When this process started, for its heartbeats.
     let startedAt: Int64
+    /// The dashboards' snapshot and rendering, on threads of their own.
+    let dashboards: DashboardData
 
     /// Opens the store (migrating it) and loads the first snapshot; fails if either is impossible, so a
     /// misconfigured router never starts. `now` is the clock times are recorded with (the wall clock, but for
@@ -93,6 +97,7 @@ public final class Archer: Sendable {
         startedAt = now()
         authFailures = AuthFailureLog(metrics: metrics, logger: logger)
         storeThread = try StoreThread(location: store, batchObserver: { metrics.committed(batch: $0) })
+        dashboards = DashboardData(location: store, maxAge: options.dashboardMaxAge, now: now)
         state = RoutingState(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
                                                          health: health, version: 1, logger: logger))
         version.withLock { $0 = 1 }
@@ -186,6 +191,7 @@ public final class Archer: Sendable {
         api.get("runs/{run_id}") { _, context in try await self.showRun(context) }
         api.post("runs/{run_id}/clear") { _, context in try await self.clearRun(context) }
         api.post("runs/{run_id}/jobs/{job}/mark-succeeded") { _, context in try await self.markSucceeded(context) }
+        addDashboardRoutes(to: router)
 
         // Every connection passes one gate, shared through the ledger: the cap, the read timeouts, and the API's
         // JSON answers to what the HTTP decoder cannot read.

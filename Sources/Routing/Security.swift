@@ -151,6 +151,12 @@ public struct TokenBook: Sendable {
         return found >= 0 ? principals[found] : nil
     }
 
+    /// The digest of a principal's token, which keys its dashboard sessions.
+    func sessionKey(of name: String) -> [UInt8]? {
+        guard let index = principals.firstIndex(where: { $0.name == name }), !digests[index].isEmpty else { return nil }
+        return digests[index]
+    }
+
     /// The lower-case hex SHA-256 of a token: what the tokens file holds.
     public static func hash(_ token: String) -> String {
         let digits = Array("0123456789abcdef".utf8)

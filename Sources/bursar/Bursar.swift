@@ -7,7 +7,7 @@ struct Bursar: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bursar",
         abstract: "Sizes, routes and checks the YuniKorn queues of a Spark-on-Kubernetes platform.",
-        subcommands: [Validate.self, IngestCommand.self, AllocateCommand.self, NightlyCommand.self, SLOCommand.self, SynthCommand.self,
+        subcommands: [Validate.self, DashboardsCommand.self, IngestCommand.self, AllocateCommand.self, NightlyCommand.self, SLOCommand.self, SynthCommand.self,
                       ServeCommand.self, SubmitCommand.self, DeployCommand.self, TokenCommand.self, PipelinesCommand.self, SchedulerCommand.self, WorkflowsCommand.self, RunsCommand.self,
                       TriggerCommand.self, BackfillCommand.self, SimClusterCommand.self, Bench.self]
     )

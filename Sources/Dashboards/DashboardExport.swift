@@ -1,0 +1,135 @@
+public import Foundation
+public import InsightStore
+import Parallel
+
+/// Job attempts read ahead for every workflow, so an export renders its pages on every core.
+public struct PrefetchedWorkflowDetails: WorkflowDetailSource {
+    private let attempts: [String: [JobAttempt]]
+    private let from: Int64
+
+    public init(_ attempts: [String: [JobAttempt]], from: Int64) {
+        self.attempts = attempts
+        self.from = from
+    }
+
+    public func jobAttempts(workflow: String, from: Int64, to: Int64) throws -> [JobAttempt] {
+        (attempts[workflow] ?? []).filter { $0.scheduledAt >= from && $0.scheduledAt < to }
+    }
+}
+
+/// A failed export: what went wrong and what to do.
+public struct DashboardExportError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// `bursar dashboards export OUT/`: every view reachable from the overview by its links, each as HTML (links
+/// between files, so it works from `file://` with no server), CSV and JSON. Written to a folder beside `OUT`
+/// and put in its place only when complete, so a failed or killed export leaves the previous one whole.
+public enum DashboardExport {
+    /// The file in an export's folder that marks it as one (an existing folder without it is never replaced).
+    public static let marker = ".bursar-dashboards"
+
+    public struct Summary: Sendable {
+        public var views: Int
+        public var files: Int
+        public var bytes: Int
+        public var largestPage: (name: String, bytes: Int)
+    }
+
+    public static func write(to folder: URL, snapshot: DashboardSnapshot, details: any WorkflowDetailSource,
+                             site: DashboardSite = DashboardSite()) throws -> Summary {
+        let manager = FileManager.default
+        let target = folder.standardizedFileURL
+        var isFolder: ObjCBool = false
+        if manager.fileExists(atPath: target.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw DashboardExportError(description: "\(target.path) is a file; name a folder for the export")
+            }
+            let contents = (try? manager.contentsOfDirectory(atPath: target.path)) ?? []
+            guard contents.isEmpty || contents.contains(marker) else {
+                throw DashboardExportError(description: "\(target.path) holds files that are not a dashboards export; name an empty or new folder (an earlier export there is replaced)")
+            }
+        }
+        let parent = target.deletingLastPathComponent()
+        do {
+            try manager.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw DashboardExportError(description: "cannot create \(parent.path): \(error.localizedDescription)")
+        }
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        try? manager.removeItem(at: staging)
+        do {
+            try manager.createDirectory(at: staging, withIntermediateDirectories: false)
+        } catch {
+            throw DashboardExportError(description: "cannot create \(staging.path): \(error.localizedDescription)")
+        }
+        do {
+            let summary = try render(into: staging, snapshot: snapshot, details: details, site: site)
+            try Data("bursar dashboards export\n".utf8).write(to: staging.appendingPathComponent(marker))
+            // Swap: the old export aside, the new one in, the old one removed.
+            let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(ProcessInfo.processInfo.processIdentifier)")
+            if manager.fileExists(atPath: target.path) { try manager.moveItem(at: target, to: old) }
+            try manager.moveItem(at: staging, to: target)
+            try? manager.removeItem(at: old)
+            return summary
+        } catch {
+            try? manager.removeItem(at: staging)
+            if let error = error as? DashboardExportError { throw error }
+            throw DashboardExportError(description: "writing the export failed: \(error.localizedDescription)")
+        }
+    }
+
+    private struct Rendered: Sendable {
+        var view: DashboardView
+        var linked: Set<DashboardView>
+        var bytes: Int
+        var htmlBytes: Int
+        var failure: String?
+    }
+
+    /// Renders level by level from the overview, each level's pages on every core.
+    private static func render(into folder: URL, snapshot: DashboardSnapshot, details: any WorkflowDetailSource,
+                               site: DashboardSite) throws -> Summary {
+        var done = Set<DashboardView>()
+        var pending = [DashboardView(.overview)]
+        done.insert(pending[0])
+        var summary = Summary(views: 0, files: 0, bytes: 0, largestPage: ("", 0))
+        var failures: [String] = []
+        while !pending.isEmpty {
+            let results = Concurrent.map(pending) { view -> Rendered in
+                let linked = LinkedViews()
+                let linker = DashboardLinker.export(recordingInto: linked)
+                do {
+                    let model = try site.page(view, snapshot: snapshot, details: details, linker: linker)
+                    let html = Array(site.html(model, snapshot: snapshot, linker: linker, session: nil).utf8)
+                    let csv = Array(model.csv().utf8)
+                    let json = Array(model.json().utf8)
+                    for (format, bytes) in [(DashboardFormat.html, html), (.csv, csv), (.json, json)] {
+                        try Data(bytes).write(to: folder.appendingPathComponent(DashboardLinker.fileName(view, format: format)))
+                    }
+                    return Rendered(view: view, linked: linked.views, bytes: html.count + csv.count + json.count, htmlBytes: html.count)
+                } catch {
+                    return Rendered(view: view, linked: [], bytes: 0, htmlBytes: 0, failure: "\(DashboardLinker.fileName(view, format: .html)): \(error)")
+                }
+            }
+            pending = []
+            for result in results {
+                if let failure = result.failure {
+                    failures.append(failure)
+                    continue
+                }
+                summary.views += 1
+                summary.files += 3
+                summary.bytes += result.bytes
+                if result.htmlBytes > summary.largestPage.bytes {
+                    summary.largestPage = (DashboardLinker.fileName(result.view, format: .html), result.htmlBytes)
+                }
+                for view in result.linked.sorted() where done.insert(view).inserted { pending.append(view) }
+            }
+        }
+        guard failures.isEmpty else {
+            throw DashboardExportError(description: "\(failures.count) linked view(s) could not be rendered, so their links would lead nowhere: " + failures.prefix(5).joined(separator: "; "))
+        }
+        return summary
+    }
+}

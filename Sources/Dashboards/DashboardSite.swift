@@ -1,0 +1,165 @@
+import Foundation
+public import InsightStore
+import Mustache
+import Timestamps
+
+/// What one view renders to.
+public struct RenderedView: Sendable {
+    public var body: [UInt8]
+    public var contentType: String
+}
+
+/// Per-workflow facts a page reads beyond the snapshot (the runs × jobs grid), fetched on demand.
+public protocol WorkflowDetailSource: Sendable {
+    func jobAttempts(workflow: String, from: Int64, to: Int64) throws -> [JobAttempt]
+}
+
+/// Workflow details read straight from a store (an export, or a caller on the store's own thread).
+public struct StoreWorkflowDetails: WorkflowDetailSource, @unchecked Sendable {
+    private let store: InsightStore
+
+    public init(_ store: InsightStore) { self.store = store }
+
+    public func jobAttempts(workflow: String, from: Int64, to: Int64) throws -> [JobAttempt] {
+        try store.jobAttempts(workflow: workflow, from: from, to: to)
+    }
+}
+
+/// The dashboards: a view and a snapshot in, HTML, CSV or JSON out. The router serves it under `/dashboards/`
+/// and `bursar dashboards export` writes every view the pages link to; both go through `render`.
+public struct DashboardSite: Sendable {
+    private let library: MustacheLibrary
+
+    public init() {
+        var library = MustacheLibrary()
+        // The templates are constants of this module; a parse error is a bug caught by every test that renders.
+        try! library.register(Templates.layout, named: "layout")
+        try! library.register(Templates.table, named: "table")
+        try! library.register(Templates.login, named: "login")
+        try! library.register(Templates.problem, named: "problem")
+        self.library = library
+    }
+
+    /// The signed-in caller, for the sign-out button (nil in an export).
+    public struct Session: Sendable {
+        public var principal: String
+        public var logoutHref: String
+
+        public init(principal: String, logoutHref: String) {
+            self.principal = principal
+            self.logoutHref = logoutHref
+        }
+    }
+
+    /// The page model of `view`.
+    public func page(_ view: DashboardView, snapshot: DashboardSnapshot, details: any WorkflowDetailSource,
+                     linker: DashboardLinker) throws -> PageModel {
+        switch view.page {
+        case .overview: try OverviewPage.build(view, snapshot: snapshot, linker: linker)
+        case .slo: try SLOMatrixPage.build(view, snapshot: snapshot, linker: linker)
+        case .workflow: try WorkflowPage.build(view, snapshot: snapshot, details: details, linker: linker)
+        case .queues: try QueuesPage.build(view, snapshot: snapshot, linker: linker)
+        case .queue: try QueuePage.build(view, snapshot: snapshot, linker: linker)
+        case .allocation: try AllocationPage.build(view, snapshot: snapshot, linker: linker)
+        case .router: try RouterPage.build(view, snapshot: snapshot, linker: linker)
+        }
+    }
+
+    /// `view` in `format`.
+    public func render(_ view: DashboardView, format: DashboardFormat, snapshot: DashboardSnapshot,
+                       details: any WorkflowDetailSource, linker: DashboardLinker, session: Session? = nil) throws -> RenderedView {
+        let model = try page(view, snapshot: snapshot, details: details, linker: linker)
+        let text: String
+        switch format {
+        case .html: text = html(model, snapshot: snapshot, linker: linker, session: session)
+        case .csv: text = model.csv()
+        case .json: text = model.json()
+        }
+        return RenderedView(body: Array(text.utf8), contentType: format.contentType)
+    }
+
+    /// The page as HTML through the layout template (which escapes every value but the charts' SVG).
+    public func html(_ model: PageModel, snapshot: DashboardSnapshot, linker: DashboardLinker, session: Session?) -> String {
+        let navigation: [DashboardView.Page] = [.overview, .slo, .queues, .allocation, .router]
+        var context: [String: Any] = [
+            "title": model.title,
+            "subtitle": model.subtitle,
+            "style": Templates.style,
+            "nav": navigation.map { page -> [String: Any] in
+                ["href": linker.href(DashboardView(page)), "label": page.title,
+                 "current": page == model.view.page || (model.view.page == .workflow && page == .slo)
+                    || (model.view.page == .queue && page == .queues)]
+            },
+            "hasFilters": !model.filters.isEmpty,
+            "filters": model.filters.map { filter -> [String: Any] in
+                ["label": filter.label, "options": filter.options.map(Self.context)]
+            },
+            "hasTiles": !model.tiles.isEmpty,
+            "tiles": model.tiles.map { tile -> [String: Any] in
+                ["label": tile.label, "value": tile.value, "detail": tile.detail, "href": tile.href, "state": tile.state]
+            },
+            "sections": model.sections.map { section -> [String: Any] in
+                var fields: [String: Any] = ["id": section.id, "heading": section.heading, "open": section.tableOpen,
+                                             "hasPager": !section.pager.isEmpty, "pager": section.pager.map(Self.context)]
+                if let note = section.note { fields["note"] = note }
+                if let chart = section.chart { fields["chart"] = chart }
+                if let empty = section.empty { fields["empty"] = empty }
+                if let table = section.table { fields["table"] = Self.context(table) }
+                return fields
+            },
+            "csv": linker.href(model.view, format: .csv),
+            "json": linker.href(model.view, format: .json),
+            "asOf": asOfLine(snapshot),
+        ]
+        if let session {
+            context["logout"] = session.logoutHref
+            context["principal"] = session.principal
+        }
+        return library.render(context, withTemplate: "layout") ?? ""
+    }
+
+    /// The sign-in page, with an optional message (a failed attempt) and where to go after.
+    public func loginPage(message: String?, next: String) -> String {
+        var context: [String: Any] = ["style": Templates.style, "next": next]
+        if let message { context["message"] = message }
+        return library.render(context, withTemplate: "login") ?? ""
+    }
+
+    /// A page saying why a view cannot be shown.
+    public func problemPage(_ message: String) -> String {
+        library.render(["style": Templates.style, "message": message] as [String: Any], withTemplate: "problem") ?? ""
+    }
+
+    private func asOfLine(_ snapshot: DashboardSnapshot) -> String {
+        var parts = ["read \(Timestamp.format(snapshot.asOf))"]
+        parts.append(snapshot.newestFinish.map { "newest application finish \(Timestamp.format($0))" } ?? "nothing ingested yet")
+        parts.append(snapshot.lastPlan.map { "last plan \($0.night)" } ?? "no plan yet")
+        return parts.joined(separator: " · ")
+    }
+
+    private static func context(_ link: PagerLink) -> [String: Any] {
+        var fields: [String: Any] = ["label": link.label, "current": link.current]
+        if let href = link.href { fields["href"] = href }
+        return fields
+    }
+
+    private static func context(_ table: DataTable) -> [String: Any] {
+        [
+            "id": table.id,
+            "caption": table.caption,
+            "columns": table.columns,
+            "rows": table.rows.enumerated().map { index, row -> [String: Any] in
+                var fields: [String: Any] = [:]
+                if index < table.anchors.count, let anchor = table.anchors[index] { fields["anchor"] = anchor }
+                fields["cells"] = row.map { cell -> [String: Any] in
+                    var fields: [String: Any] = ["text": cell.text, "hasValue": cell.value != nil]
+                    if let value = cell.value { fields["value"] = Format.exact(value) }
+                    if let href = cell.href { fields["href"] = href }
+                    if let className = cell.className { fields["className"] = className }
+                    return fields
+                }
+                return fields
+            },
+        ]
+    }
+}

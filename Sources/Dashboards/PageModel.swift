@@ -1,0 +1,243 @@
+import Foundation
+public import JSONText
+
+/// One cell of a table behind a chart: the text shown, the number it stands for (read by tests and by the CSV
+/// and JSON), an optional drill-down link and a style class (`met`, `missed`, `warn`…).
+public struct Cell: Sendable, Equatable {
+    public var text: String
+    public var value: Double?
+    public var href: String?
+    public var className: String?
+
+    public init(_ text: String, value: Double? = nil, href: String? = nil, className: String? = nil) {
+        self.text = text
+        self.value = value
+        self.href = href
+        self.className = className
+    }
+
+    /// A number shown with `format`'s rounding, keeping the exact value.
+    public static func number(_ value: Double?, digits: Int = 1, href: String? = nil, className: String? = nil) -> Cell {
+        guard let value else { return Cell("–", href: href, className: className) }
+        return Cell(Format.number(value, digits: digits), value: value, href: href, className: className)
+    }
+
+    public static func percent(_ fraction: Double?, href: String? = nil, className: String? = nil) -> Cell {
+        guard let fraction else { return Cell("–", href: href, className: className) }
+        return Cell(Format.percent(fraction), value: fraction, href: href, className: className)
+    }
+
+    public static func count(_ value: Int, href: String? = nil, className: String? = nil) -> Cell {
+        Cell(String(value), value: Double(value), href: href, className: className)
+    }
+}
+
+/// A table: the numbers behind a chart, or a list. Rendered as an HTML table, and as the page's CSV and JSON.
+public struct DataTable: Sendable, Equatable {
+    public var id: String
+    public var caption: String
+    public var columns: [String]
+    public var rows: [[Cell]]
+    /// Per row, an optional element id (a link's `#fragment` lands on it).
+    public var anchors: [String?]
+
+    public init(id: String, caption: String, columns: [String], rows: [[Cell]] = [], anchors: [String?] = []) {
+        self.anchors = anchors
+        self.id = id
+        self.caption = caption
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// RFC 4180 CSV: a header row, then one line per row, the exact values where a cell has one.
+    public func csv() -> String {
+        var out = columns.map(Self.csvField).joined(separator: ",") + "\r\n"
+        for row in rows {
+            out += row.map { cell in Self.csvField(cell.value.map { Format.exact($0) } ?? cell.text) }.joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+
+    /// The table as JSON: columns and rows of `{text, value?, href?}`.
+    public func json() -> JSON {
+        .object([
+            "id": .string(id),
+            "caption": .string(caption),
+            "columns": .strings(columns),
+            "rows": .array(rows.map { row in
+                .array(row.map { cell in
+                    var fields: [String: JSON] = ["text": .string(cell.text)]
+                    if let value = cell.value { fields["value"] = .number(value) }
+                    if let href = cell.href { fields["href"] = .string(href) }
+                    return .object(fields)
+                })
+            }),
+        ])
+    }
+
+    /// A field quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@` of text is
+    /// prefixed with `'` so a spreadsheet does not run it as a formula.
+    static func csvField(_ text: String) -> String {
+        var field = text
+        if let first = field.first, "=+-@".contains(first), Double(field) == nil { field = "'" + field }
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// A tile of the overview: a figure, what it means, and the filtered view it links to.
+public struct Tile: Sendable, Equatable {
+    public var label: String
+    public var value: String
+    public var detail: String
+    public var href: String
+    /// `good`, `bad`, `warn` or `none`: the tile's colour and the word that says the same for those who cannot
+    /// see it.
+    public var state: String
+
+    public init(label: String, value: String, detail: String, href: String, state: String) {
+        self.label = label
+        self.value = value
+        self.detail = detail
+        self.href = href
+        self.state = state
+    }
+}
+
+/// A section of a page: a heading, a chart (inline SVG written by `Chart`) with its table behind it, or a
+/// table alone, or the empty state saying why there is nothing.
+public struct Section: Sendable, Equatable {
+    public var id: String
+    public var heading: String
+    public var note: String?
+    public var chart: String?
+    public var table: DataTable?
+    /// Whether the table is shown open (a list) or folded under the chart (the numbers behind it).
+    public var tableOpen: Bool
+    /// Said instead of the chart and table when there is no data.
+    public var empty: String?
+    /// Links to other pages of a long table.
+    public var pager: [PagerLink]
+
+    public init(id: String, heading: String, note: String? = nil, chart: String? = nil, table: DataTable? = nil,
+                tableOpen: Bool = false, empty: String? = nil, pager: [PagerLink] = []) {
+        self.id = id
+        self.heading = heading
+        self.note = note
+        self.chart = chart
+        self.table = table
+        self.tableOpen = tableOpen
+        self.empty = empty
+        self.pager = pager
+    }
+}
+
+/// One link of a pager.
+public struct PagerLink: Sendable, Equatable {
+    public var label: String
+    public var href: String?
+    public var current: Bool
+
+    public init(label: String, href: String?, current: Bool) {
+        self.label = label
+        self.href = href
+        self.current = current
+    }
+}
+
+/// A filter choice shown above a page: the options as links (so they work in a static export too).
+public struct FilterChoice: Sendable, Equatable {
+    public var label: String
+    public var options: [PagerLink]
+
+    public init(label: String, options: [PagerLink]) {
+        self.label = label
+        self.options = options
+    }
+}
+
+/// A page ready to render: its sections, tiles and filters, with every link already resolved.
+public struct PageModel: Sendable, Equatable {
+    public var view: DashboardView
+    public var title: String
+    public var subtitle: String
+    public var tiles: [Tile]
+    public var filters: [FilterChoice]
+    public var sections: [Section]
+    /// The table the page's CSV holds (by id); nil: the first section's table.
+    public var primaryTable: String?
+
+    public init(view: DashboardView, title: String, subtitle: String, tiles: [Tile] = [], filters: [FilterChoice] = [],
+                sections: [Section], primaryTable: String? = nil) {
+        self.view = view
+        self.title = title
+        self.subtitle = subtitle
+        self.tiles = tiles
+        self.filters = filters
+        self.sections = sections
+        self.primaryTable = primaryTable
+    }
+
+    /// The tables of the page, in order.
+    public var tables: [DataTable] { sections.compactMap(\.table) }
+
+    /// The page's CSV: its primary table.
+    public func csv() -> String {
+        let table = primaryTable.flatMap { id in tables.first { $0.id == id } } ?? tables.first
+        return table?.csv() ?? "\r\n"
+    }
+
+    /// The page's JSON: the view, the tiles and every table.
+    public func json() -> String {
+        JSON.object([
+            "page": .string(view.page.rawValue),
+            "filters": .strings(view.filters),
+            "title": .string(title),
+            "subtitle": .string(subtitle),
+            "tiles": .array(tiles.map { .object(["label": .string($0.label), "value": .string($0.value),
+                                                 "detail": .string($0.detail), "state": .string($0.state)]) }),
+            "tables": .array(tables.map { $0.json() }),
+        ]).pretty() + "\n"
+    }
+}
+
+/// Numbers as the pages show them.
+public enum Format {
+    /// `value` with at most `digits` decimals, no trailing zeros.
+    public static func number(_ value: Double, digits: Int = 1) -> String {
+        guard value.isFinite else { return "–" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
+        var text = String(rounded)
+        if let e = text.firstIndex(of: "e") { text = String(text[..<e]) }
+        return text
+    }
+
+    /// A fraction as a percentage with one decimal.
+    public static func percent(_ fraction: Double) -> String { number(fraction * 100, digits: 1) + "%" }
+
+    /// The exact value, as the CSV keeps it.
+    public static func exact(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+
+    /// A large count of bytes or resource units, in binary or decimal steps.
+    public static func quantity(_ value: Double, unit: String) -> String {
+        switch unit {
+        case "bytes":
+            let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+            var scaled = value
+            var index = 0
+            while abs(scaled) >= 1024 && index < units.count - 1 {
+                scaled /= 1024
+                index += 1
+            }
+            return number(scaled, digits: 1) + " " + units[index]
+        default:
+            return number(value, digits: 1) + (unit.isEmpty ? "" : " " + unit)
+        }
+    }
+}

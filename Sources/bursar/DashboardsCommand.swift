@@ -1,0 +1,67 @@
+import ArgumentParser
+import Dashboards
+import Foundation
+import InsightStore
+
+/// `bursar dashboards …`: the dashboards outside the router.
+struct DashboardsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboards",
+        abstract: "The SLO, queue, allocation and router dashboards.",
+        discussion: "The router serves them at /dashboards/ (bursar serve); export writes them as static files.",
+        subcommands: [DashboardsExport.self]
+    )
+}
+
+/// `bursar dashboards export OUT/`.
+struct DashboardsExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write every dashboard page, with its CSV and JSON, as static files that work from file:// with no server.",
+        discussion: """
+        Every view reachable from the overview by its links is written; open OUT/index.html. The export is written \
+        beside OUT and put in its place when complete, so an interrupted export leaves the previous one whole. OUT \
+        must be new, empty, or an earlier export.
+        """
+    )
+
+    @Argument(help: "The folder to write (replaced when it holds an earlier export).")
+    var out: String
+
+    @Option(help: "Days of history the pages cover (1 to \(DashboardSnapshot.maxDays)).")
+    var days: Int = 30
+
+    @OptionGroup var store: StoreOption
+
+    func validate() throws {
+        guard (1...DashboardSnapshot.maxDays).contains(days) else {
+            throw ValidationError("--days must be from 1 to \(DashboardSnapshot.maxDays) (got \(days))")
+        }
+    }
+
+    func run() throws {
+        let insights = try store.open()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let snapshot = try DashboardSnapshot.load(from: insights, days: days, now: now)
+        let start = snapshot.windowStart(days: snapshot.days)
+        let details = PrefetchedWorkflowDetails(try insights.jobAttemptsByWorkflow(from: start, to: snapshot.windowEnd), from: start)
+        let read = clock.now - started
+        let summary: DashboardExport.Summary
+        do {
+            summary = try DashboardExport.write(to: URL(fileURLWithPath: out), snapshot: snapshot, details: details)
+        } catch let error as DashboardExportError {
+            printError("bursar: dashboards export: \(error.description)")
+            throw ExitCode(2)
+        }
+        let total = clock.now - started
+        print("exported \(summary.views) views (\(summary.files) files, \(summary.bytes) bytes) to \(out) in \(Self.seconds(total)) s "
+              + "(store read \(Self.seconds(read)) s); largest page \(summary.largestPage.name), \(summary.largestPage.bytes) bytes; open \(out)/index.html")
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let c = duration.components
+        return String(format: "%.2f", Double(c.seconds) + Double(c.attoseconds) / 1e18)
+    }
+}
