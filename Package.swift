@@ -193,6 +193,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Workflows", "Schedules"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Schedules", "SourceDocuments", "Diagnostics"], swiftSettings: swiftSettings),
+        .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "InsightStore", "Insights", "Store", "TestSupport", "Routing"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: swiftSettings),
         .testTarget(name: "TimestampsTests", dependencies: ["Timestamps"], swiftSettings: swiftSettings),

@@ -1,0 +1,66 @@
+@testable import Dashboards
+import Testing
+
+/// Views are permalinks: parsed strictly from a path and query, linked the same way on the router and in an
+/// export, with defaults never spelled, so each view has one address.
+struct DashboardViewTests {
+    @Test func aPathAndQueryNameOneView() throws {
+        let (view, format) = try DashboardView.parse(path: "slo.csv", query: "tier=1&org=data%20eng&days=30")
+        #expect(view.page == .slo)
+        #expect(format == .csv)
+        #expect(view.filters == ["tier": "1", "org": "data eng"], "days=30 is the default and is dropped")
+        #expect(DashboardLinker.server.href(view) == "slo?org=data%20eng&tier=1")
+        #expect(DashboardLinker.export().href(view, format: .json) == "slo~org=data_20eng~tier=1.json")
+    }
+
+    struct BadRequest: Sendable, CustomTestStringConvertible {
+        var path: String
+        var query: String?
+        var field: String
+        var testDescription: String { "\(path)?\(query ?? "")" }
+    }
+
+    @Test(arguments: [
+        BadRequest(path: "nope", query: nil, field: "path"),
+        BadRequest(path: "slo", query: "color=red", field: "color"),
+        BadRequest(path: "slo", query: "tier=1&tier=2", field: "tier"),
+        BadRequest(path: "workflow", query: nil, field: "name"),
+        BadRequest(path: "queue", query: "cluster=a", field: "queue"),
+        BadRequest(path: "slo", query: "org=%ZZ", field: "query"),
+        BadRequest(path: "slo", query: String(repeating: "a", count: 5000), field: "query"),
+    ])
+    func badRequestsNameTheirField(_ bad: BadRequest) {
+        #expect(throws: DashboardRequestError.self) { try DashboardView.parse(path: bad.path, query: bad.query) }
+        do {
+            _ = try DashboardView.parse(path: bad.path, query: bad.query)
+        } catch {
+            #expect(error.field == bad.field)
+        }
+    }
+
+    @Test func exportFileNamesAreSafeAndDistinct() {
+        let hostile = DashboardView(.workflow, ["name": "../../etc/passwd<script>\"'"])
+        let name = DashboardLinker.fileName(hostile, format: .html)
+        #expect(!name.contains("/") && !name.contains("<") && !name.contains("\"") && !name.contains("%"))
+        #expect(name != DashboardLinker.fileName(DashboardView(.workflow, ["name": "../../etc/passwd<script>\"`"]), format: .html))
+        let long = DashboardView(.workflow, ["name": String(repeating: "x", count: 400)])
+        #expect(DashboardLinker.fileName(long, format: .html).utf8.count < 200)
+        #expect(DashboardLinker.fileName(DashboardView(.overview), format: .html) == "index.html")
+    }
+
+    @Test func svgTextAndAttributesAreEscaped() {
+        var svg = SVGWriter(width: 10, height: 10, label: "a <b> & \"c\"", id: "x\"y", interactive: false)
+        svg.element("rect", ["class": "\"><script>"], title: "</title><script>alert(1)</script>")
+        svg.label("<tspan>", x: 0, y: 0)
+        let text = svg.finished()
+        #expect(!text.contains("<script>"))
+        #expect(!text.contains("<tspan>"))
+        #expect(text.contains("&lt;/title&gt;&lt;script&gt;"))
+        #expect(text.contains("class=\"&quot;&gt;&lt;script&gt;\""))
+    }
+
+    @Test func csvQuotesAndDefusesFormulas() {
+        let table = DataTable(id: "t", caption: "", columns: ["a", "b"], rows: [[Cell("=SUM(A1)"), Cell("x,\"y\"")], [Cell.number(1.25), Cell("-3", value: -3)]])
+        #expect(table.csv() == "a,b\r\n'=SUM(A1),\"x,\"\"y\"\"\"\r\n1.25,-3\r\n")
+    }
+}
