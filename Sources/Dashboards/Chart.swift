@@ -236,11 +236,11 @@ public enum Chart {
             for (c, one) in cells[r].enumerated() {
                 guard let one else { continue }
                 let x = left + Double(c) * (cell + gap)
-                svg.link(one.href, label: one.title) { svg in
-                    svg.element("rect", ["x": SVGWriter.number(x), "y": SVGWriter.number(y), "width": SVGWriter.number(cell),
-                                         "height": SVGWriter.number(cell), "rx": "2", "class": "cell \(one.className)",
-                                         "data-value": one.value.map(Format.exact) ?? "", "data-column": columnLabels[c]],
-                                title: one.title)
+                // The title names the link (and the mark, without one) once; the symbol says the outcome without colour.
+                svg.markLink(one.href, title: one.title) { svg in
+                    svg.element("rect", ["x": SVGWriter.number(x), "y": SVGWriter.number(y), "width": "16", "height": "16",
+                                         "class": one.className, "data-value": one.value.map(Format.exact) ?? ""],
+                                title: one.href == nil ? one.title : nil)
                     if !one.symbol.isEmpty {
                         svg.label(one.symbol, x: x + cell / 2, y: y + cell - 4.5, anchor: "middle", className: "symbol")
                     }

@@ -52,7 +52,11 @@ public struct DashboardSnapshot: Sendable {
     /// Days read (the longest window a page shows).
     public var days: Int
     /// Workflow runs scheduled in the window.
-    public var runs: [WorkflowRun]
+    public var runs: [WorkflowRun] {
+        didSet { runsByWorkflow = Dictionary(grouping: runs, by: \.workflow) }
+    }
+    /// The same runs by workflow (a workflow page reads its own in a dictionary lookup, not a scan of all).
+    public private(set) var runsByWorkflow: [String: [WorkflowRun]]
     /// Runs the scheduler has not ended.
     public var activeRuns: [ActiveRun]
     /// The newest application finish ingested and the newest source read.
@@ -71,6 +75,7 @@ public struct DashboardSnapshot: Sendable {
         self.windowEnd = windowEnd
         self.days = days
         self.runs = runs
+        runsByWorkflow = Dictionary(grouping: runs, by: \.workflow)
         self.activeRuns = activeRuns
         self.newestFinish = newestFinish
         self.lastRead = lastRead

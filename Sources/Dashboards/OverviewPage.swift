@@ -142,7 +142,7 @@ enum OverviewPage {
         }
         let attainment: Section
         if week.totals.runs + month.totals.runs == 0 {
-            attainment = Section(id: "attainment", heading: "SLO attainment per tier",
+            attainment = Section(id: "attainment", heading: "SLO attainment per tier", table: table,
                                  empty: "No decided workflow runs in the last 30 days: ingest application summaries with job_apps mappings, or let the scheduler run workflows.")
         } else {
             attainment = Section(id: "attainment", heading: "SLO attainment per tier",
@@ -166,7 +166,7 @@ enum OverviewPage {
                 Cell.number(run.remainingSeconds.map { $0 / 60 }),
             ])
         }
-        let riskSection = Section(id: "at-risk", heading: "Runs at risk", table: risk.rows.isEmpty ? nil : risk, tableOpen: true,
+        let riskSection = Section(id: "at-risk", heading: "Runs at risk", table: risk, tableOpen: true,
                                   empty: risk.rows.isEmpty ? (snapshot.activeRuns.isEmpty ? "The scheduler has no run in flight." : "None of the \(snapshot.activeRuns.count) runs in flight is near its deadline.") : nil)
 
         // Missed runs of the last 7 days, newest first.
@@ -182,7 +182,7 @@ enum OverviewPage {
         }
         let missedSection = Section(id: "missed", heading: "Missed runs, last 7 days",
                                     note: missed.count > 200 ? "The newest 200 of \(missed.count)." : nil,
-                                    table: missedTable.rows.isEmpty ? nil : missedTable, tableOpen: true,
+                                    table: missedTable, tableOpen: true,
                                     empty: missedTable.rows.isEmpty ? "No run missed its SLO in the last 7 days." : nil)
         return PageModel(view: view, title: "Overview",
                          subtitle: "The platform at a glance, \(week.window.from) to \(week.window.until) (7 days) and since \(month.window.from) (30 days), UTC.",

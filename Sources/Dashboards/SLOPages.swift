@@ -112,7 +112,7 @@ enum SLOMatrixPage {
                                                        rowLabels: summaryRows, columnLabels: dayList.map(\.day), cells: summaryCells,
                                                        keys: [Chart.Key(label: "≥ 90%", className: "h3"), Chart.Key(label: "75–90%", className: "h2"),
                                                               Chart.Key(label: "50–75%", className: "h4"), Chart.Key(label: "< 50%", className: "h5")]),
-            table: groupKeys.isEmpty ? nil : summaryTable,
+            table: summaryTable,
             empty: groupKeys.isEmpty ? "No workflow ran in these \(days) days\(tierFilter.map { " in tier \($0)" } ?? "")\(orgFilter.map { " for \($0)" } ?? "")." : nil)
 
         // Workflows × days, a page at a time.
@@ -135,7 +135,7 @@ enum SLOMatrixPage {
                 let href = outcome == nil ? nil : linker.href(workflowView, fragment: PageParts.dayAnchor(day.start))
                 rowCells.append(outcome == nil ? nil : Chart.GridCell(className: mark.className, symbol: mark.symbol,
                                                                       title: "\(name), \(day.day): \(mark.word)", value: outcomeValue(outcome), href: href))
-                row.append(Cell(outcome == nil ? "" : mark.word, value: outcomeValue(outcome), href: href, className: outcome == nil ? nil : mark.className))
+                row.append(Cell(outcome == nil ? "" : mark.word, value: outcomeValue(outcome), className: outcome == nil ? nil : mark.className))
             }
             cells.append(rowCells)
             table.rows.append(row)
@@ -145,7 +145,7 @@ enum SLOMatrixPage {
             note: workflows.isEmpty ? nil : "\(workflows.count) workflows, tier then org then name; page \(page) of \(pages). A cell leads to that day's runs.",
             chart: workflows.isEmpty ? nil : Chart.grid(id: "slo-matrix-chart", label: "SLO outcome of each workflow per day",
                                                        rowLabels: rowLabels, columnLabels: dayList.map(\.day), cells: cells, keys: PageParts.outcomeKeys),
-            table: workflows.isEmpty ? nil : table,
+            table: table,
             empty: workflows.isEmpty ? "No workflow runs to show for this filter." : nil,
             pager: PageParts.pager(view, pages: pages, current: page, linker: linker))
 
@@ -180,9 +180,9 @@ enum WorkflowPage {
         let name = view["name"] ?? ""
         let days = try PageParts.days(view)
         let start = snapshot.windowStart(days: days)
-        let runs = snapshot.runs.filter { $0.workflow == name && $0.scheduledAt >= start }
+        let runs = (snapshot.runsByWorkflow[name] ?? []).filter { $0.scheduledAt >= start }
         let attempts = try details.jobAttempts(workflow: name, from: start, to: snapshot.windowEnd)
-        guard !runs.isEmpty || !attempts.isEmpty || snapshot.runs.contains(where: { $0.workflow == name }) else {
+        guard !runs.isEmpty || !attempts.isEmpty || snapshot.runsByWorkflow[name] != nil else {
             throw DashboardRequestError(field: "name", message: "no run of a workflow called \"\(name)\" in the last \(days) days; the SLO matrix lists the workflows that ran")
         }
         let dayList = snapshot.dayList(days: days)
@@ -250,7 +250,7 @@ enum WorkflowPage {
                                                    bars: durationBars, keys: [Chart.Key(label: "met", className: "met"), Chart.Key(label: "missed", className: "missed"),
                                                                               Chart.Key(label: "pending", className: "pending")],
                                                    goal: (slo, "SLO \(Format.number(slo)) min"), valueText: { Format.number($0, digits: 0) }),
-            table: runs.isEmpty ? nil : durations, tableOpen: true,
+            table: durations, tableOpen: true,
             empty: runs.isEmpty ? "No run in these \(days) days." : nil)
 
         // Runs × jobs: the state of each job's latest attempt, with the number of attempts.
@@ -297,7 +297,7 @@ enum WorkflowPage {
                                                         rowLabels: gridRows, columnLabels: jobs, cells: gridCells,
                                                         keys: [Chart.Key(label: "✓ succeeded", className: "met"), Chart.Key(label: "✗ failed", className: "missed"),
                                                                Chart.Key(label: "… running or waiting", className: "pending")]),
-            table: shownRuns.isEmpty ? nil : gridTable,
+            table: gridTable,
             empty: shownRuns.isEmpty ? "No job of \(name) has an application or a scheduler record in these \(days) days." : nil)
 
         var sections = [calendar, durationSection, grid]
@@ -316,7 +316,7 @@ enum WorkflowPage {
         }
         return PageModel(view: view, title: name,
                          subtitle: facts.map { "Org \($0.org) · project \($0.project) · tier \($0.tier) · SLO \($0.sloMinutes) minutes · last \(days) days to \(dayList.last?.day ?? "")" } ?? "Last \(days) days",
-                         filters: [PageParts.dayChoices(view, current: days, linker: linker)], sections: sections, primaryTable: "runs")
+                         sections: sections, primaryTable: "runs")
     }
 
     /// A job state's class, symbol and word (YuniKorn's and the scheduler's names).
@@ -393,7 +393,7 @@ enum RouterPage {
                 Section(id: "by-cluster", heading: "Submissions per hour by cluster",
                         chart: empty == nil ? Chart.bars(id: "by-cluster-chart", label: "Submissions per hour by cluster", bars: clusterBars,
                                                          keys: shownClusters.enumerated().map { Chart.Key(label: $1, className: "s\($0 % 8)") }, valueText: count) : nil,
-                        table: empty == nil ? table : nil, empty: empty),
+                        table: table, empty: empty),
                 Section(id: "by-source", heading: "Submissions per hour by decision source",
                         note: "rule: a routing rule chose the cluster; routing-table: tonight's plan placed the project and tier; onboarding: a new project went where there was headroom.",
                         chart: empty == nil ? Chart.bars(id: "by-source-chart", label: "Submissions per hour by decision source", bars: sourceBars,

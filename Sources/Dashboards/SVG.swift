@@ -56,6 +56,19 @@ struct SVGWriter {
         text += "</a>"
     }
 
+    /// A link whose `<title>` is its name and hover text, around what `body` writes (which then needs no title).
+    mutating func markLink(_ href: String?, title: String, _ body: (inout SVGWriter) -> Void) {
+        guard let href else {
+            body(&self)
+            return
+        }
+        text += "<a href=\"\(Self.escaped(href))\"><title>"
+        text += Self.escaped(title)
+        text += "</title>"
+        body(&self)
+        text += "</a>"
+    }
+
     func finished() -> String { text + "</svg>" }
 
     private mutating func append(_ attributes: KeyValuePairs<StaticString, String>) {
