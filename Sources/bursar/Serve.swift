@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between reloads of the routing snapshot (rules, routes, owners, cordons); 0.1 to 3600.")
     var refresh = 5.0
 
+    @Option(help: "Seconds the dashboards (/dashboards/) show one read of the store before reading it again in the background; 1 to 86400.")
+    var dashboardMaxAge = 60.0
+
     @Option(help: "This router's name among the replicas sharing the store (GET /v1/replicas); default router-<host>-<pid>.")
     var replica: String?
 
@@ -94,6 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
             problems.append("--refresh 0: the snapshot must be reloaded (rules and routes written elsewhere reach the router only so); give seconds from 0.1 to 3600")
         } else {
             seconds("refresh", refresh)
+        }
+        if !(1...86_400).contains(dashboardMaxAge) {
+            problems.append("--dashboard-max-age \(dashboardMaxAge): give seconds from 1 to 86400")
         }
         if !(1...1_000_000).contains(maxConnections) { problems.append("--max-connections \(maxConnections): give a count from 1 to 1000000") }
         seconds("header-timeout", headerTimeout)
@@ -159,6 +165,7 @@ struct ServeCommand: AsyncParsableCommand {
                                         targets: targets)
             options.eventLoops = eventLoops
             if let replica { options.replica = replica }
+            options.dashboardMaxAge = .milliseconds(Int64((dashboardMaxAge * 1000).rounded()))
             options.connections = ConnectionLimits(maxConnections: maxConnections, headerTimeout: Self.duration(headerTimeout),
                                                    bodyTimeout: Self.duration(bodyTimeout), idleTimeout: Self.duration(idleTimeout))
             if probeInterval > 0 && !dryRun {
