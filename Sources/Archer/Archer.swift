@@ -97,7 +97,7 @@ public final class Archer: Sendable {
         startedAt = now()
         authFailures = AuthFailureLog(metrics: metrics, logger: logger)
         storeThread = try StoreThread(location: store, batchObserver: { metrics.committed(batch: $0) })
-        dashboards = DashboardData(location: store, maxAge: options.dashboardMaxAge, now: now)
+        dashboards = DashboardData(location: store, maxAge: options.dashboardMaxAge, now: now, logger: logger)
         state = RoutingState(try await Self.loadSnapshot(storeThread: storeThread, options: options, headroom: headroom,
                                                          health: health, version: 1, logger: logger))
         version.withLock { $0 = 1 }

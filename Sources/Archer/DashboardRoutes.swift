@@ -23,6 +23,7 @@ final class DashboardData: Sendable {
     private let location: StoreLocation
     private let maxAge: Duration
     private let now: @Sendable () -> Int64
+    private let logger: Logger
     private let cache = Mutex(Cache())
     private let loadQueue = DispatchQueue(label: "bursar.dashboards.load")
     private let renderQueue = DispatchQueue(label: "bursar.dashboards.render")
@@ -30,7 +31,8 @@ final class DashboardData: Sendable {
     private let renderStore = Mutex<InsightStore?>(nil)
     let site = DashboardSite()
 
-    init(location: StoreLocation, maxAge: Duration, now: @escaping @Sendable () -> Int64) {
+    init(location: StoreLocation, maxAge: Duration, now: @escaping @Sendable () -> Int64, logger: Logger) {
+        self.logger = logger
         self.location = location
         self.maxAge = maxAge
         self.now = now
@@ -39,35 +41,39 @@ final class DashboardData: Sendable {
     /// The newest snapshot: the cached one while it is fresh, the cached one and a refresh behind it when it is
     /// stale, a wait for the first read when there is none.
     func snapshot() async throws -> DashboardSnapshot {
-        enum Next { case ready(DashboardSnapshot), wait }
-        let (next, startLoad): (Next, Bool) = cache.withLock { cache in
+        let (cached, start): (DashboardSnapshot?, Bool) = cache.withLock { cache in
             let fresh = cache.loadedAt.map { ContinuousClock.now - $0 < maxAge } ?? false
-            var start = false
-            if !fresh && !cache.loading {
-                cache.loading = true
-                start = true
-            }
-            if let snapshot = cache.snapshot { return (.ready(snapshot), start) }
-            return (.wait, start)
+            guard !fresh && !cache.loading else { return (cache.snapshot, false) }
+            cache.loading = true
+            return (cache.snapshot, true)
         }
-        if startLoad { load() }
-        switch next {
-        case .ready(let snapshot): return snapshot
-        case .wait:
-            return try await withCheckedThrowingContinuation { continuation in
-                let ready: DashboardSnapshot? = cache.withLock { cache in
-                    if let snapshot = cache.snapshot, !cache.loading { return snapshot }
-                    cache.waiting.append(continuation)
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
+        if start { load() }
+        if let cached { return cached }
+        return try await withCheckedThrowingContinuation { continuation in
+            // The read may have ended (or failed) since: take its snapshot, or wait for one, starting a read if
+            // none is under way, so no caller waits for a read that will never come.
+            let (ready, startAnother): (DashboardSnapshot?, Bool) = cache.withLock { cache in
+                if let snapshot = cache.snapshot { return (snapshot, false) }
+                cache.waiting.append(continuation)
+                guard !cache.loading else { return (nil, false) }
+                cache.loading = true
+                return (nil, true)
             }
+            if let ready { continuation.resume(returning: ready) }
+            if startAnother { load() }
         }
     }
 
     private func load() {
         loadQueue.async { [self] in
+            let started = ContinuousClock.now
             let result = Result { try withStore(loadStore) { try DashboardSnapshot.load(from: $0, now: now()) } }
+            switch result {
+            case .success:
+                logger.debug("dashboards: snapshot read", metadata: ["seconds": .string("\(ContinuousClock.now - started)")])
+            case .failure(let error):
+                logger.warning("dashboards: reading the snapshot failed; pages keep the previous one", metadata: ["error": .string("\(error)")])
+            }
             let waiting = cache.withLock { cache in
                 cache.loading = false
                 if case .success(let snapshot) = result {
