@@ -218,7 +218,8 @@ public enum Chart {
         let cell = 16.0, gap = 2.0
         let left = min(260.0, max(60.0, Double(rowLabels.map(\.text.count).max() ?? 8) * 6.6 + 8))
         let top = 22.0, legendHeight = keys.isEmpty ? 0.0 : 24.0
-        let width = left + Double(columnLabels.count) * (cell + gap) + 8
+        // Room on the right for the last column's label, written from the column's left edge.
+        let width = left + Double(columnLabels.count) * (cell + gap) + 72
         let height = top + Double(rowLabels.count) * (cell + gap) + legendHeight + 6
         var svg = SVGWriter(width: max(width, 280), height: height, label: label, id: id,
                             interactive: true)

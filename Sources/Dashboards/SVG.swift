@@ -6,7 +6,8 @@ struct SVGWriter {
     init(width: Double, height: Double, label: String, id: String, interactive: Bool) {
         // A chart with links is a group of links (screen readers reach each one); one without is an image.
         text.reserveCapacity(4096)
-        text += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\""
+        // Drawn at its natural size (width and height), shrunk by the stylesheet on a narrow screen, never blown up.
+        text += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\""
         text += " role=\"\(interactive ? "group" : "img")\" aria-labelledby=\"\(Self.escaped(id))-title\" data-chart=\"\(Self.escaped(id))\">"
         text += "<title id=\"\(Self.escaped(id))-title\">"
         text += Self.escaped(label)
