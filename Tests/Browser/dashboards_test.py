@@ -965,8 +965,11 @@ class Dashboards(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    began = time.monotonic()
     program = unittest.main(exit=False, verbosity=2)
     result = program.result
     failed = len(result.failures) + len(result.errors)
+    print(f"browser test: {DATA} data, {time.monotonic() - began:.0f} s in all")
+    # Last, the plain closing line a CI reader counts.
     print(f"browser: {result.testsRun - failed - len(result.skipped)} passed, {failed} failed, {len(result.skipped)} skipped")
     sys.exit(0 if result.wasSuccessful() else 1)
