@@ -2,7 +2,7 @@
 # Both install what they need first and can be run again at any time.
 SHELL := /bin/bash
 .DEFAULT_GOAL := nightly
-.PHONY: setup build nightly test bench demo
+.PHONY: setup build nightly test bench demo screenshots
 
 setup:
 	@bash scripts/setup.sh
@@ -27,10 +27,18 @@ demo: build
 	bash scripts/demo.sh
 
 # The module graph against its layers (scripts/check-architecture.py), then unit, golden, fixture and end-to-end
-# tests, with a throwaway PostgreSQL server for the store tests.
+# tests, with a throwaway PostgreSQL server for the store tests, then the dashboards in headless Chromium
+# (scripts/browser-test.sh: sign-in, every page crawled with axe, the numbers drawn against a known history).
 test: setup
 	python3 scripts/check-architecture.py
 	bash scripts/with-postgres.sh swift test
+	bash scripts/browser-test.sh
+
+# Screenshots of the dashboards on the bundled sample (planned into a temporary store, so Queues/ is left alone),
+# 1280 px wide, into Dashboards/screenshots/ for review: the first page of each kind of view (page and filter
+# names; SCREENSHOT_PAGES=all for every page crawled) and each page in the dark theme. The crawl's checks run too.
+screenshots: setup
+	SCREENSHOTS=Dashboards/screenshots SCREENSHOT_PAGES=$${SCREENSHOT_PAGES:-one-per-view} bash scripts/browser-test.sh --sample
 
 # Release-build benchmarks; they print their inputs and figures and never fail on time.
 bench: setup

@@ -14,6 +14,8 @@ packages=(
     openssl                  # test certificates for the Kubernetes API client's TLS tests
     wrk                      # the router benchmark's HTTP load generator
     time                     # GNU time: the single-log ingest benchmark's peak memory
+    chromium chromium-driver # the dashboards' browser test (scripts/browser-test.sh): headless Chromium and its
+                             # WebDriver, from Debian (the test never lets Selenium download a browser)
 )
 
 missing=()
@@ -40,7 +42,11 @@ fi
 # (duckdb 2.0 dropped the `x -> ...` lambdas; highspy 1.16 prints a banner on standard output).
 #   moto's server is the S3-compatible endpoint the S3 source is tested against on loopback;
 #   duckdb is the baseline the ingest benchmark is compared with;
-#   highspy (HiGHS) cross-checks the allocator's exported models in the tests and the benchmark.
+#   highspy (HiGHS) cross-checks the allocator's exported models in the tests and the benchmark;
+#   selenium drives Chromium in the dashboards' browser test (4.51.0: 4.52 and later need a certifi newer than
+#   the index serves);
+#   axe-selenium-python-nhsuk ships axe-core 4.9.1 (axe.min.js), the accessibility checker of that test
+#   (axe-selenium-python 2.1.6, the newest for Python 3.11, ships axe-core 3.1.1 from 2018; they share the module).
 # Each entry: the pin, then a module that must import (a package recorded as installed can still be broken,
 # and moto's server needs its extras). The installed version is what counts, not importability: a machine
 # with another version gets the pinned one.
@@ -48,6 +54,8 @@ python_packages=(
     'moto[server]==5.2.1 moto.server'
     'duckdb==1.5.6 duckdb'
     'highspy==1.16.0 highspy'
+    'selenium==4.51.0 selenium.webdriver'
+    'axe-selenium-python-nhsuk==1.0.4 axe_selenium_python'
 )
 python_stale=()
 for entry in "${python_packages[@]}"; do

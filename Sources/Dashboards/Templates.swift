@@ -8,6 +8,7 @@ enum Templates {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        <link rel="icon" href="data:,">
         <meta name="color-scheme" content="light dark">
         <title>{{title}} · Bursar</title>
         <style>{{{style}}}</style>
@@ -70,6 +71,7 @@ enum Templates {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        <link rel="icon" href="data:,">
         <meta name="color-scheme" content="light dark">
         <title>Sign in · Bursar</title>
         <style>{{{style}}}</style>
@@ -97,6 +99,7 @@ enum Templates {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        <link rel="icon" href="data:,">
         <title>Not shown · Bursar</title>
         <style>{{{style}}}</style>
         </head>
@@ -113,13 +116,17 @@ enum Templates {
 
     /// Light and dark themes, print, and the colour-blind-safe palette (Okabe–Ito for categories and outcomes,
     /// a sequential blue-to-orange ramp for heat); outcomes also carry a symbol, so colour is never the only cue.
+    /// Outcome colours as text (`--met-text`…) are shades of the marks' colours that keep 4.5:1 against the
+    /// page in each theme (WCAG 1.4.3): Okabe–Ito's vermillion is 3.9:1 on white, its blue 3.5:1 on the dark page.
     static let style = """
         :root{color-scheme:light dark;--bg:#ffffff;--fg:#1b1b1b;--muted:#4d4d4d;--line:#c8c8c8;--panel:#f4f5f7;--link:#0a55a6;
         --met:#0072b2;--missed:#d55e00;--pending:#8a7a00;--none:#d0d0d0;--warn:#b35c00;--good:#00694d;
         --s0:#0072b2;--s1:#e69f00;--s2:#009e73;--s3:#cc79a7;--s4:#56b4e9;--s5:#d55e00;--s6:#7a6f00;--s7:#666666;
-        --h0:#f1f1f1;--h1:#c6dbef;--h2:#6baed6;--h3:#2171b5;--h4:#e69f00;--h5:#d55e00;--symbol:#ffffff}
+        --h0:#f1f1f1;--h1:#c6dbef;--h2:#6baed6;--h3:#2171b5;--h4:#e69f00;--h5:#d55e00;--symbol:#ffffff;
+        --met-text:#0072b2;--missed-text:#b84f00;--pending-text:#766900}
         @media (prefers-color-scheme:dark){:root{--bg:#15171a;--fg:#e8e8e8;--muted:#b8b8b8;--line:#4a4d52;--panel:#22252a;--link:#8cc4ff;
-        --none:#3a3d42;--h0:#2a2d31;--pending:#c9b400;--good:#3fcf9b;--warn:#ffb454}}
+        --none:#3a3d42;--h0:#2a2d31;--pending:#c9b400;--good:#3fcf9b;--warn:#ffb454;
+        --met-text:#56b4e9;--missed-text:#ff8a4c;--pending-text:#c9b400}}
         *{box-sizing:border-box}
         body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg)}
         a{color:var(--link)}
@@ -164,13 +171,13 @@ enum Templates {
         caption{text-align:left;color:var(--muted);padding:2px 0}
         th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;white-space:nowrap}
         td[data-value]{text-align:right;font-variant-numeric:tabular-nums}
-        td.met{color:var(--met);fill:none;stroke:none}td.missed{color:var(--missed);fill:none;stroke:none}td.pending{color:var(--pending);fill:none;stroke:none}
+        td.met{color:var(--met-text);fill:none;stroke:none}td.missed{color:var(--missed-text);fill:none;stroke:none}td.pending{color:var(--pending-text);fill:none;stroke:none}
         td.warn{color:var(--warn)}
         details summary{cursor:pointer;color:var(--link)}
         footer{padding:8px 20px;border-top:1px solid var(--line);color:var(--muted)}
         .login{max-width:420px}.login form{display:flex;flex-direction:column;gap:8px}
         .login input{font:inherit;padding:6px;border:1px solid var(--muted);background:var(--bg);color:var(--fg)}
-        .error{color:var(--missed);font-weight:600}
+        .error{color:var(--missed-text);font-weight:600}
         @media print{.top,.skip,.logout,footer a,.pager{display:none}body{background:#fff;color:#000}details{display:block}
         details>summary{display:none}details>*{display:block}a{color:#000;text-decoration:none}main{max-width:none}}
         """
