@@ -51,7 +51,7 @@ public enum Chart {
         let legendHeight = keys.isEmpty ? 0.0 : 20.0
         let height = 180.0 + legendHeight
         let plotHeight = height - bottom - top - legendHeight
-        let width = left + plotWidth + 12
+        let width = max(left + plotWidth + 12, left + legendWidth(keys) + 8)
         let highest = max(yMax ?? 0, bars.map { $0.segments.reduce(0) { $0 + max(0, $1.value) } }.max() ?? 0, goal?.value ?? 0)
         let scaleMax = highest > 0 ? highest : 1
         func y(_ value: Double) -> Double { top + plotHeight - value / scaleMax * plotHeight }
@@ -138,7 +138,7 @@ public enum Chart {
         let plotWidth = 720.0
         let height = 200.0 + legendHeight
         let plotHeight = height - bottom - top - legendHeight
-        let width = left + plotWidth + 12
+        let width = max(left + plotWidth + 12, left + legendWidth(series.map { Key(label: $0.name, className: $0.className) }) + 8)
         let highest = series.flatMap { $0.values.compactMap { $0 } }.max() ?? 0
         let scaleMax = highest > 0 ? highest * 1.05 : 1
         let step = count > 1 ? plotWidth / Double(count) : plotWidth
@@ -219,7 +219,7 @@ public enum Chart {
         let left = min(260.0, max(60.0, Double(rowLabels.map(\.text.count).max() ?? 8) * 6.6 + 8))
         let top = 22.0, legendHeight = keys.isEmpty ? 0.0 : 24.0
         // Room on the right for the last column's label, written from the column's left edge.
-        let width = left + Double(columnLabels.count) * (cell + gap) + 72
+        let width = max(left + Double(columnLabels.count) * (cell + gap) + 72, left + legendWidth(keys) + 8)
         let height = top + Double(rowLabels.count) * (cell + gap) + legendHeight + 6
         var svg = SVGWriter(width: max(width, 280), height: height, label: label, id: id,
                             interactive: true)
@@ -243,7 +243,9 @@ public enum Chart {
                                          "class": one.className, "data-value": one.value.map(Format.exact) ?? ""],
                                 title: one.href == nil ? one.title : nil)
                     if !one.symbol.isEmpty {
-                        svg.label(one.symbol, x: x + cell / 2, y: y + cell - 4.5, anchor: "middle", className: "symbol")
+                        // Dark on the light fills (orange, yellow), white on the dark ones: 4.5:1 or better either way.
+                        let dark = ["missed", "pending", "h1", "h2", "h4", "h5"].contains(one.className)
+                        svg.label(one.symbol, x: x + cell / 2, y: y + cell - 4.5, anchor: "middle", className: dark ? "symbol sym-dark" : "symbol")
                     }
                 }
             }
@@ -269,6 +271,11 @@ public enum Chart {
             }
             svg.label(valueText(value), x: left - 4, y: y + 4, anchor: "end")
         }
+    }
+
+    /// The width `legend` takes for `keys`.
+    static func legendWidth(_ keys: [Key]) -> Double {
+        keys.reduce(0) { $0 + 24 + Double($1.label.count) * 6.5 }
     }
 
     private static func legend(_ svg: inout SVGWriter, _ keys: [Key], x: Double, y: Double) {
