@@ -53,10 +53,13 @@ public struct DashboardSnapshot: Sendable {
     public var days: Int
     /// Workflow runs scheduled in the window.
     public var runs: [WorkflowRun] {
-        didSet { runsByWorkflow = Dictionary(grouping: runs, by: \.workflow) }
+        didSet { index = RunIndex(runs: runs, windowEnd: windowEnd) }
     }
-    /// The same runs by workflow (a workflow page reads its own in a dictionary lookup, not a scan of all).
-    public private(set) var runsByWorkflow: [String: [WorkflowRun]]
+    /// What every page reads of the runs, computed once per snapshot: runs by workflow, each workflow's outcome
+    /// per day, the SLO reports of the usual windows.
+    public private(set) var index: RunIndex
+    /// The runs by workflow (a workflow page reads its own in a dictionary lookup, not a scan of all).
+    public var runsByWorkflow: [String: [WorkflowRun]] { index.runsByWorkflow }
     /// Runs the scheduler has not ended.
     public var activeRuns: [ActiveRun]
     /// The newest application finish ingested and the newest source read.
@@ -75,7 +78,7 @@ public struct DashboardSnapshot: Sendable {
         self.windowEnd = windowEnd
         self.days = days
         self.runs = runs
-        runsByWorkflow = Dictionary(grouping: runs, by: \.workflow)
+        index = RunIndex(runs: runs, windowEnd: windowEnd)
         self.activeRuns = activeRuns
         self.newestFinish = newestFinish
         self.lastRead = lastRead
@@ -97,6 +100,44 @@ public struct DashboardSnapshot: Sendable {
 
     /// The longest window a page may ask for.
     public static let maxDays = 31
+}
+
+/// The runs as the pages read them, computed once per snapshot.
+public struct RunIndex: Sendable {
+    public let runsByWorkflow: [String: [WorkflowRun]]
+    /// Per workflow, the day's outcome by UTC day number (days since 1970): missed when a decided run missed,
+    /// met when every decided run met, pending when only pending runs.
+    let outcomeByDay: [String: [Int64: RunOutcome]]
+    /// Per workflow, its org, tier and project (from its newest run).
+    let facts: [String: (org: String, tier: Int, project: String)]
+    /// The SLO reports of the last 7, 14 and 30 days.
+    let reports: [Int: SLOReport]
+
+    init(runs: [WorkflowRun], windowEnd: Int64) {
+        runsByWorkflow = Dictionary(grouping: runs, by: \.workflow)
+        var outcomes: [String: [Int64: RunOutcome]] = [:]
+        var facts: [String: (org: String, tier: Int, project: String)] = [:]
+        for run in runs {
+            let day = SLOReport.Window.day(containing: run.scheduledAt)
+            facts[run.workflow] = (run.org, run.tier, run.project)
+            let next: RunOutcome
+            switch (outcomes[run.workflow]?[day], run.outcome) {
+            case (.missed, _), (_, .missed): next = .missed
+            case (.met, _), (_, .met): next = .met
+            default: next = .pending
+            }
+            outcomes[run.workflow, default: [:]][day] = next
+        }
+        outcomeByDay = outcomes
+        self.facts = facts
+        var reports: [Int: SLOReport] = [:]
+        for days in [7, 14, 30] {
+            // A window ending on a real day cannot fail.
+            let window = try! SLOReport.Window(endingOnDayOf: windowEnd - 1, days: days)
+            reports[days] = SLOReport(runs: runs, window: window)
+        }
+        self.reports = reports
+    }
 }
 
 extension DashboardSnapshot {

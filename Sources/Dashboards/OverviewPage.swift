@@ -45,6 +45,7 @@ enum PageParts {
 
     /// The SLO report over the snapshot's last `days` days.
     static func report(_ snapshot: DashboardSnapshot, days: Int) -> SLOReport {
+        if let report = snapshot.index.reports[days] { return report }
         // The snapshot's window always names a valid day, so the window cannot fail.
         let window = try! SLOReport.Window(endingOnDayOf: snapshot.windowEnd - 1, days: days)
         return SLOReport(runs: snapshot.runs, window: window)

@@ -2,35 +2,32 @@ import Insights
 import InsightStore
 import Timestamps
 
-/// Per workflow and day, the outcome the SLO report gives that day: met when every decided run met, missed
-/// when one missed, pending when only pending runs; nil when no run.
+/// The outcomes of the workflows that ran in a window of days, by day index in the window.
 struct DayOutcomes {
-    /// workflow → day index → outcome.
-    var byWorkflow: [String: [Int: RunOutcome]] = [:]
-    /// workflow → (org, tier, project), from its newest run.
-    var facts: [String: (org: String, tier: Int, project: String)] = [:]
+    private let index: RunIndex
+    private let firstDay: Int64
+    private let days: Int
+    /// Workflows with a run in the window → (org, tier, project).
+    let facts: [String: (org: String, tier: Int, project: String)]
 
-    init(runs: [WorkflowRun], start: Int64, days: Int) {
-        for run in runs where run.scheduledAt >= start {
-            let day = Int((run.scheduledAt - start) / 86_400_000)
-            guard day < days else { continue }
-            facts[run.workflow] = (run.org, run.tier, run.project)
-            let previous = byWorkflow[run.workflow]?[day]
-            let next: RunOutcome
-            switch (previous, run.outcome) {
-            case (.missed, _), (_, .missed): next = .missed
-            case (.met, _), (_, .met): next = .met
-            default: next = .pending
-            }
-            byWorkflow[run.workflow, default: [:]][day] = next
-        }
+    init(_ index: RunIndex, start: Int64, days: Int) {
+        self.index = index
+        firstDay = SLOReport.Window.day(containing: start)
+        self.days = days
+        let range = firstDay..<(firstDay + Int64(days))
+        facts = index.facts.filter { name, _ in index.outcomeByDay[name]?.keys.contains { range.contains($0) } ?? false }
+    }
+
+    /// The outcome of `workflow` on day `offset` of the window; nil without a run.
+    func outcome(_ workflow: String, _ offset: Int) -> RunOutcome? {
+        index.outcomeByDay[workflow]?[firstDay + Int64(offset)]
     }
 }
 
 /// The SLO matrix: a summary of orgs and tiers against days (share of workflows whose day was met), then
 /// workflows against days, filtered by org and tier, a page of 100 at a time; each cell links to the day's runs.
 enum SLOMatrixPage {
-    static let rowsPerPage = 100
+    static let rowsPerPage = 50
 
     static func build(_ view: DashboardView, snapshot: DashboardSnapshot, linker: DashboardLinker) throws(DashboardRequestError) -> PageModel {
         let days = try PageParts.days(view)
@@ -44,7 +41,7 @@ enum SLOMatrixPage {
         let orgFilter = view["org"]
         let start = snapshot.windowStart(days: days)
         let dayList = snapshot.dayList(days: days)
-        let outcomes = DayOutcomes(runs: snapshot.runs, start: start, days: days)
+        let outcomes = DayOutcomes(snapshot.index, start: start, days: days)
         let orgs = Set(outcomes.facts.values.map(\.org)).sorted()
         if let orgFilter, !orgs.contains(orgFilter) {
             throw DashboardRequestError(field: "org", message: "no workflow of org \"\(orgFilter)\" ran in the last \(days) days; the orgs are \(orgs.prefix(20).joined(separator: ", "))")
@@ -85,7 +82,7 @@ enum SLOMatrixPage {
             for (index, day) in dayList.enumerated() {
                 var decided = 0, met = 0
                 for name in group.workflows {
-                    switch outcomes.byWorkflow[name]?[index] {
+                    switch outcomes.outcome(name, index) {
                     case .met: decided += 1; met += 1
                     case .missed: decided += 1
                     default: break
@@ -99,7 +96,7 @@ enum SLOMatrixPage {
                 let share = Double(met) / Double(decided)
                 cells.append(Chart.GridCell(className: heatClass(share), symbol: share >= 0.9 ? "" : "!",
                                             title: "\(group.org), tier \(group.tier), \(day.day): \(met) of \(decided) workflows met (\(Format.percent(share)))",
-                                            value: share, href: href))
+                                            value: share))
                 row.append(Cell.percent(share))
             }
             summaryCells.append(cells)
@@ -130,19 +127,19 @@ enum SLOMatrixPage {
             var rowCells: [Chart.GridCell?] = []
             var row = [Cell(name, href: linker.href(workflowView)), Cell(facts.org), Cell.count(facts.tier)]
             for (index, day) in dayList.enumerated() {
-                let outcome = outcomes.byWorkflow[name]?[index]
+                let outcome = outcomes.outcome(name, index)
                 let mark = PageParts.outcomeMark(outcome)
                 let href = outcome == nil ? nil : linker.href(workflowView, fragment: PageParts.dayAnchor(day.start))
                 rowCells.append(outcome == nil ? nil : Chart.GridCell(className: mark.className, symbol: mark.symbol,
                                                                       title: "\(name), \(day.day): \(mark.word)", value: outcomeValue(outcome), href: href))
-                row.append(Cell(outcome == nil ? "" : mark.word, value: outcomeValue(outcome), className: outcome == nil ? nil : mark.className))
+                row.append(Cell(outcome == nil ? "" : mark.word, value: outcomeValue(outcome), href: href, className: outcome == nil ? nil : mark.className))
             }
             cells.append(rowCells)
             table.rows.append(row)
         }
         let matrix = Section(
             id: "matrix", heading: "Workflows by day",
-            note: workflows.isEmpty ? nil : "\(workflows.count) workflows, tier then org then name; page \(page) of \(pages). A cell leads to that day's runs.",
+            note: workflows.isEmpty ? nil : "\(workflows.count) workflows, tier then org then name, \(rowsPerPage) a page; page \(page) of \(pages). A cell leads to that day's runs.",
             chart: workflows.isEmpty ? nil : Chart.grid(id: "slo-matrix-chart", label: "SLO outcome of each workflow per day",
                                                        rowLabels: rowLabels, columnLabels: dayList.map(\.day), cells: cells, keys: PageParts.outcomeKeys),
             table: table,
@@ -186,7 +183,7 @@ enum WorkflowPage {
             throw DashboardRequestError(field: "name", message: "no run of a workflow called \"\(name)\" in the last \(days) days; the SLO matrix lists the workflows that ran")
         }
         let dayList = snapshot.dayList(days: days)
-        let outcomes = DayOutcomes(runs: runs, start: start, days: days).byWorkflow[name] ?? [:]
+        let outcomes = DayOutcomes(snapshot.index, start: start, days: days)
         let facts = runs.last
 
         // The calendar: weeks (rows, Monday first) × weekdays.
@@ -200,7 +197,7 @@ enum WorkflowPage {
                 weekRows.append(("week of \(day.day)", nil))
                 weekCells.append(Array(repeating: nil, count: 7))
             }
-            let outcome = outcomes[index]
+            let outcome = outcomes.outcome(name, index)
             let mark = PageParts.outcomeMark(outcome)
             let ofDay = runs.filter { $0.scheduledAt >= day.start && $0.scheduledAt < day.start + 86_400_000 }
             let href = ofDay.isEmpty ? nil : linker.href(view, fragment: PageParts.dayAnchor(day.start))

@@ -41,7 +41,10 @@ struct SVGWriter {
 
     /// A text element.
     mutating func label(_ content: String, x: Double, y: Double, anchor: String = "start", className: String = "axis") {
-        text += "<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" text-anchor=\"\(Self.escaped(anchor))\" class=\"\(Self.escaped(className))\">"
+        // The anchor is left to the stylesheet when it is the symbol's (middle), which a grid writes thousands of.
+        text += "<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\""
+        if !className.hasPrefix("symbol") { text += " text-anchor=\"\(Self.escaped(anchor))\"" }
+        text += " class=\"\(Self.escaped(className))\">"
         text += Self.escaped(content)
         text += "</text>"
     }

@@ -153,7 +153,7 @@ enum Templates {
         .figure{margin:0;overflow-x:auto}
         svg.chart{max-width:100%;height:auto;font-size:11px}
         svg.chart text{fill:var(--fg)}
-        svg.chart text.symbol{fill:var(--symbol);font-size:10px;font-weight:700;pointer-events:none}
+        svg.chart text.symbol{fill:var(--symbol);font-size:10px;font-weight:700;pointer-events:none;text-anchor:middle}
         svg.chart text.symbol.sym-dark{fill:#000000}
         svg.chart .axis-line{stroke:var(--muted)}svg.chart .grid-line{stroke:var(--line);stroke-dasharray:2 3}
         svg.chart .goal{stroke:var(--fg);stroke-width:1.5;stroke-dasharray:6 4}

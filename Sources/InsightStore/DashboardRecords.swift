@@ -118,15 +118,48 @@ extension InsightStore {
 
 extension InsightStore {
     /// Every workflow's job attempts in `[from, to)`, by workflow (as `jobAttempts(workflow:from:to:)` gives
-    /// each), read in two passes for an export of every workflow page.
+    /// each): one pass over the window's `job_apps`, one over the applications submitted since `from` (a run's
+    /// applications come after its tick), and one over the scheduler's jobs, joined in memory, for an export
+    /// of every workflow page.
     public func jobAttemptsByWorkflow(from: Int64, to: Int64) throws -> [String: [JobAttempt]] {
-        var workflows = Set<String>()
-        for row in try prepared("SELECT DISTINCT workflow FROM job_apps WHERE scheduled_at >= ? AND scheduled_at < ?")
-            .query([.integer(from), .integer(to)]) { workflows.insert(row[0].string ?? "") }
-        for row in try prepared("SELECT DISTINCT workflow FROM wf_runs WHERE scheduled_at >= ? AND scheduled_at < ?")
-            .query([.integer(from), .integer(to)]) { workflows.insert(row[0].string ?? "") }
+        struct Named { var workflow: String; var runID: String; var scheduledAt: Int64; var job: String }
+        var named: [String: Named] = [:]
+        try prepared("SELECT app_id, workflow, run_id, scheduled_at, job FROM job_apps WHERE scheduled_at >= ? AND scheduled_at < ?")
+            .forEachRow([.integer(from), .integer(to)]) { row in
+                named[row.string(0) ?? ""] = Named(workflow: row.string(1) ?? "", runID: row.string(2) ?? "",
+                                                   scheduledAt: row.int64(3) ?? 0, job: row.string(4) ?? "")
+            }
         var result: [String: [JobAttempt]] = [:]
-        for workflow in workflows { result[workflow] = try jobAttempts(workflow: workflow, from: from, to: to) }
+        // The newest record of each application wins (apps are read in seq order).
+        var latest: [String: JobAttempt] = [:]
+        try prepared("SELECT app_id, state, submitted_at, finished_at, cluster, queue FROM apps WHERE submitted_at >= ? ORDER BY seq")
+            .forEachRow([.integer(from)]) { row in
+                guard let appID = row.string(0), let name = named[appID] else { return }
+                latest[appID] = JobAttempt(runID: name.runID, scheduledAt: name.scheduledAt, job: name.job, appID: appID,
+                                           state: row.string(1) ?? "submitted", submittedAt: row.int64(2), finishedAt: row.int64(3),
+                                           cluster: row.string(4), queue: row.string(5))
+            }
+        var seenJobs = Set<String>()
+        for (appID, name) in named {
+            let attempt = latest[appID] ?? JobAttempt(runID: name.runID, scheduledAt: name.scheduledAt, job: name.job, appID: appID,
+                                                      state: "submitted", submittedAt: nil, finishedAt: nil, cluster: nil, queue: nil)
+            result[name.workflow, default: []].append(attempt)
+            seenJobs.insert("\(name.runID)\u{0}\(name.job)")
+        }
+        try prepared("""
+            SELECT r.workflow, r.run_id, r.scheduled_at, j.job, j.state, j.submitted_at, j.ended_at, j.cluster
+            FROM wf_runs r JOIN wf_jobs j ON j.run_id = r.run_id WHERE r.scheduled_at >= ? AND r.scheduled_at < ?
+            """).forEachRow([.integer(from), .integer(to)]) { row in
+                let runID = row.string(1) ?? "", job = row.string(3) ?? ""
+                guard !seenJobs.contains("\(runID)\u{0}\(job)") else { return }
+                let submitted = row.int64(5) ?? 0, ended = row.int64(6) ?? 0
+                result[row.string(0) ?? "", default: []].append(JobAttempt(
+                    runID: runID, scheduledAt: row.int64(2) ?? 0, job: job, appID: nil, state: row.string(4) ?? "unknown",
+                    submittedAt: submitted > 0 ? submitted : nil, finishedAt: ended > 0 ? ended : nil, cluster: row.string(7), queue: nil))
+            }
+        for key in result.keys {
+            result[key]!.sort { ($0.scheduledAt, $0.runID, $0.job, $0.submittedAt ?? .max) < ($1.scheduledAt, $1.runID, $1.job, $1.submittedAt ?? .max) }
+        }
         return result
     }
 }
