@@ -338,7 +338,8 @@ enum QueuePage {
         for n in fleet.nights.indices where n >= firstNight {
             let limit = fleet.limits[n][q]
             planTable.rows.append([
-                fleet.nights[n].isBaseline ? Cell("baseline") : Cell(fleet.nights[n].night, href: linker.href(DashboardView(.allocation, ["night": fleet.nights[n].night]))),
+                fleet.nights[n].isBaseline ? Cell("baseline")
+                    : Cell(fleet.nights[n].night, href: linker.href(DashboardView(.allocation, n == fleet.tonight ? [:] : ["night": fleet.nights[n].night]))),
                 Cell(fleet.nights[n].effectiveText),
                 limit == nil ? Cell("not in plan") : FleetParts.amount(limit?.guaranteed.vcore, .vcore), FleetParts.amount(limit?.max.vcore, .vcore),
                 FleetParts.amount(limit?.guaranteed.memory, .memory), FleetParts.amount(limit?.max.memory, .memory),

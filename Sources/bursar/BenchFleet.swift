@@ -125,16 +125,18 @@ struct BenchFleet: ParsableCommand {
         ]
         for (page, query) in views {
             let (view, _) = try DashboardView.parse(path: page, query: query)
-            var times: [Double] = []
+            var times: [Double] = [], models: [Double] = []
             var bytes = 0
             for _ in 0..<max(1, runs) {
                 clock = ContinuousClock.now
                 let model = try site.page(view, snapshot: snapshot!, details: details, linker: .server)
+                models.append((ContinuousClock.now - clock).seconds)
                 let html = site.html(model, snapshot: snapshot!, linker: .server, session: nil)
                 times.append((ContinuousClock.now - clock).seconds)
                 bytes = html.utf8.count
             }
-            print("  \(page)\(query.isEmpty ? "" : "?" + query): render best \(format(times.min()! * 1000)) ms, median \(format(median(times) * 1000)) ms, \(bytes / 1024) KiB")
+            print("  \(page)\(query.isEmpty ? "" : "?" + query): render best \(format(times.min()! * 1000)) ms (page model \(format(models.min()! * 1000)) ms), "
+                  + "median \(format(median(times) * 1000)) ms, \(bytes / 1024) KiB")
         }
     }
 
