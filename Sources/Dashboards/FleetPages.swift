@@ -314,11 +314,9 @@ enum QueuePage {
         }
 
         func chartSection(_ resource: FleetResource) -> Section? {
-            let series = [
-                Chart.Series(name: "used (hourly mean)", className: "s0", values: used[resource]!.map { resource.hourlyMean($0) }),
-                limitSeries(resource, max: false), limitSeries(resource, max: true),
-            ]
-            let hasLimit = series[1].values.contains { $0 != nil } || series[2].values.contains { $0 != nil }
+            let limitLines = [limitSeries(resource, max: false), limitSeries(resource, max: true)].filter { $0.values.contains { $0 != nil } }
+            let series = [Chart.Series(name: "used (hourly mean)", className: "s0", values: used[resource]!.map { resource.hourlyMean($0) })] + limitLines
+            let hasLimit = !limitLines.isEmpty
             let hasUse = used[resource]!.contains { $0 != 0 }
             if resource == .pods && !hasUse && !hasLimit { return nil }
             let heading = resource == .pods ? "Pods" : resource == .vcore ? "vCPU (cores)" : "Memory (GiB)"
@@ -573,37 +571,36 @@ enum AllocationPage {
                  href: linker.href(view, fragment: "queues"), state: under > 0 ? "bad" : "good"),
         ]
 
-        // Guaranteed per cluster, last night and tonight.
-        var bars: [Chart.Bar] = []
-        var totals = DataTable(id: "clusters", caption: "Guaranteed and max summed over each cluster's leaf queues",
-                               columns: ["Cluster", "Night", "Queues", "Guaranteed vCPU", "Max vCPU", "Guaranteed memory (GiB)", "Max memory (GiB)"])
-        for cluster in clusters where clusterFilter == nil || cluster == clusterFilter {
-            for (k, m) in [previous, n].compactMap({ $0 }).enumerated() {
-                let leaves = fleet.nights[m].leaves.filter { fleet.queues[$0].cluster == cluster }
-                var sum = [Int64](repeating: 0, count: 4)
-                for q in leaves {
-                    let limit = fleet.limits[m][q]
-                    sum[0] += limit?.guaranteed.vcore ?? 0
-                    sum[1] += limit?.max.vcore ?? 0
-                    sum[2] += limit?.guaranteed.memory ?? 0
-                    sum[3] += limit?.max.memory ?? 0
-                }
-                let label = "\(cluster) \(fleet.nights[m].isBaseline ? "baseline" : String(fleet.nights[m].night.suffix(5)))"
-                bars.append(Chart.Bar(label: label, segments: [Chart.Segment(value: FleetResource.vcore.shown(sum[0]), className: k == 0 && previous != nil ? "s4" : "s0",
-                                                                             title: "\(cluster), \(fleet.nights[m].label): \(FleetResource.vcore.text(FleetResource.vcore.shown(sum[0]))) guaranteed over \(leaves.count) queues")],
-                                      href: linker.href(view.with("cluster", cluster).with("page", nil))))
-                totals.rows.append([Cell(cluster), Cell(fleet.nights[m].night), Cell.count(leaves.count),
-                                    FleetParts.amount(sum[0], .vcore), FleetParts.amount(sum[1], .vcore),
-                                    FleetParts.amount(sum[2], .memory), FleetParts.amount(sum[3], .memory)])
+        // Guaranteed and max per cluster, the night before and tonight.
+        var totals = DataTable(id: "clusters", caption: "Guaranteed and max summed over each cluster's leaf queues, \(previous.map { fleet.nights[$0].label } ?? "no earlier night") and night \(night.night)",
+                               columns: ["Cluster", "Queues before", "Queues", "Guaranteed vCPU before", "Guaranteed vCPU", "Δ guaranteed vCPU",
+                                         "Max vCPU", "Guaranteed memory before (GiB)", "Guaranteed memory (GiB)", "Δ guaranteed memory", "Max memory (GiB)"])
+        func sums(_ m: Int?, _ cluster: String) -> (queues: Int, amounts: [Int64])? {
+            guard let m else { return nil }
+            let leaves = fleet.nights[m].leaves.filter { fleet.queues[$0].cluster == cluster }
+            var amounts = [Int64](repeating: 0, count: 4)
+            for q in leaves {
+                let limit = fleet.limits[m][q]
+                amounts[0] += limit?.guaranteed.vcore ?? 0
+                amounts[1] += limit?.max.vcore ?? 0
+                amounts[2] += limit?.guaranteed.memory ?? 0
+                amounts[3] += limit?.max.memory ?? 0
             }
+            return (leaves.count, amounts)
         }
-        let clusterSection = Section(
-            id: "clusters", heading: "Guaranteed vCPU per cluster",
-            note: previous.map { "\(fleet.nights[$0].label.prefix(1).uppercased() + fleet.nights[$0].label.dropFirst()) (light) against night \(night.night)." } ?? "Night \(night.night); no earlier night is archived in the dashboards' days to compare with.",
-            chart: bars.isEmpty ? nil : Chart.bars(id: "clusters-chart", label: "Guaranteed vCPU per cluster, last night and tonight", bars: bars,
-                                                   keys: previous == nil ? [] : [Chart.Key(label: fleet.nights[previous!].isBaseline ? "baseline" : fleet.nights[previous!].night, className: "s4"), Chart.Key(label: night.night, className: "s0")],
-                                                   valueText: { Format.number($0, digits: 0) }),
-            table: bars.isEmpty ? nil : totals, empty: bars.isEmpty ? "No cluster has a plan file for night \(night.night)." : nil)
+        for cluster in clusters where clusterFilter == nil || cluster == clusterFilter {
+            let before = sums(previous, cluster), now = sums(n, cluster)!
+            totals.rows.append([
+                Cell(cluster, href: linker.href(view.with("cluster", cluster).with("page", nil))),
+                before.map { Cell.count($0.queues) } ?? Cell("–"), Cell.count(now.queues),
+                FleetParts.amount(before?.amounts[0], .vcore), FleetParts.amount(now.amounts[0], .vcore), FleetParts.delta(now.amounts[0], before?.amounts[0], .vcore),
+                FleetParts.amount(now.amounts[1], .vcore),
+                FleetParts.amount(before?.amounts[2], .memory), FleetParts.amount(now.amounts[2], .memory), FleetParts.delta(now.amounts[2], before?.amounts[2], .memory),
+                FleetParts.amount(now.amounts[3], .memory),
+            ])
+        }
+        let clusterSection = Section(id: "clusters", heading: "Clusters", table: totals.rows.isEmpty ? nil : totals, tableOpen: true,
+                                     empty: totals.rows.isEmpty ? "No cluster has a plan file for night \(night.night)." : nil)
 
         // Placement moves.
         var moveTable = DataTable(id: "moves", caption: "Project and tier queues placed on another cluster than the night before",

@@ -276,6 +276,11 @@ struct FleetTests {
         #expect(etl[Self.column(table, "p95 memory (GiB)")!].value == 100)
         #expect(etl[Self.column(table, "Memory sizing")!].value == 0, "guaranteed 64 ≤ p95 100 ≤ max 128")
         #expect(table.rows.first?[0].text == Self.etl, "moves first")
+        let clusters = try #require(page.sections.first { $0.id == "clusters" }?.table)
+        let east = try #require(Self.row(clusters, "east"))
+        #expect(east[Self.column(clusters, "Guaranteed vCPU")!].value == 18 && east[Self.column(clusters, "Δ guaranteed vCPU")!].value == 12,
+                "tier1 6 + tier2 2 + etl 10, against 4 + 2")
+        #expect(Self.row(clusters, "west")?[Self.column(clusters, "Queues")!].value == 0)
         let moves = try #require(page.sections.first { $0.id == "moves" }?.table)
         #expect(moves.rows.map { [$0[0].text, $0[1].text, $0[2].text] } == [[Self.etl, "west", "east"]])
         #expect(etl[Self.column(table, "Hours run")!].value == 625)
@@ -407,7 +412,8 @@ struct FleetTests {
             let (view, _) = try DashboardView.parse(path: path, query: query)
             let rendered = try DashboardSite().render(view, format: .html, snapshot: snapshot, details: PrefetchedWorkflowDetails([:], from: 0), linker: .server)
             let html = String(decoding: rendered.body, as: UTF8.self)
-            #expect(html.contains("<svg"), "\(path)")
+            #expect(html.contains("<svg") == (path != "allocation"), "\(path)")
+            #expect(html.contains("<table"), "\(path)")
             #expect(!html.contains("{{"), "\(path)")
         }
     }
