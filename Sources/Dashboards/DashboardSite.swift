@@ -149,14 +149,15 @@ public struct DashboardSite: Sendable {
             "caption": table.caption,
             "columns": table.columns,
             "rows": table.rows.enumerated().map { index, row -> [String: Any] in
-                var fields: [String: Any] = [:]
+                // Every key the template asks for is set (false when absent): Mustache looks a missing key up
+                // through every enclosing context, which made large tables slow to render.
+                var fields: [String: Any] = ["anchor": false]
                 if index < table.anchors.count, let anchor = table.anchors[index] { fields["anchor"] = anchor }
                 fields["cells"] = row.map { cell -> [String: Any] in
-                    var fields: [String: Any] = ["text": cell.text, "hasValue": cell.value != nil]
-                    if let value = cell.value { fields["value"] = Format.exact(value) }
-                    if let href = cell.href { fields["href"] = href }
-                    if let className = cell.className { fields["className"] = className }
-                    return fields
+                    [
+                        "text": cell.text, "hasValue": cell.value != nil, "value": cell.value.map(Format.exact) ?? "",
+                        "href": cell.href ?? false, "className": cell.className ?? false,
+                    ]
                 }
                 return fields
             },
