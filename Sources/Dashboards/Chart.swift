@@ -240,7 +240,8 @@ public enum Chart {
                 // The title names the link (and the mark, without one) once; the symbol says the outcome without colour.
                 svg.markLink(one.href, title: one.title) { svg in
                     svg.element("rect", ["x": SVGWriter.number(x), "y": SVGWriter.number(y), "width": "16", "height": "16",
-                                         "class": one.className, "data-value": one.value.map(Format.exact) ?? ""],
+                                         "class": "cell \(one.className)", "data-value": one.value.map(Format.exact) ?? "",
+                                         "data-column": columnLabels[c]],
                                 title: one.href == nil ? one.title : nil)
                     if !one.symbol.isEmpty {
                         // Dark on the light fills (orange, yellow), white on the dark ones: 4.5:1 or better either way.
