@@ -169,36 +169,64 @@ public struct FleetHistory: Sendable {
     }
 
     /// Reads the queues' hours in `[from, to)` and the plans in effect in those days and since; when the archive
-    /// begins inside the window, the baseline archived with its first night covers the days before it.
+    /// begins inside the window, the baseline archived with its first night covers the days before it. The plans'
+    /// files are decoded on other threads while this one reads the hours.
     public static func load(from store: InsightStore, from: Int64, to: Int64) throws -> FleetHistory {
-        let usage = try store.fleetUsage(from: from, to: to)
         let firstDay = Timestamp.formatDate(from)
         let plans = try store.plansInEffect(fromDay: firstDay)
         var baseline: [String: String]?
         if let first = plans.first, first.night >= firstDay, let kept = try store.earliestArchivedBaseline()?.baseline, !kept.isEmpty {
             baseline = kept
         }
-        return FleetHistory(start: from, days: Int(max(0, to - from) / dayMillis), usage: usage, plans: plans, baseline: baseline)
+        let reader = HoursReader(store: store), kept = baseline
+        let (decoded, usage) = Concurrent.both({ DecodedPlans(plans, baseline: kept) },
+                                               { Result { try reader.store.fleetUsage(from: from, to: to) } })
+        return FleetHistory(start: from, days: Int(max(0, to - from) / dayMillis), usage: try usage.get(), plans: decoded)
+    }
+
+    /// The store, for the one closure that reads it while `load` waits for both of its halves.
+    private struct HoursReader: @unchecked Sendable {
+        let store: InsightStore
+    }
+
+    /// The plans, the baseline first when there is one, with each distinct file decoded once (an unchanged
+    /// cluster's file is the same text night after night).
+    struct DecodedPlans: Sendable {
+        var plans: [ArchivedNightPlan]
+        var hasBaseline: Bool
+        var textIndex: [String: Int] = [:]
+        var decoded: [PlanQueues?] = []
+
+        init(_ plans: [ArchivedNightPlan], baseline: [String: String]?) {
+            self.plans = (baseline.map { [ArchivedNightPlan(night: "baseline", plannedAt: 0, previousNight: nil, configs: $0)] } ?? []) + plans
+            hasBaseline = baseline != nil
+            var texts: [String] = []
+            for plan in self.plans {
+                for text in plan.configs.values where textIndex[text] == nil {
+                    textIndex[text] = texts.count
+                    texts.append(text)
+                }
+            }
+            decoded = Concurrent.map(texts) { FleetHistory.planQueues($0) }
+        }
+
+        /// The decoded file of a plan's cluster; nil when it does not decode.
+        func queues(_ plan: ArchivedNightPlan, _ cluster: String) -> PlanQueues? {
+            plan.configs[cluster].flatMap { textIndex[$0] }.flatMap { decoded[$0] }
+        }
     }
 
     /// The history of `usage` and `plans` over `days` days from `start` (UTC midnight), with `baseline` (per
     /// cluster the files deployed before the first plan) in effect before the first plan.
     init(start: Int64, days: Int, usage: FleetUsageColumns, plans: [ArchivedNightPlan], baseline: [String: String]? = nil) {
+        self.init(start: start, days: days, usage: usage, plans: DecodedPlans(plans, baseline: baseline))
+    }
+
+    init(start: Int64, days: Int, usage: FleetUsageColumns, plans decodedPlans: DecodedPlans) {
         self.start = start
         self.days = days
         self.usage = usage
-
-        // Each distinct file decoded once (an unchanged cluster's file is the same text night after night).
-        let plans = (baseline.map { [ArchivedNightPlan(night: "baseline", plannedAt: 0, previousNight: nil, configs: $0)] } ?? []) + plans
-        var texts: [String] = []
-        var textIndex: [String: Int] = [:]
-        for plan in plans {
-            for text in plan.configs.values where textIndex[text] == nil {
-                textIndex[text] = texts.count
-                texts.append(text)
-            }
-        }
-        let decoded = Concurrent.map(texts) { Self.planQueues($0) }
+        let plans = decodedPlans.plans
 
         // The queues: those that used anything, and every leaf of a loaded plan.
         var keys = Set<String>()
@@ -208,8 +236,8 @@ public struct FleetHistory: Sendable {
         }
         for k in usage.queues.indices { add(usage.clusters[k], usage.queues[k]) }
         for plan in plans {
-            for (cluster, text) in plan.configs {
-                for leaf in decoded[textIndex[text]!]?.leaves ?? [] { add(cluster, leaf) }
+            for cluster in plan.configs.keys {
+                for leaf in decodedPlans.queues(plan, cluster)?.leaves ?? [] { add(cluster, leaf) }
             }
         }
         list.sort { ($0.cluster, $0.path) < ($1.cluster, $1.path) }
@@ -228,14 +256,14 @@ public struct FleetHistory: Sendable {
         var nightList: [FleetNight] = []
         var nightLimits: [[QueueLimits?]] = []
         for (k, plan) in plans.enumerated() {
-            let isBaseline = k == 0 && baseline != nil
+            let isBaseline = k == 0 && decodedPlans.hasBaseline
             // Nights are YYYY-MM-DD (the archive refuses others); one that is not sorts first and never takes effect.
             let dayStart = isBaseline ? Int64.min : Timestamp.parse(plan.night).map { Timestamp.floorDiv($0, Self.dayMillis) } ?? Int64.min
             var night = FleetNight(night: plan.night, isBaseline: isBaseline, day: dayStart, plannedAt: plan.plannedAt,
                                    previousNight: plan.previousNight, clusters: plan.configs.keys.sorted())
             var row = [QueueLimits?](repeating: nil, count: list.count)
             for cluster in night.clusters {
-                guard let parsed = decoded[textIndex[plan.configs[cluster]!]!] else {
+                guard let parsed = decodedPlans.queues(plan, cluster) else {
                     night.unreadable.append(cluster)
                     continue
                 }

@@ -1,4 +1,9 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A failed SQLite call, with SQLite's own explanation.
 public struct SQLiteError: Error, Equatable, CustomStringConvertible {
@@ -220,7 +225,8 @@ public final class SQLiteStatement: SQLStatement {
         return other.withUTF8 { bytes in
             guard bytes.count == count else { return false }
             guard count > 0, let text, let base = bytes.baseAddress else { return true }
-            return UnsafeBufferPointer(start: text, count: count).elementsEqual(UnsafeBufferPointer(start: base, count: count))
+            // memcmp: the generic elementsEqual went byte by byte, a sixth of reading a month of queue hours.
+            return memcmp(text, base, count) == 0
         }
     }
 
