@@ -50,3 +50,4 @@ bench: setup
 	bash Benchmarks/router.sh
 	bash Benchmarks/pipelines.sh
 	bash Benchmarks/scheduler.sh
+	bash Benchmarks/dashboards.sh

@@ -96,6 +96,35 @@ public struct DashboardView: Hashable, Sendable, Comparable {
     }
 }
 
+extension DashboardView {
+    /// The filter sets a static export holds for each page: the default windows and the drill-downs (an org's
+    /// projects, a project's queues, a workflow, a queue), not every combination of filters, which would make
+    /// the export grow with the product of orgs, clusters, states and windows.
+    static let exportedFilterSets: [Page: [Set<String>]] = [
+        .overview: [[]],
+        .slo: [["tier", "org", "page"], ["tier", "page"], ["org", "page"]],
+        .workflow: [["name"]],
+        .queues: [["org", "project", "page"], ["state", "page"], ["org", "page"], ["page"]],
+        .queue: [["cluster", "queue"]],
+        .allocation: [["night", "page"], ["page"]],
+        .router: [["cluster"]],
+    ]
+
+    /// The view an export links instead: this one when the export holds it, else the same page with the filters
+    /// of the largest set the export holds (`page` only with the filters it pages).
+    public var exported: DashboardView {
+        let keys = Set(filters.keys)
+        let sets = Self.exportedFilterSets[page] ?? [[]]
+        if sets.contains(where: { keys.isSubset(of: $0) }) { return self }
+        // A page number belongs to the filters it pages, so it goes with any of them.
+        for allowed in sets.sorted(by: { $0.count > $1.count }) {
+            let kept = filters.filter { allowed.contains($0.key) && $0.key != "page" }
+            if Set(kept.keys) == allowed.subtracting(["page"]) { return DashboardView(page, kept) }
+        }
+        return DashboardView(page)
+    }
+}
+
 /// A request for a view that cannot be served: which part of it, and what to do instead.
 public struct DashboardRequestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var field: String
@@ -241,8 +270,9 @@ public struct DashboardLinker: Sendable {
                 link += "?" + query.joined(separator: "&")
             }
         case .export:
-            if format == .html { linked?.add(view) }
-            link = Self.fileName(view, format: format)
+            let exported = view.exported
+            if format == .html { linked?.add(exported) }
+            link = Self.fileName(exported, format: format)
         }
         if let fragment { link += "#" + Self.fragmentEscaped(fragment) }
         return link

@@ -38,6 +38,17 @@ struct DashboardViewTests {
         }
     }
 
+    @Test func anExportLinksTheNearestViewItHolds() {
+        let export = DashboardLinker.export()
+        #expect(export.href(DashboardView(.queues, ["cluster": "c0", "org": "o1"])) == "queues~org=o1.html")
+        #expect(export.href(DashboardView(.queues, ["org": "o1", "project": "p1", "page": "2"])) == "queues~org=o1~page=2~project=p1.html")
+        #expect(export.href(DashboardView(.queues, ["cluster": "c0"])) == "queues.html")
+        #expect(export.href(DashboardView(.slo, ["days": "7", "tier": "1"])) == "slo~tier=1.html")
+        #expect(export.href(DashboardView(.router, ["days": "1"])) == "router.html")
+        #expect(export.href(DashboardView(.workflow, ["name": "w", "days": "7"]), fragment: "day-1") == "workflow~name=w.html#day-1")
+        #expect(DashboardLinker.server.href(DashboardView(.slo, ["days": "7", "tier": "1"])) == "slo?days=7&tier=1", "the router serves them all")
+    }
+
     @Test func exportFileNamesAreSafeAndDistinct() {
         let hostile = DashboardView(.workflow, ["name": "../../etc/passwd<script>\"'"])
         let name = DashboardLinker.fileName(hostile, format: .html)
