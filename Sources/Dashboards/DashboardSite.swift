@@ -33,6 +33,7 @@ public struct DashboardSite: Sendable {
     public init() {
         var library = MustacheLibrary()
         // The templates are constants of this module; a parse error is a bug caught by every test that renders.
+        try! library.register(Templates.head, named: "head")
         try! library.register(Templates.layout, named: "layout")
         try! library.register(Templates.table, named: "table")
         try! library.register(Templates.login, named: "login")
@@ -83,6 +84,7 @@ public struct DashboardSite: Sendable {
         let navigation: [DashboardView.Page] = [.overview, .slo, .queues, .allocation, .router]
         var context: [String: Any] = [
             "title": model.title,
+            "pageTitle": model.title,
             "subtitle": model.subtitle,
             "style": Templates.style,
             "nav": navigation.map { page -> [String: Any] in
@@ -120,14 +122,14 @@ public struct DashboardSite: Sendable {
 
     /// The sign-in page, with an optional message (a failed attempt) and where to go after.
     public func loginPage(message: String?, next: String) -> String {
-        var context: [String: Any] = ["style": Templates.style, "next": next]
+        var context: [String: Any] = ["style": Templates.style, "next": next, "pageTitle": "Sign in"]
         if let message { context["message"] = message }
         return library.render(context, withTemplate: "login") ?? ""
     }
 
     /// A page saying why a view cannot be shown.
     public func problemPage(_ message: String) -> String {
-        library.render(["style": Templates.style, "message": message] as [String: Any], withTemplate: "problem") ?? ""
+        library.render(["style": Templates.style, "message": message, "pageTitle": "Not shown"] as [String: Any], withTemplate: "problem") ?? ""
     }
 
     private func asOfLine(_ snapshot: DashboardSnapshot) -> String {

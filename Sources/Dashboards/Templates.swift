@@ -2,7 +2,8 @@
 /// and exports its dashboards with no files beside it. `{{…}}` escapes HTML; the only unescaped value is
 /// `{{{chart}}}`, inline SVG written by `SVGWriter`, which escapes every value it writes.
 enum Templates {
-    static let layout = """
+    /// The document's head, shared by every page: `pageTitle` names the page.
+    static let head = """
         <!DOCTYPE html>
         <html lang="en">
         <head>
@@ -10,9 +11,14 @@ enum Templates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <link rel="icon" href="data:,">
         <meta name="color-scheme" content="light dark">
-        <title>{{title}} · Bursar</title>
+        <title>{{pageTitle}} · Bursar</title>
         <style>{{{style}}}</style>
         </head>
+
+        """
+
+    static let layout = """
+        {{> head}}
         <body>
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
@@ -66,16 +72,7 @@ enum Templates {
         """
 
     static let login = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <link rel="icon" href="data:,">
-        <meta name="color-scheme" content="light dark">
-        <title>Sign in · Bursar</title>
-        <style>{{{style}}}</style>
-        </head>
+        {{> head}}
         <body>
         <main id="main" class="login">
         <h1>Sign in to Bursar's dashboards</h1>
@@ -94,15 +91,7 @@ enum Templates {
         """
 
     static let problem = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <link rel="icon" href="data:,">
-        <title>Not shown · Bursar</title>
-        <style>{{{style}}}</style>
-        </head>
+        {{> head}}
         <body>
         <main id="main">
         <h1>This view cannot be shown</h1>
