@@ -315,9 +315,9 @@ struct FleetTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-fleet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try backend.freshStore(in: folder)
-        _ = try store.connection.execute("""
+        try store.connection.prepareStatement("""
             INSERT INTO queue_hours (cluster, queue, hour, app_ms, apps_started, vcore, memory, pods) VALUES (?, ?, ?, 0, 0, ?, 0, 0)
-            """, [.text("east"), .text(Self.tier1), .integer(Self.at("2026-03-01", 4)), .integer(20_000 * 3600)])
+            """).run([.text("east"), .text(Self.tier1), .integer(Self.at("2026-03-01", 4)), .integer(20_000 * 3600)])
         let before = Leaf(org: "analytics", project: "reports", tier: "tier1", guaranteed: ("3", "8Gi"), max: ("6", "16Gi"))
         var after = before
         after.guaranteed.vcore = "5"
