@@ -19,7 +19,7 @@ import Testing
 /// (borrowing), 10–11h 8 cores (borrowing, at max), 12h 3 cores; 03-13 00–04h 5 cores, 05h 7 (borrowing),
 /// 06h 7.95 (borrowing, at max: ≥ 99% of 8). etl.tier1 on west: every hour 02-12…03-09 at 30 cores and 100Gi
 /// (no plan of it in effect), and 03-11 05h 5 cores, 70Gi (borrowing on memory).
-@Suite("Fleet pages")
+@Suite("Fleet pages", .serialized)  // one store at a time: its migrations block a thread of the small cooperative pool the in-process routers of other suites answer on
 struct FleetTests {
     static let gi: Int64 = 1 << 30
     static let hour: Int64 = 3_600_000

@@ -7,6 +7,7 @@ import Testing
 /// The pages on a history whose truth is known by construction: three tier-1 workflows over 7 days, one of
 /// which missed one day (6 of 7 days met: below the 90% it needs), so 2 of 3 attain; the charts' numbers and the
 /// tables behind them must say exactly that, and every link must lead to a view that renders.
+@Suite(.serialized)
 struct PageTests {
     static let day: Int64 = 86_400_000
     /// 2026-11-24T00:00Z; the window is the 7 days from it.
