@@ -45,7 +45,7 @@ enum Templates {
         {{#note}}<p class="note">{{note}}</p>{{/note}}
         {{#empty}}<p class="empty">{{empty}}</p>{{/empty}}
         {{^empty}}
-        {{#chart}}<figure class="figure">{{{chart}}}</figure>{{/chart}}
+        {{#chart}}<figure class="figure" tabindex="0">{{{chart}}}</figure>{{/chart}}
         {{#table}}{{#open}}{{> table}}{{/open}}{{^open}}<details><summary>The numbers behind the chart</summary>{{> table}}</details>{{/open}}{{/table}}
         {{#hasPager}}<nav class="pager" aria-label="{{heading}}: pages"><ul>{{#pager}}<li>{{#href}}<a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a>{{/href}}{{^href}}<span>{{label}}</span>{{/href}}</li>{{/pager}}</ul></nav>{{/hasPager}}
         {{/empty}}
@@ -61,7 +61,7 @@ enum Templates {
         """
 
     static let table = """
-        <div class="table-wrap"><table id="{{id}}" data-table="{{id}}">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="{{caption}}"><table id="{{id}}" data-table="{{id}}">
         <caption>{{caption}}</caption>
         <thead><tr>{{#columns}}<th scope="col">{{.}}</th>{{/columns}}</tr></thead>
         <tbody>

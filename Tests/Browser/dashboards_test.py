@@ -369,7 +369,8 @@ def marks(driver, chart_id):
         if (!svg) return null;
         return Array.from(svg.querySelectorAll('[data-value]')).map(m => {
           const a = m.closest('a');
-          const title = m.querySelector('title');
+          // A mark's own title, else the title of the link around it (a grid names each linked cell once, on its link).
+          const title = m.querySelector('title') || (a ? a.querySelector(':scope > title') : null);
           return {tag: m.tagName, cls: m.getAttribute('class'), value: m.getAttribute('data-value'),
                   label: m.getAttribute('data-label'), column: m.getAttribute('data-column'),
                   title: title ? title.textContent : null, href: a ? a.getAttribute('href') : null};
