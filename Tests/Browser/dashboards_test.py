@@ -616,6 +616,11 @@ class Dashboards(unittest.TestCase):
         field.clear()
         field.send_keys(token)
         driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        # A click does not wait for the page the form posts to: wait until the form's page is gone and the next loaded.
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(driver, 30).until(expected_conditions.staleness_of(field))
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def open(self, relative):
         driver = self.signed_in()
