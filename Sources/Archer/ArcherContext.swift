@@ -37,12 +37,11 @@ struct BearerAuthentication: RouterMiddleware {
             failures.record(.missing, request, context)
             throw APIError.unauthenticated("no Authorization header; send Authorization: Bearer <token> (an admin creates tokens with `bursar token new`)")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let token = Self.bearerToken(header) else {
             failures.record(.notBearer, request, context)
             throw APIError.unauthenticated("the Authorization header is not a bearer token; send Authorization: Bearer <token>")
         }
-        guard let principal = tokens.principal(bearer: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard let principal = tokens.principal(bearer: token) else {
             failures.record(.unknownToken, request, context)
             throw APIError.unauthenticated("the bearer token is not known; check it, or ask an admin for a new one")
         }
@@ -50,6 +49,15 @@ struct BearerAuthentication: RouterMiddleware {
         context.principal = principal
         context.logger[metadataKey: "principal"] = .string(principal.name)
         return try await next(request, context)
+    }
+}
+
+extension BearerAuthentication {
+    /// The token of an `Authorization: Bearer <token>` header; nil for any other scheme.
+    static func bearerToken(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 }
 

@@ -178,9 +178,7 @@ extension Archer {
     /// The caller of a dashboard request: a bearer token, else a valid session cookie.
     func dashboardCaller(_ request: Request) -> Principal? {
         if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            return options.tokens.principal(bearer: String(parts[1]).trimmingCharacters(in: .whitespaces))
+            return BearerAuthentication.bearerToken(header).flatMap { options.tokens.principal(bearer: $0) }
         }
         guard let cookie = request.headers[.cookie], cookie.utf8.count <= 8192 else { return nil }
         for pair in cookie.split(separator: ";") {
@@ -238,9 +236,7 @@ extension Archer {
         var fields: [String: String] = [:]
         for pair in text.split(separator: "&").prefix(32) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (part: Substring) in
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
+            let decode = { (part: Substring) in DashboardView.percentDecoded(part) ?? "" }
             let name = decode(parts[0])
             if fields[name] == nil { fields[name] = parts.count > 1 ? decode(parts[1]) : "" }
         }

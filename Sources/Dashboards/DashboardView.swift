@@ -203,7 +203,7 @@ extension DashboardView {
     }
 
     /// `+` as space and `%XX` escapes decoded; nil when the bytes are not UTF-8 or an escape is broken.
-    static func percentDecoded(_ text: Substring) -> String? {
+    public static func percentDecoded(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()

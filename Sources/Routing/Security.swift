@@ -159,13 +159,7 @@ public struct TokenBook: Sendable {
 
     /// The lower-case hex SHA-256 of a token: what the tokens file holds.
     public static func hash(_ token: String) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in SHA256.hash(data: Array(token.utf8)) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        hex(Array(SHA256.hash(data: Array(token.utf8))))
     }
 
     /// A new token: `brs_` and 32 random bytes in base64url without padding (43 characters). The caller
