@@ -107,7 +107,7 @@ public enum DashboardExport {
                     for (format, bytes) in [(DashboardFormat.html, html), (.csv, csv), (.json, json)] {
                         try Data(bytes).write(to: folder.appendingPathComponent(DashboardLinker.fileName(view, format: format)))
                     }
-                    return Rendered(view: view, linked: linked.views, bytes: html.count + csv.count + json.count, htmlBytes: html.count)
+                    return Rendered(view: view, linked: linked.shown(in: html), bytes: html.count + csv.count + json.count, htmlBytes: html.count)
                 } catch {
                     return Rendered(view: view, linked: [], bytes: 0, htmlBytes: 0, failure: "\(DashboardLinker.fileName(view, format: .html)): \(error)")
                 }

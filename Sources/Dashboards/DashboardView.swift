@@ -230,14 +230,46 @@ extension DashboardView {
 }
 
 /// The views a page links to, gathered while an export renders it (so the export writes every view that any
-/// exported page links to, and no link leads nowhere).
+/// exported page links to, and no link leads nowhere). A page may make a link it then does not show (a table
+/// left out for its empty state), so the export keeps only the views whose files the written page names.
 public final class LinkedViews: @unchecked Sendable {
     // Touched by one rendering at a time: each page of an export gets its own.
-    public private(set) var views: Set<DashboardView> = []
+    /// Each linked view by the file name its links use.
+    public private(set) var byFileName: [String: DashboardView] = [:]
 
     public init() {}
 
-    func add(_ view: DashboardView) { views.insert(view) }
+    func add(_ view: DashboardView) { byFileName[DashboardLinker.fileName(view, format: .html)] = view }
+
+    /// The linked views whose file the page's HTML links to (`href="NAME"` or `href="NAME#…"`).
+    public func shown(in html: [UInt8]) -> Set<DashboardView> {
+        var shown = Set<DashboardView>()
+        for name in Self.hrefs(in: html) {
+            if let view = byFileName[name] { shown.insert(view) }
+        }
+        return shown
+    }
+
+    /// Every `href="…"` value in `html`, without its fragment.
+    static func hrefs(in html: [UInt8]) -> Set<String> {
+        let opener = Array("href=\"".utf8)
+        var names = Set<String>()
+        var i = 0
+        let end = html.count - opener.count
+        while i <= end {
+            guard html[i] == opener[0], html[i + 1] == opener[1], html[i + 2] == opener[2], html[i + 3] == opener[3],
+                  html[i + 4] == opener[4], html[i + 5] == opener[5] else {
+                i += 1
+                continue
+            }
+            var j = i + opener.count
+            let start = j
+            while j < html.count, html[j] != UInt8(ascii: "\""), html[j] != UInt8(ascii: "#") { j += 1 }
+            names.insert(String(decoding: html[start..<j], as: UTF8.self))
+            i = j
+        }
+        return names
+    }
 }
 
 /// How a view becomes a link: a query URL relative to `/dashboards/` on the router, a file name in a static

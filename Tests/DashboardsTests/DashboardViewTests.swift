@@ -49,6 +49,18 @@ struct DashboardViewTests {
         #expect(DashboardLinker.server.href(DashboardView(.slo, ["days": "7", "tier": "1"])) == "slo?days=7&tier=1", "the router serves them all")
     }
 
+    @Test func anExportFollowsOnlyTheLinksAPageShows() {
+        let linked = LinkedViews()
+        let export = DashboardLinker.export(recordingInto: linked)
+        let shown = export.href(DashboardView(.queues, ["org": "o1"]), fragment: "heatmap")
+        _ = export.href(DashboardView(.queues, ["org": "o2"]))  // made for a table the page then left out
+        let tile = export.href(DashboardView(.allocation))
+        let html = Array("<a href=\"\(shown)\">o1</a><svg><a href=\"\(tile)\"><rect/></a></svg><a href=\"queue~x.html\">".utf8)
+        #expect(linked.shown(in: html) == [DashboardView(.queues, ["org": "o1"]), DashboardView(.allocation)])
+        #expect(linked.shown(in: Array("<p>no links</p>".utf8)).isEmpty)
+        #expect(linked.shown(in: Array("<a href=\"queues~org=o1.html".utf8)) == [DashboardView(.queues, ["org": "o1"])], "a torn page")
+    }
+
     @Test func exportFileNamesAreSafeAndDistinct() {
         let hostile = DashboardView(.workflow, ["name": "../../etc/passwd<script>\"'"])
         let name = DashboardLinker.fileName(hostile, format: .html)

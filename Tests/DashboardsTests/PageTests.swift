@@ -153,6 +153,16 @@ struct PageTests {
         }
         #expect(checked > 100)
         #expect(files.contains("workflow~name=bravo.html") && files.contains("slo~tier=1.html"))
+        // ...and every page written is reached by following links from index.html.
+        var reached: Set<String> = ["index.html"], frontier = ["index.html"]
+        while let name = frontier.popLast() {
+            let html = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            for match in html.matches(of: link) {
+                let target = String(match.output[1].substring!)
+                if target.hasSuffix(".html"), reached.insert(target).inserted { frontier.append(target) }
+            }
+        }
+        #expect(reached == Set(files.filter { $0.hasSuffix(".html") }))
 
         // Again: the earlier export is replaced whole. A folder holding other files is never touched.
         _ = try DashboardExport.write(to: folder, snapshot: Self.snapshot(), details: NoDetails())
