@@ -119,10 +119,11 @@ public enum Chart {
         public var from: Int
         public var to: Int
         public var label: String
-        public var title: String
+        /// The hover text; nil: only the label is drawn (a chart that shares the days of one above it).
+        public var title: String?
         public var href: String?
 
-        public init(from: Int, to: Int, label: String, title: String, href: String? = nil) {
+        public init(from: Int, to: Int, label: String, title: String?, href: String? = nil) {
             self.from = from
             self.to = to
             self.label = label
@@ -149,10 +150,12 @@ public enum Chart {
         axes(&svg, left: left, top: top, plotWidth: plotWidth, plotHeight: plotHeight, maxValue: scaleMax, valueText: valueText)
         let labelEvery = max(1, Int((Double(bands.count) * 48 / plotWidth).rounded(.up)))
         for (index, band) in bands.enumerated() {
-            svg.link(band.href, label: band.title) { svg in
-                svg.element("rect", ["x": SVGWriter.number(x(band.from)), "y": SVGWriter.number(top),
-                                     "width": SVGWriter.number(Double(band.to - band.from) * step), "height": SVGWriter.number(plotHeight),
-                                     "class": "band", "data-label": band.label], title: band.title)
+            if let title = band.title {
+                svg.link(band.href, label: title) { svg in
+                    svg.element("rect", ["x": SVGWriter.number(x(band.from)), "y": SVGWriter.number(top),
+                                         "width": SVGWriter.number(Double(band.to - band.from) * step), "height": SVGWriter.number(plotHeight),
+                                         "class": "band", "data-label": band.label], title: title)
+                }
             }
             if index % labelEvery == 0 {
                 svg.label(band.label, x: x(band.from) + 2, y: top + plotHeight + 16)
@@ -174,8 +177,15 @@ public enum Chart {
                     continue
                 }
                 if one.step {
-                    if let previous, previous != value { points += "\(SVGWriter.number(x(index))),\(SVGWriter.number(y(previous))) " }
-                    points += "\(SVGWriter.number(x(index))),\(SVGWriter.number(y(value))) \(SVGWriter.number(x(index + 1))),\(SVGWriter.number(y(value))) "
+                    // A step line is a point where its value changes and one where it ends: a plan's limit
+                    // holds for days, so this is a few points, not two an hour.
+                    if previous != value {
+                        if let previous { points += "\(SVGWriter.number(x(index))),\(SVGWriter.number(y(previous))) " }
+                        points += "\(SVGWriter.number(x(index))),\(SVGWriter.number(y(value))) "
+                    }
+                    if index + 1 == one.values.count || one.values[index + 1] != value {
+                        points += "\(SVGWriter.number(x(index + 1))),\(SVGWriter.number(y(value))) "
+                    }
                 } else {
                     points += "\(SVGWriter.number(x(index) + step / 2)),\(SVGWriter.number(y(value))) "
                 }

@@ -1,6 +1,7 @@
 public import Foundation
 public import InsightStore
 import Parallel
+import SafeFiles
 
 /// Job attempts read ahead for every workflow, so an export renders its pages on every core.
 public struct PrefetchedWorkflowDetails: WorkflowDetailSource {
@@ -105,7 +106,8 @@ public enum DashboardExport {
                     let csv = Array(model.csv().utf8)
                     let json = Array(model.json().utf8)
                     for (format, bytes) in [(DashboardFormat.html, html), (.csv, csv), (.json, json)] {
-                        try Data(bytes).write(to: folder.appendingPathComponent(DashboardLinker.fileName(view, format: format)))
+                        // No fsync per file: the export is swapped in only once every file is written.
+                        try DurableFiles.writeNew(folder.appendingPathComponent(DashboardLinker.fileName(view, format: format)).path, bytes)
                     }
                     return Rendered(view: view, linked: linked.shown(in: html), bytes: html.count + csv.count + json.count, htmlBytes: html.count)
                 } catch {

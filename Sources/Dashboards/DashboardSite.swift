@@ -35,7 +35,6 @@ public struct DashboardSite: Sendable {
         // The templates are constants of this module; a parse error is a bug caught by every test that renders.
         try! library.register(Templates.head, named: "head")
         try! library.register(Templates.layout, named: "layout")
-        try! library.register(Templates.table, named: "table")
         try! library.register(Templates.login, named: "login")
         try! library.register(Templates.problem, named: "problem")
         self.library = library
@@ -106,7 +105,15 @@ public struct DashboardSite: Sendable {
                 if let note = section.note { fields["note"] = note }
                 if let chart = section.chart { fields["chart"] = chart }
                 if let empty = section.empty { fields["empty"] = empty }
-                if let table = section.table { fields["table"] = Self.context(table) }
+                if let table = section.table {
+                    if section.tableInPage {
+                        fields["table"] = HTMLTable.html(table)
+                    } else {
+                        fields["dataOnly"] = ["rows": String(table.rows.count), "csv": linker.href(model.view, format: .csv),
+                                              "json": linker.href(model.view, format: .json),
+                                              "inCSV": model.csvTable?.id == table.id]
+                    }
+                }
                 return fields
             },
             "csv": linker.href(model.view, format: .csv),
@@ -143,26 +150,5 @@ public struct DashboardSite: Sendable {
         var fields: [String: Any] = ["label": link.label, "current": link.current]
         if let href = link.href { fields["href"] = href }
         return fields
-    }
-
-    private static func context(_ table: DataTable) -> [String: Any] {
-        [
-            "id": table.id,
-            "caption": table.caption,
-            "columns": table.columns,
-            "rows": table.rows.enumerated().map { index, row -> [String: Any] in
-                // Every key the template asks for is set (false when absent): Mustache looks a missing key up
-                // through every enclosing context, which made large tables slow to render.
-                var fields: [String: Any] = ["anchor": false]
-                if index < table.anchors.count, let anchor = table.anchors[index] { fields["anchor"] = anchor }
-                fields["cells"] = row.map { cell -> [String: Any] in
-                    [
-                        "text": cell.text, "hasValue": cell.value != nil, "value": cell.value.map(Format.exact) ?? "",
-                        "href": cell.href ?? false, "className": cell.className ?? false,
-                    ]
-                }
-                return fields
-            },
-        ]
     }
 }

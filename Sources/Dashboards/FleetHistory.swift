@@ -1,3 +1,4 @@
+import Foundation
 public import InsightStore
 import Parallel
 import QueueConfig
@@ -131,6 +132,9 @@ struct FleetNight: Sendable {
 /// sum over any window (hours used, borrowing, at max, vcore·seconds, peaks), so a page over thousands of
 /// queues adds up days, not hours.
 public struct FleetHistory: Sendable {
+    /// Each night's right-sizing, worked out by the first page that needs it (shared by the copies of this
+    /// history, which never changes once read).
+    let sizingMemo = SizingMemo()
     static let dayMillis: Int64 = 86_400_000
     static let hourMillis: Int64 = 3_600_000
     /// Share of max at or above which an hour counts as at max.
@@ -557,5 +561,29 @@ public struct FleetHistory: Sendable {
             chart: Chart.lines(id: "\(id)-chart", label: "vCPU used by \(queue) against guaranteed and max while the run ran", count: count,
                                series: series, bands: bands, valueText: { Format.number($0, digits: 1) }),
             table: table)
+    }
+}
+
+/// One queue's right-sizing over the hours its plan was sized from.
+struct SizingVerdict: Sendable {
+    var hours = 0
+    var sizing: [FleetResource: AllocationPage.Sizing] = [:]
+    var p50: [FleetResource: Int64] = [:]
+    var p95: [FleetResource: Int64] = [:]
+}
+
+/// Right-sizing verdicts by night, computed once each under a lock (pages of one night rendered on several
+/// threads wait for the first rather than repeat it).
+final class SizingMemo: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byNight: [Int: [Int: SizingVerdict]] = [:]
+
+    func verdicts(night: Int, _ compute: () -> [Int: SizingVerdict]) -> [Int: SizingVerdict] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = byNight[night] { return known }
+        let computed = compute()
+        byNight[night] = computed
+        return computed
     }
 }

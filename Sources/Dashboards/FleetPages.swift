@@ -127,11 +127,10 @@ enum QueuesPage {
                  href: linker.href(DashboardView(.allocation)), state: tonight == nil ? "warn" : "none"),
         ]
 
-        let heatmap = heatmapSection(view, fleet: fleet, range: range, queues: matching, org: orgFilter, project: projectFilter, linker: linker)
-
-        // The queues, a page at a time.
+        // The queues, a page at a time; the heatmap above them on the first page only.
         let pages = max(1, (listed.count + rowsPerPage - 1) / rowsPerPage)
         let page = try PageParts.pageNumber(view, pages: pages)
+        let heatmap = page > 1 ? nil : heatmapSection(view, fleet: fleet, range: range, queues: matching, org: orgFilter, project: projectFilter, linker: linker)
         let tonightCaption = tonight.map { "tonight's plan (\(fleet.nights[$0].label))" } ?? "no plan yet"
         var table = DataTable(id: "queues", caption: "Per queue over \(firstDay) to \(lastDay): hours used, hours whose mean use was above guaranteed (borrowing) or at ≥ 99% of max, guaranteed and max from \(tonightCaption), peak hourly use",
                               columns: ["Cluster", "Queue", "Hours used", "Hours borrowing", "Hours at max", "Guaranteed vCPU", "Max vCPU",
@@ -172,7 +171,7 @@ enum QueuesPage {
         if let stateFilter { scope.append(stateFilter == "at-max" ? "at max" : "borrowing") }
         return PageModel(view: view, title: "Queues",
                          subtitle: "Queues on every cluster, \(firstDay) to \(lastDay) (UTC)\(scope.isEmpty ? "" : ": " + scope.joined(separator: ", ")).",
-                         tiles: tiles, filters: filters, sections: [heatmap, queuesSection], primaryTable: "queues")
+                         tiles: tiles, filters: filters, sections: [heatmap, queuesSection].compactMap { $0 }, primaryTable: "queues")
     }
 
     /// Used ÷ guaranteed vCPU by day for orgs, one org's projects, or one project's queues, each on each cluster.
@@ -324,8 +323,11 @@ enum QueuePage {
                 id: resource.rawValue, heading: heading,
                 note: hasLimit ? "Hourly mean use against guaranteed and max (dashed) of the plan in effect; a dot marks a night whose plan changed them (hover for the old and new value)."
                     : "No plan in effect in these days sets \(resource.label) for this queue; the line is its hourly mean use.",
+                // The day bands (hover and drill-down) on the vCPU chart; the others are read against its days.
                 chart: Chart.lines(id: "\(resource.rawValue)-chart", label: "\(resource.label) used by \(path) on \(cluster) per hour against guaranteed and max",
-                                   count: hours, series: series, bands: bands, valueText: { Format.number($0, digits: 1) }),
+                                   count: hours, series: series,
+                                   bands: resource == .vcore ? bands : bands.map { Chart.Band(from: $0.from, to: $0.to, label: $0.label, title: nil, href: nil) },
+                                   valueText: { Format.number($0, digits: 1) }),
                 empty: hasUse || hasLimit ? nil : "\(path) used no \(resource.label) on \(cluster) in these \(range.count) days.")
         }
 
@@ -369,17 +371,39 @@ enum QueuePage {
                 first = false
             }
         }
+        // In the page, a row a day (where the day bands and tiles lead); each hour is in the CSV and JSON.
+        var dayTable = DataTable(id: "days", caption: "Each day: mean and peak hourly use against the plan in effect, hours borrowing and at max",
+                                 columns: ["Day", "Hours used", "Mean vCPU", "Peak vCPU", "Mean memory (GiB)", "Peak memory (GiB)",
+                                           "Guaranteed vCPU", "Max vCPU", "Hours borrowing", "Hours at max"])
+        for (i, d) in range.enumerated() {
+            let day = fleet.figures(q, days: d..<(d + 1))
+            let limit = dayLimits[i]
+            let memorySeconds = used[.memory]![(i * 24)..<(i * 24 + 24)].reduce(0, +)
+            dayTable.rows.append([
+                Cell(Timestamp.formatDate(fleet.dayStart(d))), Cell.count(day.hoursUsed),
+                Cell.number(Double(day.vcoreSeconds) / 86_400 / FleetResource.vcore.scale, digits: 2),
+                Cell.number(FleetResource.vcore.hourlyMean(day.peakVcore), digits: 2),
+                Cell.number(FleetResource.memory.hourlyMean(memorySeconds) / 24, digits: 2),
+                Cell.number(FleetResource.memory.hourlyMean(day.peakMemory), digits: 2),
+                FleetParts.amount(limit?.guaranteed.vcore, .vcore), FleetParts.amount(limit?.max.vcore, .vcore),
+                Cell.count(day.hoursBorrowing, className: day.hoursBorrowing > 0 ? "warn" : nil),
+                Cell.count(day.hoursAtMax, className: day.hoursAtMax > 0 ? "missed" : nil),
+            ])
+            dayTable.anchors.append(PageParts.dayAnchor(fleet.dayStart(d)))
+        }
+        let daysSection = Section(id: "days", heading: "Days", table: dayTable.rows.isEmpty ? nil : dayTable, tableOpen: true,
+                                  empty: dayTable.rows.isEmpty ? "No days in this window." : nil)
         let hoursSection = Section(id: "hours", heading: "Hours with use",
-                                   note: table.rows.isEmpty ? nil : "The \(table.rows.count) of the \(hours) hours in which \(path) used anything on \(cluster); in the others it used nothing.",
-                                   table: table.rows.isEmpty ? nil : table, tableOpen: true,
+                                   note: table.rows.isEmpty ? nil : "The \(table.rows.count) of the \(hours) hours in which \(path) used anything on \(cluster) (in the others it used nothing), each with its mean use against the plan in effect.",
+                                   table: table.rows.isEmpty ? nil : table, tableOpen: true, tableInPage: false,
                                    empty: table.rows.isEmpty ? "\(path) used nothing on \(cluster) in these \(range.count) days." : nil)
 
         let now = fleet.tonight.flatMap { fleet.limits[$0][q] }
         let tiles = [
             Tile(label: "Hours borrowing", value: String(figures.hoursBorrowing), detail: "mean use above guaranteed (vCPU or memory), of \(figures.hoursUsed) hours used",
-                 href: linker.href(view, fragment: "hours"), state: figures.hoursBorrowing > 0 ? "warn" : "good"),
+                 href: linker.href(view, fragment: "days"), state: figures.hoursBorrowing > 0 ? "warn" : "good"),
             Tile(label: "Hours at max", value: String(figures.hoursAtMax), detail: "mean use at ≥ 99% of max",
-                 href: linker.href(view, fragment: "hours"), state: figures.hoursAtMax > 0 ? "bad" : "good"),
+                 href: linker.href(view, fragment: "days"), state: figures.hoursAtMax > 0 ? "bad" : "good"),
             Tile(label: "Peak vCPU", value: FleetResource.vcore.text(FleetResource.vcore.hourlyMean(figures.peakVcore)),
                  detail: "peak memory \(FleetResource.memory.text(FleetResource.memory.hourlyMean(figures.peakMemory)))",
                  href: linker.href(view, fragment: "vcore"), state: "none"),
@@ -389,6 +413,7 @@ enum QueuePage {
                  href: linker.href(view, fragment: "plans"), state: now == nil ? "warn" : "none"),
         ]
         var sections = FleetResource.allCases.compactMap(chartSection)
+        sections.append(daysSection)
         sections.append(plans)
         sections.append(hoursSection)
         return PageModel(view: view, title: path,
@@ -444,6 +469,32 @@ enum AllocationPage {
         }
 
         static func < (a: Change, b: Change) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// Right-sizing of every queue in night `n`'s plan: the hours the queue ran in the 30 days the plan was
+    /// sized from (as far as the dashboards hold them). Idle hours are left out: a batch queue that runs two hours
+    /// a night would otherwise have a p95 of nothing. Worked out once per night and snapshot, for every page of
+    /// the night and every cluster filter.
+    static func sizingVerdicts(_ fleet: FleetHistory, night n: Int) -> [Int: SizingVerdict] {
+        let night = fleet.nights[n]
+        let windowEnd = min(night.effective, fleet.dayStart(fleet.days))
+        let windowStart = max(night.effective - Int64(sizingDays) * FleetHistory.dayMillis, fleet.start)
+        var verdicts: [Int: SizingVerdict] = [:]
+        verdicts.reserveCapacity(night.leaves.count)
+        for q in night.leaves {
+            var active = fleet.activeHours(path: fleet.queues[q].path, from: windowStart, to: windowEnd)
+            let now = fleet.limits[n][q]
+            var verdict = SizingVerdict(hours: active.vcore.count)
+            verdict.sizing[.vcore] = Sizing.of(now, .vcore, hours: active.vcore)
+            verdict.sizing[.memory] = Sizing.of(now, .memory, hours: active.memory)
+            for (resource, both) in [(FleetResource.vcore, FleetHistory.percentiles(&active.vcore, low: 0.5, high: 0.95)),
+                                     (.memory, FleetHistory.percentiles(&active.memory, low: 0.5, high: 0.95))] {
+                verdict.p50[resource] = both?.low
+                verdict.p95[resource] = both?.high
+            }
+            verdicts[q] = verdict
+        }
+        return verdicts
     }
 
     struct Row {
@@ -518,34 +569,13 @@ enum AllocationPage {
         // Right-sizing: the hours the queue ran in the 30 days the plan was sized from (as far as the dashboards
         // hold them). Idle hours are left out: a batch queue that runs two hours a night would otherwise have a p95
         // of nothing. Every queue gets its verdicts; the p50 and p95 themselves only those on this page.
-        let windowEnd = min(night.effective, fleet.dayStart(fleet.days))
-        let windowStart = max(night.effective - Int64(sizingDays) * FleetHistory.dayMillis, fleet.start)
-        let sizingHours = Int(max(0, windowEnd - windowStart) / FleetHistory.hourMillis)
         let pages = max(1, (shownRows.count + rowsPerPage - 1) / rowsPerPage)
         let page = try PageParts.pageNumber(view, pages: pages)
         let onPage = ((page - 1) * rowsPerPage)..<min(shownRows.count, page * rowsPerPage)
-        struct Verdict {
-            var hours = 0
-            var sizing: [FleetResource: Sizing] = [:]
-            var p50: [FleetResource: Int64] = [:]
-            var p95: [FleetResource: Int64] = [:]
-        }
-        let verdicts: [Verdict?] = shownRows.indices.map { k in
-            let row = shownRows[k]
-            guard row.change != .removed else { return nil }
-            var active = fleet.activeHours(path: fleet.queues[row.queue].path, from: windowStart, to: windowEnd)
-            var verdict = Verdict(hours: active.vcore.count)
-            verdict.sizing[.vcore] = Sizing.of(row.now, .vcore, hours: active.vcore)
-            verdict.sizing[.memory] = Sizing.of(row.now, .memory, hours: active.memory)
-            if onPage.contains(k) {
-                for (resource, both) in [(FleetResource.vcore, FleetHistory.percentiles(&active.vcore, low: 0.5, high: 0.95)),
-                                         (.memory, FleetHistory.percentiles(&active.memory, low: 0.5, high: 0.95))] {
-                    verdict.p50[resource] = both?.low
-                    verdict.p95[resource] = both?.high
-                }
-            }
-            return verdict
-        }
+        let sizing = fleet.sizingMemo.verdicts(night: n) { sizingVerdicts(fleet, night: n) }
+        let windowStart = max(night.effective - Int64(sizingDays) * FleetHistory.dayMillis, fleet.start)
+        let sizingHours = Int(max(0, min(night.effective, fleet.dayStart(fleet.days)) - windowStart) / FleetHistory.hourMillis)
+        let verdicts: [SizingVerdict?] = shownRows.map { $0.change == .removed ? nil : sizing[$0.queue] }
         let over = verdicts.count { $0?.sizing.values.contains(.over) == true }
         let under = verdicts.count { $0?.sizing.values.contains(.under) == true }
         let idle = verdicts.count { $0?.hours == 0 }

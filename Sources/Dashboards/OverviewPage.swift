@@ -53,8 +53,10 @@ enum PageParts {
 
     /// `YYYY-MM-DD HH:MM` UTC.
     static func minute(_ millis: Int64) -> String {
-        let text = Timestamp.format(millis)
-        return String(text.prefix(16)).replacingOccurrences(of: "T", with: " ")
+        // The date, then the hour and minute (a queue page writes one per hour it shows).
+        let minutes = Int((millis - Timestamp.floorDiv(millis, 86_400_000) * 86_400_000) / 60_000)
+        let hour = minutes / 60, minute = minutes % 60
+        return Timestamp.formatDate(millis) + (hour < 10 ? " 0" : " ") + String(hour) + (minute < 10 ? ":0" : ":") + String(minute)
     }
 
     /// The anchor of a day on a workflow page.

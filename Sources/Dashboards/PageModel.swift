@@ -51,14 +51,43 @@ public struct DataTable: Sendable, Equatable {
 
     /// RFC 4180 CSV: a header row, then one line per row, the exact values where a cell has one.
     public func csv() -> String {
-        var out = columns.map(Self.csvField).joined(separator: ",") + "\r\n"
-        for row in rows {
-            out += row.map { cell in Self.csvField(cell.value.map { Format.exact($0) } ?? cell.text) }.joined(separator: ",") + "\r\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + rows.count * max(1, columns.count) * 10)
+        for (index, column) in columns.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            Self.appendField(column, into: &out)
         }
-        return out
+        out += "\r\n".utf8
+        for row in rows {
+            for (index, cell) in row.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                // A number is written as it is: no quote, no formula guard (it is not text a spreadsheet runs).
+                if let value = cell.value { out += Format.exact(value).utf8 } else { Self.appendField(cell.text, into: &out) }
+            }
+            out += "\r\n".utf8
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// The table as JSON: columns and rows of `{text, value?, href?}`.
+    private static func appendField(_ text: String, into out: inout [UInt8]) {
+        var plain = true
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r"): plain = false
+            default: continue
+            }
+            break
+        }
+        if plain, let first = text.utf8.first, first != UInt8(ascii: "="), first != UInt8(ascii: "+"), first != UInt8(ascii: "-"),
+           first != UInt8(ascii: "@") {
+            out += text.utf8
+        } else {
+            out += csvField(text).utf8
+        }
+    }
+
+    /// The table as JSON: columns, and rows of cells, each its exact number when it has one, else its text,
+    /// and `{text, value?, href}` when it links somewhere (compact: a queue's hours are thousands of cells).
     public func json() -> JSON {
         .object([
             "id": .string(id),
@@ -66,9 +95,9 @@ public struct DataTable: Sendable, Equatable {
             "columns": .strings(columns),
             "rows": .array(rows.map { row in
                 .array(row.map { cell in
-                    var fields: [String: JSON] = ["text": .string(cell.text)]
+                    guard let href = cell.href else { return cell.value.map { .number($0) } ?? .string(cell.text) }
+                    var fields: [String: JSON] = ["text": .string(cell.text), "href": .string(href)]
                     if let value = cell.value { fields["value"] = .number(value) }
-                    if let href = cell.href { fields["href"] = .string(href) }
                     return .object(fields)
                 })
             }),
@@ -114,14 +143,18 @@ public struct Section: Sendable, Equatable {
     public var table: DataTable?
     /// Whether the table is shown open (a list) or folded under the chart (the numbers behind it).
     public var tableOpen: Bool
+    /// Whether the table is in the HTML page; when not (thousands of rows a day table sums up), it is only in
+    /// the page's CSV and JSON, and the page links them.
+    public var tableInPage: Bool
     /// Said instead of the chart and table when there is no data.
     public var empty: String?
     /// Links to other pages of a long table.
     public var pager: [PagerLink]
 
     public init(id: String, heading: String, note: String? = nil, chart: String? = nil, table: DataTable? = nil,
-                tableOpen: Bool = false, empty: String? = nil, pager: [PagerLink] = []) {
+                tableOpen: Bool = false, tableInPage: Bool = true, empty: String? = nil, pager: [PagerLink] = []) {
         self.id = id
+        self.tableInPage = tableInPage
         self.heading = heading
         self.note = note
         self.chart = chart
@@ -181,11 +214,11 @@ public struct PageModel: Sendable, Equatable {
     /// The tables of the page, in order.
     public var tables: [DataTable] { sections.compactMap(\.table) }
 
+    /// The table the page's CSV holds: the primary one, else the first.
+    public var csvTable: DataTable? { primaryTable.flatMap { id in tables.first { $0.id == id } } ?? tables.first }
+
     /// The page's CSV: its primary table.
-    public func csv() -> String {
-        let table = primaryTable.flatMap { id in tables.first { $0.id == id } } ?? tables.first
-        return table?.csv() ?? "\r\n"
-    }
+    public func csv() -> String { csvTable?.csv() ?? "\r\n" }
 
     /// The page's JSON: the view, the tiles and every table.
     public func json() -> String {
@@ -197,7 +230,7 @@ public struct PageModel: Sendable, Equatable {
             "tiles": .array(tiles.map { .object(["label": .string($0.label), "value": .string($0.value),
                                                  "detail": .string($0.detail), "state": .string($0.state)]) }),
             "tables": .array(tables.map { $0.json() }),
-        ]).pretty() + "\n"
+        ]).compact() + "\n"
     }
 }
 

@@ -24,8 +24,8 @@ struct DayOutcomes {
     }
 }
 
-/// The SLO matrix: a summary of orgs and tiers against days (share of workflows whose day was met), then
-/// workflows against days, filtered by org and tier, a page of 100 at a time; each cell links to the day's runs.
+/// The SLO matrix: a roll-up of tiers (or, filtered, orgs and tiers) against days (share of workflows whose day
+/// was met), then workflows against days, filtered by org and tier, 50 a page; each cell links to the day's runs.
 enum SLOMatrixPage {
     static let rowsPerPage = 50
 
@@ -62,11 +62,16 @@ enum SLOMatrixPage {
                                                                PagerLink(label: orgFilter!, href: nil, current: true)]))
         }
 
-        // Orgs × tiers against days: share of the group's workflows whose day was met.
+        // Tiers (unfiltered), or orgs × tiers (filtered by tier or org), against days: share of the group's
+        // workflows whose day was met. A tier leads to its orgs, an org to its workflows; on a view's first page
+        // only, so the roll-up is not repeated on every page of workflows.
+        let page = try PageParts.pageNumber(view, pages: max(1, (workflows.count + rowsPerPage - 1) / rowsPerPage))
+        let byTierOnly = tierFilter == nil && orgFilter == nil
         var groups: [String: (org: String, tier: Int, workflows: [String])] = [:]
-        for name in workflows {
+        for name in workflows where page == 1 {
             let facts = outcomes.facts[name]!
-            groups["\(facts.org)\u{0}\(facts.tier)", default: (facts.org, facts.tier, [])].workflows.append(name)
+            let org = byTierOnly ? allOrgs : facts.org
+            groups["\(org)\u{0}\(facts.tier)", default: (org, facts.tier, [])].workflows.append(name)
         }
         let groupKeys = groups.keys.sorted { (groups[$0]!.tier, groups[$0]!.org) < (groups[$1]!.tier, groups[$1]!.org) }
         var summaryRows: [(text: String, href: String?)] = []
@@ -75,8 +80,8 @@ enum SLOMatrixPage {
                                      columns: ["Org", "Tier", "Workflows"] + dayList.map(\.day))
         for key in groupKeys {
             let group = groups[key]!
-            let href = linker.href(DashboardView(.slo, ["org": group.org, "tier": String(group.tier), "days": days == 30 ? "" : String(days)]))
-            summaryRows.append(("\(group.org) · tier \(group.tier)", href))
+            let href = linker.href(DashboardView(.slo, ["org": byTierOnly ? "" : group.org, "tier": String(group.tier), "days": days == 30 ? "" : String(days)]))
+            summaryRows.append((byTierOnly ? "tier \(group.tier)" : "\(group.org) · tier \(group.tier)", href))
             var cells: [Chart.GridCell?] = []
             var row = [Cell(group.org, href: href), Cell.count(group.tier), Cell.count(group.workflows.count)]
             for (index, day) in dayList.enumerated() {
@@ -102,9 +107,10 @@ enum SLOMatrixPage {
             summaryCells.append(cells)
             summaryTable.rows.append(row)
         }
-        let summary = Section(
-            id: "by-org", heading: "Orgs and tiers by day",
-            note: "Each cell: the share of the group's workflows whose runs that day all met their SLO; ! marks a day below 90%. A row leads to its workflows.",
+        let summary = page > 1 ? nil : Section(
+            id: "by-org", heading: byTierOnly ? "Tiers by day" : "Orgs and tiers by day",
+            note: "Each cell: the share of the group's workflows whose runs that day all met their SLO; ! marks a day below 90%. "
+                + (byTierOnly ? "A tier leads to its orgs." : "A row leads to its workflows."),
             chart: groupKeys.isEmpty ? nil : Chart.grid(id: "slo-by-org-chart", label: "Share of workflows meeting their SLO per org and tier per day",
                                                        rowLabels: summaryRows, columnLabels: dayList.map(\.day), cells: summaryCells,
                                                        keys: [Chart.Key(label: "≥ 90%", className: "h3"), Chart.Key(label: "75–90%", className: "h2"),
@@ -114,7 +120,6 @@ enum SLOMatrixPage {
 
         // Workflows × days, a page at a time.
         let pages = max(1, (workflows.count + rowsPerPage - 1) / rowsPerPage)
-        let page = try PageParts.pageNumber(view, pages: pages)
         let shown = workflows.dropFirst((page - 1) * rowsPerPage).prefix(rowsPerPage)
         var rowLabels: [(text: String, href: String?)] = []
         var cells: [[Chart.GridCell?]] = []
@@ -149,8 +154,11 @@ enum SLOMatrixPage {
         let first = dayList.first?.day ?? "", last = dayList.last?.day ?? ""
         return PageModel(view: view, title: "SLO matrix",
                          subtitle: "Workflows against days, \(first) to \(last) (UTC)\(tierFilter.map { ", tier \($0)" } ?? "")\(orgFilter.map { ", org \($0)" } ?? "").",
-                         filters: filters, sections: [summary, matrix], primaryTable: "slo-matrix")
+                         filters: filters, sections: [summary, matrix].compactMap { $0 }, primaryTable: "slo-matrix")
     }
+
+    /// The org column of a tier's row in the unfiltered roll-up.
+    static let allOrgs = "all orgs"
 
     /// 1 met, 0 missed, 0.5 pending (the cell's `data-value`).
     static func outcomeValue(_ outcome: RunOutcome?) -> Double? {

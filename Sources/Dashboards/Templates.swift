@@ -1,6 +1,7 @@
 /// The dashboards' Mustache templates and stylesheet, compiled into the binary so a copied `bursar` serves
-/// and exports its dashboards with no files beside it. `{{…}}` escapes HTML; the only unescaped value is
-/// `{{{chart}}}`, inline SVG written by `SVGWriter`, which escapes every value it writes.
+/// and exports its dashboards with no files beside it. `{{…}}` escapes HTML; the only unescaped values are
+/// `{{{chart}}}`, inline SVG written by `SVGWriter`, and `{{{table}}}`, a table written by `HTMLTable`, both of
+/// which escape every value they write.
 enum Templates {
     /// The document's head, shared by every page: `pageTitle` names the page.
     static let head = """
@@ -46,7 +47,8 @@ enum Templates {
         {{#empty}}<p class="empty">{{empty}}</p>{{/empty}}
         {{^empty}}
         {{#chart}}<figure class="figure" tabindex="0">{{{chart}}}</figure>{{/chart}}
-        {{#table}}{{#open}}{{> table}}{{/open}}{{^open}}<details><summary>The numbers behind the chart</summary>{{> table}}</details>{{/open}}{{/table}}
+        {{#table}}{{#open}}{{{table}}}{{/open}}{{^open}}<details><summary>The numbers behind the chart</summary>{{{table}}}</details>{{/open}}{{/table}}
+        {{#dataOnly}}<p class="note">The {{rows}} rows are in this page's {{#inCSV}}<a href="{{csv}}">CSV</a> and {{/inCSV}}<a href="{{json}}">JSON</a>.</p>{{/dataOnly}}
         {{#hasPager}}<nav class="pager" aria-label="{{heading}}: pages"><ul>{{#pager}}<li>{{#href}}<a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a>{{/href}}{{^href}}<span>{{label}}</span>{{/href}}</li>{{/pager}}</ul></nav>{{/hasPager}}
         {{/empty}}
         </section>
@@ -58,17 +60,6 @@ enum Templates {
         </body>
         </html>
 
-        """
-
-    static let table = """
-        <div class="table-wrap" tabindex="0" role="region" aria-label="{{caption}}"><table id="{{id}}" data-table="{{id}}">
-        <caption>{{caption}}</caption>
-        <thead><tr>{{#columns}}<th scope="col">{{.}}</th>{{/columns}}</tr></thead>
-        <tbody>
-        {{#rows}}<tr{{#anchor}} id="{{anchor}}"{{/anchor}}>{{#cells}}<td{{#className}} class="{{className}}"{{/className}}{{#hasValue}} data-value="{{value}}"{{/hasValue}}>{{#href}}<a href="{{href}}">{{text}}</a>{{/href}}{{^href}}{{text}}{{/href}}</td>{{/cells}}</tr>
-        {{/rows}}
-        </tbody>
-        </table></div>
         """
 
     static let login = """

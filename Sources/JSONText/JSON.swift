@@ -30,6 +30,38 @@ public enum JSON: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Compact text: no whitespace, keys sorted by their UTF-8 bytes (for documents read by programs, such
+    /// as a dashboard's data, where the indentation would be most of the bytes).
+    public func compact() -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 16)
+        writeCompact(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func writeCompact(into out: inout [UInt8]) {
+        switch self {
+        case .null, .bool, .int, .number, .string: write(indent: 0, into: &out)
+        case let .array(elements):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                element.writeCompact(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .object(members):
+            out.append(UInt8(ascii: "{"))
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.quote(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                members[key]!.writeCompact(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
     private func write(indent: Int, into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)

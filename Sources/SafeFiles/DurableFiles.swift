@@ -43,6 +43,18 @@ public enum DurableFiles {
         if close(fd) != 0 { throw .system("close", path) }
     }
 
+    /// Writes `bytes` to a file created at `path` (failing if anything is there, so no link is followed), not
+    /// synced: for the many files of a folder that is staged and then swapped in whole.
+    public static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(FileError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .system("create", path) }
+        if let code = writeAll(fd, bytes) {
+            close(fd)
+            throw .system("write", path, code)
+        }
+        if close(fd) != 0 { throw .system("close", path) }
+    }
+
     /// Writes all of `bytes` to `fd`, again after an interruption; the errno of a failure, nil when done.
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
         var written = 0

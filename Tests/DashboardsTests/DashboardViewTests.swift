@@ -61,6 +61,14 @@ struct DashboardViewTests {
         #expect(linked.shown(in: Array("<a href=\"queues~org=o1.html".utf8)) == [DashboardView(.queues, ["org": "o1"])], "a torn page")
     }
 
+    @Test func minutesAreWrittenInUTC() {
+        let midnight: Int64 = 1_794_268_800_000  // 2026-11-10
+        #expect(PageParts.minute(0) == "1970-01-01 00:00")
+        #expect(PageParts.minute(midnight + 13 * 3_600_000 + 5 * 60_000 + 59_999) == "2026-11-10 13:05")
+        #expect(PageParts.minute(midnight - 60_000) == "2026-11-09 23:59")
+        #expect(PageParts.minute(-1) == "1969-12-31 23:59")
+    }
+
     @Test func exportFileNamesAreSafeAndDistinct() {
         let hostile = DashboardView(.workflow, ["name": "../../etc/passwd<script>\"'"])
         let name = DashboardLinker.fileName(hostile, format: .html)

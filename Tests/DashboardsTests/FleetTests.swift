@@ -241,6 +241,21 @@ struct FleetTests {
         #expect(twelve[Self.column(hours, "Borrowing")!].value == 0)
         #expect(Self.row(hours, "2026-03-11 13:00") == nil, "idle")
         #expect(hours.rows.reduce(0) { $0 + ($1[Self.column(hours, "Borrowing")!].value ?? 0) } == 15)
+        // The hours are the page's CSV and JSON; the page itself has a row a day, where the day bands lead.
+        #expect(page.sections.first { $0.id == "hours" }?.tableInPage == false)
+        #expect(page.csv().hasPrefix("Hour,vCPU used") && page.csv().contains("2026-03-11 10:00,8,"))
+        let days = try #require(page.sections.first { $0.id == "days" }?.table)
+        #expect(days.rows.count == 30 && days.anchors.compactMap { $0 }.count == 30)
+        let eleventh = try #require(Self.row(days, "2026-03-11"))
+        #expect(eleventh[Self.column(days, "Hours borrowing")!].value == Double(hours.rows.filter { $0[0].text.hasPrefix("2026-03-11") && $0[Self.column(hours, "Borrowing")!].value == 1 }.count))
+        #expect(eleventh[Self.column(days, "Peak vCPU")!].value == hours.rows.filter { $0[0].text.hasPrefix("2026-03-11") }.compactMap { $0[1].value }.max())
+        #expect(days.rows.reduce(0) { $0 + ($1[Self.column(days, "Hours borrowing")!].value ?? 0) } == 15)
+        let html = DashboardSite().html(page, snapshot: snapshot, linker: .server, session: nil)
+        #expect(html.contains("data-table=\"days\"") && !html.contains("data-table=\"hours\""))
+        #expect(html.contains("The 21 rows are in this page's <a href=\"queue.csv?cluster=east&amp;queue=root.analytics.reports.tier1\">CSV</a>"), "the hours are linked")
+        // A plan's limit is a step line of a point per change, not two an hour.
+        let guaranteedLine = try #require(vcore.firstMatch(of: /<polyline points="([^"]*)" class="line s2"/)?.1)
+        #expect(guaranteedLine.split(separator: " ").count <= 8)
 
         let plans = try #require(page.sections.first { $0.id == "plans" }?.table)
         #expect(plans.rows.map { $0[0].text } == ["2026-02-01", "2026-03-10", "2026-03-12"])

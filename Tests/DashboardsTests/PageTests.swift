@@ -85,6 +85,11 @@ struct PageTests {
         let summary = try #require(page.tables.first { $0.id == "slo-by-org" })
         #expect(summary.rows.count == 1)
         #expect(summary.rows[0].dropFirst(3).map(\.value)[3] == 2.0 / 3.0)
+        // Unfiltered, the roll-up is a row a tier, leading to that tier's orgs.
+        let all = try DashboardSite().page(DashboardView(.slo, ["days": "7"]), snapshot: Self.snapshot(), details: NoDetails(), linker: .server)
+        let tiers = try #require(all.tables.first { $0.id == "slo-by-org" })
+        #expect(tiers.rows.allSatisfy { $0[0].text == "all orgs" } && tiers.rows.map { $0[1].value } == Array(Set(tiers.rows.map { $0[1].value })).sorted { ($0 ?? 0) < ($1 ?? 0) })
+        #expect(tiers.rows.first { $0[1].value == 1 }?[0].href == "slo?days=7&tier=1")
     }
 
     @Test func theWorkflowPageShowsRuntimeAgainstTheDeadline() throws {
