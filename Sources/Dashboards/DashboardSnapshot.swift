@@ -112,6 +112,10 @@ public struct RunIndex: Sendable {
     let facts: [String: (org: String, tier: Int, project: String)]
     /// The SLO reports of the last 7, 14 and 30 days.
     let reports: [Int: SLOReport]
+    /// Each window's outcomes, worked out by the first page that reads them.
+    let dayOutcomes = Memo<[Int64], DayOutcomes>()
+    /// The SLO matrix's workflows in order, by days, tier and org filter.
+    let matrixRows = Memo<[String], [String]>()
 
     init(runs: [WorkflowRun], windowEnd: Int64) {
         runsByWorkflow = Dictionary(grouping: runs, by: \.workflow)

@@ -315,29 +315,35 @@ public struct DashboardLinker: Sendable {
     /// system; a name too long for one is shortened with a digest of the whole.
     public static func fileName(_ view: DashboardView, format: DashboardFormat) -> String {
         if view.page == .overview && view.filters.isEmpty && format == .html { return "index.html" }
-        var name = view.page.rawValue
+        var bytes = Array(view.page.rawValue.utf8)
         for (key, value) in view.sortedFilters {
-            name += "~" + safe(key) + "=" + safe(value)
+            bytes.append(UInt8(ascii: "~"))
+            appendSafe(key, into: &bytes)
+            bytes.append(UInt8(ascii: "="))
+            appendSafe(value, into: &bytes)
         }
-        if name.utf8.count > 180 {
+        var name = String(decoding: bytes, as: UTF8.self)
+        if bytes.count > 180 {
             name = String(name.prefix(120)) + "~" + digest(name)
         }
         return name + "." + format.fileExtension
     }
 
-    private static func safe(_ text: String) -> String {
-        var out = ""
+    private static func appendSafe(_ text: String, into out: inout [UInt8]) {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "."), UInt8(ascii: "-"):
-                out.unicodeScalars.append(UnicodeScalar(byte))
+                out.append(byte)
             default:
-                out += "_" + hex(byte)
+                out.append(UInt8(ascii: "_"))
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xF)])
             }
         }
-        return out
     }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     /// FNV-1a, 64 bits, as hex: stable across runs and machines (Swift's `Hasher` is seeded per process).
     private static func digest(_ text: String) -> String {

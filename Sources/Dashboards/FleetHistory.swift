@@ -1,4 +1,3 @@
-import Foundation
 public import InsightStore
 import Parallel
 import QueueConfig
@@ -134,7 +133,11 @@ struct FleetNight: Sendable {
 public struct FleetHistory: Sendable {
     /// Each night's right-sizing, worked out by the first page that needs it (shared by the copies of this
     /// history, which never changes once read).
-    let sizingMemo = SizingMemo()
+    let sizingMemo = Memo<Int, [Int: SizingVerdict]>()
+    /// The Allocation page's rows by night and cluster filter, shared by the pages of one listing.
+    let allocationRows = Memo<[String], AllocationPage.Rows>()
+    /// The Queues page's listing by filters (all but the page number), shared by its pages.
+    let queueListings = Memo<[String], QueuesPage.Listing>()
     static let dayMillis: Int64 = 86_400_000
     static let hourMillis: Int64 = 3_600_000
     /// Share of max at or above which an hour counts as at max.
@@ -570,20 +573,4 @@ struct SizingVerdict: Sendable {
     var sizing: [FleetResource: AllocationPage.Sizing] = [:]
     var p50: [FleetResource: Int64] = [:]
     var p95: [FleetResource: Int64] = [:]
-}
-
-/// Right-sizing verdicts by night, computed once each under a lock (pages of one night rendered on several
-/// threads wait for the first rather than repeat it).
-final class SizingMemo: @unchecked Sendable {
-    private let lock = NSLock()
-    private var byNight: [Int: [Int: SizingVerdict]] = [:]
-
-    func verdicts(night: Int, _ compute: () -> [Int: SizingVerdict]) -> [Int: SizingVerdict] {
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = byNight[night] { return known }
-        let computed = compute()
-        byNight[night] = computed
-        return computed
-    }
 }

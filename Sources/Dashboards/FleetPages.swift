@@ -73,24 +73,10 @@ enum QueuesPage {
             let projects = Set(fleet.queues.filter { orgFilter == nil || $0.org == orgFilter }.map(\.project).filter { !$0.isEmpty }).sorted()
             throw DashboardRequestError(field: "project", message: "no queue of a project called \"\(projectFilter)\"\(orgFilter.map { " in org \($0)" } ?? "") in these days; the projects are \(projects.prefix(30).joined(separator: ", "))\(projects.count > 30 ? ", …" : "")")
         }
-        let matching = fleet.queues.indices.filter { q in
-            let queue = fleet.queues[q]
-            return (clusterFilter == nil || queue.cluster == clusterFilter) && (orgFilter == nil || queue.org == orgFilter)
-                && (projectFilter == nil || queue.project == projectFilter)
+        let listing = try fleet.queueListings.value([String(days), clusterFilter ?? "", orgFilter ?? "", projectFilter ?? "", stateFilter ?? ""]) {
+            Self.listing(fleet, range: range, cluster: clusterFilter, org: orgFilter, project: projectFilter, state: stateFilter)
         }
-        let figures = Dictionary(uniqueKeysWithValues: matching.map { ($0, fleet.figures($0, days: range)) })
-        let listed = matching.filter { q in
-            switch stateFilter {
-            case "borrowing": figures[q]!.hoursBorrowing > 0
-            case "at-max": figures[q]!.hoursAtMax > 0
-            default: true
-            }
-        }.sorted { a, b in
-            let fa = figures[a]!, fb = figures[b]!
-            if fa.hoursAtMax != fb.hoursAtMax { return fa.hoursAtMax > fb.hoursAtMax }
-            if fa.hoursBorrowing != fb.hoursBorrowing { return fa.hoursBorrowing > fb.hoursBorrowing }
-            return a < b
-        }
+        let matching = listing.matching, figures = listing.figures, listed = listing.listed
         let firstDay = range.isEmpty ? "" : Timestamp.formatDate(fleet.dayStart(range.lowerBound))
         let lastDay = range.isEmpty ? "" : Timestamp.formatDate(fleet.dayStart(range.upperBound - 1))
         let tonight = fleet.tonight
@@ -172,6 +158,37 @@ enum QueuesPage {
         return PageModel(view: view, title: "Queues",
                          subtitle: "Queues on every cluster, \(firstDay) to \(lastDay) (UTC)\(scope.isEmpty ? "" : ": " + scope.joined(separator: ", ")).",
                          tiles: tiles, filters: filters, sections: [heatmap, queuesSection].compactMap { $0 }, primaryTable: "queues")
+    }
+
+    /// The queues matching a view's filters (every page of it), their figures over the window, and those listed
+    /// (the state filter's), most hours at max first, then most hours borrowing.
+    struct Listing: Sendable {
+        var matching: [Int]
+        var figures: [Int: FleetHistory.Figures]
+        var listed: [Int]
+    }
+
+    static func listing(_ fleet: FleetHistory, range: Range<Int>, cluster clusterFilter: String?, org orgFilter: String?,
+                        project projectFilter: String?, state stateFilter: String?) -> Listing {
+        let matching = fleet.queues.indices.filter { q in
+            let queue = fleet.queues[q]
+            return (clusterFilter == nil || queue.cluster == clusterFilter) && (orgFilter == nil || queue.org == orgFilter)
+                && (projectFilter == nil || queue.project == projectFilter)
+        }
+        let figures = Dictionary(uniqueKeysWithValues: matching.map { ($0, fleet.figures($0, days: range)) })
+        let listed = matching.filter { q in
+            switch stateFilter {
+            case "borrowing": figures[q]!.hoursBorrowing > 0
+            case "at-max": figures[q]!.hoursAtMax > 0
+            default: true
+            }
+        }.sorted { a, b in
+            let fa = figures[a]!, fb = figures[b]!
+            if fa.hoursAtMax != fb.hoursAtMax { return fa.hoursAtMax > fb.hoursAtMax }
+            if fa.hoursBorrowing != fb.hoursBorrowing { return fa.hoursBorrowing > fb.hoursBorrowing }
+            return a < b
+        }
+        return Listing(matching: matching, figures: figures, listed: listed)
     }
 
     /// Used ÷ guaranteed vCPU by day for orgs, one org's projects, or one project's queues, each on each cluster.
@@ -497,7 +514,54 @@ enum AllocationPage {
         return verdicts
     }
 
-    struct Row {
+    /// The rows of night `n` (filtered to a cluster) and its placement moves, in the page's order.
+    struct Rows: Sendable {
+        var shown: [Row]
+        var moves: [Row]
+    }
+
+    static func rows(_ fleet: FleetHistory, night n: Int, cluster clusterFilter: String?) -> Rows {
+        let night = fleet.nights[n]
+        let previous = n > 0 ? n - 1 : nil
+        // Rows: tonight's leaves, then last night's that are gone.
+        let leavesBefore = previous.map { Set(fleet.nights[$0].leaves) } ?? []
+        let leavesNow = Set(night.leaves)
+        var rows: [Row] = []
+        var moves: [Row] = []
+        for q in night.leaves {
+            let queue = fleet.queues[q]
+            let now = fleet.limits[n][q]
+            guard let previous else {
+                rows.append(Row(queue: q, change: .new, now: now))
+                continue
+            }
+            if leavesBefore.contains(q) {
+                let before = fleet.limits[previous][q]
+                rows.append(Row(queue: q, change: before == now ? .same : .changed, now: now, before: before))
+            } else if let from = (fleet.queuesOfPath[queue.path] ?? []).first(where: { $0 != q && leavesBefore.contains($0) && !leavesNow.contains($0) }) {
+                let row = Row(queue: q, change: .moved, now: now, before: fleet.limits[previous][from], from: fleet.queues[from].cluster)
+                rows.append(row)
+                moves.append(row)
+            } else {
+                rows.append(Row(queue: q, change: .new, now: now))
+            }
+        }
+        if let previous {
+            let moved = Set(moves.map { fleet.queues[$0.queue].path })
+            for q in fleet.nights[previous].leaves where !leavesNow.contains(q) && !moved.contains(fleet.queues[q].path) {
+                rows.append(Row(queue: q, change: .removed, before: fleet.limits[previous][q]))
+            }
+        }
+        let shown = rows.filter { clusterFilter == nil || fleet.queues[$0.queue].cluster == clusterFilter || $0.from == clusterFilter }
+            .sorted { a, b in
+                if a.change != b.change { return a.change < b.change }
+                return a.queue < b.queue
+            }
+
+        return Rows(shown: shown, moves: moves)
+    }
+
+    struct Row: Sendable {
         var queue: Int
         var change: Change
         var now: QueueLimits?
@@ -531,40 +595,8 @@ enum AllocationPage {
         let clusters = Set(night.clusters + (previous.map { fleet.nights[$0].clusters } ?? [])).sorted()
         let clusterFilter = try FleetParts.cluster(view, among: clusters)
 
-        // Rows: tonight's leaves, then last night's that are gone.
-        let leavesBefore = previous.map { Set(fleet.nights[$0].leaves) } ?? []
-        let leavesNow = Set(night.leaves)
-        var rows: [Row] = []
-        var moves: [Row] = []
-        for q in night.leaves {
-            let queue = fleet.queues[q]
-            let now = fleet.limits[n][q]
-            guard let previous else {
-                rows.append(Row(queue: q, change: .new, now: now))
-                continue
-            }
-            if leavesBefore.contains(q) {
-                let before = fleet.limits[previous][q]
-                rows.append(Row(queue: q, change: before == now ? .same : .changed, now: now, before: before))
-            } else if let from = (fleet.queuesOfPath[queue.path] ?? []).first(where: { $0 != q && leavesBefore.contains($0) && !leavesNow.contains($0) }) {
-                let row = Row(queue: q, change: .moved, now: now, before: fleet.limits[previous][from], from: fleet.queues[from].cluster)
-                rows.append(row)
-                moves.append(row)
-            } else {
-                rows.append(Row(queue: q, change: .new, now: now))
-            }
-        }
-        if let previous {
-            let moved = Set(moves.map { fleet.queues[$0.queue].path })
-            for q in fleet.nights[previous].leaves where !leavesNow.contains(q) && !moved.contains(fleet.queues[q].path) {
-                rows.append(Row(queue: q, change: .removed, before: fleet.limits[previous][q]))
-            }
-        }
-        let shownRows = rows.filter { clusterFilter == nil || fleet.queues[$0.queue].cluster == clusterFilter || $0.from == clusterFilter }
-            .sorted { a, b in
-                if a.change != b.change { return a.change < b.change }
-                return a.queue < b.queue
-            }
+        let listing = try fleet.allocationRows.value([String(n), clusterFilter ?? ""]) { rows(fleet, night: n, cluster: clusterFilter) }
+        let shownRows = listing.shown, moves = listing.moves
 
         // Right-sizing: the hours the queue ran in the 30 days the plan was sized from (as far as the dashboards
         // hold them). Idle hours are left out: a batch queue that runs two hours a night would otherwise have a p95
@@ -572,7 +604,7 @@ enum AllocationPage {
         let pages = max(1, (shownRows.count + rowsPerPage - 1) / rowsPerPage)
         let page = try PageParts.pageNumber(view, pages: pages)
         let onPage = ((page - 1) * rowsPerPage)..<min(shownRows.count, page * rowsPerPage)
-        let sizing = fleet.sizingMemo.verdicts(night: n) { sizingVerdicts(fleet, night: n) }
+        let sizing = try fleet.sizingMemo.value(n) { sizingVerdicts(fleet, night: n) }
         let windowStart = max(night.effective - Int64(sizingDays) * FleetHistory.dayMillis, fleet.start)
         let sizingHours = Int(max(0, min(night.effective, fleet.dayStart(fleet.days)) - windowStart) / FleetHistory.hourMillis)
         let verdicts: [SizingVerdict?] = shownRows.map { $0.change == .removed ? nil : sizing[$0.queue] }

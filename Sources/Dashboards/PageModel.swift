@@ -104,6 +104,40 @@ public struct DataTable: Sendable, Equatable {
         ])
     }
 
+    /// Appends `json()`'s compact text, cell by cell.
+    func appendJSON(into out: inout [UInt8]) {
+        out += #"{"caption":"#.utf8
+        JSON.quote(caption, into: &out)
+        out += #","columns":"#.utf8
+        JSON.strings(columns).appendCompact(into: &out)
+        out += #","id":"#.utf8
+        JSON.quote(id, into: &out)
+        out += #","rows":["#.utf8
+        for (r, row) in rows.enumerated() {
+            out += r > 0 ? ",[".utf8 : "[".utf8
+            for (c, cell) in row.enumerated() {
+                if c > 0 { out.append(UInt8(ascii: ",")) }
+                if let href = cell.href {
+                    out += #"{"href":"#.utf8
+                    JSON.quote(href, into: &out)
+                    out += #","text":"#.utf8
+                    JSON.quote(cell.text, into: &out)
+                    if let value = cell.value {
+                        out += #","value":"#.utf8
+                        JSON.appendNumber(value, into: &out)
+                    }
+                    out.append(UInt8(ascii: "}"))
+                } else if let value = cell.value {
+                    JSON.appendNumber(value, into: &out)
+                } else {
+                    JSON.quote(cell.text, into: &out)
+                }
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out += "]}".utf8
+    }
+
     /// A field quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@` of text is
     /// prefixed with `'` so a spreadsheet does not run it as a formula.
     static func csvField(_ text: String) -> String {
@@ -220,17 +254,29 @@ public struct PageModel: Sendable, Equatable {
     /// The page's CSV: its primary table.
     public func csv() -> String { csvTable?.csv() ?? "\r\n" }
 
-    /// The page's JSON: the view, the tiles and every table.
+    /// The page's JSON: the view, the tiles and every table (keys in byte order, as `JSON` writes them; the
+    /// tables written cell by cell, not built as a tree first).
     public func json() -> String {
-        JSON.object([
-            "page": .string(view.page.rawValue),
-            "filters": .strings(view.filters),
-            "title": .string(title),
-            "subtitle": .string(subtitle),
-            "tiles": .array(tiles.map { .object(["label": .string($0.label), "value": .string($0.value),
-                                                 "detail": .string($0.detail), "state": .string($0.state)]) }),
-            "tables": .array(tables.map { $0.json() }),
-        ]).compact() + "\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(4096 + tables.reduce(0) { $0 + $1.rows.count * max(1, $1.columns.count) * 8 })
+        out += #"{"filters":"#.utf8
+        JSON.strings(view.filters).appendCompact(into: &out)
+        out += #","page":"#.utf8
+        JSON.quote(view.page.rawValue, into: &out)
+        out += #","subtitle":"#.utf8
+        JSON.quote(subtitle, into: &out)
+        out += #","tables":["#.utf8
+        for (index, table) in tables.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            table.appendJSON(into: &out)
+        }
+        out += #"],"tiles":"#.utf8
+        JSON.array(tiles.map { .object(["label": .string($0.label), "value": .string($0.value),
+                                        "detail": .string($0.detail), "state": .string($0.state)]) }).appendCompact(into: &out)
+        out += #","title":"#.utf8
+        JSON.quote(title, into: &out)
+        out += "}\n".utf8
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -239,12 +285,32 @@ public enum Format {
     /// `value` with at most `digits` decimals, no trailing zeros.
     public static func number(_ value: Double, digits: Int = 1) -> String {
         guard value.isFinite else { return "–" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let rounded = (value * scale).rounded() / scale
-        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
-        var text = String(rounded)
-        if let e = text.firstIndex(of: "e") { text = String(text[..<e]) }
+        return fixed(value, digits: digits) ?? "–"
+    }
+
+    /// `value` rounded to `digits` decimals (half away from zero), trailing zeros and a bare point dropped,
+    /// written from integers (pages write hundreds of thousands of numbers; `Double.description` is the slow
+    /// part of that). Nil when it does not fit.
+    static func fixed(_ value: Double, digits: Int) -> String? {
+        var scale: Int64 = 1
+        for _ in 0..<min(digits, 6) { scale *= 10 }
+        let scaled = (value * Double(scale)).rounded()
+        guard abs(scaled) < 9e15 else { return abs(value) < 9e15 ? String(Int64(value.rounded())) : value.description }
+        var units = Int64(scaled)
+        if units == 0 { return "0" }
+        let negative = units < 0
+        if negative { units = -units }
+        let whole = units / scale
+        var fraction = units % scale
+        var text = negative ? "-" + String(whole) : String(whole)
+        guard fraction != 0 else { return text }
+        var places = min(digits, 6)
+        while fraction % 10 == 0 {
+            fraction /= 10
+            places -= 1
+        }
+        let written = String(fraction)
+        text += "." + String(repeating: "0", count: places - written.count) + written
         return text
     }
 

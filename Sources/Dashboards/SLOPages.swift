@@ -3,15 +3,21 @@ import InsightStore
 import Timestamps
 
 /// The outcomes of the workflows that ran in a window of days, by day index in the window.
-struct DayOutcomes {
-    private let index: RunIndex
+struct DayOutcomes: Sendable {
+    // The index's outcomes, not the index: the index's memo holds this, and must not be held back by it.
+    private let outcomeByDay: [String: [Int64: RunOutcome]]
     private let firstDay: Int64
     private let days: Int
     /// Workflows with a run in the window → (org, tier, project).
     let facts: [String: (org: String, tier: Int, project: String)]
 
-    init(_ index: RunIndex, start: Int64, days: Int) {
-        self.index = index
+    /// The outcomes of the window, once per snapshot.
+    static func of(_ index: RunIndex, start: Int64, days: Int) throws(DashboardRequestError) -> DayOutcomes {
+        try index.dayOutcomes.value([start, Int64(days)]) { DayOutcomes(index, start: start, days: days) }
+    }
+
+    private init(_ index: RunIndex, start: Int64, days: Int) {
+        outcomeByDay = index.outcomeByDay
         firstDay = SLOReport.Window.day(containing: start)
         self.days = days
         let range = firstDay..<(firstDay + Int64(days))
@@ -20,7 +26,7 @@ struct DayOutcomes {
 
     /// The outcome of `workflow` on day `offset` of the window; nil without a run.
     func outcome(_ workflow: String, _ offset: Int) -> RunOutcome? {
-        index.outcomeByDay[workflow]?[firstDay + Int64(offset)]
+        outcomeByDay[workflow]?[firstDay + Int64(offset)]
     }
 }
 
@@ -41,17 +47,20 @@ enum SLOMatrixPage {
         let orgFilter = view["org"]
         let start = snapshot.windowStart(days: days)
         let dayList = snapshot.dayList(days: days)
-        let outcomes = DayOutcomes(snapshot.index, start: start, days: days)
+        let outcomes = try DayOutcomes.of(snapshot.index, start: start, days: days)
         let orgs = Set(outcomes.facts.values.map(\.org)).sorted()
         if let orgFilter, !orgs.contains(orgFilter) {
             throw DashboardRequestError(field: "org", message: "no workflow of org \"\(orgFilter)\" ran in the last \(days) days; the orgs are \(orgs.prefix(20).joined(separator: ", "))")
         }
-        let workflows = outcomes.facts.keys.filter { name in
-            let facts = outcomes.facts[name]!
-            return (tierFilter == nil || facts.tier == tierFilter) && (orgFilter == nil || facts.org == orgFilter)
-        }.sorted { a, b in
-            let fa = outcomes.facts[a]!, fb = outcomes.facts[b]!
-            return (fa.tier, fa.org, a) < (fb.tier, fb.org, b)
+        // The same rows for every page of a filter: worked out once.
+        let workflows = try snapshot.index.matrixRows.value([String(days), tierFilter.map(String.init) ?? "", orgFilter ?? ""]) {
+            outcomes.facts.keys.filter { name in
+                let facts = outcomes.facts[name]!
+                return (tierFilter == nil || facts.tier == tierFilter) && (orgFilter == nil || facts.org == orgFilter)
+            }.sorted { a, b in
+                let fa = outcomes.facts[a]!, fb = outcomes.facts[b]!
+                return (fa.tier, fa.org, a) < (fb.tier, fb.org, b)
+            }
         }
 
         var filters = [PageParts.dayChoices(view, current: days, linker: linker)]
@@ -191,7 +200,7 @@ enum WorkflowPage {
             throw DashboardRequestError(field: "name", message: "no run of a workflow called \"\(name)\" in the last \(days) days; the SLO matrix lists the workflows that ran")
         }
         let dayList = snapshot.dayList(days: days)
-        let outcomes = DayOutcomes(snapshot.index, start: start, days: days)
+        let outcomes = try DayOutcomes.of(snapshot.index, start: start, days: days)
         let facts = runs.last
 
         // The calendar: weeks (rows, Monday first) × weekdays.

@@ -110,8 +110,6 @@ struct SVGWriter {
     /// A coordinate with at most two decimals (SVG needs no more, and the page stays small).
     static func number(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
-        let scaled = (value * 100).rounded() / 100
-        if scaled == scaled.rounded() && abs(scaled) < 1e15 { return String(Int64(scaled)) }
-        return String(scaled)
+        return Format.fixed(value, digits: 2) ?? "0"
     }
 }

@@ -99,6 +99,18 @@ public enum JSON: Sendable, Equatable {
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
     }
 
+    /// Appends `number` as `.number(number)` writes it.
+    public static func appendNumber(_ number: Double, into out: inout [UInt8]) {
+        if number.isFinite, number == number.rounded(), abs(number) < 1e15 {
+            out += String(Int64(number)).utf8
+        } else {
+            out += format(number).utf8
+        }
+    }
+
+    /// Appends `value`'s compact text (as `compact()` writes it).
+    public func appendCompact(into out: inout [UInt8]) { writeCompact(into: &out) }
+
     /// A double as the reports write it.
     private static func format(_ number: Double) -> String {
         guard number.isFinite else { return "null" }

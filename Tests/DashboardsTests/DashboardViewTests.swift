@@ -1,4 +1,5 @@
 @testable import Dashboards
+import JSONText
 import Testing
 
 /// Views are permalinks: parsed strictly from a path and query, linked the same way on the router and in an
@@ -59,6 +60,33 @@ struct DashboardViewTests {
         #expect(linked.shown(in: html) == [DashboardView(.queues, ["org": "o1"]), DashboardView(.allocation)])
         #expect(linked.shown(in: Array("<p>no links</p>".utf8)).isEmpty)
         #expect(linked.shown(in: Array("<a href=\"queues~org=o1.html".utf8)) == [DashboardView(.queues, ["org": "o1"])], "a torn page")
+    }
+
+    @Test func numbersAreRoundedAndTrimmed() {
+        let cases: [(Double, Int, String)] = [
+            (3.789, 2, "3.79"), (3.8, 2, "3.8"), (3.0, 2, "3"), (0.004, 2, "0"), (0.005, 2, "0.01"), (-0.5, 1, "-0.5"),
+            (-0.04, 1, "0"), (1234567.891, 1, "1234567.9"), (0.0625, 3, "0.063"), (12.05, 0, "12"), (99.999, 2, "100"),
+            (1e20, 1, "1e+20"), (2.5e-7, 2, "0"), (0.101, 2, "0.1"), (0.07, 2, "0.07"),
+        ]
+        for (value, digits, text) in cases {
+            #expect(Format.number(value, digits: digits) == text, "\(value) to \(digits)")
+        }
+        #expect(Format.number(.nan) == "–" && Format.number(.infinity) == "–")
+        #expect(SVGWriter.number(12.345) == "12.35" && SVGWriter.number(-3) == "-3" && SVGWriter.number(.nan) == "0")
+    }
+
+    @Test func aPageJSONIsTheTreeItDescribes() {
+        var table = DataTable(id: "t\"1", caption: "cap <tion>", columns: ["A", "B\n", "C"])
+        table.rows = [[Cell("x", value: 1.5, href: "q.html#a"), Cell("–"), Cell.count(7)], [Cell("y\u{1}"), Cell.number(0.1, digits: 2), Cell("", href: "r")]]
+        let page = PageModel(view: DashboardView(.queues, ["org": "o\"1"]), title: "T", subtitle: "S",
+                             tiles: [Tile(label: "L", value: "3", detail: "d", href: "h", state: "good")],
+                             sections: [Section(id: "s", heading: "H", table: table), Section(id: "e", heading: "E", empty: "none")])
+        let tree = JSON.object([
+            "page": .string("queues"), "filters": .strings(["org": "o\"1"]), "title": .string("T"), "subtitle": .string("S"),
+            "tiles": .array([.object(["label": .string("L"), "value": .string("3"), "detail": .string("d"), "state": .string("good")])]),
+            "tables": .array([table.json()]),
+        ])
+        #expect(page.json() == tree.compact() + "\n")
     }
 
     @Test func minutesAreWrittenInUTC() {
