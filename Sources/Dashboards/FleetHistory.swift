@@ -111,6 +111,9 @@ struct FleetNight: Sendable {
     var leaves: [Int] = []
     /// Clusters whose archived file did not decode.
     var unreadable: [String] = []
+    /// Per cluster, the binding constraints as archived (`queue<TAB>resource<TAB>binding` lines); empty for a
+    /// night archived before they were kept, and for the baseline.
+    var bindings: [String: String] = [:]
 
     /// When the plan takes effect: at the end of its day (it is sized from usage up to then); the baseline
     /// since before any day shown.
@@ -138,6 +141,24 @@ public struct FleetHistory: Sendable {
     let allocationRows = Memo<[String], AllocationPage.Rows>()
     /// The Queues page's listing by filters (all but the page number), shared by its pages.
     let queueListings = Memo<[String], QueuesPage.Listing>()
+    /// Each night's binding constraints by queue and resource, read from its archived lines once.
+    let bindingMemo = Memo<Int, [Int: [String: String]]>()
+
+    /// Night `n`'s binding constraint of each queue, per resource (`vcore`, `memory`); lines naming a queue the
+    /// history does not hold, or not of three fields, are skipped.
+    func bindings(night n: Int) -> [Int: [String: String]] {
+        (try? bindingMemo.value(n) {
+            var byQueue: [Int: [String: String]] = [:]
+            for (cluster, text) in nights[n].bindings {
+                for line in text.split(separator: "\n") {
+                    let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                    guard fields.count == 3, let q = queue(cluster: cluster, path: String(fields[0])) else { continue }
+                    byQueue[q, default: [:]][String(fields[1])] = String(fields[2])
+                }
+            }
+            return byQueue
+        }) ?? [:]
+    }
     static let dayMillis: Int64 = 86_400_000
     static let hourMillis: Int64 = 3_600_000
     /// Share of max at or above which an hour counts as at max.
@@ -268,6 +289,7 @@ public struct FleetHistory: Sendable {
             let dayStart = isBaseline ? Int64.min : Timestamp.parse(plan.night).map { Timestamp.floorDiv($0, Self.dayMillis) } ?? Int64.min
             var night = FleetNight(night: plan.night, isBaseline: isBaseline, day: dayStart, plannedAt: plan.plannedAt,
                                    previousNight: plan.previousNight, clusters: plan.configs.keys.sorted())
+            night.bindings = plan.bindings
             var row = [QueueLimits?](repeating: nil, count: list.count)
             for cluster in night.clusters {
                 guard let parsed = decodedPlans.queues(plan, cluster) else {

@@ -681,7 +681,9 @@ enum AllocationPage {
         var table = DataTable(id: "queues", caption: "Per leaf queue: night \(night.night)'s guaranteed and max, the change since \(previous.map { fleet.nights[$0].label } ?? "no earlier night"), and the p50 and p95 of its hourly use",
                               columns: ["Queue", "Cluster", "Change", "Guaranteed vCPU", "Δ guaranteed vCPU", "Max vCPU", "Δ max vCPU",
                                         "Guaranteed memory (GiB)", "Δ guaranteed memory", "Max memory (GiB)", "Δ max memory",
+                                        "vCPU binding", "Memory binding",
                                         "Hours run", "p50 vCPU", "p95 vCPU", "vCPU sizing", "p50 memory (GiB)", "p95 memory (GiB)", "Memory sizing"])
+        let bindings = fleet.bindings(night: n)
         for k in onPage {
             let row = shownRows[k], verdict = verdicts[k]
             let queue = fleet.queues[row.queue]
@@ -696,6 +698,11 @@ enum AllocationPage {
                 let before = isMax ? row.before?.max[resource] : row.before?.guaranteed[resource]
                 cells.append(FleetParts.amount(now, resource))
                 cells.append(row.change == .removed || row.change == .new ? Cell("–") : FleetParts.delta(now, before, resource))
+            }
+            // What held each guaranteed where it is (the allocation report's binding constraint); none for a removed queue.
+            for resource in ["vcore", "memory"] {
+                let binding = row.change == .removed ? nil : bindings[row.queue]?[resource]
+                cells.append(Cell(binding ?? "–", className: binding.map { $0 == "demand met" || $0 == "no demand" ? nil : "warn" } ?? nil))
             }
             cells.append(verdict.map { Cell.count($0.hours) } ?? Cell("–"))
             for resource in [FleetResource.vcore, .memory] {
@@ -714,7 +721,8 @@ enum AllocationPage {
             + "Right-sizing: p50 and p95 (nearest rank) of the queue's hourly mean use (on every cluster it ran) over the hours it ran in "
             + (clipped ? "the \(sizingHours / 24) days from \(PageParts.minute(windowStart)) the dashboards hold of the \(sizingDays) days it was sized from" : "the \(sizingDays) days it was sized from")
             + ": over-provisioned when guaranteed is above p95, under-provisioned when max is below it. "
-            + "The allocator's binding constraint per queue is not shown: it is in the night's allocation report (report.json beside the run), which the store does not archive. "
+            + (night.bindings.isEmpty ? "This night was archived without its binding constraints (before they were kept), so they show as –. "
+                : "Binding: what held guaranteed where it is (demand met, the change limit, the tier's shared shortfall, the tier-3 floor), as the night's allocation report says. ")
             + "Page \(page) of \(pages): moved, new, removed and changed queues first."
         let queuesSection = Section(id: "queues", heading: "Queues", note: shownRows.isEmpty ? nil : note,
                                     table: shownRows.isEmpty ? nil : table, tableOpen: true,

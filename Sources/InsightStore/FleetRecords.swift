@@ -31,8 +31,11 @@ public struct ArchivedNightPlan: Sendable, Equatable {
     /// The night it was measured against, when that was an archived night (not a baseline or nothing).
     public var previousNight: String?
     public var configs: [String: String]
+    /// Per cluster, each queue's binding constraint (`ArchivedPlan.bindings`); empty when none was kept.
+    public var bindings: [String: String]
 
-    public init(night: String, plannedAt: Int64, previousNight: String?, configs: [String: String]) {
+    public init(night: String, plannedAt: Int64, previousNight: String?, configs: [String: String], bindings: [String: String] = [:]) {
+        self.bindings = bindings
         self.night = night
         self.plannedAt = plannedAt
         self.previousNight = previousNight
@@ -90,6 +93,13 @@ extension InsightStore {
             """).forEachRow([.text("plan"), .text(firstDay), .text(firstDay)]) { row in
                 guard let night = row.string(0), let k = index[night], let cluster = row.string(1), let text = row.string(2) else { return }
                 plans[k].configs[cluster] = text
+            }
+        try prepared("""
+            SELECT night, cluster, queues_yaml FROM plan_night_files
+            WHERE kind = ? AND night >= COALESCE((SELECT MAX(night) FROM plan_nights WHERE night < ?), ?) ORDER BY night, cluster
+            """).forEachRow([.text("binding"), .text(firstDay), .text(firstDay)]) { row in
+                guard let night = row.string(0), let k = index[night], let cluster = row.string(1), let text = row.string(2) else { return }
+                plans[k].bindings[cluster] = text
             }
         return plans
     }

@@ -20,10 +20,15 @@ public struct ArchivedPlan: Sendable, Equatable {
     /// night (an empty map: no file existed). Nil: none was read for this night; committing a plan with nil
     /// keeps the baseline the night already had.
     public var baseline: [String: String]?
+    /// Per cluster, what bound each queue's guaranteed: a line per queue and resource,
+    /// `queue<TAB>resource<TAB>binding` (the allocation report's binding constraint). Empty for nights archived
+    /// before it was kept.
+    public var bindings: [String: String]
 
     public init(night: String, planID: String, plannedAt: Int64, windowStart: Int64, windowEnd: Int64,
                 previousSource: String, previousNight: String? = nil, configs: [String: String],
-                baseline: [String: String]? = nil) {
+                baseline: [String: String]? = nil, bindings: [String: String] = [:]) {
+        self.bindings = bindings
         self.night = night
         self.planID = planID
         self.plannedAt = plannedAt
@@ -61,6 +66,7 @@ extension InsightStore {
                           .integer(plan.windowEnd), .text(plan.previousSource), .text(plan.previousNight),
                           .integer(plan.baseline == nil ? 0 : 1)])
             try replaceFiles(night: plan.night, kind: "plan", plan.configs)
+            try replaceFiles(night: plan.night, kind: "binding", plan.bindings)
             if let baseline = plan.baseline { try replaceFiles(night: plan.night, kind: "baseline", baseline) }
             try prepared("INSERT INTO plan_commits (plan_id, night, committed_at) VALUES (?, ?, ?)")
                 .run([.text(plan.planID), .text(plan.night), .integer(Self.now())])
@@ -115,6 +121,7 @@ extension InsightStore {
             guard let kind = file[0].string, let cluster = file[1].string, let text = file[2].string else { continue }
             if kind == "plan" { plan.configs[cluster] = text }
             else if kind == "baseline", plan.baseline != nil { plan.baseline![cluster] = text }
+            else if kind == "binding" { plan.bindings[cluster] = text }
         }
         return plan
     }

@@ -198,7 +198,7 @@ public struct AllocationJob: Sendable {
                                     windowStart: windowStart, windowEnd: windowEnd, previousSource: choice.previous.kind,
                                     previousNight: previousNight,
                                     configs: Dictionary(uniqueKeysWithValues: outputs.map { ($0.cluster, $0.queuesYAML) }),
-                                    baseline: choice.baseline)
+                                    baseline: choice.baseline, bindings: Self.bindings(plan))
         do {
             let warnings = try PlanWriter.write(contents, journalDirectory: files.out, planID: archived.planID, night: archived.night,
                                                 commit: {
@@ -220,6 +220,22 @@ public struct AllocationJob: Sendable {
     }
 
     /// The three renderings, in parallel (the JSON one alone is about 0.15 s at 6,000 queues).
+    /// Per cluster, each queue's binding constraint per resource, as the archive keeps it: a line per queue and
+    /// resource, `queue<TAB>resource<TAB>binding` (queue paths, resource names and bindings hold no tab or newline).
+    static func bindings(_ plan: AllocationPlan) -> [String: String] {
+        var byCluster: [String: String] = [:]
+        for cluster in plan.clusters {
+            var text = ""
+            for queue in cluster.queues {
+                for resource in queue.resources.keys.sorted() {
+                    text += "\(queue.queue.path)\t\(resource)\t\(queue.resources[resource]!.binding.rawValue)\n"
+                }
+            }
+            byCluster[cluster.cluster.name] = text
+        }
+        return byCluster
+    }
+
     static func reports(_ plan: AllocationPlan, _ context: PlanContext) -> Reports {
         let texts = Concurrent.map([0, 1, 2]) { index in
             switch index {

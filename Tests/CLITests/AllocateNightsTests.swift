@@ -116,6 +116,19 @@ struct AllocateNightsTests {
         #expect(snapshot([setup.out]) != firstFiles)
         let store = try InsightStore(try StoreLocation.parse(setup.store))
         #expect(try store.archivedNights() == ["2025-11-20", "2025-11-21"])
+        // Each queue's binding constraints are archived with the night, as the report gave them.
+        let archived = try #require(try store.archivedPlan(night: "2025-11-21"))
+        var lines = Set<String>()
+        for (cluster, text) in archived.bindings {
+            for line in text.split(separator: "\n") { lines.insert("\(cluster)\t\(line)") }
+        }
+        var reported = Set<String>()
+        for queue in nextReport["queues"] as? [[String: Any]] ?? [] {
+            for (resource, figures) in queue["resources"] as? [String: Any] ?? [:] {
+                reported.insert("\(queue["cluster"] as? String ?? "")\t\(queue["queue"] as? String ?? "")\t\(resource)\t\((figures as? [String: Any])?["binding"] as? String ?? "")")
+            }
+        }
+        #expect(!reported.isEmpty && lines == reported)
     }
 
     /// (iii) A `kill -9` after the new files were renamed into place (or inside the store transaction): the next

@@ -114,7 +114,10 @@ struct FleetTests {
         for (k, (night, configs, previous)) in nights.enumerated() {
             try store.commitPlan(ArchivedPlan(night: night, planID: "plan-\(k)", plannedAt: at(night, 23), windowStart: at(night) - 29 * 24 * Self.hour,
                                               windowEnd: at(night, 24), previousSource: previous == nil ? "none" : "night",
-                                              previousNight: previous, configs: configs), routing: [])
+                                              previousNight: previous, configs: configs,
+                                              // The newest night keeps its binding constraints; the earlier ones predate them.
+                                              bindings: k == 2 ? ["east": "\(Self.tier1)\tmemory\tdemand met\n\(Self.tier1)\tvcore\tchange limit (growth)\nroot.gone.queue\tvcore\tdemand met\nbad line\n"] : [:]),
+                                  routing: [])
         }
         return store
     }
@@ -301,13 +304,18 @@ struct FleetTests {
         #expect(etl[Self.column(table, "Hours run")!].value == 625)
         #expect(page.tiles.first { $0.label == "Under-provisioned" }?.value == "2")
         #expect(page.tiles.first { $0.label == "Over-provisioned" }?.value == "1")
-        #expect(page.sections.first { $0.id == "queues" }?.note?.contains("binding constraint") == true)
+        #expect(tier1[Self.column(table, "vCPU binding")!].text == "change limit (growth)" && tier1[Self.column(table, "vCPU binding")!].className == "warn")
+        #expect(tier1[Self.column(table, "Memory binding")!].text == "demand met")
+        #expect(tier2[Self.column(table, "vCPU binding")!].text == "–", "no line for it")
+        #expect(page.sections.first { $0.id == "queues" }?.note?.contains("Binding: what held guaranteed") == true)
 
         // An older night against the one before it.
         let older = try Self.page("allocation", "night=2026-03-10", snapshot)
         let olderTable = older.sections.first { $0.id == "queues" }?.table
         #expect(Self.row(olderTable, Self.tier1, "east")?[Self.column(olderTable, "Δ guaranteed vCPU")!].value == 1)
         #expect(Self.row(olderTable, Self.tier2, "east")?[2].text == "new")
+        #expect(Self.row(olderTable, Self.tier1, "east")?[Self.column(olderTable, "vCPU binding")!].text == "–")
+        #expect(older.sections.first { $0.id == "queues" }?.note?.contains("archived without its binding constraints") == true)
         #expect(Self.row(olderTable, Self.etl, "west")?[2].text == "new")
     }
 

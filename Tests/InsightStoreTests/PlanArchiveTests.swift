@@ -20,7 +20,8 @@ struct PlanArchiveTests {
         let store = try InsightStore(try backend.freshLocation())
         #expect(try store.archivedNights().isEmpty)
         #expect(try store.newestArchivedPlan(before: "2025-11-20") == nil)
-        let first = plan("2025-11-20", "p1", configs: ["moka-a": "a: 1\n", "moka-b": "b: 'é'\n"], baseline: ["moka-a": "old\n"], previous: "baseline")
+        var first = plan("2025-11-20", "p1", configs: ["moka-a": "a: 1\n", "moka-b": "b: 'é'\n"], baseline: ["moka-a": "old\n"], previous: "baseline")
+        first.bindings = ["moka-a": "root.payments.ledger.tier1\tvcore\tdemand met\n"]
         try store.commitPlan(first, routing: routes)
         #expect(try store.archivedPlan(night: "2025-11-20") == first)
         #expect(try store.routing() == routes)
