@@ -162,13 +162,21 @@ public enum Chart {
             }
         }
         for one in series {
-            var points = ""
+            // Points as bytes: an hourly line over 30 days is 720 of them.
+            var points: [UInt8] = []
+            points.reserveCapacity(one.values.count * 12)
             var previous: Double?
+            func point(_ px: Double, _ py: Double) {
+                points += SVGWriter.number(px).utf8
+                points.append(UInt8(ascii: ","))
+                points += SVGWriter.number(py).utf8
+                points.append(UInt8(ascii: " "))
+            }
             func flush() {
                 if !points.isEmpty {
-                    svg.element("polyline", ["points": points, "class": "line \(one.className)", "data-series": one.name], title: one.name)
+                    svg.element("polyline", ["points": String(decoding: points, as: UTF8.self), "class": "line \(one.className)", "data-series": one.name], title: one.name)
                 }
-                points = ""
+                points.removeAll(keepingCapacity: true)
             }
             for (index, value) in one.values.enumerated() {
                 guard let value else {
@@ -180,14 +188,14 @@ public enum Chart {
                     // A step line is a point where its value changes and one where it ends: a plan's limit
                     // holds for days, so this is a few points, not two an hour.
                     if previous != value {
-                        if let previous { points += "\(SVGWriter.number(x(index))),\(SVGWriter.number(y(previous))) " }
-                        points += "\(SVGWriter.number(x(index))),\(SVGWriter.number(y(value))) "
+                        if let previous { point(x(index), y(previous)) }
+                        point(x(index), y(value))
                     }
                     if index + 1 == one.values.count || one.values[index + 1] != value {
-                        points += "\(SVGWriter.number(x(index + 1))),\(SVGWriter.number(y(value))) "
+                        point(x(index + 1), y(value))
                     }
                 } else {
-                    points += "\(SVGWriter.number(x(index) + step / 2)),\(SVGWriter.number(y(value))) "
+                    point(x(index) + step / 2, y(value))
                 }
                 previous = value
             }

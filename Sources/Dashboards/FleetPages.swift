@@ -376,11 +376,13 @@ enum QueuePage {
                 let index = i * 24 + h
                 let v = used[.vcore]![index], m = used[.memory]![index]
                 let instant = fleet.dayStart(d) + Int64(h) * FleetHistory.hourMillis
+                // Numbers only: this table is the CSV and JSON, which write a cell's value, never its text.
+                func datum(_ value: Double?) -> Cell { value.map { Cell("", value: $0) } ?? Cell("–") }
                 table.rows.append([
-                    Cell(PageParts.minute(instant)), Cell.number(FleetResource.vcore.hourlyMean(v), digits: 2),
-                    Cell.number(FleetResource.memory.hourlyMean(m), digits: 2), Cell.number(FleetResource.pods.hourlyMean(used[.pods]![index]), digits: 2),
-                    FleetParts.amount(limit?.guaranteed.vcore, .vcore), FleetParts.amount(limit?.max.vcore, .vcore),
-                    FleetParts.amount(limit?.guaranteed.memory, .memory), FleetParts.amount(limit?.max.memory, .memory),
+                    Cell(PageParts.minute(instant)), datum(FleetResource.vcore.hourlyMean(v)),
+                    datum(FleetResource.memory.hourlyMean(m)), datum(FleetResource.pods.hourlyMean(used[.pods]![index])),
+                    datum(limit?.guaranteed.vcore.map(FleetResource.vcore.shown)), datum(limit?.max.vcore.map(FleetResource.vcore.shown)),
+                    datum(limit?.guaranteed.memory.map(FleetResource.memory.shown)), datum(limit?.max.memory.map(FleetResource.memory.shown)),
                     FleetParts.flag(limit?.borrowing(vcore: v, memory: m) ?? false, className: "warn"),
                     FleetParts.flag(limit?.atMax(vcore: v, memory: m) ?? false, className: "missed"),
                 ])
@@ -515,9 +517,30 @@ enum AllocationPage {
     }
 
     /// The rows of night `n` (filtered to a cluster) and its placement moves, in the page's order.
-    struct Rows: Sendable {
-        var shown: [Row]
-        var moves: [Row]
+    final class Rows: Sendable {
+        let shown: [Row]
+        let moves: [Row]
+        /// Over- and under-provisioned and idle queues of `shown`, counted once per listing.
+        private let tally = Memo<Int, [Int]>()
+
+        init(shown: [Row], moves: [Row]) {
+            self.shown = shown
+            self.moves = moves
+        }
+
+        func counts(_ sizing: [Int: SizingVerdict]) -> (over: Int, under: Int, idle: Int) {
+            let counted = (try? tally.value(0) {
+                var over = 0, under = 0, idle = 0
+                for row in shown where row.change != .removed {
+                    guard let verdict = sizing[row.queue] else { continue }
+                    if verdict.sizing.values.contains(.over) { over += 1 }
+                    if verdict.sizing.values.contains(.under) { under += 1 }
+                    if verdict.hours == 0 { idle += 1 }
+                }
+                return [over, under, idle]
+            }) ?? [0, 0, 0]
+            return (counted[0], counted[1], counted[2])
+        }
     }
 
     static func rows(_ fleet: FleetHistory, night n: Int, cluster clusterFilter: String?) -> Rows {
@@ -607,10 +630,7 @@ enum AllocationPage {
         let sizing = try fleet.sizingMemo.value(n) { sizingVerdicts(fleet, night: n) }
         let windowStart = max(night.effective - Int64(sizingDays) * FleetHistory.dayMillis, fleet.start)
         let sizingHours = Int(max(0, min(night.effective, fleet.dayStart(fleet.days)) - windowStart) / FleetHistory.hourMillis)
-        let verdicts: [SizingVerdict?] = shownRows.map { $0.change == .removed ? nil : sizing[$0.queue] }
-        let over = verdicts.count { $0?.sizing.values.contains(.over) == true }
-        let under = verdicts.count { $0?.sizing.values.contains(.under) == true }
-        let idle = verdicts.count { $0?.hours == 0 }
+        let (over, under, idle) = listing.counts(sizing)
 
         var filters: [FilterChoice] = [FilterChoice(label: "Night", options: names.indices.reversed().filter { !fleet.nights[$0].isBaseline }.prefix(31).map { k in
             PagerLink(label: names[k], href: linker.href(view.with("night", k == fleet.tonight ? nil : names[k]).with("page", nil)), current: k == n)
@@ -685,7 +705,7 @@ enum AllocationPage {
                                         "Hours run", "p50 vCPU", "p95 vCPU", "vCPU sizing", "p50 memory (GiB)", "p95 memory (GiB)", "Memory sizing"])
         let bindings = fleet.bindings(night: n)
         for k in onPage {
-            let row = shownRows[k], verdict = verdicts[k]
+            let row = shownRows[k], verdict = row.change == .removed ? nil : sizing[row.queue]
             let queue = fleet.queues[row.queue]
             var cells = [
                 Cell(queue.path, href: row.change == .removed ? nil : linker.href(DashboardView(.queue, ["cluster": queue.cluster, "queue": queue.path]))),

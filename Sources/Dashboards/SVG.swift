@@ -1,52 +1,80 @@
 /// Inline SVG written element by element: names are the writer's own constants, every attribute value and
 /// text node is escaped, so no queue, workflow or org name can leave its attribute or open an element.
 struct SVGWriter {
-    private(set) var text = ""
+    private var bytes: [UInt8] = []
 
     init(width: Double, height: Double, label: String, id: String, interactive: Bool) {
         // A chart with links is a group of links (screen readers reach each one); one without is an image.
-        text.reserveCapacity(4096)
+        bytes.reserveCapacity(16_384)
         // Drawn at its natural size (width and height), shrunk by the stylesheet on a narrow screen, never blown up.
-        text += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\""
-        text += " role=\"\(interactive ? "group" : "img")\" aria-labelledby=\"\(Self.escaped(id))-title\" data-chart=\"\(Self.escaped(id))\">"
-        text += "<title id=\"\(Self.escaped(id))-title\">"
-        text += Self.escaped(label)
-        text += "</title>"
+        raw("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"")
+        formatted(Self.number(width))
+        raw("\" height=\"")
+        formatted(Self.number(height))
+        raw("\" viewBox=\"0 0 ")
+        formatted(Self.number(width))
+        raw(" ")
+        formatted(Self.number(height))
+        raw(interactive ? "\" role=\"group\" aria-labelledby=\"" : "\" role=\"img\" aria-labelledby=\"")
+        escape(id)
+        raw("-title\" data-chart=\"")
+        escape(id)
+        raw("\"><title id=\"")
+        escape(id)
+        raw("-title\">")
+        escape(label)
+        raw("</title>")
     }
 
     /// Opens an element; `attributes` values are escaped.
     mutating func open(_ name: StaticString, _ attributes: KeyValuePairs<StaticString, String> = [:]) {
-        text += "<\(name)"
+        raw("<")
+        raw(name)
         append(attributes)
-        text += ">"
+        raw(">")
     }
 
     mutating func close(_ name: StaticString) {
-        text += "</\(name)>"
+        raw("</")
+        raw(name)
+        raw(">")
     }
 
     /// An element with no children but an optional `<title>` (the hover text and the mark's name for screen
     /// readers).
     mutating func element(_ name: StaticString, _ attributes: KeyValuePairs<StaticString, String>, title: String? = nil) {
-        text += "<\(name)"
+        raw("<")
+        raw(name)
         append(attributes)
         if let title {
-            text += "><title>"
-            text += Self.escaped(title)
-            text += "</title></\(name)>"
+            raw("><title>")
+            escape(title)
+            raw("</title></")
+            raw(name)
+            raw(">")
         } else {
-            text += "/>"
+            raw("/>")
         }
     }
 
     /// A text element.
     mutating func label(_ content: String, x: Double, y: Double, anchor: String = "start", className: String = "axis") {
+        raw("<text x=\"")
+        formatted(Self.number(x))
+        raw("\" y=\"")
+        formatted(Self.number(y))
+        raw("\"")
         // The anchor is left to the stylesheet when it is the symbol's (middle), which a grid writes thousands of.
-        text += "<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\""
-        if !className.hasPrefix("symbol") { text += " text-anchor=\"\(Self.escaped(anchor))\"" }
-        text += " class=\"\(Self.escaped(className))\">"
-        text += Self.escaped(content)
-        text += "</text>"
+        if !className.hasPrefix("symbol") {
+            raw(" text-anchor=\"")
+            escape(anchor)
+            raw("\"")
+        }
+        raw(" class=\"")
+        escape(className)
+        raw("\">")
+        escape(content)
+        raw("</text>")
     }
 
     /// A link around what `body` writes, named for screen readers.
@@ -55,9 +83,13 @@ struct SVGWriter {
             body(&self)
             return
         }
-        text += "<a href=\"\(Self.escaped(href))\" aria-label=\"\(Self.escaped(label))\">"
+        raw("<a href=\"")
+        escape(href)
+        raw("\" aria-label=\"")
+        escape(label)
+        raw("\">")
         body(&self)
-        text += "</a>"
+        raw("</a>")
     }
 
     /// A link whose `<title>` is its name and hover text, around what `body` writes (which then needs no title).
@@ -66,21 +98,40 @@ struct SVGWriter {
             body(&self)
             return
         }
-        text += "<a href=\"\(Self.escaped(href))\"><title>"
-        text += Self.escaped(title)
-        text += "</title>"
+        raw("<a href=\"")
+        escape(href)
+        raw("\"><title>")
+        escape(title)
+        raw("</title>")
         body(&self)
-        text += "</a>"
+        raw("</a>")
     }
 
-    func finished() -> String { text + "</svg>" }
+    func finished() -> String { String(decoding: bytes + Array("</svg>".utf8), as: UTF8.self) }
 
     private mutating func append(_ attributes: KeyValuePairs<StaticString, String>) {
         for (name, value) in attributes {
-            text += " \(name)=\""
-            text += Self.escaped(value)
-            text += "\""
+            raw(" ")
+            raw(name)
+            raw("=\"")
+            escape(value)
+            raw("\"")
         }
+    }
+
+    /// The writer's own constant text (element and attribute names, punctuation): never escaped.
+    private mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A number the writer formatted (digits, a sign, a point): nothing to escape.
+    private mutating func formatted(_ number: String) {
+        bytes.append(contentsOf: number.utf8)
+    }
+
+    /// Anything else, escaped.
+    private mutating func escape(_ text: String) {
+        HTMLTable.escape(text, into: &bytes)
     }
 
     /// Text made safe inside an attribute value or an element.
