@@ -29,28 +29,26 @@ public enum DurableFiles {
 
     /// Writes `bytes` to a new file at `path` (replacing one there) and syncs its data to disk.
     public static func writeSynced(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(FileError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw .system("create", path) }
-        if let code = writeAll(fd, bytes) {
-            close(fd)
-            throw .system("write", path, code)
-        }
-        if fsync(fd) != 0 {
-            let code = errno
-            close(fd)
-            throw .system("sync", path, code)
-        }
-        if close(fd) != 0 { throw .system("close", path) }
+        try writeFile(path, bytes, flags: O_TRUNC, mode: mode, sync: true)
     }
 
     /// Writes `bytes` to a file created at `path` (failing if anything is there, so no link is followed), not
     /// synced: for the many files of a folder that is staged and then swapped in whole.
     public static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(FileError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        try writeFile(path, bytes, flags: O_EXCL, mode: mode, sync: false)
+    }
+
+    private static func writeFile(_ path: String, _ bytes: [UInt8], flags: Int32, mode: mode_t, sync: Bool) throws(FileError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, mode)
         guard fd >= 0 else { throw .system("create", path) }
         if let code = writeAll(fd, bytes) {
             close(fd)
             throw .system("write", path, code)
+        }
+        if sync && fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            throw .system("sync", path, code)
         }
         if close(fd) != 0 { throw .system("close", path) }
     }
