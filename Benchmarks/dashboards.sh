@@ -33,7 +33,7 @@ python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescri
 echo "store: $(du -h "$work/store.sqlite" | cut -f1)"
 
 echo "== export"
-"$bin" dashboards export "$work/export" --store "$store"
+/usr/bin/time -f "export: %e s wall, %U s user, %S s system, %M KB peak" "$bin" dashboards export "$work/export" --store "$store"
 echo "pages over 2 MB: $(find "$work/export" -name '*.html' -size +2048k | wc -l)"
 
 echo "== served by bursar serve"
@@ -54,8 +54,9 @@ echo "first page (waits for the snapshot read): $(awk -v t="$first" 'BEGIN {prin
 workflow=$(ls "$work/export" | sed -n 's/^workflow~name=\(.*\)\.html$/\1/p' | head -1 || true)
 org=$(ls "$work/export" | sed -n 's/^queues~org=\([^~]*\)\.html$/\1/p' | head -1 || true)
 queue_query=$(ls "$work/export" | sed -n 's/^queue~\(.*\)\.html$/\1/p' | head -1 | sed 's/~/\&/g' || true)
-pages=("overview" "slo" "slo?page=2" "slo?tier=1&days=7" "workflow?name=$workflow" "queues" "queues?org=${org:-org000}"
-       "queues?state=borrowing" "${queue_query:+queue?$queue_query}" "allocation" "router" "router?days=14")
+pages=("overview" "slo" "slo?page=2" "slo?tier=2" "slo?tier=1&days=7" "workflow?name=$workflow" "queues" "queues?page=2"
+       "queues?org=${org:-org000}" "queues?state=borrowing" "${queue_query:+queue?$queue_query}" "allocation" "allocation?page=2"
+       "router" "router?days=14")
 printf '%-42s %8s %8s %8s %10s\n' page p50_ms p95_ms max_ms bytes
 for page in "${pages[@]}"; do
     [ -z "$page" ] && continue
