@@ -165,7 +165,7 @@ let package = Package(
 
         // The dashboards: pages as pure functions of a snapshot of the store (SLO, runs, queues, allocation,
         // router), inline SVG charts, Mustache templates, the static export; the snapshot's read is the edge.
-        .target(name: "Dashboards", dependencies: ["Insights", "InsightStore", "Timestamps", "JSONText", "Workflows", "QueueConfig", "Parallel", "SafeFiles",
+        .target(name: "Dashboards", dependencies: ["Insights", "InsightStore", "Timestamps", "JSONText", "Workflows", "QueueConfig", "Parallel", "SafeFiles", "Diagnostics",
                                                    .product(name: "Mustache", package: "swift-mustache")],
                 swiftSettings: swiftSettings),
 

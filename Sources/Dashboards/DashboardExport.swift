@@ -1,5 +1,6 @@
 public import Foundation
 public import InsightStore
+import Diagnostics
 import Parallel
 import SafeFiles
 
@@ -57,7 +58,28 @@ public enum DashboardExport {
         } catch {
             throw DashboardExportError(description: "cannot create \(parent.path): \(error.localizedDescription)")
         }
-        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        // One export beside OUT at a time (the kernel drops the lock however this process ends), so what an
+        // earlier, killed one left is ours to clear: its staged folder, and OUT set aside by an interrupted swap,
+        // which goes back in place when OUT is gone (an export never leaves the reader with nothing).
+        let lock: FolderLock?
+        do {
+            lock = try FolderLock.acquire(parent.path, create: false)
+        } catch {
+            throw DashboardExportError(description: "cannot lock \(parent.path) for the export: \(error)")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let name = target.lastPathComponent
+        for entry in ((try? manager.contentsOfDirectory(atPath: parent.path)) ?? []).sorted()
+        where entry.hasPrefix(".\(name).partial-") || entry.hasPrefix(".\(name).old-") {
+            let left = parent.appendingPathComponent(entry)
+            if entry.hasPrefix(".\(name).old-"), !manager.fileExists(atPath: target.path),
+               manager.fileExists(atPath: left.appendingPathComponent(marker).path) {
+                try? manager.moveItem(at: left, to: target)
+            } else {
+                try? manager.removeItem(at: left)
+            }
+        }
+        let staging = parent.appendingPathComponent(".\(name).partial-\(ProcessInfo.processInfo.processIdentifier)")
         try? manager.removeItem(at: staging)
         do {
             try manager.createDirectory(at: staging, withIntermediateDirectories: false)
@@ -70,6 +92,7 @@ public enum DashboardExport {
             // Swap: the old export aside, the new one in, the old one removed.
             let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(ProcessInfo.processInfo.processIdentifier)")
             if manager.fileExists(atPath: target.path) { try manager.moveItem(at: target, to: old) }
+            Failpoint.reach("export-mid-swap")
             try manager.moveItem(at: staging, to: target)
             try? manager.removeItem(at: old)
             return summary
@@ -115,6 +138,7 @@ public enum DashboardExport {
                 }
             }
             pending = []
+            Failpoint.reach("export-mid-render")
             for result in results {
                 if let failure = result.failure {
                     failures.append(failure)

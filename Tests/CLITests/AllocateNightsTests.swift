@@ -131,6 +131,37 @@ struct AllocateNightsTests {
         #expect(!reported.isEmpty && lines == reported)
     }
 
+    /// A `kill -9` of `bursar dashboards export` while it renders, or between setting the earlier export aside
+    /// and putting the new one in its place: the reader keeps the earlier export whole (or, killed mid-swap,
+    /// gets it back from the next run), and the next run leaves no staging or set-aside folder behind.
+    @Test(arguments: ["export-mid-render", "export-mid-swap"])
+    func killedExportLeavesTheLastWholeOne(_ failpoint: String) throws {
+        let setup = try allocate.setUp()
+        #expect(try cli.run(setup.arguments()).status == 0)
+        let out = setup.path("dashboards")
+        let first = try cli.run(["dashboards", "export", out, "--store", setup.store])
+        #expect(first.status == 0, "\(first.stderr)")
+        let whole = snapshot([out])
+        #expect(whole.keys.contains("\(out)/index.html"))
+
+        let killed = try run(["dashboards", "export", out, "--store", setup.store], environment: ["BURSAR_FAILPOINT": failpoint])
+        #expect(killed.signal == SIGKILL, "\(killed.run.stderr)")
+        let parent = (out as NSString).deletingLastPathComponent
+        let left = { try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.hasPrefix(".dashboards.") } }
+        if failpoint == "export-mid-render" {
+            #expect(snapshot([out]) == whole, "the earlier export is untouched")
+            #expect(try left().contains { $0.hasPrefix(".dashboards.partial-") })
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: out))
+            #expect(try left().contains { $0.hasPrefix(".dashboards.old-") })
+        }
+
+        let again = try cli.run(["dashboards", "export", out, "--store", setup.store])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(Set(snapshot([out]).keys) == Set(whole.keys))
+        #expect(try left().isEmpty, "nothing of the killed export is left")
+    }
+
     /// (iii) A `kill -9` after the new files were renamed into place (or inside the store transaction): the next
     /// run restores the previous files byte for byte (a dry run or a deploy here, so the restore is seen alone),
     /// leaves the routing table as it was, and a normal run then plans the night as if nothing had happened.

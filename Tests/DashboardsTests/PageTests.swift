@@ -169,8 +169,18 @@ struct PageTests {
         }
         #expect(reached == Set(files.filter { $0.hasSuffix(".html") }))
 
+        // What a killed export left beside it is cleared: a half-written staging folder, and an earlier export
+        // set aside by an interrupted swap (put back first, here where OUT was gone, then replaced).
+        let parent = folder.deletingLastPathComponent()
+        let staged = parent.appendingPathComponent(".\(folder.lastPathComponent).partial-999999")
+        try FileManager.default.createDirectory(at: staged, withIntermediateDirectories: true)
+        try Data("torn".utf8).write(to: staged.appendingPathComponent("index.html"))
+        let aside = parent.appendingPathComponent(".\(folder.lastPathComponent).old-999998")
+        try FileManager.default.moveItem(at: folder, to: aside)
         // Again: the earlier export is replaced whole. A folder holding other files is never touched.
         _ = try DashboardExport.write(to: folder, snapshot: Self.snapshot(), details: NoDetails())
+        #expect(!FileManager.default.fileExists(atPath: staged.path) && !FileManager.default.fileExists(atPath: aside.path))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == files)
         let other = FileManager.default.temporaryDirectory.appendingPathComponent("bursar-other-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
         try Data("keep".utf8).write(to: other.appendingPathComponent("notes.txt"))
