@@ -4,8 +4,10 @@ import Testing
 
 /// `bursar allocate` over nights, as a process: a rerun of a night writes the same files byte for byte, the next
 /// night is measured against the archived one, a `kill -9` between the renames and the commit is undone by the
-/// next run, and an unreadable previous plan stops the run.
-struct AllocateNightsTests {
+/// next run, and an unreadable previous plan stops the run. Serialized: each test waits on processes, and two at
+/// once would hold both threads of a 2-core machine's cooperative pool, on which the router tests' in-process
+/// routers answer.
+@Suite(.serialized) struct AllocateNightsTests {
     let cli = ValidateCommandTests()
     let allocate = AllocateCommandTests()
 
