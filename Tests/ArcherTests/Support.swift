@@ -157,6 +157,8 @@ func withRouter<Result>(_ backend: Backend, maxBody: Int = 64 << 10, queuesYAML:
         result = .failure(error)
     }
     await router.stop()
+    // The router's folder (its SQLite store, tokens, Queues/) goes with it: a test run leaves nothing in /tmp.
+    try? FileManager.default.removeItem(at: router.folder)
     return try result.get()
 }
 
