@@ -90,7 +90,7 @@ public enum DashboardExport {
             let summary = try render(into: staging, snapshot: snapshot, details: details, site: site)
             try Data("bursar dashboards export\n".utf8).write(to: staging.appendingPathComponent(marker))
             // Swap: the old export aside, the new one in, the old one removed.
-            let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(ProcessInfo.processInfo.processIdentifier)")
+            let old = parent.appendingPathComponent(".\(name).old-\(ProcessInfo.processInfo.processIdentifier)")
             if manager.fileExists(atPath: target.path) { try manager.moveItem(at: target, to: old) }
             Failpoint.reach("export-mid-swap")
             try manager.moveItem(at: staging, to: target)

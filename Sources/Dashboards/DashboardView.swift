@@ -255,15 +255,13 @@ public final class LinkedViews: @unchecked Sendable {
         let opener = Array("href=\"".utf8)
         var names = Set<String>()
         var i = 0
-        let end = html.count - opener.count
-        while i <= end {
-            guard html[i] == opener[0], html[i + 1] == opener[1], html[i + 2] == opener[2], html[i + 3] == opener[3],
-                  html[i + 4] == opener[4], html[i + 5] == opener[5] else {
+        while i + opener.count <= html.count {
+            guard html[i...].starts(with: opener) else {
                 i += 1
                 continue
             }
-            var j = i + opener.count
-            let start = j
+            let start = i + opener.count
+            var j = start
             while j < html.count, html[j] != UInt8(ascii: "\""), html[j] != UInt8(ascii: "#") { j += 1 }
             names.insert(String(decoding: html[start..<j], as: UTF8.self))
             i = j

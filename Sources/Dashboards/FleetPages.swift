@@ -292,12 +292,14 @@ enum QueuePage {
         let used = Dictionary(uniqueKeysWithValues: FleetResource.allCases.map { ($0, fleet.hourly(q, $0, days: range)) })
         let dayLimits = range.map { fleet.limits(q, day: $0) }
         let usedHour = (0..<hours).map { h in FleetResource.allCases.contains { used[$0]![h] != 0 } }
+        // Each day's figures, for its hover band and its row.
+        let dayFigures = range.map { fleet.figures(q, days: $0..<($0 + 1)) }
 
         // Per day: the hover band's summary.
         var bands: [Chart.Band] = []
         for (i, d) in range.enumerated() {
             let start = fleet.dayStart(d)
-            let day = fleet.figures(q, days: d..<(d + 1))
+            let day = dayFigures[i]
             let limit = dayLimits[i]
             var title = "\(Timestamp.formatDate(start)): mean \(FleetResource.vcore.text(Double(day.vcoreSeconds) / 86_400 / 1000)), peak \(FleetResource.vcore.text(FleetResource.vcore.hourlyMean(day.peakVcore)))"
             if let limit {
@@ -395,7 +397,7 @@ enum QueuePage {
                                  columns: ["Day", "Hours used", "Mean vCPU", "Peak vCPU", "Mean memory (GiB)", "Peak memory (GiB)",
                                            "Guaranteed vCPU", "Max vCPU", "Hours borrowing", "Hours at max"])
         for (i, d) in range.enumerated() {
-            let day = fleet.figures(q, days: d..<(d + 1))
+            let day = dayFigures[i]
             let limit = dayLimits[i]
             let memorySeconds = used[.memory]![(i * 24)..<(i * 24 + 24)].reduce(0, +)
             dayTable.rows.append([
@@ -517,33 +519,14 @@ enum AllocationPage {
     }
 
     /// The rows of night `n` (filtered to a cluster) and its placement moves, in the page's order.
-    final class Rows: Sendable {
-        let shown: [Row]
-        let moves: [Row]
-        /// Over- and under-provisioned and idle queues of `shown`, counted once per listing.
-        private let tally = Memo<Int, [Int]>()
-
-        init(shown: [Row], moves: [Row]) {
-            self.shown = shown
-            self.moves = moves
-        }
-
-        func counts(_ sizing: [Int: SizingVerdict]) -> (over: Int, under: Int, idle: Int) {
-            let counted = (try? tally.value(0) {
-                var over = 0, under = 0, idle = 0
-                for row in shown where row.change != .removed {
-                    guard let verdict = sizing[row.queue] else { continue }
-                    if verdict.sizing.values.contains(.over) { over += 1 }
-                    if verdict.sizing.values.contains(.under) { under += 1 }
-                    if verdict.hours == 0 { idle += 1 }
-                }
-                return [over, under, idle]
-            }) ?? [0, 0, 0]
-            return (counted[0], counted[1], counted[2])
-        }
+    struct Rows: Sendable {
+        var shown: [Row]
+        var moves: [Row]
+        /// Over- and under-provisioned and idle queues of `shown` (the tiles), by night `n`'s right-sizing.
+        var over = 0, under = 0, idle = 0
     }
 
-    static func rows(_ fleet: FleetHistory, night n: Int, cluster clusterFilter: String?) -> Rows {
+    static func rows(_ fleet: FleetHistory, night n: Int, cluster clusterFilter: String?, sizing: [Int: SizingVerdict]) -> Rows {
         let night = fleet.nights[n]
         let previous = n > 0 ? n - 1 : nil
         // Rows: tonight's leaves, then last night's that are gone.
@@ -581,7 +564,14 @@ enum AllocationPage {
                 return a.queue < b.queue
             }
 
-        return Rows(shown: shown, moves: moves)
+        var listing = Rows(shown: shown, moves: moves)
+        for row in shown where row.change != .removed {
+            guard let verdict = sizing[row.queue] else { continue }
+            if verdict.sizing.values.contains(.over) { listing.over += 1 }
+            if verdict.sizing.values.contains(.under) { listing.under += 1 }
+            if verdict.hours == 0 { listing.idle += 1 }
+        }
+        return listing
     }
 
     struct Row: Sendable {
@@ -618,7 +608,8 @@ enum AllocationPage {
         let clusters = Set(night.clusters + (previous.map { fleet.nights[$0].clusters } ?? [])).sorted()
         let clusterFilter = try FleetParts.cluster(view, among: clusters)
 
-        let listing = try fleet.allocationRows.value([String(n), clusterFilter ?? ""]) { rows(fleet, night: n, cluster: clusterFilter) }
+        let sizing = try fleet.sizingMemo.value(n) { sizingVerdicts(fleet, night: n) }
+        let listing = try fleet.allocationRows.value([String(n), clusterFilter ?? ""]) { rows(fleet, night: n, cluster: clusterFilter, sizing: sizing) }
         let shownRows = listing.shown, moves = listing.moves
 
         // Right-sizing: the hours the queue ran in the 30 days the plan was sized from (as far as the dashboards
@@ -627,10 +618,9 @@ enum AllocationPage {
         let pages = max(1, (shownRows.count + rowsPerPage - 1) / rowsPerPage)
         let page = try PageParts.pageNumber(view, pages: pages)
         let onPage = ((page - 1) * rowsPerPage)..<min(shownRows.count, page * rowsPerPage)
-        let sizing = try fleet.sizingMemo.value(n) { sizingVerdicts(fleet, night: n) }
         let windowStart = max(night.effective - Int64(sizingDays) * FleetHistory.dayMillis, fleet.start)
         let sizingHours = Int(max(0, min(night.effective, fleet.dayStart(fleet.days)) - windowStart) / FleetHistory.hourMillis)
-        let (over, under, idle) = listing.counts(sizing)
+        let over = listing.over, under = listing.under, idle = listing.idle
 
         var filters: [FilterChoice] = [FilterChoice(label: "Night", options: names.indices.reversed().filter { !fleet.nights[$0].isBaseline }.prefix(31).map { k in
             PagerLink(label: names[k], href: linker.href(view.with("night", k == fleet.tonight ? nil : names[k]).with("page", nil)), current: k == n)

@@ -69,17 +69,13 @@ public struct DataTable: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `csvField(text)`, without building a new string for the common field that needs neither quotes nor a
+    /// formula guard.
+    private static let quoted: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r")]
+    private static let guarded: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@")]
+
     private static func appendField(_ text: String, into out: inout [UInt8]) {
-        var plain = true
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r"): plain = false
-            default: continue
-            }
-            break
-        }
-        if plain, let first = text.utf8.first, first != UInt8(ascii: "="), first != UInt8(ascii: "+"), first != UInt8(ascii: "-"),
-           first != UInt8(ascii: "@") {
+        if let first = text.utf8.first, !guarded.contains(first), !text.utf8.contains(where: quoted.contains) {
             out += text.utf8
         } else {
             out += csvField(text).utf8

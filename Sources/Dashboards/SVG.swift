@@ -79,30 +79,32 @@ struct SVGWriter {
 
     /// A link around what `body` writes, named for screen readers.
     mutating func link(_ href: String?, label: String, _ body: (inout SVGWriter) -> Void) {
-        guard let href else {
-            body(&self)
-            return
+        around(href, body) { svg in
+            svg.raw("\" aria-label=\"")
+            svg.escape(label)
+            svg.raw("\">")
         }
-        raw("<a href=\"")
-        escape(href)
-        raw("\" aria-label=\"")
-        escape(label)
-        raw("\">")
-        body(&self)
-        raw("</a>")
     }
 
     /// A link whose `<title>` is its name and hover text, around what `body` writes (which then needs no title).
     mutating func markLink(_ href: String?, title: String, _ body: (inout SVGWriter) -> Void) {
+        around(href, body) { svg in
+            svg.raw("\"><title>")
+            svg.escape(title)
+            svg.raw("</title>")
+        }
+    }
+
+    /// `<a href="…` + what `name` writes to close the tag and name the link, then `body`, then `</a>`; only
+    /// `body` without a link.
+    private mutating func around(_ href: String?, _ body: (inout SVGWriter) -> Void, name: (inout SVGWriter) -> Void) {
         guard let href else {
             body(&self)
             return
         }
         raw("<a href=\"")
         escape(href)
-        raw("\"><title>")
-        escape(title)
-        raw("</title>")
+        name(&self)
         body(&self)
         raw("</a>")
     }
@@ -132,30 +134,6 @@ struct SVGWriter {
     /// Anything else, escaped.
     private mutating func escape(_ text: String) {
         HTMLTable.escape(text, into: &bytes)
-    }
-
-    /// Text made safe inside an attribute value or an element.
-    static func escaped(_ value: String) -> String {
-        var needs = false
-        for byte in value.utf8 where byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&")
-            || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-            needs = true
-            break
-        }
-        guard needs else { return value }
-        var out = ""
-        out.reserveCapacity(value.utf8.count + 16)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 
     /// A coordinate with at most two decimals (SVG needs no more, and the page stays small).

@@ -101,11 +101,7 @@ public enum JSON: Sendable, Equatable {
 
     /// Appends `number` as `.number(number)` writes it.
     public static func appendNumber(_ number: Double, into out: inout [UInt8]) {
-        if number.isFinite, number == number.rounded(), abs(number) < 1e15 {
-            out += String(Int64(number)).utf8
-        } else {
-            out += format(number).utf8
-        }
+        out += format(number).utf8
     }
 
     /// Appends `value`'s compact text (as `compact()` writes it).
