@@ -172,7 +172,7 @@ let package = Package(
         // The thin executable: argument parsing and one file per subcommand.
         .executableTarget(name: "bursar", dependencies: [
             "QueueConfig", "SourceDocuments", "Diagnostics", "Ingest", "Insights", "InsightStore", "IngestPipeline", "Synth", "Gzip", "Platform", "Allocation", "Parallel", "Clusters",
-            "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles", "Workflows", "Scheduler", "JSONText",
+            "Routing", "Archer", "HTTPFetch", "NightlyPlan", "SafeFiles", "Workflows", "Scheduler", "Scheduling", "JSONText",
             "SimCluster", "SimClusterServer", "Dashboards",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -122,3 +122,17 @@ public enum DispatchOrder {
         return (dispatch, held)
     }
 }
+
+extension DispatchOrder {
+    /// For ready jobs all waiting at once (a wave of runs due at one tick), how many dispatches each run's first
+    /// job comes at in dispatch order (its own included), ascending. The k-th value is the least number of
+    /// dispatches the router and the clusters must take before k runs have started, whatever the dispatch rate:
+    /// the benchmark's bound on TSD2 (tick → a run's first job running).
+    public static func firstJobRanks(_ candidates: [Candidate]) -> [Int] {
+        var first: [String: Int] = [:]
+        for (index, candidate) in ordered(candidates).enumerated() where first[candidate.runID] == nil {
+            first[candidate.runID] = index + 1
+        }
+        return first.values.sorted()
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InsightStore
+import Scheduling
 import Synth
 import Timestamps
 import Workflows
@@ -44,10 +45,12 @@ struct BenchSchedulerFigures: ParsableCommand {
         let figures = try store.schedulerFigures(since: start, asOf: Int64(Date().timeIntervalSince1970 * 1000))
         // Each version's tier, from the definition the store keeps.
         var tiers: [String: Int] = [:]
+        var workflows: [String: Workflow] = [:]
         for digest in Set(figures.scheduleDelays.map(\.digest)) {
             guard let stored = try store.workflowDefinition(digest: digest),
                   let workflow = WorkflowReader.read(stored.definition, file: stored.file).workflow else { continue }
             tiers[digest] = workflow.tier
+            workflows[digest] = workflow
         }
         func line(_ name: String, _ samples: [SchedulerFigures.Sample]) {
             print(DelayPercentiles(samples).line(name))
@@ -58,6 +61,7 @@ struct BenchSchedulerFigures: ParsableCommand {
         print("runs: \(figures.runs); jobs by state: " + figures.jobStates.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         line("TSD1 (tick → run created)", figures.scheduleDelays)
         line("TSD2 (tick → the run's first job running on the cluster)", figures.firstJobDelays)
+        print(Self.startBound(runs: figures.scheduleDelays.compactMap { workflows[$0.digest] }))
         line("job dispatch delay (dispatchable → accepted by the router)", figures.dispatchDelays)
         let submissions = figures.submissions.sorted()
         if let restartAt {
@@ -77,6 +81,28 @@ struct BenchSchedulerFigures: ParsableCommand {
                          Double(submissions.count) / (Double(last - first) / 1000))
                   + (full.isEmpty ? "" : String(format: "; per 10 s window: median %.0f/s, min %.0f/s, max %.0f/s", full[full.count / 2], full.first!, full.last!)))
         }
+    }
+}
+
+extension BenchSchedulerFigures {
+    /// What TSD2 asks of the dispatch rate in this shape, whatever the scheduler does: every run's root jobs are
+    /// ready at the tick, and in dispatch order (tier 1 first, then the nearest deadline, runs with one deadline
+    /// taking turns) the run at the 95th percentile starts only after this many dispatches.
+    static func startBound(runs: [Workflow]) -> String {
+        var ready: [DispatchOrder.Candidate] = []
+        var byTier: [Int: Int] = [:]
+        for (index, workflow) in runs.enumerated() {
+            for job in workflow.jobs where job.dependsOn.isEmpty {
+                ready.append(.init(runID: "\(index)", job: job.name, tier: workflow.tier, isBackfill: false,
+                                   deadline: Int64(workflow.sloMinutes) * 60_000, scheduledAt: 0, position: job.position, queue: ""))
+                byTier[workflow.tier, default: 0] += 1
+            }
+        }
+        let ranks = DispatchOrder.firstJobRanks(ready)
+        guard !ranks.isEmpty else { return "ready at the tick: none" }
+        let p95 = ranks[min(ranks.count - 1, max(0, Int((Double(ranks.count) * 0.95).rounded(.up)) - 1))]
+        return "ready at the tick: \(ready.count) jobs (" + byTier.sorted { $0.key < $1.key }.map { "tier \($0.key): \($0.value)" }.joined(separator: ", ")
+            + "); in dispatch order the 95th-percentile run's first job is dispatch \(p95), so TSD2 p95 < 2 s needs the router and the cluster to take at least \(p95 / 2) dispatches/s from the tick on"
     }
 }
 

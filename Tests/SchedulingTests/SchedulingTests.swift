@@ -135,6 +135,30 @@ struct DispatchOrderTests {
     }
 }
 
+@Suite("How many dispatches a wave's runs wait for")
+struct FirstJobRankTests {
+    func root(_ run: String, tier: Int, deadline: Int64, position: Int) -> DispatchOrder.Candidate {
+        .init(runID: run, job: "j\(position)", tier: tier, isBackfill: false, deadline: deadline, scheduledAt: 0, position: position, queue: "q")
+    }
+
+    @Test func aLowerTierRunStartsOnlyAfterEveryHigherTierRoot() {
+        // Tier 1: runs a (deadline 10, three roots) and b (deadline 20, two roots); tier 2: run c (one root).
+        // Order: a's three roots, then b's two, then c's: a starts at 1, b at 4, c at 6.
+        let ready = [root("c", tier: 2, deadline: 5, position: 0),
+                     root("b", tier: 1, deadline: 20, position: 0), root("b", tier: 1, deadline: 20, position: 1),
+                     root("a", tier: 1, deadline: 10, position: 0), root("a", tier: 1, deadline: 10, position: 1),
+                     root("a", tier: 1, deadline: 10, position: 2)]
+        #expect(DispatchOrder.firstJobRanks(ready) == [1, 4, 6])
+    }
+
+    @Test func runsWithOneDeadlineTakeTurns() {
+        // Same tier and deadline: each run's first job before any run's second.
+        let ready = (0..<3).flatMap { run in (0..<4).map { root("r\(run)", tier: 1, deadline: 10, position: $0) } }
+        #expect(DispatchOrder.firstJobRanks(ready) == [1, 2, 3])
+        #expect(DispatchOrder.firstJobRanks([]) == [])
+    }
+}
+
 @Suite("How a run moves on")
 struct RunProgressTests {
     @Test func aJobIsReadyWhenItsDependenciesSucceedAndSkippedWhenOneFails() {
