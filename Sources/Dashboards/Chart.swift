@@ -167,9 +167,9 @@ public enum Chart {
             points.reserveCapacity(one.values.count * 12)
             var previous: Double?
             func point(_ px: Double, _ py: Double) {
-                points += SVGWriter.number(px).utf8
+                SVGWriter.appendNumber(px, into: &points)
                 points.append(UInt8(ascii: ","))
-                points += SVGWriter.number(py).utf8
+                SVGWriter.appendNumber(py, into: &points)
                 points.append(UInt8(ascii: " "))
             }
             func flush() {

@@ -25,12 +25,27 @@ public struct StoreWorkflowDetails: WorkflowDetailSource, @unchecked Sendable {
     }
 }
 
+/// HTML escaping for the templates' `{{…}}`: `<`, `>`, `&`, `"` and `'` as Mustache's HTML content type escapes
+/// them, written a byte at a time (Mustache's own looks every character up in a dictionary).
+struct HTMLEscaping: MustacheContentType {
+    static let name = "BURSAR_HTML"
+
+    func escapeText(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        HTMLTable.escape(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
 /// The dashboards: a view and a snapshot in, HTML, CSV or JSON out. The router serves it under `/dashboards/`
 /// and `bursar dashboards export` writes every view the pages link to; both go through `render`.
 public struct DashboardSite: Sendable {
     private let library: MustacheLibrary
 
     public init() {
+        MustacheContentTypes.register(HTMLEscaping(), named: HTMLEscaping.name)
         var library = MustacheLibrary()
         // The templates are constants of this module; a parse error is a bug caught by every test that renders.
         try! library.register(Templates.head, named: "head")
@@ -69,13 +84,13 @@ public struct DashboardSite: Sendable {
     public func render(_ view: DashboardView, format: DashboardFormat, snapshot: DashboardSnapshot,
                        details: any WorkflowDetailSource, linker: DashboardLinker, session: Session? = nil) throws -> RenderedView {
         let model = try page(view, snapshot: snapshot, details: details, linker: linker)
-        let text: String
+        let body: [UInt8]
         switch format {
-        case .html: text = html(model, snapshot: snapshot, linker: linker, session: session)
-        case .csv: text = model.csv()
-        case .json: text = model.json()
+        case .html: body = Array(html(model, snapshot: snapshot, linker: linker, session: session).utf8)
+        case .csv: body = model.csvBytes()
+        case .json: body = model.jsonBytes()
         }
-        return RenderedView(body: Array(text.utf8), contentType: format.contentType)
+        return RenderedView(body: body, contentType: format.contentType)
     }
 
     /// The page as HTML through the layout template (which escapes every value but the charts' SVG).

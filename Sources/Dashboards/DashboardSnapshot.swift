@@ -1,5 +1,6 @@
 public import Insights
 public import InsightStore
+import Diagnostics
 import Timestamps
 import Workflows
 
@@ -145,23 +146,38 @@ public struct RunIndex: Sendable {
 }
 
 extension DashboardSnapshot {
+    /// The days a snapshot of the last `days` days (at most `maxDays`) read now would cover: up to the end of the
+    /// newest day with data (today when there is none), as epoch ms.
+    public static func window(of store: InsightStore, days: Int, now: Int64) throws -> (start: Int64, end: Int64) {
+        try window(of: store, days: min(max(1, days), maxDays), now: now, newestFinish: try store.lastIngest().newestFinish)
+    }
+
+    private static func window(of store: InsightStore, days: Int, now: Int64, newestFinish: Int64?) throws -> (start: Int64, end: Int64) {
+        let newest = [try store.newestRunScheduledAt(), try store.newestQueueHour(), newestFinish].compactMap { $0 }.max() ?? now
+        let end = (min(newest, now) / 86_400_000 + 1) * 86_400_000
+        return (end - Int64(days) * 86_400_000, end)
+    }
+
     /// Reads the snapshot of the last `days` days (at most `maxDays`) from the store, as of `now`.
     public static func load(from store: InsightStore, days: Int = 30, now: Int64) throws -> DashboardSnapshot {
         let days = min(max(1, days), maxDays)
         let ingest = try store.lastIngest()
-        let newestRun = try store.newestRunScheduledAt()
-        let newestHour = try store.newestQueueHour()
-        // The newest day with data; today when there is none.
-        let newest = [newestRun, newestHour, ingest.newestFinish].compactMap { $0 }.max() ?? now
-        let windowEnd = (min(newest, now) / 86_400_000 + 1) * 86_400_000
-        let windowStart = windowEnd - Int64(days) * 86_400_000
+        let (windowStart, windowEnd) = try window(of: store, days: days, now: now, newestFinish: ingest.newestFinish)
+        var laps = Trace.Laps()
         let runs = try store.workflowRuns(from: windowStart, to: windowEnd)
-        return DashboardSnapshot(
-            asOf: now, windowEnd: windowEnd, days: days, runs: runs,
-            activeRuns: try activeRuns(store, runs: runs),
-            newestFinish: ingest.newestFinish, lastRead: ingest.lastRead, lastPlan: try store.lastPlanned(),
-            submissions: try store.submissionHours(from: windowStart, to: windowEnd),
-            fleet: try FleetHistory.load(from: store, from: windowStart, to: windowEnd))
+        laps.lap("snapshot: \(runs.count) runs")
+        let active = try activeRuns(store, runs: runs)
+        let lastPlan = try store.lastPlanned()
+        let submissions = try store.submissionHours(from: windowStart, to: windowEnd)
+        laps.lap("snapshot: active runs, submissions")
+        let fleet = try FleetHistory.load(from: store, from: windowStart, to: windowEnd)
+        laps.lap("snapshot: fleet history")
+        let snapshot = DashboardSnapshot(
+            asOf: now, windowEnd: windowEnd, days: days, runs: runs, activeRuns: active,
+            newestFinish: ingest.newestFinish, lastRead: ingest.lastRead, lastPlan: lastPlan,
+            submissions: submissions, fleet: fleet)
+        laps.lap("snapshot: run index")
+        return snapshot
     }
 
     /// The scheduler's unended runs, with the critical path their unfinished jobs have left.

@@ -239,7 +239,7 @@ public final class LinkedViews: @unchecked Sendable {
 
     public init() {}
 
-    func add(_ view: DashboardView) { byFileName[DashboardLinker.fileName(view, format: .html)] = view }
+    func add(_ view: DashboardView, fileName: String) { byFileName[fileName] = view }
 
     /// The linked views whose file the page's HTML links to (`href="NAME"` or `href="NAME#…"`).
     public func shown(in html: [UInt8]) -> Set<DashboardView> {
@@ -250,21 +250,25 @@ public final class LinkedViews: @unchecked Sendable {
         return shown
     }
 
-    /// Every `href="…"` value in `html`, without its fragment.
+    /// Every `href="…"` value in `html`, without its fragment. One pass over the bytes (every exported page is
+    /// scanned): a candidate starts only at an `h`.
     static func hrefs(in html: [UInt8]) -> Set<String> {
-        let opener = Array("href=\"".utf8)
         var names = Set<String>()
-        var i = 0
-        while i + opener.count <= html.count {
-            guard html[i...].starts(with: opener) else {
-                i += 1
-                continue
+        html.withUnsafeBufferPointer { bytes in
+            let count = bytes.count
+            var i = 0
+            while i + 6 <= count {
+                guard bytes[i] == 0x68, bytes[i + 1] == 0x72, bytes[i + 2] == 0x65, bytes[i + 3] == 0x66,  // href
+                      bytes[i + 4] == 0x3D, bytes[i + 5] == 0x22 else {  // ="
+                    i += 1
+                    continue
+                }
+                let start = i + 6
+                var j = start
+                while j < count, bytes[j] != 0x22, bytes[j] != 0x23 { j += 1 }  // up to " or #
+                names.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<j]), as: UTF8.self))
+                i = j
             }
-            let start = i + opener.count
-            var j = start
-            while j < html.count, html[j] != UInt8(ascii: "\""), html[j] != UInt8(ascii: "#") { j += 1 }
-            names.insert(String(decoding: html[start..<j], as: UTF8.self))
-            i = j
         }
         return names
     }
@@ -301,8 +305,8 @@ public struct DashboardLinker: Sendable {
             }
         case .export:
             let exported = view.exported
-            if format == .html { linked?.add(exported) }
             link = Self.fileName(exported, format: format)
+            if format == .html { linked?.add(exported, fileName: link) }
         }
         if let fragment { link += "#" + Self.fragmentEscaped(fragment) }
         return link

@@ -39,7 +39,7 @@ enum HTMLTable {
                 if let value = cell.value {
                     // A number's text needs no escaping.
                     out += #" data-value=""#.utf8
-                    out += Format.exact(value).utf8
+                    Format.appendExact(value, into: &out)
                     out.append(UInt8(ascii: "\""))
                 }
                 out.append(UInt8(ascii: ">"))

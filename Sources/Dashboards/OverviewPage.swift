@@ -56,7 +56,21 @@ enum PageParts {
         // The date, then the hour and minute (a queue page writes one per hour it shows).
         let minutes = Int((millis - Timestamp.floorDiv(millis, 86_400_000) * 86_400_000) / 60_000)
         let hour = minutes / 60, minute = minutes % 60
-        return Timestamp.formatDate(millis) + (hour < 10 ? " 0" : " ") + String(hour) + (minute < 10 ? ":0" : ":") + String(minute)
+        let date = Timestamp.formatDate(millis)
+        return String(unsafeUninitializedCapacity: date.utf8.count + 6) { buffer in
+            var end = 0
+            for byte in date.utf8 {
+                buffer[end] = byte
+                end += 1
+            }
+            buffer[end] = UInt8(ascii: " ")
+            buffer[end + 1] = UInt8(ascii: "0") + UInt8(hour / 10)
+            buffer[end + 2] = UInt8(ascii: "0") + UInt8(hour % 10)
+            buffer[end + 3] = UInt8(ascii: ":")
+            buffer[end + 4] = UInt8(ascii: "0") + UInt8(minute / 10)
+            buffer[end + 5] = UInt8(ascii: "0") + UInt8(minute % 10)
+            return end + 6
+        }
     }
 
     /// The anchor of a day on a workflow page.

@@ -50,7 +50,10 @@ public struct DataTable: Sendable, Equatable {
     }
 
     /// RFC 4180 CSV: a header row, then one line per row, the exact values where a cell has one.
-    public func csv() -> String {
+    public func csv() -> String { String(decoding: csvBytes(), as: UTF8.self) }
+
+    /// `csv()`'s bytes.
+    public func csvBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + rows.count * max(1, columns.count) * 10)
         for (index, column) in columns.enumerated() {
@@ -62,11 +65,11 @@ public struct DataTable: Sendable, Equatable {
             for (index, cell) in row.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 // A number is written as it is: no quote, no formula guard (it is not text a spreadsheet runs).
-                if let value = cell.value { out += Format.exact(value).utf8 } else { Self.appendField(cell.text, into: &out) }
+                if let value = cell.value { Format.appendExact(value, into: &out) } else { Self.appendField(cell.text, into: &out) }
             }
             out += "\r\n".utf8
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// `csvField(text)`, without building a new string for the common field that needs neither quotes nor a
@@ -248,11 +251,17 @@ public struct PageModel: Sendable, Equatable {
     public var csvTable: DataTable? { primaryTable.flatMap { id in tables.first { $0.id == id } } ?? tables.first }
 
     /// The page's CSV: its primary table.
-    public func csv() -> String { csvTable?.csv() ?? "\r\n" }
+    public func csv() -> String { String(decoding: csvBytes(), as: UTF8.self) }
+
+    /// `csv()`'s bytes.
+    public func csvBytes() -> [UInt8] { csvTable?.csvBytes() ?? Array("\r\n".utf8) }
 
     /// The page's JSON: the view, the tiles and every table (keys in byte order, as `JSON` writes them; the
     /// tables written cell by cell, not built as a tree first).
-    public func json() -> String {
+    public func json() -> String { String(decoding: jsonBytes(), as: UTF8.self) }
+
+    /// `json()`'s bytes.
+    public func jsonBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096 + tables.reduce(0) { $0 + $1.rows.count * max(1, $1.columns.count) * 8 })
         out += #"{"filters":"#.utf8
@@ -272,7 +281,7 @@ public struct PageModel: Sendable, Equatable {
         out += #","title":"#.utf8
         JSON.quote(title, into: &out)
         out += "}\n".utf8
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }
 
@@ -288,32 +297,103 @@ public enum Format {
     /// written from integers (pages write hundreds of thousands of numbers; `Double.description` is the slow
     /// part of that). Nil when it does not fit.
     static func fixed(_ value: Double, digits: Int) -> String? {
-        var scale: Int64 = 1
-        for _ in 0..<min(digits, 6) { scale *= 10 }
-        let scaled = (value * Double(scale)).rounded()
-        guard abs(scaled) < 9e15 else { return abs(value) < 9e15 ? String(Int64(value.rounded())) : value.description }
-        var units = Int64(scaled)
-        if units == 0 { return "0" }
-        let negative = units < 0
-        if negative { units = -units }
-        let whole = units / scale
-        var fraction = units % scale
-        var text = negative ? "-" + String(whole) : String(whole)
-        guard fraction != 0 else { return text }
-        var places = min(digits, 6)
-        while fraction % 10 == 0 {
-            fraction /= 10
-            places -= 1
+        guard let parts = FixedParts(value, digits: digits) else {
+            return abs(value) < 9e15 ? String(Int64(value.rounded())) : value.description
         }
-        let written = String(fraction)
-        text += "." + String(repeating: "0", count: places - written.count) + written
-        return text
+        return String(unsafeUninitializedCapacity: FixedParts.maxBytes) { parts.write(into: $0) }
+    }
+
+    /// Appends `fixed(value, digits:)` (a non-finite value as `nonFinite`).
+    static func appendFixed(_ value: Double, digits: Int, nonFinite: StaticString = "0", into out: inout [UInt8]) {
+        guard value.isFinite else {
+            nonFinite.withUTF8Buffer { out.append(contentsOf: $0) }
+            return
+        }
+        guard let parts = FixedParts(value, digits: digits) else {
+            out += (fixed(value, digits: digits) ?? "0").utf8
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: FixedParts.maxBytes) { buffer in
+            let count = parts.write(into: buffer)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// A rounded number as its sign, whole part and trimmed decimals, written from integers.
+    private struct FixedParts {
+        /// A sign, 16 whole digits, a point and 6 decimals.
+        static let maxBytes = 24
+        var negative = false
+        var whole: Int64 = 0
+        var fraction: Int64 = 0
+        var places = 0
+
+        /// Nil when the value does not fit in 16 digits at this scale.
+        init?(_ value: Double, digits: Int) {
+            var scale: Int64 = 1
+            for _ in 0..<min(digits, 6) { scale *= 10 }
+            let scaled = (value * Double(scale)).rounded()
+            guard abs(scaled) < 9e15 else { return nil }
+            var units = Int64(scaled)
+            negative = units < 0
+            if negative { units = -units }
+            whole = units / scale
+            fraction = units % scale
+            places = min(digits, 6)
+            if fraction != 0 {
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    places -= 1
+                }
+            }
+        }
+
+        /// Writes the text into `buffer` (at least `maxBytes` long); returns its length. Zero is "0".
+        func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            var end = 0
+            func putDigits(_ value: Int64, width: Int) {
+                var digits = 1, rest = value
+                while rest >= 10 { rest /= 10; digits += 1 }
+                for _ in digits..<max(digits, width) {
+                    buffer[end] = UInt8(ascii: "0")
+                    end += 1
+                }
+                var index = end + digits - 1
+                var value = value
+                repeat {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                    index -= 1
+                } while value > 0
+                end += digits
+            }
+            if negative && (whole != 0 || fraction != 0) {
+                buffer[end] = UInt8(ascii: "-")
+                end += 1
+            }
+            putDigits(whole, width: 1)
+            if fraction != 0 {
+                buffer[end] = UInt8(ascii: ".")
+                end += 1
+                putDigits(fraction, width: places)
+            }
+            return end
+        }
     }
 
     /// A fraction as a percentage with one decimal.
     public static func percent(_ fraction: Double) -> String { number(fraction * 100, digits: 1) + "%" }
 
     /// The exact value, as the CSV keeps it.
+    /// Appends `exact(value)`.
+    static func appendExact(_ value: Double, into out: inout [UInt8]) {
+        if value == value.rounded(), abs(value) < 1e15 {
+            JSON.appendInteger(Int64(value), into: &out)
+        } else {
+            out += String(value).utf8
+        }
+    }
+
     public static func exact(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)

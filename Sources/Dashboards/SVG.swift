@@ -141,4 +141,9 @@ struct SVGWriter {
         guard value.isFinite else { return "0" }
         return Format.fixed(value, digits: 2) ?? "0"
     }
+
+    /// Appends `number(value)`.
+    static func appendNumber(_ value: Double, into out: inout [UInt8]) {
+        Format.appendFixed(value, digits: 2, into: &out)
+    }
 }

@@ -1,7 +1,8 @@
 /// The dashboards' Mustache templates and stylesheet, compiled into the binary so a copied `bursar` serves
 /// and exports its dashboards with no files beside it. `{{…}}` escapes HTML; the only unescaped values are
 /// `{{{chart}}}`, inline SVG written by `SVGWriter`, and `{{{table}}}`, a table written by `HTMLTable`, both of
-/// which escape every value they write.
+/// which escape every value they write. Each page template starts with the `BURSAR_HTML` content type: the same
+/// five characters escaped as Mustache's own HTML type, byte by byte (`HTMLEscaping`).
 enum Templates {
     /// The document's head, shared by every page: `pageTitle` names the page.
     static let head = """
@@ -19,7 +20,7 @@ enum Templates {
         """
 
     static let layout = """
-        {{> head}}
+        {{% CONTENT_TYPE: BURSAR_HTML}}{{> head}}
         <body>
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
@@ -63,7 +64,7 @@ enum Templates {
         """
 
     static let login = """
-        {{> head}}
+        {{% CONTENT_TYPE: BURSAR_HTML}}{{> head}}
         <body>
         <main id="main" class="login">
         <h1>Sign in to Bursar's dashboards</h1>
@@ -82,7 +83,7 @@ enum Templates {
         """
 
     static let problem = """
-        {{> head}}
+        {{% CONTENT_TYPE: BURSAR_HTML}}{{> head}}
         <body>
         <main id="main">
         <h1>This view cannot be shown</h1>

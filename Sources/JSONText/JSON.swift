@@ -101,7 +101,31 @@ public enum JSON: Sendable, Equatable {
 
     /// Appends `number` as `.number(number)` writes it.
     public static func appendNumber(_ number: Double, into out: inout [UInt8]) {
-        out += format(number).utf8
+        if number == number.rounded(), abs(number) < 1e15 {
+            appendInteger(Int64(number), into: &out)
+        } else {
+            out += format(number).utf8
+        }
+    }
+
+    /// Appends `value`'s decimal digits (as `String(value)` writes them), without making a string.
+    public static func appendInteger(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        guard magnitude >= 10 else {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 19 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while magnitude > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+        }
     }
 
     /// Appends `value`'s compact text (as `compact()` writes it).

@@ -81,7 +81,22 @@ public enum Timestamp {
     /// `2026-11-20`: the UTC date of an instant.
     public static func formatDate(_ millis: Int64) -> String {
         let (y, m, d) = civilFromDays(floorDiv(millis, 86_400_000))
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        guard (0...9999).contains(y) else { return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))" }
+        // Written into the string's own storage: dashboards and reports write one for every hour they show.
+        return String(unsafeUninitializedCapacity: 10) { text in
+            let zero = UInt8(ascii: "0"), dash = UInt8(ascii: "-")
+            text[0] = zero + UInt8(y / 1000)
+            text[1] = zero + UInt8(y / 100 % 10)
+            text[2] = zero + UInt8(y / 10 % 10)
+            text[3] = zero + UInt8(y % 10)
+            text[4] = dash
+            text[5] = zero + UInt8(m / 10)
+            text[6] = zero + UInt8(m % 10)
+            text[7] = dash
+            text[8] = zero + UInt8(d / 10)
+            text[9] = zero + UInt8(d % 10)
+            return 10
+        }
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -70,8 +70,18 @@ struct DashboardViewTests {
         ]
         for (value, digits, text) in cases {
             #expect(Format.number(value, digits: digits) == text, "\(value) to \(digits)")
+            // The byte writer the charts use writes the same text.
+            var bytes: [UInt8] = [0x3C]
+            Format.appendFixed(value, digits: digits, into: &bytes)
+            #expect(bytes == [0x3C] + Array(text.utf8), "\(value) to \(digits), as bytes")
         }
         #expect(Format.number(.nan) == "–" && Format.number(.infinity) == "–")
+        // Exact values, as the CSV and JSON write them, with integers written digit by digit.
+        for value in [0.0, -0.0, 7, -7, 10, 99, 100, 1234567890123, -999_999_999_999_999, 2.5, -0.125, 1e20, 0.1] {
+            var bytes: [UInt8] = []
+            Format.appendExact(value, into: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == Format.exact(value), "\(value)")
+        }
         #expect(SVGWriter.number(12.345) == "12.35" && SVGWriter.number(-3) == "-3" && SVGWriter.number(.nan) == "0")
     }
 

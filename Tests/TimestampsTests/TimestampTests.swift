@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Timestamps
 
@@ -57,5 +58,19 @@ struct TimestampTests {
             day += 97
         }
         #expect(Timestamp.formatDate(Self.midnight - 1) == "2026-05-19")
+    }
+
+    @Test func datesAreWrittenWithFourDigitYearsAndPaddedMonthsAndDays() {
+        // Years 0 to 9999 take the fast path; later ones are written as before, with all their digits.
+        var day = Int64(Timestamp.daysFromCivil(0, 1, 1))
+        let last = Int64(Timestamp.daysFromCivil(10_001, 1, 3))
+        while day <= last {
+            let (year, month, date) = Timestamp.civilFromDays(day)
+            let expected = String(format: "%04d-%02d-%02d", year, month, date)
+            #expect(Timestamp.formatDate(day * 86_400_000 + 43_200_000) == expected)
+            day += day < 1_000 - 719_468 || day > 2_900_000 ? 1 : 53
+        }
+        #expect(Timestamp.formatDate(0) == "1970-01-01")
+        #expect(Timestamp.formatDate(Int64(Timestamp.daysFromCivil(9999, 12, 31)) * 86_400_000) == "9999-12-31")
     }
 }
