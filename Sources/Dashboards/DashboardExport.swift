@@ -126,8 +126,7 @@ public enum DashboardExport {
                 do {
                     let model = try site.page(view, snapshot: snapshot, details: details, linker: linker)
                     let html = Array(site.html(model, snapshot: snapshot, linker: linker, session: nil).utf8)
-                    let csv = model.csvBytes()
-                    let json = model.jsonBytes()
+                    let (csv, json) = model.csvAndJSONBytes()
                     for (format, bytes) in [(DashboardFormat.html, html), (.csv, csv), (.json, json)] {
                         // No fsync per file: the export is swapped in only once every file is written.
                         try DurableFiles.writeNew(folder.appendingPathComponent(DashboardLinker.fileName(view, format: format)).path, bytes)

@@ -52,8 +52,10 @@ public struct DataTable: Sendable, Equatable {
     /// RFC 4180 CSV: a header row, then one line per row, the exact values where a cell has one.
     public func csv() -> String { String(decoding: csvBytes(), as: UTF8.self) }
 
-    /// `csv()`'s bytes.
-    public func csvBytes() -> [UInt8] {
+    /// `csv()`'s bytes, with the numbers' texts from `numbers` when given (worked out once for the CSV and the JSON).
+    func csvBytes(numbers given: NumberTexts? = nil) -> [UInt8] {
+        let numbers = given ?? NumberTexts(self)
+        var next = 0
         var out: [UInt8] = []
         out.reserveCapacity(64 + rows.count * max(1, columns.count) * 10)
         for (index, column) in columns.enumerated() {
@@ -65,7 +67,12 @@ public struct DataTable: Sendable, Equatable {
             for (index, cell) in row.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 // A number is written as it is: no quote, no formula guard (it is not text a spreadsheet runs).
-                if let value = cell.value { Format.appendExact(value, into: &out) } else { Self.appendField(cell.text, into: &out) }
+                if cell.value != nil {
+                    numbers.append(next, into: &out)
+                    next += 1
+                } else {
+                    Self.appendField(cell.text, into: &out)
+                }
             }
             out += "\r\n".utf8
         }
@@ -103,8 +110,15 @@ public struct DataTable: Sendable, Equatable {
         ])
     }
 
-    /// Appends `json()`'s compact text, cell by cell.
-    func appendJSON(into out: inout [UInt8]) {
+    /// Appends `json()`'s compact text, cell by cell, with the numbers' texts from `numbers` when given.
+    func appendJSON(into out: inout [UInt8], numbers given: NumberTexts? = nil) {
+        let numbers = given ?? NumberTexts(self)
+        var next = 0
+        // A finite number's JSON is its exact text; JSON has no NaN or infinity, so those are null.
+        func number(_ value: Double) {
+            if value.isFinite { numbers.append(next, into: &out) } else { out += "null".utf8 }
+            next += 1
+        }
         out += #"{"caption":"#.utf8
         JSON.quote(caption, into: &out)
         out += #","columns":"#.utf8
@@ -123,11 +137,11 @@ public struct DataTable: Sendable, Equatable {
                     JSON.quote(cell.text, into: &out)
                     if let value = cell.value {
                         out += #","value":"#.utf8
-                        JSON.appendNumber(value, into: &out)
+                        number(value)
                     }
                     out.append(UInt8(ascii: "}"))
                 } else if let value = cell.value {
-                    JSON.appendNumber(value, into: &out)
+                    number(value)
                 } else {
                     JSON.quote(cell.text, into: &out)
                 }
@@ -135,6 +149,29 @@ public struct DataTable: Sendable, Equatable {
             out.append(UInt8(ascii: "]"))
         }
         out += "]}".utf8
+    }
+
+    /// Each value cell's exact text (`Format.exact`), in row order: the numbers are the most of a page's CSV and
+    /// JSON, so each is formatted once for both.
+    struct NumberTexts {
+        private var bytes: [UInt8] = []
+        private var ends: [Int] = []
+
+        init(_ table: DataTable) {
+            bytes.reserveCapacity(table.rows.count * max(1, table.columns.count) * 8)
+            for row in table.rows {
+                for cell in row {
+                    guard let value = cell.value else { continue }
+                    Format.appendExact(value, into: &bytes)
+                    ends.append(bytes.count)
+                }
+            }
+        }
+
+        /// Appends the text of the `index`-th value cell.
+        func append(_ index: Int, into out: inout [UInt8]) {
+            out.append(contentsOf: bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]])
+        }
     }
 
     /// A field quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@` of text is
@@ -256,12 +293,25 @@ public struct PageModel: Sendable, Equatable {
     /// `csv()`'s bytes.
     public func csvBytes() -> [UInt8] { csvTable?.csvBytes() ?? Array("\r\n".utf8) }
 
+    /// `csvBytes()` and `jsonBytes()` together, each number of the CSV's table formatted once for both.
+    public func csvAndJSONBytes() -> (csv: [UInt8], json: [UInt8]) {
+        let tables = self.tables
+        guard let index = primaryTable.flatMap({ id in tables.firstIndex { $0.id == id } }) ?? (tables.isEmpty ? nil : 0) else {
+            return (Array("\r\n".utf8), jsonBytes())
+        }
+        let numbers = DataTable.NumberTexts(tables[index])
+        return (tables[index].csvBytes(numbers: numbers), jsonBytes(numbers: (index, numbers)))
+    }
+
     /// The page's JSON: the view, the tiles and every table (keys in byte order, as `JSON` writes them; the
     /// tables written cell by cell, not built as a tree first).
     public func json() -> String { String(decoding: jsonBytes(), as: UTF8.self) }
 
     /// `json()`'s bytes.
-    public func jsonBytes() -> [UInt8] {
+    public func jsonBytes() -> [UInt8] { jsonBytes(numbers: nil) }
+
+    /// `jsonBytes()`, with the numbers of the `numbers.table`-th table from `numbers.texts`.
+    private func jsonBytes(numbers: (table: Int, texts: DataTable.NumberTexts)?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096 + tables.reduce(0) { $0 + $1.rows.count * max(1, $1.columns.count) * 8 })
         out += #"{"filters":"#.utf8
@@ -273,7 +323,7 @@ public struct PageModel: Sendable, Equatable {
         out += #","tables":["#.utf8
         for (index, table) in tables.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            table.appendJSON(into: &out)
+            table.appendJSON(into: &out, numbers: numbers.flatMap { $0.table == index ? $0.texts : nil })
         }
         out += #"],"tiles":"#.utf8
         JSON.array(tiles.map { .object(["label": .string($0.label), "value": .string($0.value),

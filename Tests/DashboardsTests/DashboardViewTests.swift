@@ -87,7 +87,8 @@ struct DashboardViewTests {
 
     @Test func aPageJSONIsTheTreeItDescribes() {
         var table = DataTable(id: "t\"1", caption: "cap <tion>", columns: ["A", "B\n", "C"])
-        table.rows = [[Cell("x", value: 1.5, href: "q.html#a"), Cell("–"), Cell.count(7)], [Cell("y\u{1}"), Cell.number(0.1, digits: 2), Cell("", href: "r")]]
+        table.rows = [[Cell("x", value: 1.5, href: "q.html#a"), Cell("–"), Cell.count(7)], [Cell("y\u{1}"), Cell.number(0.1, digits: 2), Cell("", href: "r")],
+                      [Cell("n", value: .nan), Cell("i", value: .infinity, href: "s"), Cell("", value: 1e20)]]
         let page = PageModel(view: DashboardView(.queues, ["org": "o\"1"]), title: "T", subtitle: "S",
                              tiles: [Tile(label: "L", value: "3", detail: "d", href: "h", state: "good")],
                              sections: [Section(id: "s", heading: "H", table: table), Section(id: "e", heading: "E", empty: "none")])
@@ -97,6 +98,26 @@ struct DashboardViewTests {
             "tables": .array([table.json()]),
         ])
         #expect(page.json() == tree.compact() + "\n")
+    }
+
+    @Test func theExportsCSVAndJSONAreThePagesOwn() {
+        // The export formats the CSV table's numbers once for both files: the same bytes as each alone, whichever
+        // table is the CSV's, with numbers JSON cannot hold (null there) and linked cells with values.
+        var first = DataTable(id: "a", caption: "A", columns: ["x", "y"])
+        first.rows = [[Cell("1", value: 1), Cell("n", value: .nan)], [Cell("i", value: -.infinity, href: "q.html"), Cell("t")]]
+        var second = DataTable(id: "b", caption: "B", columns: ["p", "q", "r"])
+        second.rows = [[Cell("", value: 0.1 + 0.2), Cell("k", value: 2.5, href: "r.html#d"), Cell("w")], [Cell("", value: 1e20), Cell("–"), Cell("", value: -3)]]
+        for primary in [nil, "a", "b", "missing"] {
+            let page = PageModel(view: DashboardView(.queues), title: "T", subtitle: "S",
+                                 sections: [Section(id: "s1", heading: "1", table: first), Section(id: "s2", heading: "2", table: second)],
+                                 primaryTable: primary)
+            let both = page.csvAndJSONBytes()
+            #expect(both.csv == page.csvBytes(), "CSV with primary \(primary ?? "nil")")
+            #expect(both.json == page.jsonBytes(), "JSON with primary \(primary ?? "nil")")
+            #expect(String(decoding: both.json, as: UTF8.self).contains("null"))
+        }
+        let empty = PageModel(view: DashboardView(.queues), title: "T", subtitle: "S", sections: [Section(id: "e", heading: "E", empty: "none")])
+        #expect(empty.csvAndJSONBytes().csv == empty.csvBytes() && empty.csvAndJSONBytes().json == empty.jsonBytes())
     }
 
     @Test func minutesAreWrittenInUTC() {
