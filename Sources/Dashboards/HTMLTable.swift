@@ -21,7 +21,9 @@ enum HTMLTable {
             out += "</th>".utf8
         }
         out += "</tr></thead>\n<tbody>\n".utf8
-        for (index, row) in table.rows.enumerated() {
+        // By index, reading each field in place (a copy of every cell would retain its strings).
+        let rows = table.rows
+        for index in rows.indices {
             out += "<tr".utf8
             if index < table.anchors.count, let anchor = table.anchors[index] {
                 out += #" id=""#.utf8
@@ -29,28 +31,28 @@ enum HTMLTable {
                 out.append(UInt8(ascii: "\""))
             }
             out.append(UInt8(ascii: ">"))
-            for cell in row {
+            for c in rows[index].indices {
                 out += "<td".utf8
-                if let className = cell.className {
+                if let className = rows[index][c].className {
                     out += #" class=""#.utf8
                     escape(className, into: &out)
                     out.append(UInt8(ascii: "\""))
                 }
-                if let value = cell.value {
+                if let value = rows[index][c].value {
                     // A number's text needs no escaping.
                     out += #" data-value=""#.utf8
                     Format.appendExact(value, into: &out)
                     out.append(UInt8(ascii: "\""))
                 }
                 out.append(UInt8(ascii: ">"))
-                if let href = cell.href {
+                if let href = rows[index][c].href {
                     out += #"<a href=""#.utf8
                     escape(href, into: &out)
                     out += "\">".utf8
-                    escape(cell.text, into: &out)
+                    escape(rows[index][c].text, into: &out)
                     out += "</a>".utf8
                 } else {
-                    escape(cell.text, into: &out)
+                    escape(rows[index][c].text, into: &out)
                 }
                 out += "</td>".utf8
             }
@@ -63,24 +65,28 @@ enum HTMLTable {
     /// Appends `text` with `<`, `>`, `&`, `"` and `'` as entities (safe in an element or a quoted attribute),
     /// copying the runs between them whole.
     static func escape(_ text: String, into out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let entity: StaticString
-                switch bytes[index] {
-                case UInt8(ascii: "<"): entity = "&lt;"
-                case UInt8(ascii: ">"): entity = "&gt;"
-                case UInt8(ascii: "&"): entity = "&amp;"
-                case UInt8(ascii: "\""): entity = "&quot;"
-                case UInt8(ascii: "'"): entity = "&#39;"
-                default: continue
-                }
-                if index > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
-                entity.withUTF8Buffer { out.append(contentsOf: $0) }
-                runStart = index + 1
+        // A native string's bytes are read where they are; only a bridged one is copied first.
+        if text.utf8.withContiguousStorageIfAvailable({ escape(bytes: $0, into: &out) }) != nil { return }
+        var copy = text
+        copy.withUTF8 { escape(bytes: $0, into: &out) }
+    }
+
+    private static func escape(bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let entity: StaticString
+            switch bytes[index] {
+            case UInt8(ascii: "<"): entity = "&lt;"
+            case UInt8(ascii: ">"): entity = "&gt;"
+            case UInt8(ascii: "&"): entity = "&amp;"
+            case UInt8(ascii: "\""): entity = "&quot;"
+            case UInt8(ascii: "'"): entity = "&#39;"
+            default: continue
             }
-            if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+            if index > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+            entity.withUTF8Buffer { out.append(contentsOf: $0) }
+            runStart = index + 1
         }
+        if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
     }
 }

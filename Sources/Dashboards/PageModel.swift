@@ -63,15 +63,17 @@ public struct DataTable: Sendable, Equatable {
             Self.appendField(column, into: &out)
         }
         out += "\r\n".utf8
-        for row in rows {
-            for (index, cell) in row.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+        // By index, reading each field in place: a copy of every cell would retain its strings (a queue's hours are
+        // thousands of cells).
+        for r in rows.indices {
+            for c in rows[r].indices {
+                if c > 0 { out.append(UInt8(ascii: ",")) }
                 // A number is written as it is: no quote, no formula guard (it is not text a spreadsheet runs).
-                if cell.value != nil {
+                if rows[r][c].value != nil {
                     numbers.append(next, into: &out)
                     next += 1
                 } else {
-                    Self.appendField(cell.text, into: &out)
+                    Self.appendField(rows[r][c].text, into: &out)
                 }
             }
             out += "\r\n".utf8
@@ -126,24 +128,24 @@ public struct DataTable: Sendable, Equatable {
         out += #","id":"#.utf8
         JSON.quote(id, into: &out)
         out += #","rows":["#.utf8
-        for (r, row) in rows.enumerated() {
+        for r in rows.indices {
             out += r > 0 ? ",[".utf8 : "[".utf8
-            for (c, cell) in row.enumerated() {
+            for c in rows[r].indices {
                 if c > 0 { out.append(UInt8(ascii: ",")) }
-                if let href = cell.href {
+                if let href = rows[r][c].href {
                     out += #"{"href":"#.utf8
                     JSON.quote(href, into: &out)
                     out += #","text":"#.utf8
-                    JSON.quote(cell.text, into: &out)
-                    if let value = cell.value {
+                    JSON.quote(rows[r][c].text, into: &out)
+                    if let value = rows[r][c].value {
                         out += #","value":"#.utf8
                         number(value)
                     }
                     out.append(UInt8(ascii: "}"))
-                } else if let value = cell.value {
+                } else if let value = rows[r][c].value {
                     number(value)
                 } else {
-                    JSON.quote(cell.text, into: &out)
+                    JSON.quote(rows[r][c].text, into: &out)
                 }
             }
             out.append(UInt8(ascii: "]"))
@@ -159,9 +161,9 @@ public struct DataTable: Sendable, Equatable {
 
         init(_ table: DataTable) {
             bytes.reserveCapacity(table.rows.count * max(1, table.columns.count) * 8)
-            for row in table.rows {
-                for cell in row {
-                    guard let value = cell.value else { continue }
+            for r in table.rows.indices {
+                for c in table.rows[r].indices {
+                    guard let value = table.rows[r][c].value else { continue }
                     Format.appendExact(value, into: &bytes)
                     ends.append(bytes.count)
                 }
