@@ -342,27 +342,27 @@ public enum Format {
     /// `value` with at most `digits` decimals, no trailing zeros.
     public static func number(_ value: Double, digits: Int = 1) -> String {
         guard value.isFinite else { return "–" }
-        return fixed(value, digits: digits) ?? "–"
+        return fixed(value, digits: digits)
     }
 
     /// `value` rounded to `digits` decimals (half away from zero), trailing zeros and a bare point dropped,
     /// written from integers (pages write hundreds of thousands of numbers; `Double.description` is the slow
-    /// part of that). Nil when it does not fit.
-    static func fixed(_ value: Double, digits: Int) -> String? {
+    /// part of that). A value too large for 16 digits at that scale is written whole.
+    static func fixed(_ value: Double, digits: Int) -> String {
         guard let parts = FixedParts(value, digits: digits) else {
             return abs(value) < 9e15 ? String(Int64(value.rounded())) : value.description
         }
         return String(unsafeUninitializedCapacity: FixedParts.maxBytes) { parts.write(into: $0) }
     }
 
-    /// Appends `fixed(value, digits:)` (a non-finite value as `nonFinite`).
-    static func appendFixed(_ value: Double, digits: Int, nonFinite: StaticString = "0", into out: inout [UInt8]) {
+    /// Appends `fixed(value, digits:)`; a value that is not finite as `0`.
+    static func appendFixed(_ value: Double, digits: Int, into out: inout [UInt8]) {
         guard value.isFinite else {
-            nonFinite.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: "0"))
             return
         }
         guard let parts = FixedParts(value, digits: digits) else {
-            out += (fixed(value, digits: digits) ?? "0").utf8
+            out += fixed(value, digits: digits).utf8
             return
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: FixedParts.maxBytes) { buffer in
@@ -403,31 +403,14 @@ public enum Format {
         /// Writes the text into `buffer` (at least `maxBytes` long); returns its length. Zero is "0".
         func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
             var end = 0
-            func putDigits(_ value: Int64, width: Int) {
-                var digits = 1, rest = value
-                while rest >= 10 { rest /= 10; digits += 1 }
-                for _ in digits..<max(digits, width) {
-                    buffer[end] = UInt8(ascii: "0")
-                    end += 1
-                }
-                var index = end + digits - 1
-                var value = value
-                repeat {
-                    buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                    index -= 1
-                } while value > 0
-                end += digits
-            }
             if negative && (whole != 0 || fraction != 0) {
                 buffer[end] = UInt8(ascii: "-")
                 end += 1
             }
-            putDigits(whole, width: 1)
+            end = JSON.writeDigits(UInt64(whole), into: buffer, at: end)
             if fraction != 0 {
                 buffer[end] = UInt8(ascii: ".")
-                end += 1
-                putDigits(fraction, width: places)
+                end = JSON.writeDigits(UInt64(fraction), minimumWidth: places, into: buffer, at: end + 1)
             }
             return end
         }
@@ -436,7 +419,6 @@ public enum Format {
     /// A fraction as a percentage with one decimal.
     public static func percent(_ fraction: Double) -> String { number(fraction * 100, digits: 1) + "%" }
 
-    /// The exact value, as the CSV keeps it.
     /// Appends `exact(value)`.
     static func appendExact(_ value: Double, into out: inout [UInt8]) {
         if value == value.rounded(), abs(value) < 1e15 {
@@ -446,6 +428,7 @@ public enum Format {
         }
     }
 
+    /// The exact value, as the CSV keeps it.
     public static func exact(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)

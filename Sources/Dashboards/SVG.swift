@@ -139,7 +139,7 @@ struct SVGWriter {
     /// A coordinate with at most two decimals (SVG needs no more, and the page stays small).
     static func number(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
-        return Format.fixed(value, digits: 2) ?? "0"
+        return Format.fixed(value, digits: 2)
     }
 
     /// Appends `number(value)`.

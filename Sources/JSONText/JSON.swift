@@ -111,21 +111,28 @@ public enum JSON: Sendable, Equatable {
     /// Appends `value`'s decimal digits (as `String(value)` writes them), without making a string.
     public static func appendInteger(_ value: Int64, into out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        guard magnitude >= 10 else {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude))
-            return
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            let end = writeDigits(value.magnitude, into: buffer, at: 0)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<end]))
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 19 digits
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while magnitude > 0 {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+    }
+
+    /// Writes `magnitude`'s decimal digits into `buffer` from `start`, zero-padded on the left to `minimumWidth`;
+    /// returns where they end. `buffer` needs room for them (20 bytes, or the width).
+    public static func writeDigits(_ magnitude: UInt64, minimumWidth: Int = 1, into buffer: UnsafeMutableBufferPointer<UInt8>,
+                                   at start: Int) -> Int {
+        var count = 1, rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
         }
+        let end = start + max(count, minimumWidth)
+        var value = magnitude
+        for index in stride(from: end - 1, through: start, by: -1) {
+            buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+        }
+        return end
     }
 
     /// Appends `value`'s compact text (as `compact()` writes it).

@@ -100,7 +100,7 @@ extension BenchSchedulerFigures {
         }
         let ranks = DispatchOrder.firstJobRanks(ready)
         guard !ranks.isEmpty else { return "ready at the tick: none" }
-        let p95 = ranks[min(ranks.count - 1, max(0, Int((Double(ranks.count) * 0.95).rounded(.up)) - 1))]
+        let p95 = ranks[DelayPercentiles.nearestRank(0.95, of: ranks.count)]
         return "ready at the tick: \(ready.count) jobs (" + byTier.sorted { $0.key < $1.key }.map { "tier \($0.key): \($0.value)" }.joined(separator: ", ")
             + "); in dispatch order the 95th-percentile run's first job is dispatch \(p95), so TSD2 p95 < 2 s needs the router and the cluster to take at least \(p95 / 2) dispatches/s from the tick on"
     }
@@ -118,8 +118,13 @@ struct DelayPercentiles {
 
     /// The q-quantile (nearest rank) in seconds, and whether it is only a lower bound.
     func at(_ q: Double) -> (seconds: Double, lowerBound: Bool) {
-        let rank = min(sorted.count - 1, max(0, Int((Double(sorted.count) * q).rounded(.up)) - 1))
+        let rank = Self.nearestRank(q, of: sorted.count)
         return (Double(sorted[rank].millis) / 1000, sorted[...rank].contains { $0.censored })
+    }
+
+    /// The index of the q-quantile among `count` sorted values (nearest rank).
+    static func nearestRank(_ q: Double, of count: Int) -> Int {
+        min(count - 1, max(0, Int((Double(count) * q).rounded(.up)) - 1))
     }
 
     func line(_ name: String) -> String {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Dashboards
 import Foundation
-import Diagnostics
 import InsightStore
 import Parallel
 
@@ -54,10 +53,11 @@ struct DashboardsExport: ParsableCommand {
             { Result { try InsightStore(location).jobAttemptsByWorkflow(from: window.start, to: window.end) } })
         let snapshot = try read.get()
         let start = snapshot.windowStart(days: snapshot.days)
-        // Data arriving between the two reads can move the window: then the attempts are read again for it.
+        // Read again on the first connection when data arriving between the two reads moved the window, or when
+        // the second connection failed (a failure there says what it is).
+        let sameWindow = start == window.start && snapshot.windowEnd == window.end
         let details = PrefetchedWorkflowDetails(
-            start == window.start && snapshot.windowEnd == window.end
-                ? try attempts.get() : try insights.jobAttemptsByWorkflow(from: start, to: snapshot.windowEnd),
+            try (sameWindow ? try? attempts.get() : nil) ?? insights.jobAttemptsByWorkflow(from: start, to: snapshot.windowEnd),
             from: start)
         let readTime = clock.now - started
         let summary: DashboardExport.Summary

@@ -68,6 +68,7 @@ struct TimestampTests {
             let (year, month, date) = Timestamp.civilFromDays(day)
             let expected = String(format: "%04d-%02d-%02d", year, month, date)
             #expect(Timestamp.formatDate(day * 86_400_000 + 43_200_000) == expected)
+            // Every day of the first years (0000-01-01 is day -719,468) and of the last (9909 on), every 53rd between.
             day += day < 1_000 - 719_468 || day > 2_900_000 ? 1 : 53
         }
         #expect(Timestamp.formatDate(0) == "1970-01-01")
