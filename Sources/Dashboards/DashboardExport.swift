@@ -36,6 +36,31 @@ public enum DashboardExport {
         public var files: Int
         public var bytes: Int
         public var largestPage: (name: String, bytes: Int)
+        /// CPU time of each stage, summed over the views and threads.
+        public var cpu = StageTimes()
+    }
+
+    /// Seconds of CPU (user and system) an export spent in each stage of rendering and writing its views.
+    public struct StageTimes: Sendable {
+        /// Building the page models (their numbers, charts and tables).
+        public var models = 0.0
+        /// The layout template's values: the pages' tables as HTML, links, navigation.
+        public var layoutValues = 0.0
+        /// The layout template (swift-mustache) rendering each page, and its bytes.
+        public var template = 0.0
+        /// Each page's CSV and JSON.
+        public var csvAndJSON = 0.0
+        /// Finding the views each page links to.
+        public var links = 0.0
+        /// Creating and writing the three files.
+        public var writing = 0.0
+
+        public var total: Double { models + layoutValues + template + csvAndJSON + links + writing }
+
+        static func + (a: StageTimes, b: StageTimes) -> StageTimes {
+            StageTimes(models: a.models + b.models, layoutValues: a.layoutValues + b.layoutValues, template: a.template + b.template,
+                       csvAndJSON: a.csvAndJSON + b.csvAndJSON, links: a.links + b.links, writing: a.writing + b.writing)
+        }
     }
 
     public static func write(to folder: URL, snapshot: DashboardSnapshot, details: any WorkflowDetailSource,
@@ -108,7 +133,15 @@ public enum DashboardExport {
         var linked: Set<DashboardView>
         var bytes: Int
         var htmlBytes: Int
+        var stages = StageTimes()
         var failure: String?
+    }
+
+    /// This thread's CPU time (user and system) in seconds.
+    private static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Renders level by level from the overview, each level's pages on every core.
@@ -124,14 +157,30 @@ public enum DashboardExport {
                 let linked = LinkedViews()
                 let linker = DashboardLinker.export(recordingInto: linked)
                 do {
+                    var stages = StageTimes()
+                    let started = threadCPU()
                     let model = try site.page(view, snapshot: snapshot, details: details, linker: linker)
-                    let html = Array(site.html(model, snapshot: snapshot, linker: linker, session: nil).utf8)
+                    let modelled = threadCPU()
+                    let values = site.layoutContext(model, snapshot: snapshot, linker: linker, session: nil)
+                    let valued = threadCPU()
+                    let html = Array(site.layout(values).utf8)
+                    let laidOut = threadCPU()
                     let (csv, json) = model.csvAndJSONBytes()
+                    let tabled = threadCPU()
+                    let shown = linked.shown(in: html)
+                    let linkedUp = threadCPU()
                     for (format, bytes) in [(DashboardFormat.html, html), (.csv, csv), (.json, json)] {
                         // No fsync per file: the export is swapped in only once every file is written.
                         try DurableFiles.writeNew(folder.appendingPathComponent(DashboardLinker.fileName(view, format: format)).path, bytes)
                     }
-                    return Rendered(view: view, linked: linked.shown(in: html), bytes: html.count + csv.count + json.count, htmlBytes: html.count)
+                    stages.models = modelled - started
+                    stages.layoutValues = valued - modelled
+                    stages.template = laidOut - valued
+                    stages.csvAndJSON = tabled - laidOut
+                    stages.links = linkedUp - tabled
+                    stages.writing = threadCPU() - linkedUp
+                    return Rendered(view: view, linked: shown, bytes: html.count + csv.count + json.count, htmlBytes: html.count,
+                                    stages: stages)
                 } catch {
                     return Rendered(view: view, linked: [], bytes: 0, htmlBytes: 0, failure: "\(DashboardLinker.fileName(view, format: .html)): \(error)")
                 }
@@ -146,6 +195,7 @@ public enum DashboardExport {
                 summary.views += 1
                 summary.files += 3
                 summary.bytes += result.bytes
+                summary.cpu = summary.cpu + result.stages
                 if result.htmlBytes > summary.largestPage.bytes {
                     summary.largestPage = (DashboardLinker.fileName(result.view, format: .html), result.htmlBytes)
                 }

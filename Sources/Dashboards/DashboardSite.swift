@@ -95,6 +95,11 @@ public struct DashboardSite: Sendable {
 
     /// The page as HTML through the layout template (which escapes every value but the charts' SVG).
     public func html(_ model: PageModel, snapshot: DashboardSnapshot, linker: DashboardLinker, session: Session?) -> String {
+        layout(layoutContext(model, snapshot: snapshot, linker: linker, session: session))
+    }
+
+    /// The layout template's values for the page (its tables already written as escaped HTML).
+    func layoutContext(_ model: PageModel, snapshot: DashboardSnapshot, linker: DashboardLinker, session: Session?) -> [String: Any] {
         let navigation: [DashboardView.Page] = [.overview, .slo, .queues, .allocation, .router]
         var context: [String: Any] = [
             "title": model.title,
@@ -139,7 +144,12 @@ public struct DashboardSite: Sendable {
             context["logout"] = session.logoutHref
             context["principal"] = session.principal
         }
-        return library.render(context, withTemplate: "layout") ?? ""
+        return context
+    }
+
+    /// The layout template rendered with `context`.
+    func layout(_ context: [String: Any]) -> String {
+        library.render(context, withTemplate: "layout") ?? ""
     }
 
     /// The sign-in page, with an optional message (a failed attempt) and where to go after.

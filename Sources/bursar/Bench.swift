@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and print its inputs and figures.",
         subcommands: [BenchValidate.self, BenchAllocate.self, BenchRoute.self, BenchJournal.self, BenchPipelines.self,
-                      BenchSchedulerSetup.self, BenchSchedulerFigures.self, BenchFleet.self]
+                      BenchSchedulerSetup.self, BenchSchedulerFigures.self, BenchFleet.self, BenchExportFloor.self]
     )
 }
 

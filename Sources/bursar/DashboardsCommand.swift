@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dashboards
+import Diagnostics
 import Foundation
 import InsightStore
 import Parallel
@@ -60,6 +61,7 @@ struct DashboardsExport: ParsableCommand {
             try (sameWindow ? try? attempts.get() : nil) ?? insights.jobAttemptsByWorkflow(from: start, to: snapshot.windowEnd),
             from: start)
         let readTime = clock.now - started
+        Trace.say("store read: \(Self.seconds(readTime)) s wall, \(String(format: "%.2f", Self.processCPU())) s CPU")
         let summary: DashboardExport.Summary
         do {
             summary = try DashboardExport.write(to: URL(fileURLWithPath: out), snapshot: snapshot, details: details)
@@ -70,11 +72,23 @@ struct DashboardsExport: ParsableCommand {
         let total = clock.now - started
         print("exported \(summary.views) views (\(summary.files) files, \(summary.bytes) bytes) to \(out) in \(Self.seconds(total)) s "
               + "(store read \(Self.seconds(readTime)) s); largest page \(summary.largestPage.name), \(summary.largestPage.bytes) bytes; open \(out)/index.html")
+        let cpu = summary.cpu
+        let perView = { (seconds: Double) in String(format: "%.2f s (%.2f ms a view)", seconds, seconds * 1000 / Double(max(summary.views, 1))) }
+        Trace.say("export CPU by stage: page models \(perView(cpu.models)), the layout's values (tables as HTML) \(perView(cpu.layoutValues)), "
+                  + "the layout template \(perView(cpu.template)), CSV and JSON \(perView(cpu.csvAndJSON)), links \(perView(cpu.links)), "
+                  + "writing files \(perView(cpu.writing)); in all \(perView(cpu.total))")
     }
 
     /// The store, for the one closure that reads the snapshot on it while the other connection reads the attempts.
     private struct StoreReader: @unchecked Sendable {
         let store: InsightStore
+    }
+
+    /// This process's CPU time so far (user and system, every thread), in seconds.
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func seconds(_ duration: Duration) -> String {

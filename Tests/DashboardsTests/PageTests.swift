@@ -144,6 +144,10 @@ struct PageTests {
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
         #expect(files.contains("index.html") && files.contains(DashboardExport.marker))
         #expect(summary.files == files.count - 1)
+        // The CPU it reports by stage (`BURSAR_TRACE=1`): every stage counted, none negative.
+        let cpu = summary.cpu
+        #expect([cpu.models, cpu.layoutValues, cpu.template, cpu.csvAndJSON, cpu.links, cpu.writing].allSatisfy { $0 >= 0 })
+        #expect(cpu.models > 0 && cpu.template > 0 && cpu.writing > 0)
         // Every relative link of every page names a file of the export.
         let link = try Regex(##"href="([^"#]+)(#[^"]*)?""##)
         var checked = 0
