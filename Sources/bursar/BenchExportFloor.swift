@@ -72,7 +72,7 @@ struct BenchExportFloor: ParsableCommand {
                 throw ExitCode(1)
             }
             fastest = min(fastest, wall)
-            leastCPU = min(leastCPU, cpu.user + cpu.system)
+            leastCPU = min(leastCPU, cpu.total)
             print(String(format: "run %d: wrote %d files, %d bytes, with nothing rendered in %.2f s (%.2f s user, %.2f s system CPU; %.1f MB/s)",
                          run, files.count, bytes, wall, cpu.user, cpu.system, Double(bytes) / 1e6 / wall))
         }
@@ -86,19 +86,4 @@ struct BenchExportFloor: ParsableCommand {
                          target, cores, budget, storeReadCPU, leastCPU, left, views, perView))
         }
     }
-}
-
-/// This process's CPU time so far (all threads).
-private struct CPUTime {
-    var user: Double
-    var system: Double
-
-    static func now() -> CPUTime {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return CPUTime(user: seconds(usage.ru_utime), system: seconds(usage.ru_stime))
-    }
-
-    static func - (a: CPUTime, b: CPUTime) -> CPUTime { CPUTime(user: a.user - b.user, system: a.system - b.system) }
 }

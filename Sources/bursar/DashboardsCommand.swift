@@ -61,7 +61,7 @@ struct DashboardsExport: ParsableCommand {
             try (sameWindow ? try? attempts.get() : nil) ?? insights.jobAttemptsByWorkflow(from: start, to: snapshot.windowEnd),
             from: start)
         let readTime = clock.now - started
-        Trace.say("store read: \(Self.seconds(readTime)) s wall, \(String(format: "%.2f", Self.processCPU())) s CPU")
+        Trace.say("store read: \(Self.seconds(readTime)) s wall, \(String(format: "%.2f", CPUTime.now().total)) s CPU")
         let summary: DashboardExport.Summary
         do {
             summary = try DashboardExport.write(to: URL(fileURLWithPath: out), snapshot: snapshot, details: details)
@@ -82,13 +82,6 @@ struct DashboardsExport: ParsableCommand {
     /// The store, for the one closure that reads the snapshot on it while the other connection reads the attempts.
     private struct StoreReader: @unchecked Sendable {
         let store: InsightStore
-    }
-
-    /// This process's CPU time so far (user and system, every thread), in seconds.
-    static func processCPU() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func seconds(_ duration: Duration) -> String {
