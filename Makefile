@@ -29,12 +29,13 @@ demo: build
 # The module graph against its layers (scripts/check-architecture.py), then unit, golden, fixture and end-to-end
 # tests, with a throwaway PostgreSQL server for the store tests, then the dashboards in headless Chromium
 # (scripts/browser-test.sh: sign-in, every page crawled with axe, the numbers drawn against a known history).
+# Each in a temporary folder of its own (scripts/with-scratch.sh), removed when it passes.
 # The router's tests run after the rest, on their own: their in-process routers answer on Swift's cooperative
 # threads (two on a 2-core machine), which the end-to-end tests' waits on processes would otherwise hold.
 test: setup
 	python3 scripts/check-architecture.py
-	bash scripts/with-postgres.sh sh -c 'swift test --skip ArcherTests && swift test --filter ArcherTests'
-	bash scripts/browser-test.sh
+	bash scripts/with-postgres.sh bash scripts/with-scratch.sh sh -c 'swift test --skip ArcherTests && swift test --filter ArcherTests'
+	bash scripts/with-scratch.sh bash scripts/browser-test.sh
 
 # Screenshots of the dashboards on the bundled sample (planned into a temporary store, so Queues/ is left alone),
 # 1280 px wide, into Dashboards/screenshots/ for review: the first page of each kind of view (page and filter
