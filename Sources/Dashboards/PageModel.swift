@@ -287,7 +287,12 @@ public struct PageModel: Sendable, Equatable {
     public var tables: [DataTable] { sections.compactMap(\.table) }
 
     /// The table the page's CSV holds: the primary one, else the first.
-    public var csvTable: DataTable? { primaryTable.flatMap { id in tables.first { $0.id == id } } ?? tables.first }
+    public var csvTable: DataTable? { csvTableIndex.map { tables[$0] } }
+
+    /// Where `csvTable` is in `tables`: the primary table, else the first; nil when the page has none.
+    private var csvTableIndex: Int? {
+        primaryTable.flatMap { id in tables.firstIndex { $0.id == id } } ?? (tables.isEmpty ? nil : 0)
+    }
 
     /// The page's CSV: its primary table.
     public func csv() -> String { String(decoding: csvBytes(), as: UTF8.self) }
@@ -297,10 +302,7 @@ public struct PageModel: Sendable, Equatable {
 
     /// `csvBytes()` and `jsonBytes()` together, each number of the CSV's table formatted once for both.
     public func csvAndJSONBytes() -> (csv: [UInt8], json: [UInt8]) {
-        let tables = self.tables
-        guard let index = primaryTable.flatMap({ id in tables.firstIndex { $0.id == id } }) ?? (tables.isEmpty ? nil : 0) else {
-            return (Array("\r\n".utf8), jsonBytes())
-        }
+        guard let index = csvTableIndex else { return (Array("\r\n".utf8), jsonBytes()) }
         let numbers = DataTable.NumberTexts(tables[index])
         return (tables[index].csvBytes(numbers: numbers), jsonBytes(numbers: (index, numbers)))
     }
@@ -421,11 +423,8 @@ public enum Format {
 
     /// Appends `exact(value)`.
     static func appendExact(_ value: Double, into out: inout [UInt8]) {
-        if value == value.rounded(), abs(value) < 1e15 {
-            JSON.appendInteger(Int64(value), into: &out)
-        } else {
-            out += String(value).utf8
-        }
+        // A finite value is written as JSON writes numbers; JSON's null for the others is not this text.
+        if value.isFinite { JSON.appendNumber(value, into: &out) } else { out += String(value).utf8 }
     }
 
     /// The exact value, as the CSV keeps it.

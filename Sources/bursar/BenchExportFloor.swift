@@ -7,7 +7,7 @@ import SafeFiles
 /// `bursar bench export-floor EXPORT`: what writing a dashboards export costs on this machine with nothing
 /// rendered. Every file of an export (`bursar dashboards export`) is read into memory, then written again into a new
 /// folder beside it the way the export writes (one create and one write per file, no fsync, on every core), timed,
-/// and removed. With the export's own time and store read it says what is left for rendering under a target.
+/// and removed. Given the CPU of the export's store read, it says what a target leaves for rendering.
 struct BenchExportFloor: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-floor",

@@ -44,7 +44,7 @@ struct DashboardsExport: ParsableCommand {
     func run() throws {
         let insights = try store.open()
         let clock = ContinuousClock()
-        let started = clock.now
+        let started = clock.now, cpuAtStart = CPUTime.now()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         // The runs' job attempts are read on a second connection while the snapshot is read on the first.
         let window = try DashboardSnapshot.window(of: insights, days: days, now: now)
@@ -61,7 +61,7 @@ struct DashboardsExport: ParsableCommand {
             try (sameWindow ? try? attempts.get() : nil) ?? insights.jobAttemptsByWorkflow(from: start, to: snapshot.windowEnd),
             from: start)
         let readTime = clock.now - started
-        Trace.say("store read: \(Self.seconds(readTime)) s wall, \(String(format: "%.2f", CPUTime.now().total)) s CPU")
+        Trace.say("store read: \(Self.seconds(readTime)) s wall, \(String(format: "%.2f", (CPUTime.now() - cpuAtStart).total)) s CPU")
         let summary: DashboardExport.Summary
         do {
             summary = try DashboardExport.write(to: URL(fileURLWithPath: out), snapshot: snapshot, details: details)
